@@ -1,0 +1,69 @@
+"""ability2: China's teacher IT competency programme 2.0 (能力提升工程2.0) as code.
+
+The public API. Importing ``ability2`` is light: no pandas, numpy, Excel or plotting
+libraries are imported until a function needs them.
+
+>>> import ability2
+>>> registry = ability2.load_registry()
+>>> policy = registry.policy("cn", on=datetime.date(2022, 1, 1))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ability2.errors import (
+    Ability2Error,
+    PolicyDateError,
+    PolicyFileError,
+    Problem,
+    RegistryError,
+    UnknownRegionError,
+    UnknownRuleError,
+)
+from ability2.framework import Framework, load_framework
+from ability2.hookspecs import hookimpl
+from ability2.layer import Layer, NotEncoded, RuleEntry
+from ability2.loading import load_layer
+from ability2.model import Citation, Competency, Dimension, Document, Environment, Level, Region
+from ability2.plugin import package_files
+from ability2.policy import Policy, ResolvedRule
+from ability2.registry import PluginInfo, Registry, load_registry
+from ability2.rules.bounds import Bound, Direction
+from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, Scope
+
+__all__ = [
+    "Ability2Error",
+    "Bound",
+    "Catalogue",
+    "Citation",
+    "Competency",
+    "Dimension",
+    "Direction",
+    "Document",
+    "Environment",
+    "Framework",
+    "Kind",
+    "Layer",
+    "Level",
+    "NotEncoded",
+    "PluginInfo",
+    "Policy",
+    "PolicyDateError",
+    "PolicyFileError",
+    "Problem",
+    "Region",
+    "Registry",
+    "RegistryError",
+    "ResolvedRule",
+    "RuleEntry",
+    "RuleSpec",
+    "Scope",
+    "UnknownRegionError",
+    "UnknownRuleError",
+    "hookimpl",
+    "load_framework",
+    "load_layer",
+    "load_registry",
+    "package_files",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,106 @@
+"""The ``ability2`` command line (also ``python -m ability2``).
+
+Exit codes (contract §3): 0 done, 2 bad usage or bad input (a clear message on stderr, no
+traceback), 1 internal error. Set ``ABILITY2_DEBUG=1`` to see the traceback of an
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from ability2.errors import Ability2Error, PolicyFileError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Ability2Error):
+    """Bad command-line usage (exit 2)."""
+
+
+def iso_date(text: str) -> dt.date:
+    """Argparse type for ``--on``: an ISO date ``YYYY-MM-DD``."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    from ability2.cli import commands
+
+    parser = argparse.ArgumentParser(
+        prog="ability2",
+        description="Teacher IT competency programme 2.0 (能力提升工程2.0) rules as code.",
+    )
+    parser.add_argument("--version", action="version", version=f"ability2 {commands.version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(func=func)
+        return command
+
+    def add_lang(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language (default: zh)")
+
+    regions = add("regions", commands.cmd_regions, "list every known region (id, name, level, parent, code)")
+    regions.add_argument("--json", action="store_true", help="print JSON (contract §3.3)")
+    add_lang(regions)
+
+    policy = add(
+        "policy", commands.cmd_policy, "show a region's effective policy: every rule with value, layer and source"
+    )
+    policy.add_argument("region", metavar="REGION", help="region id (shandong/jining/yanzhou) or code (370812)")
+    policy.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
+    policy.add_argument("--json", action="store_true", help="print JSON")
+    add_lang(policy)
+
+    plugins = add("plugins", commands.cmd_plugins, "list plugins: name, version, regions, hooks implemented")
+    plugins.add_argument("--json", action="store_true", help="print JSON")
+    add_lang(plugins)
+
+    rules = add("rules", commands.cmd_rules, "list the rule catalogue: every rule id a policy file may set")
+    rules.add_argument("--json", action="store_true", help="print JSON")
+    add_lang(rules)
+
+    validate = add("validate", commands.cmd_validate, "check a policy YAML file or a plugin folder")
+    validate.add_argument("path", metavar="PATH", help="a policy file or a folder (every YAML file with a region: key)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except PolicyFileError as exc:
+        print(f"ability2: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Ability2Error as exc:
+        print(f"ability2: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("ability2: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an ability2 bug: say so plainly
+        if os.environ.get("ABILITY2_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"ability2: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in ability2 or a plugin; rerun with ABILITY2_DEBUG=1 for the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

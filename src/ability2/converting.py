@@ -1,0 +1,161 @@
+"""The cattrs converter for policy data, strict about types, and its error reporting.
+
+Un/structuring rules live here, apart from the model (as attrs and cattrs recommend). The
+converter forbids unknown keys and refuses the silent coercions a default converter makes
+(``"no"`` becoming ``True``, ``1`` becoming ``"1"``), so that a wrong type in a policy file
+is an error that names the key path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, override
+
+from ability2.rules.bounds import Bound
+
+__all__ = ["RENAMES", "exact_number", "iter_problems", "make_converter", "parse_date", "parse_share"]
+
+#: attribute names that differ from their YAML key (``from`` is a Python keyword)
+RENAMES = {"from_": "from", "pass_": "pass"}
+
+_PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def exact_number(value: Any) -> Fraction:
+    """Read a number exactly: ``0.3`` is 3/10, not the float nearest to it.
+
+    Accepts ints, floats (through their shortest decimal repr), and decimal strings.
+    Booleans are refused.
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"expected a number, got {value!r}")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, Decimal):
+        return Fraction(value)
+    if isinstance(value, str):
+        try:
+            return Fraction(Decimal(value.strip()))
+        except (InvalidOperation, ValueError):
+            pass
+    raise TypeError(f"expected a number, got {value!r}")
+
+
+def parse_share(value: Any) -> Fraction:
+    """Read a share: ``30%``, ``"30%"``, ``0.3`` or ``3/10``; it must lie between 0 and 1."""
+    if isinstance(value, str):
+        match = _PERCENT.match(value)
+        if match:
+            share = Fraction(Decimal(match.group(1))) / 100
+        elif "/" in value:
+            try:
+                share = Fraction(value.strip())
+            except ValueError:
+                raise TypeError(f"expected a share such as 30% or 0.3, got {value!r}") from None
+        else:
+            share = exact_number(value)
+    else:
+        share = exact_number(value)
+    if share < 0:
+        raise ValueError(f"a share cannot be negative, got {value!r}")
+    if share > 1:
+        raise ValueError(f"a share cannot exceed 1 (100%), got {value!r}")
+    return share
+
+
+def parse_date(value: Any) -> dt.date:
+    """Read an ISO date (``2022-04-07``); YAML may already have made it a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise TypeError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+
+
+def _strict_str(value: Any, _: type) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"expected text, got {type(value).__name__} {value!r}")
+
+
+def _strict_int(value: Any, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    return value
+
+
+def _strict_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"expected true or false, got {value!r}")
+
+
+def _bound(value: Any, _: type) -> Bound:
+    return Bound(_strict_str(value, str))
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter that forbids unknown keys and coerces nothing silently."""
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    def attrs_with_renames(cls: type) -> Any:
+        overrides = {
+            field.name: override(rename=RENAMES[field.name]) for field in attrs.fields(cls) if field.name in RENAMES
+        }
+        return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True, **overrides)  # type: ignore[arg-type]
+
+    converter.register_structure_hook_factory(attrs.has, attrs_with_renames)
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook(dt.date, lambda v, _: parse_date(v))
+    converter.register_structure_hook(Fraction, lambda v, _: parse_share(v))
+    converter.register_structure_hook(Bound, _bound)
+    converter.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    converter.register_unstructure_hook(Fraction, lambda f: f"{float(f) * 100:g}%")
+    converter.register_unstructure_hook(Bound, str)
+    return converter
+
+
+def iter_problems(exc: BaseException, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Flatten a cattrs validation error into ``(key path, message)`` pairs."""
+    here = path
+    for note in getattr(exc, "__notes__", ()):
+        if isinstance(note, AttributeValidationNote):
+            here = (*path, RENAMES.get(note.name, note.name))
+        elif isinstance(note, IterableValidationNote):
+            here = (*path, note.index)
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        for sub in exc.exceptions:
+            yield from iter_problems(sub, here)
+    elif isinstance(exc, ForbiddenExtraKeysError):
+        for key in sorted(exc.extra_fields):
+            yield (*here, key), "unknown key (check its spelling; unknown keys are refused, not ignored)"
+    elif isinstance(exc, KeyError):
+        yield here, "required key is missing"
+    else:
+        yield here, str(exc) or type(exc).__name__

@@ -1,0 +1,92 @@
+"""Errors raised by ability2.
+
+Every error a user can meet derives from :class:`Ability2Error`. Errors about input
+(policy files, regions, dates, rosters) carry enough context to find the problem: the file,
+the key path inside it and, where the YAML parser knows it, the line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "Ability2Error",
+    "PolicyDateError",
+    "PolicyFileError",
+    "Problem",
+    "RegistryError",
+    "UnknownRegionError",
+    "UnknownRuleError",
+]
+
+
+class Ability2Error(Exception):
+    """Base class of every error ability2 raises on purpose (bad input, bad usage)."""
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in an input file.
+
+    ``path`` is the key path inside the file, written the way a reader finds it:
+    ``rules["hours.total_min"].bound``. ``line`` is 1-based, or ``None`` when unknown.
+    """
+
+    file: str
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.path:
+            return f"{where}: {self.path}: {self.message}"
+        return f"{where}: {self.message}"
+
+
+class PolicyFileError(Ability2Error):
+    """A policy, framework or plugin data file is malformed.
+
+    ``problems`` lists every problem found, not only the first one.
+    """
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in policy data"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class RegistryError(Ability2Error):
+    """The plugins disagree: duplicate regions, a missing parent, a cycle, a bad override."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self.messages = tuple(messages)
+        super().__init__("\n".join(self.messages))
+
+
+class UnknownRegionError(Ability2Error, LookupError):
+    """A region id or GB/T 2260 code that no installed plugin declares."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        message = f"unknown region {name!r}"
+        if self.suggestions:
+            message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        message += " (run `ability2 regions` to list the known regions)"
+        super().__init__(message)
+
+
+class UnknownRuleError(Ability2Error, LookupError):
+    """A rule id that the policy (or the rule catalogue) does not have."""
+
+    def __init__(self, rule_id: str, where: str) -> None:
+        self.rule_id = rule_id
+        super().__init__(f"rule {rule_id!r} is not in {where}")
+
+
+class PolicyDateError(Ability2Error):
+    """A policy was asked for on a date when the region's rules are not in force."""

@@ -1,0 +1,95 @@
+"""Hook specifications: what a regional plugin can implement.
+
+A plugin is a module (or object) registered under the ``ability2`` entry-point group. It
+implements any of the hooks below, decorated with :data:`ability2.hookimpl`; the function
+names must match exactly (``check_pending`` refuses a misspelled hook at start-up).
+
+Most regions need one hook, :func:`ability2_policy_files`, returning their YAML files::
+
+    import ability2
+
+    @ability2.hookimpl
+    def ability2_policy_files():
+        return ability2.package_files(__name__, "policies")
+
+Precedence never comes from the order pluggy calls plugins in: the core stacks layers by the
+region tree (``cn`` → province → city → county → school), whichever plugin supplied them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ability2.loading import SourceLike
+    from ability2.rules.catalogue import RuleSpec
+
+__all__ = [
+    "ability2_policy_files",
+    "ability2_rule_specs",
+    "ability2_sheet_files",
+    "hookimpl",
+    "hookspec",
+]
+
+PROJECT = "ability2"
+
+#: Marker for hook specifications (used by this module only).
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: Marker for hook implementations; also available as ``ability2.hookimpl``.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def ability2_policy_files() -> Iterable[SourceLike]:
+    """Return the policy files (YAML) this plugin supplies, one region's layer per file.
+
+    **When called:** once, while :func:`ability2.load_registry` assembles the registry,
+    after every plugin is registered.
+
+    **Arguments:** none.
+
+    **Returns:** an iterable of paths (``str``, :class:`os.PathLike`) or
+    :class:`importlib.resources.abc.Traversable` objects, each a policy file as described in
+    the policy-file guide. Return an empty list to supply none. Files are read with
+    ``yaml.safe_load`` semantics only.
+
+    **Results:** all plugins' results are collected (not first-result). Two files, from one
+    plugin or from two, that declare the same region are an error naming both.
+    """
+
+
+@hookspec
+def ability2_rule_specs() -> Iterable[RuleSpec]:
+    """Return rule specifications this plugin adds to the rule catalogue.
+
+    **When called:** once, before any policy file is loaded, so that files may use the
+    new rule ids.
+
+    **Arguments:** none.
+
+    **Returns:** an iterable of :class:`ability2.RuleSpec`. Their ids must not clash with
+    the built-in ids or with another plugin's; a clash is an error.
+
+    **Results:** all plugins' results are collected (not first-result).
+    """
+
+
+@hookspec
+def ability2_sheet_files() -> Iterable[SourceLike]:
+    """Return submission-sheet files (YAML) for micro-abilities the framework lacks.
+
+    **When called:** once, while the registry is assembled, before policy files.
+
+    **Arguments:** none.
+
+    **Returns:** an iterable of paths or traversables, each shaped like the bundled
+    ``framework/data/sheets.yaml`` (``sheets:`` and optional ``documents:``). A sheet for
+    an ability that already has one is an error: sheets are national and are added, never
+    replaced.
+
+    **Results:** all plugins' results are collected (not first-result).
+    """

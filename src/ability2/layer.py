@@ -1,0 +1,78 @@
+"""A layer: the rules one region's own documents state, each dated and sourced.
+
+The effective policy of a region stacks the layers of the region tree, from ``cn`` down to
+the region itself (see :mod:`ability2.policy`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from ability2.model import Citation, Document, Region
+from ability2.rules.bounds import Bound
+
+__all__ = ["Layer", "NotEncoded", "RuleEntry"]
+
+
+@attrs.frozen
+class RuleEntry:
+    """One value of one rule, as a layer states it, for the dates it holds.
+
+    ``valid_from`` defaults to the date of the first cited document; ``valid_until`` is
+    ``None`` while no document ends it. ``replaces`` names the ancestor region whose value
+    this entry overrides (a layer must say so to override). ``decision`` records how an
+    ambiguous clause was read, and why.
+    """
+
+    rule_id: str
+    value: Any
+    sources: tuple[Citation, ...]
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+    bound: Bound | None = None
+    basis: str | None = None
+    note: str | None = None
+    decision: str | None = None
+    replaces: str | None = None
+    file: str | None = attrs.field(default=None, eq=False)
+    line: int | None = attrs.field(default=None, eq=False)
+
+    def holds_on(self, day: dt.date) -> bool:
+        """Whether this value is in force on ``day``."""
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+@attrs.frozen
+class NotEncoded:
+    """A clause of a document that is deliberately not a rule, with the reason."""
+
+    source: Citation
+    reason: str
+
+
+@attrs.frozen
+class Layer:
+    """One region and the rules its own documents state."""
+
+    region: Region
+    entries: tuple[RuleEntry, ...]
+    documents: tuple[Document, ...] = ()
+    not_encoded: tuple[NotEncoded, ...] = ()
+    file: str | None = None
+    plugin: str | None = None
+
+    def rule_ids(self) -> tuple[str, ...]:
+        """The ids of the rules this layer states, in file order, without repeats."""
+        return tuple(dict.fromkeys(entry.rule_id for entry in self.entries))
+
+    def entries_for(self, rule_id: str) -> tuple[RuleEntry, ...]:
+        """Every dated value this layer gives ``rule_id``."""
+        return tuple(entry for entry in self.entries if entry.rule_id == rule_id)
+
+    @property
+    def effective_from(self) -> dt.date | None:
+        """The first day any rule of this layer is in force (``None`` for an empty layer)."""
+        return min((entry.valid_from for entry in self.entries), default=None)

@@ -1,0 +1,484 @@
+"""Policy files (YAML) to layers, through cattrs, with errors that name file, key and line.
+
+Loading happens in two steps, so that a county's file may cite a document its province's
+file declares:
+
+1. :func:`parse_layer` reads one file: safe YAML, unknown keys refused, types checked.
+2. :func:`build_layer` gives the parsed file meaning against the document bibliography,
+   the rule catalogue and the national framework: rule ids, boundary words, bases, values,
+   dates. Every problem in the file is collected before one :class:`PolicyFileError` is raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import os
+import re
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import attrs
+from cattrs.errors import BaseValidationError
+
+from ability2.converting import exact_number, iter_problems, make_converter, parse_share
+from ability2.errors import PolicyFileError, Problem
+from ability2.framework import Framework
+from ability2.layer import Layer, NotEncoded, RuleEntry
+from ability2.model import Citation, Document, Level, Region
+from ability2.rules.bounds import Bound, Direction
+from ability2.rules.catalogue import Catalogue, Kind, RuleSpec
+from ability2.rules.values import Phase, ReviewChain, ReviewStep, ScoringForm
+from ability2.schema import RawDocument, RawEntry, RawLayerFile, RawSource
+from ability2.yamlio import PathPart, YamlDocument, read_yaml
+
+__all__ = [
+    "ParsedLayer",
+    "SourceLike",
+    "build_layer",
+    "load_layer",
+    "parse_layer",
+    "read_source_text",
+    "to_document",
+]
+
+SourceLike = str | os.PathLike[str] | Traversable
+
+CONVERTER = make_converter()
+_REGION_ID = re.compile(r"^[a-z][a-z0-9_-]*(/[a-z][a-z0-9_-]*)*$")
+_CODE = re.compile(r"^\d{6,12}$")
+
+
+def read_source_text(source: SourceLike) -> tuple[str, str]:
+    """Read a data file as UTF-8 text; returns ``(text, name)`` or raises PolicyFileError."""
+    name = str(source)
+    try:
+        data = source.read_bytes() if isinstance(source, Traversable) else Path(source).read_bytes()
+    except FileNotFoundError:
+        raise PolicyFileError([Problem(name, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise PolicyFileError([Problem(name, "", "is a folder, expected a YAML file")]) from None
+    except OSError as exc:
+        raise PolicyFileError([Problem(name, "", f"cannot read: {exc.strerror or exc}")]) from None
+    try:
+        return data.decode("utf-8-sig"), name
+    except UnicodeDecodeError as exc:
+        raise PolicyFileError(
+            [Problem(name, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
+        ) from None
+
+
+@attrs.frozen
+class ParsedLayer:
+    """A policy file read and type-checked, not yet resolved against other files."""
+
+    yaml: YamlDocument
+    raw: RawLayerFile
+
+    @property
+    def name(self) -> str:
+        """The file's name, as errors show it."""
+        return self.yaml.name
+
+    @property
+    def region_id(self) -> str:
+        """The id of the region the file declares."""
+        return self.raw.region.id
+
+
+def _structure(
+    doc: YamlDocument, data: Any, cls: type[Any], path: tuple[PathPart, ...], problems: list[Problem]
+) -> Any:
+    try:
+        return CONVERTER.structure(data, cls)
+    except BaseValidationError as exc:
+        problems.extend(doc.problem(p, m) for p, m in iter_problems(exc, path))
+    except (TypeError, ValueError) as exc:
+        problems.append(doc.problem(path, str(exc)))
+    return None
+
+
+def parse_layer(source: SourceLike) -> ParsedLayer:
+    """Read one policy file: safe YAML, shape and types. Raises :class:`PolicyFileError`."""
+    text, name = read_source_text(source)
+    doc = read_yaml(text, name)
+    if not isinstance(doc.data, dict):
+        raise PolicyFileError([Problem(name, "", "expected a mapping with keys region, documents, rules, not_encoded")])
+    problems: list[Problem] = []
+    raw = _structure(doc, doc.data, RawLayerFile, (), problems)
+    if raw is not None and not isinstance(raw.rules, dict):
+        problems.append(doc.problem(("rules",), "expected a mapping of rule ids to entries"))
+    if problems:
+        raise PolicyFileError(problems)
+    return ParsedLayer(doc, raw)
+
+
+def to_document(key: str, raw: RawDocument) -> Document:
+    """A :class:`Document` from its raw file entry."""
+    return Document(key, raw.title, raw.number, raw.issuer, raw.date, raw.date_note, raw.url, raw.note)
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+class _LayerBuilder:
+    def __init__(
+        self,
+        parsed: ParsedLayer,
+        bibliography: Mapping[str, Document],
+        catalogue: Catalogue,
+        framework: Framework,
+    ) -> None:
+        self.doc = parsed.yaml
+        self.raw = parsed.raw
+        self.catalogue = catalogue
+        self.framework = framework
+        self.problems: list[Problem] = []
+        self.own_documents = {key: to_document(key, raw) for key, raw in self.raw.documents.items()}
+        self.documents = {**bibliography, **self.own_documents}
+
+    def problem(self, path: tuple[PathPart, ...], message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    # -- region ---------------------------------------------------------------------
+    def region(self) -> Region | None:
+        raw = self.raw.region
+        ok = True
+        if not _REGION_ID.match(raw.id):
+            self.problem(
+                ("region", "id"),
+                f"region id {raw.id!r} must be a slash path of lowercase pinyin, parent first (e.g. shandong/jining/yanzhou)",
+            )
+            ok = False
+        try:
+            level = Level(raw.level)
+        except ValueError:
+            self.problem(("region", "level"), f"unknown level {raw.level!r}; use one of {[lv.value for lv in Level]}")
+            ok = False
+            level = Level.SCHOOL
+        if raw.id == "cn":
+            if raw.parent is not None:
+                self.problem(("region", "parent"), "the nation (cn) has no parent")
+        elif raw.parent is None:
+            self.problem(("region", "parent"), "required key is missing (every region but cn has a parent)")
+            ok = False
+        else:
+            expected = raw.id.rsplit("/", 1)[0] if "/" in raw.id else "cn"
+            if raw.parent != expected:
+                self.problem(
+                    ("region", "parent"),
+                    f"parent {raw.parent!r} does not match the id {raw.id!r}: expected {expected!r} (an id is its parent's id plus one segment)",
+                )
+                ok = False
+        code = raw.code
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = str(code)
+        if code is not None and not (isinstance(code, str) and _CODE.match(code)):
+            self.problem(
+                ("region", "code"), f"code {raw.code!r} is not an administrative division code (GB/T 2260, 6 digits)"
+            )
+            code = None
+        if not ok:
+            return None
+        return Region(raw.id, raw.name, level, raw.parent, code, raw.name_en)
+
+    # -- citations -------------------------------------------------------------------
+    def citation(self, raw: RawSource, path: tuple[PathPart, ...]) -> Citation | None:
+        document = self.documents.get(raw.document)
+        if document is None:
+            self.problem(
+                (*path, "document"),
+                f"unknown document {raw.document!r}: declare it under `documents:` in this file or an ancestor's{_suggest(raw.document, self.documents)}",
+            )
+            return None
+        if not raw.clause.strip():
+            self.problem((*path, "clause"), "a citation needs the clause it comes from")
+            return None
+        return Citation(document, raw.clause, raw.quote, raw.note)
+
+    def sources(self, data: Any, path: tuple[PathPart, ...]) -> tuple[Citation, ...]:
+        if data is None:
+            self.problem(path, "every rule needs a source: {document: key, clause: ...}")
+            return ()
+        items = data if isinstance(data, list) else [data]
+        if not items:
+            self.problem(path, "every rule needs at least one source")
+            return ()
+        out: list[Citation] = []
+        for index, item in enumerate(items):
+            item_path = (*path, index) if isinstance(data, list) else path
+            raw = _structure(self.doc, item, RawSource, item_path, self.problems)
+            if raw is not None:
+                citation = self.citation(raw, item_path)
+                if citation is not None:
+                    out.append(citation)
+        return tuple(out)
+
+    # -- rules -----------------------------------------------------------------------
+    def entries(self) -> list[RuleEntry]:
+        out: list[RuleEntry] = []
+        for rule_id, data in self.raw.rules.items():
+            path: tuple[PathPart, ...] = ("rules", rule_id)
+            if not isinstance(rule_id, str):
+                self.problem(path, "a rule id must be text")
+                continue
+            spec = self.catalogue.find(rule_id)
+            if spec is None:
+                known = [s.id for s in self.catalogue if not s.family]
+                self.problem(
+                    path, f"unknown rule {rule_id!r}{_suggest(rule_id, known)} (run `ability2 rules` for the catalogue)"
+                )
+                continue
+            raws = data if isinstance(data, list) else [data]
+            built: list[RuleEntry] = []
+            for index, raw_entry in enumerate(raws):
+                entry_path = (*path, index) if isinstance(data, list) else path
+                entry = self.entry(spec, rule_id, raw_entry, entry_path)
+                if entry is not None:
+                    built.append(entry)
+            self.check_overlaps(rule_id, built, path)
+            out.extend(built)
+        return out
+
+    def check_overlaps(self, rule_id: str, entries: list[RuleEntry], path: tuple[PathPart, ...]) -> None:
+        ordered = sorted(entries, key=lambda e: e.valid_from)
+        for before, after in itertools.pairwise(ordered):
+            if before.valid_until is None or before.valid_until >= after.valid_from:
+                self.problem(
+                    path,
+                    f"two values of {rule_id} hold on {after.valid_from}: give the earlier one an `until` before the later one's `from`",
+                )
+
+    def entry(self, spec: RuleSpec, rule_id: str, data: Any, path: tuple[PathPart, ...]) -> RuleEntry | None:
+        if not isinstance(data, dict):
+            self.problem(path, "expected a mapping with value, source and (for limits) bound")
+            return None
+        before = len(self.problems)
+        raw: RawEntry | None = _structure(self.doc, data, RawEntry, path, self.problems)
+        if raw is None:
+            return None
+        sources = self.sources(raw.source, (*path, "source"))
+        bound = self.bound(spec, raw.bound, path)
+        basis = self.basis(spec, raw.basis, path)
+        value = self.value(spec, raw.value, (*path, "value"))
+        valid_from = raw.from_
+        if valid_from is None and sources:
+            valid_from = sources[0].document.date
+            if valid_from is None:
+                self.problem(path, f"document {sources[0].document.key!r} has no date: give this rule a `from:` date")
+        if raw.until is not None and valid_from is not None and raw.until < valid_from:
+            self.problem((*path, "until"), f"until {raw.until} is before from {valid_from}")
+        if len(self.problems) > before or valid_from is None:
+            return None
+        return RuleEntry(
+            rule_id=rule_id,
+            value=value,
+            sources=sources,
+            valid_from=valid_from,
+            valid_until=raw.until,
+            bound=bound,
+            basis=basis,
+            note=raw.note,
+            decision=raw.decision,
+            replaces=raw.replaces,
+            file=self.doc.name,
+            line=self.doc.line_of(path),
+        )
+
+    def bound(self, spec: RuleSpec, word: str | None, path: tuple[PathPart, ...]) -> Bound | None:
+        if not spec.kind.bounded:
+            if word is not None:
+                self.problem((*path, "bound"), f"{spec.id} is a {spec.kind.value} rule and takes no bound")
+            return None
+        if word is None:
+            self.problem(
+                (*path, "bound"),
+                "required key is missing: the document's boundary word (不少于, 以上, 不超过, 以内 ...), which says whether the limit itself passes",
+            )
+            return None
+        try:
+            bound = Bound(word)
+        except ValueError as exc:
+            self.problem((*path, "bound"), str(exc))
+            return None
+        direction = bound.direction
+        allowed = {Direction.EXACT, Direction.APPROX} if spec.direction is None else {spec.direction, Direction.EXACT}
+        if spec.direction is None and direction in (Direction.MIN, Direction.MAX):
+            allowed.add(direction)
+        if direction not in allowed:
+            self.problem(
+                (*path, "bound"),
+                f"{word!r} states a {direction.value} but {spec.id} is a {spec.direction.value if spec.direction else 'plain'} rule",
+            )
+            return None
+        return bound
+
+    def basis(self, spec: RuleSpec, basis: str | None, path: tuple[PathPart, ...]) -> str | None:
+        if not spec.bases:
+            if basis is not None:
+                self.problem((*path, "basis"), f"{spec.id} has no bases to choose from")
+            return None
+        if basis is None:
+            return spec.bases[0]
+        if basis not in spec.bases:
+            self.problem((*path, "basis"), f"unknown basis {basis!r} for {spec.id}; use one of {list(spec.bases)}")
+            return None
+        return basis
+
+    def value(self, spec: RuleSpec, data: Any, path: tuple[PathPart, ...]) -> Any:
+        kind = spec.kind
+        try:
+            if kind is Kind.HOURS:
+                number = exact_number(data)
+                if number < 0:
+                    raise ValueError(f"hours cannot be negative, got {data!r}")
+                return number
+            if kind is Kind.SHARE:
+                return parse_share(data)
+            if kind in (Kind.COUNT, Kind.YEARS):
+                if isinstance(data, bool) or not isinstance(data, int):
+                    raise TypeError(f"expected a whole number, got {data!r}")
+                if data < (1 if kind is Kind.YEARS else 0):
+                    raise ValueError(
+                        f"expected a {'positive' if kind is Kind.YEARS else 'non-negative'} number, got {data!r}"
+                    )
+                return data
+            if kind is Kind.FLAG:
+                if not isinstance(data, bool):
+                    raise TypeError(f"expected true or false, got {data!r}")
+                return data
+            if kind is Kind.METHOD:
+                if data not in spec.methods:
+                    raise ValueError(f"unknown method {data!r}; use one of {list(spec.methods)}")
+                return data
+            if kind is Kind.ENVIRONMENTS:
+                if not isinstance(data, list) or not data:
+                    raise TypeError("expected a non-empty list of environment ids (multimedia, hybrid, smart)")
+                return tuple(self.framework.environment(str(item)).id for item in data)
+            if kind is Kind.PHASE:
+                return self.phase(data, path)
+            if kind is Kind.FORM:
+                return self.form(data, path)
+            if kind is Kind.STEPS:
+                return self.steps(data, path)
+        except KeyError as exc:
+            self.problem(path, str(exc.args[0]))
+            return None
+        except (TypeError, ValueError) as exc:
+            self.problem(path, str(exc))
+            return None
+        raise AssertionError(f"unhandled kind {kind}")  # pragma: no cover
+
+    def phase(self, data: Any, path: tuple[PathPart, ...]) -> Phase | None:
+        phase: Phase | None = _structure(self.doc, data, Phase, path, self.problems)
+        if phase is not None and phase.end < phase.start:
+            self.problem((*path, "end"), f"the phase ends ({phase.end}) before it starts ({phase.start})")
+            return None
+        return phase
+
+    def form(self, data: Any, path: tuple[PathPart, ...]) -> ScoringForm | None:
+        form: ScoringForm | None = _structure(self.doc, data, ScoringForm, path, self.problems)
+        if form is None:
+            return None
+        ok = True
+        for s_index, section in enumerate(form.sections):
+            item_sum = sum(item.points for item in section.items)
+            if item_sum != section.points:
+                self.problem(
+                    (*path, "sections", s_index, "points"),
+                    f"section {section.name!r} is worth {section.points} points but its items add up to {item_sum}",
+                )
+                ok = False
+        section_sum = sum(section.points for section in form.sections)
+        if section_sum != form.total:
+            self.problem(
+                (*path, "total"), f"the form totals {form.total} points but its sections add up to {section_sum}"
+            )
+            ok = False
+        if form.pass_min is not None:
+            if form.pass_bound is None:
+                self.problem((*path, "pass_bound"), "a pass line needs its boundary word (以上 ...)")
+                ok = False
+            if not 0 <= form.pass_min <= form.total:
+                self.problem((*path, "pass_min"), f"pass line {form.pass_min} is outside 0..{form.total}")
+                ok = False
+        if form.excellent_cap is not None and form.excellent_cap_bound is None:
+            self.problem((*path, "excellent_cap_bound"), "a cap needs its boundary word (以内 ...)")
+            ok = False
+        return form if ok else None
+
+    def steps(self, data: Any, path: tuple[PathPart, ...]) -> ReviewChain | None:
+        if not isinstance(data, list) or not data:
+            raise TypeError("expected a list of review steps")
+        steps: list[ReviewStep] = []
+        for index, item in enumerate(data):
+            if isinstance(item, str):
+                steps.append(ReviewStep(item))
+                continue
+            step = _structure(self.doc, item, ReviewStep, (*path, index), self.problems)
+            if step is not None:
+                steps.append(step)
+        return ReviewChain(tuple(steps)) if len(steps) == len(data) else None
+
+    def not_encoded(self) -> list[NotEncoded]:
+        out = []
+        for index, item in enumerate(self.raw.not_encoded):
+            citation = self.citation(item.source, ("not_encoded", index, "source"))
+            if citation is not None:
+                out.append(NotEncoded(citation, item.reason))
+        return out
+
+
+def build_layer(
+    parsed: ParsedLayer,
+    *,
+    bibliography: Mapping[str, Document],
+    catalogue: Catalogue,
+    framework: Framework,
+    plugin: str | None = None,
+) -> Layer:
+    """Give a parsed file meaning; raises :class:`PolicyFileError` listing every problem."""
+    builder = _LayerBuilder(parsed, bibliography, catalogue, framework)
+    region = builder.region()
+    entries = builder.entries()
+    not_encoded = builder.not_encoded()
+    if builder.problems or region is None:
+        raise PolicyFileError(builder.problems)
+    return Layer(
+        region=region,
+        entries=tuple(entries),
+        documents=tuple(builder.own_documents.values()),
+        not_encoded=tuple(not_encoded),
+        file=parsed.name,
+        plugin=plugin,
+    )
+
+
+def load_layer(
+    source: SourceLike,
+    *,
+    catalogue: Catalogue | None = None,
+    framework: Framework | None = None,
+    bibliography: Mapping[str, Document] | None = None,
+) -> Layer:
+    """Parse and build one policy file on its own (the framework's documents are known)."""
+    from ability2.framework import load_framework
+
+    framework = framework or load_framework()
+    parsed = parse_layer(source)
+    return build_layer(
+        parsed,
+        bibliography={**framework.documents, **(bibliography or {})},
+        catalogue=catalogue or Catalogue(),
+        framework=framework,
+    )
+
+
+# re-exported for typing convenience
+_ = (Fraction, dt)

@@ -1,0 +1,1 @@
+"""Helpers for testing regional plugins (placeholder until the YAML case runner lands)."""

@@ -1,0 +1,96 @@
+"""``ability2 validate``: check a policy file or a plugin folder as the registry would.
+
+A file is checked together with the installed layers, so that a county's file may cite its
+province's documents and name its parent; installed layers of the same regions are set
+aside, so that checking an installed plugin's own folder works too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from ability2.errors import Ability2Error, PolicyFileError, Problem
+from ability2.loading import SourceLike, parse_layer, read_source_text
+from ability2.yamlio import read_yaml
+
+__all__ = ["ValidationReport", "validate_path"]
+
+
+@attrs.frozen
+class ValidationReport:
+    """What was checked: the policy files and regions, and the files skipped (with why)."""
+
+    policy_files: tuple[str, ...]
+    regions: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]
+
+    @property
+    def lines(self) -> list[str]:
+        """A readable summary, one line per file."""
+        out = [f"ok: {name}" for name in self.policy_files]
+        out += [f"skipped: {name} ({why})" for name, why in self.skipped]
+        out.append(f"{len(self.policy_files)} policy file(s) valid; regions: {', '.join(self.regions) or 'none'}")
+        return out
+
+
+def _kind_of(path: Path) -> str | None:
+    text, name = read_source_text(path)
+    data = read_yaml(text, name).data
+    if isinstance(data, dict):
+        if "region" in data:
+            return "policy"
+        if "sheets" in data:
+            return "sheets"
+        if "cases" in data:
+            return "cases"
+    return None
+
+
+def validate_path(path: Path) -> ValidationReport:
+    """Check ``path`` (a file or a folder); raises :class:`PolicyFileError` listing every problem."""
+    from ability2.registry import assemble, files_in, load_registry
+
+    if not path.exists():
+        raise PolicyFileError([Problem(str(path), "", "no such file or folder")])
+    candidates = files_in(path)
+    policy_files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for candidate in candidates:
+        try:
+            kind = _kind_of(candidate)
+        except PolicyFileError as exc:
+            problems.extend(exc.problems)
+            continue
+        if kind == "policy":
+            policy_files.append(candidate)
+        elif kind == "cases":
+            skipped.append((str(candidate), "test cases: run them with pytest"))
+        elif kind == "sheets":
+            skipped.append((str(candidate), "submission sheets: checked when a plugin registers them"))
+        else:
+            skipped.append((str(candidate), "not a policy file: no top-level `region:` key"))
+    if problems:
+        raise PolicyFileError(problems)
+    if path.is_file() and not policy_files:
+        raise PolicyFileError(
+            [Problem(str(path), "", "not a policy file: expected top-level keys region, documents, rules")]
+        )
+    parsed_regions = {parse_layer(p).region_id for p in policy_files}
+    try:
+        installed = load_registry()
+    except Ability2Error:
+        installed = load_registry(entry_points=False)
+    sources: list[tuple[str, SourceLike]] = []
+    for plugin, source in installed.sources():
+        try:
+            region_id = parse_layer(source).region_id
+        except PolicyFileError:
+            continue
+        if region_id not in parsed_regions:
+            sources.append((plugin, source))
+    sources.extend(("validate", p) for p in policy_files)
+    assemble(sources=sources, framework=installed.framework, catalogue=installed.catalogue)
+    return ValidationReport(tuple(str(p) for p in policy_files), tuple(sorted(parsed_regions)), tuple(skipped))

@@ -1,0 +1,109 @@
+"""Safe YAML reading that remembers where each value came from.
+
+Policy files are data: they are read with PyYAML's safe loader only, so no code runs from
+them. The reader also refuses duplicate keys (PyYAML keeps the last one silently, which
+would drop a rule without a word) and keeps the node tree, so that an error found later
+can name the line of the key it is about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import yaml
+
+from ability2.errors import PolicyFileError, Problem
+
+__all__ = ["YamlDocument", "format_path", "read_yaml"]
+
+PathPart = str | int
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate mapping keys."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first on line {seen[key]}); the second would silently replace the first",
+                    key_node.start_mark,
+                )
+            if isinstance(key, Hashable):
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def format_path(path: Sequence[PathPart]) -> str:
+    """Render a key path as a reader would type it: ``rules["hours.total_min"].bound``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}" if out else part
+        else:
+            out += f"[{part!r}]".replace("'", '"')
+    return out
+
+
+class YamlDocument:
+    """A parsed YAML file: its data and its node tree, for line numbers."""
+
+    def __init__(self, name: str, data: Any, root: yaml.Node | None) -> None:
+        self.name = name
+        self.data = data
+        self._root = root
+
+    def line_of(self, path: Sequence[PathPart]) -> int | None:
+        """The 1-based line of the deepest node found along ``path``."""
+        node = self._root
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for part in path:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                        line = key_node.start_mark.line + 1
+                        child = value_node
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+                child = node.value[part]
+                line = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        return line
+
+    def problem(self, path: Sequence[PathPart], message: str) -> Problem:
+        """A :class:`Problem` at ``path`` of this file, with its line when known."""
+        return Problem(self.name, format_path(path), message, self.line_of(path))
+
+
+def read_yaml(text: str, name: str) -> YamlDocument:
+    """Parse ``text`` (the content of file ``name``) with the safe loader.
+
+    Raises :class:`PolicyFileError` naming the file and line when the YAML is malformed or
+    repeats a key.
+    """
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None  # type: ignore[no-untyped-call]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        raise PolicyFileError([Problem(name, "", f"malformed YAML: {message}", line)]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyFileError([Problem(name, "", f"malformed YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    return YamlDocument(name, data, root)
