@@ -400,8 +400,16 @@ def load_registry(
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
+        name = manager.get_name(exc.plugin) or repr(exc.plugin)
+        unknown = sorted(
+            impl.name
+            for impl, impls in ((caller, caller.get_hookimpls()) for caller in manager.hook.__dict__.values())
+            if isinstance(impl, pluggy.HookCaller) and not impl.has_spec()
+            for _ in impls
+        )
+        detail = f" ({', '.join(unknown)})" if unknown else ""
         raise RegistryError(
-            [f"plugin {exc.plugin!r}: {exc} (hook names must match ability2.hookspecs exactly)"]
+            [f"plugin {name!r} implements a hook that ability2 does not define{detail}; hook names must match ability2.hookspecs exactly"]
         ) from None
     framework = load_framework()
     catalogue = Catalogue()

@@ -1,0 +1,156 @@
+"""YAML test cases for regional plugins: expected rules, boundary checks, expected errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from ability2.converting import exact_number, iter_problems, make_converter, parse_share
+from ability2.errors import Ability2Error, PolicyFileError, Problem
+from ability2.loading import SourceLike, read_source_text
+from ability2.registry import Registry
+from ability2.rules.catalogue import Kind, RuleSpec
+from ability2.serialize import value_to_json
+from ability2.yamlio import read_yaml
+
+__all__ = ["Case", "CaseFile", "Check", "load_cases", "run_case"]
+
+
+@attrs.define
+class Check:
+    """``{rule, value, ok}``: the value checked against the rule's limit gives ``ok``."""
+
+    rule: str
+    value: Any
+    ok: bool
+
+
+@attrs.define
+class Case:
+    """One case: a region and date, and what its policy must (not) hold."""
+
+    name: str
+    region: str
+    on: dt.date
+    expect_rules: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    expect_absent: list[str] = attrs.Factory(list)
+    checks: list[Check] = attrs.Factory(list)
+    expect_error: str | None = None
+    source: str | None = None
+    line: int | None = attrs.field(default=None, init=False)
+
+
+@attrs.define
+class CaseFile:
+    """A case file: ``cases: [...]``."""
+
+    cases: list[Case]
+
+
+_CONVERTER = make_converter()
+
+
+def load_cases(source: SourceLike) -> list[Case]:
+    """Read a case file; raises :class:`PolicyFileError` naming file, key path and line."""
+    text, name = read_source_text(source)
+    doc = read_yaml(text, name)
+    try:
+        case_file = _CONVERTER.structure(doc.data, CaseFile)
+    except Exception as exc:
+        problems = [doc.problem(p, m) for p, m in iter_problems(exc)] or [Problem(name, "", str(exc))]
+        raise PolicyFileError(problems) from None
+    for index, case in enumerate(case_file.cases):
+        case.line = doc.line_of(("cases", index))
+        if case.expect_error is not None and (case.expect_rules or case.expect_absent or case.checks):
+            raise PolicyFileError([doc.problem(("cases", index), "a case with expect_error has no other expectations")])
+    return list(case_file.cases)
+
+
+def _expected_value(spec: RuleSpec, data: Any) -> Any:
+    kind = spec.kind
+    if kind is Kind.HOURS:
+        return exact_number(data)
+    if kind is Kind.SHARE:
+        return parse_share(data)
+    return data
+
+
+def _same_value(spec: RuleSpec, expected: Any, actual: Any) -> bool:
+    if spec.kind in (Kind.HOURS, Kind.SHARE):
+        return Fraction(_expected_value(spec, expected)) == Fraction(actual)
+    actual_json = value_to_json(actual)
+    if isinstance(expected, dict) and isinstance(actual_json, dict):
+        return all(_subset(value, actual_json.get(key)) for key, value in expected.items())
+    return bool(_subset(expected, actual_json))
+
+
+def _subset(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, dt.date):
+        expected = expected.isoformat()
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return all(_subset(v, actual.get(k)) for k, v in expected.items())
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(_subset(e, a) for e, a in zip(expected, actual, strict=True))
+    if isinstance(expected, str) and expected.endswith("%") and isinstance(actual, int | float):
+        return parse_share(expected) == Fraction(str(actual))
+    return bool(expected == actual)
+
+
+def run_case(case: Case, registry: Registry) -> list[str]:
+    """Run one case; returns the failures (empty when the case passes)."""
+    failures: list[str] = []
+    try:
+        policy = registry.policy(case.region, on=case.on)
+    except Ability2Error as exc:
+        if case.expect_error and type(exc).__name__ == case.expect_error:
+            return []
+        return [f"policy({case.region!r}, on={case.on}) raised {type(exc).__name__}: {exc}"]
+    if case.expect_error:
+        return [f"expected {case.expect_error}, but policy({case.region!r}, on={case.on}) succeeded"]
+    for rule_id, fields in case.expect_rules.items():
+        rule = policy.get(rule_id)
+        if rule is None:
+            failures.append(f"{rule_id}: missing from the policy of {policy.region.id} on {policy.on}")
+            continue
+        for field, expected in (fields or {}).items():
+            if field == "value":
+                if not _same_value(rule.spec, expected, rule.value):
+                    failures.append(f"{rule_id}: value is {rule.describe_value()}, expected {expected!r}")
+            elif field == "bound":
+                if (rule.bound.word if rule.bound else None) != expected:
+                    failures.append(f"{rule_id}: bound is {rule.bound}, expected {expected!r}")
+            elif field == "basis":
+                if rule.basis != expected:
+                    failures.append(f"{rule_id}: basis is {rule.basis!r}, expected {expected!r}")
+            elif field == "layer":
+                if rule.layer != expected:
+                    failures.append(f"{rule_id}: supplied by {rule.layer!r}, expected {expected!r}")
+            elif field == "replaces":
+                replaced = rule.overridden[0][0] if rule.overridden else None
+                if replaced != expected:
+                    failures.append(f"{rule_id}: replaces {replaced!r}, expected {expected!r}")
+            else:
+                failures.append(f"{rule_id}: unknown expectation {field!r} (use value, bound, basis, layer, replaces)")
+    for rule_id in case.expect_absent:
+        if rule_id in policy:
+            failures.append(
+                f"{rule_id}: expected absent, but the policy has {policy[rule_id].describe_value()} from {policy[rule_id].layer}"
+            )
+    for check in case.checks:
+        rule = policy.get(check.rule)
+        if rule is None:
+            failures.append(f"check {check.rule}: the policy has no such rule")
+            continue
+        if rule.bound is None or not rule.bound.comparable:
+            failures.append(f"check {check.rule}: not a pass/fail limit")
+            continue
+        value = _expected_value(rule.spec, check.value)
+        got = rule.holds(value)
+        if got != check.ok:
+            failures.append(
+                f"check {check.rule}: {check.value!r} against {rule.describe_value()} gives ok={got}, expected ok={check.ok}"
+            )
+    return failures
