@@ -232,3 +232,20 @@ rules:
   hours.nonsense: {value: 1}
 """)
     assert len(problems_of(path)) == 3
+
+
+def test_unknown_ability_code_is_refused(write: Write) -> None:
+    path = write("p.yaml", HEAD + """
+rules:
+  selection.abilities_allowed: {value: [A1, B2, D9], source: {document: doc, clause: a}}
+""")
+    [message] = problems_of(path)
+    assert 'rules["selection.abilities_allowed"].value' in message and "unknown micro-ability 'D9'" in message
+
+
+def test_ability_codes_are_normalised(write: Write) -> None:
+    path = write("p.yaml", HEAD + """
+rules:
+  selection.abilities_allowed: {value: [a1, 技术支持的课堂导入], source: {document: doc, clause: a}}
+""")
+    assert load_layer(path).entries[0].value == ("A1", "A5")

@@ -361,6 +361,10 @@ class _LayerBuilder:
                 if not isinstance(data, list) or not data:
                     raise TypeError("expected a non-empty list of environment ids (multimedia, hybrid, smart)")
                 return tuple(self.framework.environment(str(item)).id for item in data)
+            if kind is Kind.ABILITIES:
+                if not isinstance(data, list) or not data:
+                    raise TypeError("expected a non-empty list of ability codes (A1 ... C7)")
+                return tuple(self.framework.ability(str(item)).code for item in data)
             if kind is Kind.PHASE:
                 return self.phase(data, path)
             if kind is Kind.FORM:

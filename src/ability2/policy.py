@@ -96,7 +96,7 @@ def describe_value(spec: RuleSpec, entry: RuleEntry) -> str:
         text = f"{value} years"
     elif kind is Kind.FLAG:
         text = "yes" if value else "no"
-    elif kind is Kind.ENVIRONMENTS:
+    elif kind in (Kind.ENVIRONMENTS, Kind.ABILITIES):
         text = ", ".join(value)
     elif kind is Kind.PHASE:
         text = f"{value.name}: {value.start} – {value.end}"

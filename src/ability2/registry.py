@@ -409,7 +409,9 @@ def load_registry(
         )
         detail = f" ({', '.join(unknown)})" if unknown else ""
         raise RegistryError(
-            [f"plugin {name!r} implements a hook that ability2 does not define{detail}; hook names must match ability2.hookspecs exactly"]
+            [
+                f"plugin {name!r} implements a hook that ability2 does not define{detail}; hook names must match ability2.hookspecs exactly"
+            ]
         ) from None
     framework = load_framework()
     catalogue = Catalogue()

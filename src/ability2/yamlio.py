@@ -8,6 +8,7 @@ can name the line of the key it is about.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -21,7 +22,11 @@ PathPart = str | int
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys."""
+    """SafeLoader that rejects duplicate mapping keys and reads booleans as YAML 1.2 does.
+
+    YAML 1.1 reads ``on``, ``off``, ``yes`` and ``no`` as booleans, so a key ``on:`` (a
+    policy date) would become ``True``. Here only ``true`` and ``false`` are booleans.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[Any, int] = {}
@@ -37,6 +42,17 @@ class _StrictLoader(yaml.SafeLoader):
             if isinstance(key, Hashable):
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 def format_path(path: Sequence[PathPart]) -> str:

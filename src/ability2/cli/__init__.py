@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--json", action="store_true", help="print JSON")
     add_lang(rules)
 
+    inventory = add(
+        "inventory",
+        commands.cmd_inventory,
+        "print a region's clause inventory (Markdown): its rules, sources and clauses not encoded",
+    )
+    inventory.add_argument("region", metavar="REGION", help="region id or code")
+
     validate = add("validate", commands.cmd_validate, "check a policy YAML file or a plugin folder")
     validate.add_argument("path", metavar="PATH", help="a policy file or a folder (every YAML file with a region: key)")
     return parser

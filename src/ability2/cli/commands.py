@@ -10,7 +10,7 @@ from typing import Any
 
 from ability2.i18n import label
 
-__all__ = ["cmd_plugins", "cmd_policy", "cmd_regions", "cmd_rules", "cmd_validate", "version"]
+__all__ = ["cmd_inventory", "cmd_plugins", "cmd_policy", "cmd_regions", "cmd_rules", "cmd_validate", "version"]
 
 
 def version() -> str:
@@ -30,9 +30,12 @@ def _print_json(data: Any) -> None:
 
 
 def _console() -> Any:
+    import os
+
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+    return Console(highlight=False, soft_wrap=False, width=width)
 
 
 def _table(title: str | None, columns: list[str]) -> Any:
@@ -40,8 +43,8 @@ def _table(title: str | None, columns: list[str]) -> Any:
     from rich.table import Table
 
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", show_lines=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    for index, column in enumerate(columns):
+        table.add_column(column, overflow="fold", no_wrap=index == 0)
     return table
 
 
@@ -170,6 +173,16 @@ def cmd_rules(args: argparse.Namespace) -> int:
             (row["title"] if lang == "zh" else row["title_en"]) + bases,
         )
     _console().print(table)
+    return 0
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    """``ability2 inventory REGION``: the region's clause inventory as Markdown."""
+    from ability2.inventory import inventory_markdown
+    from ability2.registry import load_registry
+
+    registry = load_registry()
+    sys.stdout.write(inventory_markdown(registry, registry.region(args.region).id))
     return 0
 
 

@@ -26,6 +26,7 @@ class Kind(enum.Enum):
     YEARS = "years"  #: a period in whole years (a training cycle)
     FLAG = "flag"  #: a condition that holds or not (``true`` / ``false``)
     ENVIRONMENTS = "environments"  #: a list of environment ids
+    ABILITIES = "abilities"  #: a list of micro-ability codes (A1 ... C7)
     PHASE = "phase"  #: a dated phase with a name, a start and an end
     FORM = "form"  #: a scoring form with sections and items
     STEPS = "steps"  #: an ordered review chain
@@ -167,6 +168,14 @@ BUILTIN_SPECS: tuple[RuleSpec, ...] = (
         Scope.TEACHER,
         "可选环境",
         "environments a teacher may choose from",
+    ),
+    _spec(
+        "selection.abilities_allowed",
+        Kind.ABILITIES,
+        Scope.TEACHER,
+        "可选能力点范围",
+        "abilities a teacher may choose from",
+        description="A school's own scope (校本研修范围): teachers choose only among these codes.",
     ),
     _spec(
         "selection.default_by_admin",

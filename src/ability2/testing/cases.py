@@ -82,6 +82,11 @@ def _same_value(spec: RuleSpec, expected: Any, actual: Any) -> bool:
     if spec.kind in (Kind.HOURS, Kind.SHARE):
         return Fraction(_expected_value(spec, expected)) == Fraction(actual)
     actual_json = value_to_json(actual)
+    if spec.kind is Kind.STEPS and isinstance(expected, list):
+        # the policy-file shape: a list of step names or step mappings
+        steps = actual_json["steps"]
+        wanted = [{"name": item} if isinstance(item, str) else item for item in expected]
+        return len(wanted) == len(steps) and all(_subset(w, a) for w, a in zip(wanted, steps, strict=True))
     if isinstance(expected, dict) and isinstance(actual_json, dict):
         return all(_subset(value, actual_json.get(key)) for key, value in expected.items())
     return bool(_subset(expected, actual_json))

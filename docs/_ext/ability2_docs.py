@@ -1,0 +1,70 @@
+"""Sphinx extension: pages generated from the installed data (region inventories, framework).
+
+The pages are written into ``regions/_generated/`` and ``framework/_generated/`` when the
+build starts, from the same registry ``ability2`` loads, so the documentation can never
+drift from the plugin data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _framework_page() -> str:
+    from ability2 import load_framework
+
+    framework = load_framework()
+    lines = [
+        "# The 30 micro-abilities",
+        "",
+        "Generated from `src/ability2/framework/data/abilities.yaml`. Environments (环境) and",
+        "dimensions (维度) as the national rubric defines them; `sheet` tells what our sources",
+        "give of the ability's submission sheet (提交指南和评价标准).",
+        "",
+        "| code | name | English | dimension | environment | sheet |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for ability in framework.abilities:
+        sheet = framework.sheet(ability.code)
+        state = "complete" if sheet and sheet.complete else ("partial" if sheet else "not in our sources")
+        lines.append(
+            f"| {ability.code} | {ability.name} | {ability.name_en} | {ability.dimension.name} ({ability.dimension.name_en}) "
+            f"| {ability.environment.short_name} ({ability.environment.id}) | {state} |"
+        )
+    lines += ["", "## Environments", ""]
+    for env in framework.environments:
+        lines += [f"- **{env.letter} {env.name}** (`{env.id}`, {env.name_en}): {env.definition}"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def generate(app: Any) -> None:
+    """Write the generated pages before Sphinx reads its sources."""
+    from ability2 import load_registry
+    from ability2.inventory import inventory_markdown
+
+    root = Path(app.srcdir)
+    registry = load_registry()
+    generated = root / "regions" / "_generated"
+    wanted = set()
+    for region in registry.regions():
+        name = region.id.replace("/", "__") + ".md"
+        wanted.add(name)
+        _write(generated / name, inventory_markdown(registry, region.id))
+    for stale in generated.glob("*.md"):
+        if stale.name not in wanted:
+            stale.unlink()
+    _write(root / "framework" / "_generated" / "abilities.md", _framework_page())
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the generator."""
+    app.connect("builder-inited", generate)
+    return {"parallel_read_safe": True, "version": "1"}

@@ -1,0 +1,131 @@
+"""A teacher roster, validated and encoded once into columns the evaluator reads directly.
+
+Reading (CSV, XLSX, pandas or polars DataFrames) lives in :mod:`ability2.io.roster`; this
+module holds the result. Text columns are parsed and encoded once: hours become integer
+hundredths of an hour (exact comparisons), ability codes become small integers in a flat
+array with per-teacher offsets, grades become small integers aligned with them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ability2.errors import Ability2Error
+
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
+
+__all__ = [
+    "COLUMNS",
+    "GRADE_EXCELLENT",
+    "GRADE_FAIL",
+    "GRADE_PASS",
+    "GRADE_UNGRADED",
+    "HOURS_SCALE",
+    "Column",
+    "Roster",
+    "RosterError",
+    "RosterProblem",
+]
+
+#: hours are stored as integer hundredths of an hour: 24.5 h is 2450
+HOURS_SCALE = 100
+
+GRADE_UNGRADED, GRADE_FAIL, GRADE_PASS, GRADE_EXCELLENT = -1, 0, 1, 2
+
+
+@attrs.frozen
+class Column:
+    """A roster column of contract §2: canonical name, Chinese alias, whether required."""
+
+    name: str
+    alias: str
+    required: bool
+    meaning: str
+
+    @property
+    def label(self) -> str:
+        """Both names, as error messages show them: ``online_hours (线上学时)``."""
+        return f"{self.name} ({self.alias})"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("teacher_id", "教师编号", True, "unique within the file"),
+    Column("name", "姓名", False, "the teacher's name"),
+    Column("school", "学校", True, "school name or id"),
+    Column("group", "教研组", False, "research group inside the school"),
+    Column("subject", "学科", False, "subject taught"),
+    Column("online_hours", "线上学时", True, "number ≥ 0"),
+    Column("offline_hours", "线下学时", True, "number ≥ 0 (线下实践应用学时)"),
+    Column("abilities", "能力点", True, "ability codes such as A1;B2;C4"),
+    Column("grades", "考核结果", False, "one grade per ability: 优秀/合格/不合格 or excellent/pass/fail"),
+    Column("excellent_video", "优秀视频", False, "yes/no: the practice video was rated excellent"),
+    Column("peer_reviews", "互评", False, "yes/no: the teacher completed the required reviews of others' work"),
+)
+
+
+@attrs.frozen
+class RosterProblem:
+    """One problem in a roster: ``FILE:ROW:COLUMN: message``.
+
+    ``row`` is the row number a spreadsheet shows (the header is row 1 of a plain CSV);
+    ``None`` for problems of the whole file (a missing column).
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row if self.row is not None else '-'}:{self.column or '-'}: {self.message}"
+
+
+class RosterError(Ability2Error):
+    """A roster was rejected; ``problems`` lists every problem found, in row order."""
+
+    def __init__(self, problems: list[RosterProblem], limit: int = 50) -> None:
+        self.problems = tuple(problems)
+        shown = "\n".join(str(p) for p in self.problems[:limit])
+        more = f"\n... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
+        count = len(self.problems)
+        super().__init__(f"roster rejected: {count} problem{'s' if count != 1 else ''}\n{shown}{more}")
+
+
+@attrs.frozen(eq=False)
+class Roster:
+    """A validated roster: one row per teacher, in file order, encoded for evaluation.
+
+    ``frame`` keeps every column as read (canonical names, extra columns passed through);
+    the arrays below are the encoded forms the evaluator uses. Ability codes index
+    ``framework.abilities`` (0 for A1 ... 29 for C7); teacher ``i``'s abilities are
+    ``ability_codes[ability_offsets[i]:ability_offsets[i + 1]]`` with grades aligned.
+    """
+
+    source: str
+    frame: pl.DataFrame
+    teacher_id: np.ndarray[Any, Any]
+    school: np.ndarray[Any, Any]
+    online: np.ndarray[Any, Any]
+    offline: np.ndarray[Any, Any]
+    ability_offsets: np.ndarray[Any, Any]
+    ability_codes: np.ndarray[Any, Any]
+    grades: np.ndarray[Any, Any]
+    name: np.ndarray[Any, Any] | None = None
+    group: np.ndarray[Any, Any] | None = None
+    subject: np.ndarray[Any, Any] | None = None
+    excellent_video: np.ndarray[Any, Any] | None = None
+    peer_reviews: np.ndarray[Any, Any] | None = None
+    has_grades: bool = False
+    extra_columns: tuple[str, ...] = ()
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.teacher_id)
+
+    def __repr__(self) -> str:
+        return f"<Roster {self.source}: {len(self)} teachers>"
