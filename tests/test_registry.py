@@ -232,7 +232,7 @@ def test_plugins_listing_names_regions_and_hooks(tree: dict[str, Path]) -> None:
 def test_national_policy_holds_only_what_the_nation_fixes() -> None:
     # reference §6: no national selection count, rates, review chain
     policy = load_registry(entry_points=False).policy("cn", on=dt.date(2022, 1, 1))
-    assert set(policy.rules) == {"hours.total_min", "hours.practice_share_min", "hours.cycle_years", "grading.ability"}
+    assert set(policy.rules) == {"hours.total_min", "hours.practice_share_min", "hours.cycle_years", "grading.ability", "grading.teacher"}
     assert policy["hours.total_min"].value == 50
     assert policy["hours.total_min"].bound.word == "不少于"  # type: ignore[union-attr]
     assert "教师〔2019〕1号" in policy["hours.total_min"].source

@@ -10,6 +10,7 @@ libraries are imported until a function needs them.
 
 from __future__ import annotations
 
+from ability2.assess import AbilityAssessment, Evidence, assess_ability
 from ability2.errors import (
     Ability2Error,
     PolicyDateError,
@@ -19,19 +20,24 @@ from ability2.errors import (
     UnknownRegionError,
     UnknownRuleError,
 )
+from ability2.evaluate import evaluate
 from ability2.framework import Framework, load_framework
 from ability2.hookspecs import hookimpl
+from ability2.io.roster import read_roster
 from ability2.layer import Layer, NotEncoded, RuleEntry
 from ability2.loading import load_layer
 from ability2.model import Citation, Competency, Dimension, Document, Environment, Level, Region
 from ability2.plugin import package_files
 from ability2.policy import Policy, ResolvedRule
 from ability2.registry import PluginInfo, Registry, load_registry
+from ability2.result import Explanation, Reason, Result
+from ability2.roster import Roster, RosterError, RosterProblem
 from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, Scope
 
 __all__ = [
     "Ability2Error",
+    "AbilityAssessment",
     "Bound",
     "Catalogue",
     "Citation",
@@ -40,6 +46,8 @@ __all__ = [
     "Direction",
     "Document",
     "Environment",
+    "Evidence",
+    "Explanation",
     "Framework",
     "Kind",
     "Layer",
@@ -50,20 +58,28 @@ __all__ = [
     "PolicyDateError",
     "PolicyFileError",
     "Problem",
+    "Reason",
     "Region",
     "Registry",
     "RegistryError",
     "ResolvedRule",
+    "Result",
+    "Roster",
+    "RosterError",
+    "RosterProblem",
     "RuleEntry",
     "RuleSpec",
     "Scope",
     "UnknownRegionError",
     "UnknownRuleError",
+    "assess_ability",
+    "evaluate",
     "hookimpl",
     "load_framework",
     "load_layer",
     "load_registry",
     "package_files",
+    "read_roster",
 ]
 
 __version__ = "0.1.0"

@@ -72,6 +72,43 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--json", action="store_true", help="print JSON")
     add_lang(rules)
 
+    evaluate = add(
+        "evaluate",
+        commands.cmd_evaluate,
+        "evaluate a roster under a region's policy: every teacher, group and school, with reasons",
+    )
+    evaluate.add_argument("roster", metavar="ROSTER", help="CSV (UTF-8 or GBK) or XLSX roster (contract §2)")
+    evaluate.add_argument("--region", required=True, metavar="REGION", help="region id or code")
+    evaluate.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
+    evaluate.add_argument(
+        "--format", choices=("table", "json", "xlsx", "html"), default="table", help="output format (default: table)"
+    )
+    evaluate.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx and html)")
+    add_lang(evaluate)
+
+    timeline = add("timeline", commands.cmd_timeline, "a region's phases, the current ones and the next deadline")
+    timeline.add_argument("region", metavar="REGION", help="region id or code")
+    timeline.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
+    timeline.add_argument("--json", action="store_true", help="print JSON (contract §3.2)")
+    timeline.add_argument("--ics", metavar="FILE", help="also write the phases as an iCalendar file")
+    add_lang(timeline)
+
+    form = add("form", commands.cmd_form, "a region's scoring forms (考核表)")
+    form.add_argument("region", metavar="REGION", help="region id or code")
+    form.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
+    form.add_argument("--json", action="store_true", help="print JSON (contract §3.4)")
+    add_lang(form)
+
+    demo = add("demo", commands.cmd_demo, "evaluate the bundled sample school under every seed region and compare")
+    demo.add_argument(
+        "-o",
+        "--output-dir",
+        metavar="DIR",
+        default="ability2-demo",
+        help="folder for the report files (default: ./ability2-demo)",
+    )
+    add_lang(demo)
+
     inventory = add(
         "inventory",
         commands.cmd_inventory,

@@ -10,7 +10,19 @@ from typing import Any
 
 from ability2.i18n import label
 
-__all__ = ["cmd_inventory", "cmd_plugins", "cmd_policy", "cmd_regions", "cmd_rules", "cmd_validate", "version"]
+__all__ = [
+    "cmd_demo",
+    "cmd_evaluate",
+    "cmd_form",
+    "cmd_inventory",
+    "cmd_plugins",
+    "cmd_policy",
+    "cmd_regions",
+    "cmd_rules",
+    "cmd_timeline",
+    "cmd_validate",
+    "version",
+]
 
 
 def version() -> str:
@@ -194,3 +206,156 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for line in report.lines:
         print(line)
     return 0
+
+
+def _check_output(path: str | None, fmt: str) -> Path | None:
+    """Refuse a bad output path before any work is done."""
+    from ability2.errors import Ability2Error
+
+    if path is None:
+        if fmt in ("xlsx", "html"):
+            raise Ability2Error(f"--format {fmt} writes a file: give one with -o FILE")
+        return None
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise Ability2Error(f"cannot write {path}: folder {folder} does not exist")
+    if target.is_dir():
+        raise Ability2Error(f"cannot write {path}: it is a folder")
+    return target
+
+
+def _stderr_progress() -> Any:
+    """A progress callback drawing on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    progress = Progress(console=Console(stderr=True), transient=True)
+    progress.start()
+    tasks: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+        if done >= total:
+            progress.stop()
+
+    return update
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """``ability2 evaluate ROSTER --region REGION [--on] [--format] [-o]``."""
+    from ability2.evaluate import evaluate
+    from ability2.io.roster import read_roster
+    from ability2.registry import load_registry
+
+    target = _check_output(args.output, args.format)
+    registry = load_registry()
+    policy = registry.policy(args.region, on=args.on)
+    roster = read_roster(args.roster, framework=policy.framework)
+    result = evaluate(roster, policy, progress=_stderr_progress())
+    if args.format == "table" and target is None:
+        from ability2.reports.table import render_table
+
+        render_table(result, lang=args.lang, console=_console())
+        return 0
+    if args.format == "json" and target is None:
+        sys.stdout.write(result.to_json(lang=args.lang, indent=2) + "\n")
+        return 0
+    from ability2.reports import write_report
+
+    assert target is not None
+    write_report(result, target, args.format, lang=args.lang)
+    print(f"{target}", file=sys.stderr)
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    """``ability2 timeline REGION [--on] [--json] [--ics FILE]``."""
+    from ability2.registry import load_registry
+    from ability2.timeline import timeline, to_ics
+
+    ics_target = _check_output(args.ics, "ics") if args.ics else None
+    policy = load_registry().policy(args.region, on=args.on)
+    view = timeline(policy)
+    if ics_target is not None:
+        from ability2.files import write_text_atomic
+
+        write_text_atomic(ics_target, to_ics(policy))
+    if args.json:
+        _print_json(view.to_dict())
+        return 0
+    lang = args.lang
+    console = _console()
+    zh = lang == "zh"
+    console.print(f"[bold]{policy.region.id} ({policy.region.name})[/bold]  {label('on', lang)} {view.on}")
+    table = _table(
+        None,
+        [
+            "阶段" if zh else "phase",
+            "开始" if zh else "start",
+            "结束" if zh else "end",
+            label("layer", lang),
+            label("source", lang),
+        ],
+    )
+    for phase in view.phases:
+        mark = " ◀" if phase in view.current else ""
+        table.add_row(phase.name + mark, phase.start.isoformat(), phase.end.isoformat(), phase.layer, phase.source)
+    console.print(table)
+    if view.next_deadline is not None:
+        what = "下一截止" if zh else "next deadline"
+        console.print(f"{what}: {view.next_deadline.end} {view.next_deadline.name} ({view.next_deadline.source})")
+    else:
+        console.print("没有未到的截止日期" if zh else "no deadline on or after this date")
+    if ics_target is not None:
+        print(f"{ics_target}", file=sys.stderr)
+    return 0
+
+
+def cmd_form(args: argparse.Namespace) -> int:
+    """``ability2 form REGION [--json]``."""
+    from ability2.forms import forms
+    from ability2.registry import load_registry
+
+    policy = load_registry().policy(args.region, on=args.on)
+    found = forms(policy)
+    if args.json:
+        _print_json(found)
+        return 0
+    console = _console()
+    zh = args.lang == "zh"
+    if not found:
+        console.print(
+            ("该地区政策中没有考核表" if zh else "this region's policy has no scoring form")
+            + f" ({policy.region.id}, {policy.on})"
+        )
+        return 0
+    for form in found:
+        head = f"[bold]{form['name']}[/bold]  {form['total']}{'分' if zh else ' points'}"
+        if form["pass_min"] is not None:
+            head += f" · {'合格' if zh else 'pass'} {form['pass_min']} ({form['pass_bound']})"
+        if form["excellent_cap"] is not None:
+            head += f" · {'优秀学校' if zh else 'excellent schools'} ≤ {form['excellent_cap'] * 100:g}% ({form['excellent_cap_bound']})"
+        console.print(head)
+        console.print(f"{label('source', args.lang)}: {form['source']} [{form['layer']}]")
+        table = _table(
+            None, ["考核项目" if zh else "section", "考核指标" if zh else "item", "分值" if zh else "points"]
+        )
+        for section in form["sections"]:
+            for position, item in enumerate(section["items"]):
+                name = f"{section['name']} ({section['points']})" if position == 0 else ""
+                parts = f"\n  {' / '.join(item['parts'])}" if item["parts"] else ""
+                table.add_row(name, item["name"] + parts, str(item["points"]))
+        console.print(table)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``ability2 demo``: the bundled sample school under every seed region."""
+    from ability2.demo import run_demo
+
+    return run_demo(Path(args.output_dir), lang=args.lang, console=_console())

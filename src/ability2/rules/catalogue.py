@@ -8,7 +8,8 @@ The families ``timeline.*`` and ``form.*`` take any suffix (one phase or form ea
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import attrs
 
@@ -56,6 +57,10 @@ class RuleSpec:
 
     ``bases`` lists the readings a share rule can be counted on (per teacher, per ability
     certification ...); the first is the default, and a policy file picks one with ``basis``.
+
+    ``check`` is for a plugin's own teacher rule written in plain Python:
+    ``check(teacher, rule) -> (value, ok)``, called with a :class:`ability2.evaluate.TeacherRow`
+    and the resolved rule; the evaluator runs it over every teacher of the batch.
     """
 
     id: str
@@ -68,6 +73,7 @@ class RuleSpec:
     methods: tuple[str, ...] = ()
     family: bool = False
     description: str = ""
+    check: Callable[[Any, Any], tuple[Any, bool]] | None = attrs.field(default=None, eq=False, repr=False)
 
     def matches(self, rule_id: str) -> bool:
         """Whether ``rule_id`` is this spec's id (or, for a family, one of its members)."""
@@ -193,6 +199,18 @@ BUILTIN_SPECS: tuple[RuleSpec, ...] = (
         "how an ability's grade follows from its evidence",
         methods=("all_items",),
         description="'all_items': 优秀 iff every evidence item is 优秀; 不合格 if any item is 不合格; else 合格.",
+    ),
+    _spec(
+        "grading.teacher",
+        Kind.METHOD,
+        Scope.TEACHER,
+        "教师考核等级规则",
+        "how a teacher's status follows from the ability grades",
+        methods=("all_abilities",),
+        description=(
+            "'all_abilities': a teacher is excellent iff every chosen ability is 优秀 (and every pass rule holds), "
+            "fails if any ability is 不合格, is pending while any ability is not graded, else passes."
+        ),
     ),
     # --- groups ---------------------------------------------------------------------
     _spec(

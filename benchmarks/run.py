@@ -1,0 +1,313 @@
+"""Benchmark: ability2 against a hand-written pandas pass computing the same verdicts.
+
+For each cohort size (synthetic, seeded: about 20 teachers per school) and each seed region,
+two implementations start from the same pandas DataFrame of text columns (as a CSV reader
+gives it) and compute every teacher's status and every school's status:
+
+- **ability2**: ``read_roster(frame)`` (validate and encode once) then ``evaluate``;
+- **baseline**: what an analyst writes: ``str.split`` the ability and grade columns,
+  compare, ``groupby`` school, with the policy's numbers typed in.
+
+Both run in the same process, one after the other, on the same data; the script checks
+that their verdicts agree before it reports a time. Peak memory is the peak resident set of
+a fresh process running ability2 alone (read + evaluate) on that cohort. Also measured:
+``import ability2`` time and CSV read time at the largest size.
+
+Usage::
+
+    python benchmarks/run.py                 # 10k, 100k, 1M (takes a few minutes)
+    python benchmarks/run.py --sizes 10000   # the CI smoke run
+    python benchmarks/run.py --markdown      # print the table for benchmarks/README.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+REGIONS = (
+    "hebei/baoding/xushui",
+    "jiangsu/changzhou/jintan/baita",
+    "liaoning/tieling/kaiyuan",
+    "shandong/jining/yanzhou",
+    "guangxi",
+)
+CODES = [f"A{i}" for i in range(1, 14)] + [f"B{i}" for i in range(1, 11)] + [f"C{i}" for i in range(1, 8)]
+SEPARATORS = r"[;,、，；\s]+"
+YES = {"yes", "是", "1", "true", "y"}
+
+
+def cohort(size: int, seed: int = 2022) -> pd.DataFrame:
+    """A synthetic roster: about 20 teachers per school, realistic hours and grades."""
+    rng = np.random.default_rng(seed)
+    schools = np.array([f"S{i:06d}" for i in range(max(1, size // 20))], dtype=object)
+    school = schools[rng.integers(0, len(schools), size)]
+    groups = np.array(["语文组", "数学组", "英语组", "综合组"], dtype=object)
+    subjects = np.array(["语文", "数学", "英语", "科学", "音乐"], dtype=object)
+    online = rng.choice([20, 24.5, 25, 26, 28, 30, 32, 35, 40], size, p=[0.03, 0.02, 0.2, 0.1, 0.15, 0.2, 0.1, 0.1, 0.1])
+    offline = rng.choice([20, 24.5, 25, 27.5, 28, 30, 32], size, p=[0.03, 0.02, 0.3, 0.1, 0.15, 0.3, 0.1])
+    k = rng.choice([2, 3, 3, 3, 3, 4], size)
+    picks = np.argsort(rng.random((size, 30)), axis=1)[:, :4]
+    code_array = np.array(CODES, dtype=object)
+    grade_words = np.array(["优秀", "合格", "不合格"], dtype=object)
+    grade_pick = rng.choice(3, (size, 4), p=[0.3, 0.68, 0.02])
+    abilities = np.empty(size, dtype=object)
+    grades = np.empty(size, dtype=object)
+    ungraded = rng.random(size) < 0.03
+    for width in (2, 3, 4):
+        rows = np.nonzero(k == width)[0]
+        cols = [code_array[picks[rows, j]] for j in range(width)]
+        gcols = [grade_words[grade_pick[rows, j]] for j in range(width)]
+        abilities[rows] = [";".join(parts) for parts in zip(*cols, strict=True)]
+        grades[rows] = ["、".join(parts) for parts in zip(*gcols, strict=True)]
+    grades[ungraded] = ""
+    return pd.DataFrame(
+        {
+            "teacher_id": [f"T{i:07d}" for i in range(size)],
+            "school": school,
+            "group": groups[rng.integers(0, 4, size)],
+            "subject": subjects[rng.integers(0, 5, size)],
+            "online_hours": [f"{v:g}" for v in online],
+            "offline_hours": [f"{v:g}" for v in offline],
+            "abilities": abilities,
+            "grades": grades,
+            "excellent_video": np.where(rng.random(size) < 0.35, "是", "否"),
+            "peer_reviews": np.where(rng.random(size) < 0.97, "是", "否"),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# the baseline: an analyst's pandas
+# ---------------------------------------------------------------------------------------
+
+OPS = {"≥": np.greater_equal, ">": np.greater, "≤": np.less_equal, "<": np.less, "=": np.equal}
+
+
+def _cmp(rule: Any, values: Any, limit: float) -> Any:
+    return OPS[rule.bound.symbol](values, limit)
+
+
+def baseline(df: pd.DataFrame, policy: Any) -> tuple[np.ndarray, pd.Series]:
+    """Teacher statuses and school statuses, the way an analyst would compute them."""
+    framework = policy.framework
+    env_of = {a.code: a.environment.id for a in framework.abilities}
+    dim_of = {a.code: a.dimension.id for a in framework.abilities}
+    get = policy.get
+    online = pd.to_numeric(df["online_hours"])
+    offline = pd.to_numeric(df["offline_hours"])
+    ok = pd.Series(True, index=df.index)
+    peer = get("hours.offline_requires_peer_review")
+    if peer is not None and peer.value:
+        done = df["peer_reviews"].str.lower().isin(YES)
+        offline = offline.where(done, 0)
+        ok &= done
+    total = online + offline
+    for rule_id, values in (("hours.total_min", total), ("hours.online_min", online), ("hours.offline_min", offline)):
+        rule = get(rule_id)
+        if rule is not None:
+            ok &= _cmp(rule, values, float(rule.value))
+    share = get("hours.practice_share_min")
+    if share is not None:
+        if share.basis == "required":
+            ok &= _cmp(share, offline, float(share.value) * float(get("hours.total_min").value))
+        else:
+            ok &= _cmp(share, offline / total.where(total > 0, 1), float(share.value))
+    abilities = df["abilities"].str.split(SEPARATORS, regex=True)
+    k = abilities.str.len()
+    count = get("selection.count")
+    if count is not None:
+        ok &= _cmp(count, k, count.value)
+    dims = get("selection.dimensions_min")
+    if dims is not None:
+        ok &= _cmp(dims, abilities.apply(lambda codes: len({dim_of[c] for c in codes})), dims.value)
+    grades = df["grades"].fillna("").str.split(SEPARATORS, regex=True)
+    n_fail = grades.apply(lambda g: sum(x == "不合格" for x in g))
+    n_excellent = grades.apply(lambda g: sum(x == "优秀" for x in g))
+    graded = df["grades"].fillna("").str.strip() != ""
+    if get("grading.teacher") is not None:
+        ok &= n_fail == 0
+    failed = ~ok | (n_fail > 0)
+    pending = ~failed & ~graded
+    excellent = ~failed & ~pending & (n_excellent == k)
+    status = np.where(failed, "fail", np.where(pending, "pending", np.where(excellent, "excellent", "pass")))
+    frame = pd.DataFrame({"school": df["school"], "passed": np.isin(status, ("pass", "excellent")), "excellent": status == "excellent"})
+    frame["certs"] = k
+    frame["certs_passed"] = grades.apply(lambda g: sum(x in ("优秀", "合格") for x in g)) * graded
+    frame["certs_excellent"] = n_excellent
+    for env in ("multimedia", "hybrid", "smart"):
+        frame[f"has_{env}"] = abilities.apply(lambda codes, env=env: any(env_of[c] == env for c in codes))
+    frame["video"] = df["excellent_video"].str.lower().isin(YES)
+    frame["n"] = 1
+    frame["ability_set"] = abilities.apply(frozenset)
+    schools = frame.groupby("school", sort=False)
+    agg = schools[["n", "passed", "excellent", "certs", "certs_passed", "certs_excellent", "has_multimedia", "has_hybrid", "has_smart", "video"]].sum()
+    scope = schools["ability_set"].agg(lambda sets: frozenset().union(*sets))
+    school_ok = pd.Series(True, index=agg.index)
+    for rule_id, teacher_col, cert_col in (
+        ("school.pass_rate_min", "passed", "certs_passed"),
+        ("school.excellent_rate_max", "excellent", "certs_excellent"),
+        ("school.excellent_rate_min", "excellent", "certs_excellent"),
+    ):
+        rule = get(rule_id)
+        if rule is not None:
+            if rule.basis == "abilities":
+                school_ok &= _cmp(rule, agg[cert_col] / agg["certs"], float(rule.value))
+            else:
+                school_ok &= _cmp(rule, agg[teacher_col] / agg["n"], float(rule.value))
+    for env in ("multimedia", "hybrid", "smart"):
+        for direction in ("min", "max"):
+            rule = get(f"school.{env}_share_{direction}")
+            if rule is not None:
+                school_ok &= _cmp(rule, agg[f"has_{env}"] / agg["n"], float(rule.value))
+    for rule_id, measure in (
+        ("school.scope_abilities_min", scope.apply(len)),
+        ("school.scope_abilities_max", scope.apply(len)),
+        ("school.scope_environments_min", scope.apply(lambda s: len({env_of[c] for c in s}))),
+        ("school.scope_dimensions_min", scope.apply(lambda s: len({dim_of[c] for c in s}))),
+    ):
+        rule = get(rule_id)
+        if rule is not None:
+            school_ok &= _cmp(rule, measure, rule.value)
+    video = get("school.excellent_video_share_min")
+    if video is not None:
+        school_ok &= _cmp(video, agg["video"] / agg["n"], float(video.value))
+    if get("school.excellent_video_every_subject") is not None:
+        covered = pd.DataFrame({"school": df["school"], "subject": df["subject"], "video": frame["video"]}).groupby(["school", "subject"], sort=False)["video"].any()
+        school_ok &= covered.groupby(level=0, sort=False).all()
+    return status, school_ok.map({True: "pass", False: "fail"})
+
+
+# ---------------------------------------------------------------------------------------
+# measuring
+# ---------------------------------------------------------------------------------------
+
+
+def run_ability2(df: pd.DataFrame, policy: Any) -> Any:
+    import ability2
+
+    roster = ability2.read_roster(df, framework=policy.framework)
+    return ability2.evaluate(roster, policy)
+
+
+def timed(func: Any, *args: Any, repeat: int = 1) -> tuple[float, Any]:
+    best = float("inf")
+    value = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = func(*args)
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def peak_memory_mb(size: int, region: str, on: str) -> float:
+    """Peak RSS of a fresh process generating the cohort and running ability2 on it."""
+    folder = str(Path(__file__).parent)
+    code = (
+        f"import resource, datetime, sys; sys.path.insert(0, {folder!r}); import run; import ability2;"
+        f"df = run.cohort({size}); "
+        f"p = ability2.load_registry().policy({region!r}, on=datetime.date.fromisoformat({on!r})); run.run_ability2(df, p);"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def import_time() -> float:
+    code = "import time; t = time.perf_counter(); import ability2; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) for _ in range(3)]
+    return min(runs)
+
+
+def csv_read_time(df: pd.DataFrame) -> tuple[float, float]:
+    """Seconds for ability2.read_roster(path) and for pandas.read_csv(path) on the same file."""
+    import ability2
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.csv"
+        df.to_csv(path, index=False)
+        ours, _ = timed(ability2.read_roster, path)
+        theirs, _ = timed(lambda p: pd.read_csv(p, dtype=str, keep_default_na=False), path)
+    return ours, theirs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated cohort sizes")
+    parser.add_argument("--regions", default=",".join(REGIONS))
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    args = parser.parse_args(argv)
+    import ability2
+    from ability2.demo import demo_date
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    regions = args.regions.split(",")
+    registry = ability2.load_registry()
+    rows = []
+    for size in sizes:
+        df = cohort(size)
+        for region in regions:
+            on = demo_date(registry, region)
+            policy = registry.policy(region, on=on)
+            repeat = 3 if size <= 100_000 else 1
+            ours, result = timed(run_ability2, df, policy, repeat=repeat)
+            theirs, (status, school_status) = timed(baseline, df, policy, repeat=repeat)
+            same_teachers = bool((np.asarray(result.status, dtype=object) == status).all())
+            ours_schools = pd.Series(result.school_status(), index=result.school_names)
+            same_schools = bool((ours_schools.reindex(school_status.index) == school_status).all())
+            if not (same_teachers and same_schools):
+                print(f"MISMATCH {region} {size}: teachers {same_teachers}, schools {same_schools}", file=sys.stderr)
+                return 1
+            memory = None if args.no_memory else peak_memory_mb(size, region, on.isoformat())
+            row = {
+                "teachers": size,
+                "region": region,
+                "ability2_s": round(ours, 3),
+                "baseline_s": round(theirs, 3),
+                "ratio": round(ours / theirs, 3),
+                "peak_mb": None if memory is None else round(memory),
+                "teachers_per_s": int(size / ours),
+            }
+            rows.append(row)
+            print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
+    largest = max(sizes)
+    extras = {"import_s": round(import_time(), 3)}
+    read_ours, read_pandas = csv_read_time(cohort(largest))
+    extras.update({"csv_read_s": round(read_ours, 3), "pandas_read_csv_s": round(read_pandas, 3), "csv_rows": largest})
+    scaling = {}
+    for region in regions:
+        by_size = {r["teachers"]: r["ability2_s"] for r in rows if r["region"] == region}
+        if 1_000_000 in by_size and 100_000 in by_size:
+            scaling[region] = round(by_size[1_000_000] / by_size[100_000], 2)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "extras": extras, "scaling_1m_100k": scaling}, ensure_ascii=False, indent=2), encoding="utf-8")
+    header = "| teachers | region | ability2 s | baseline s | ratio | peak MB | teachers/s |"
+    lines = [header, "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['teachers']:,} | {r['region']} | {r['ability2_s']} | {r['baseline_s']} | {r['ratio']} | {r['peak_mb'] or '-'} | {r['teachers_per_s']:,} |")
+    print("\n".join(lines))
+    print()
+    print(f"import ability2: {extras['import_s']} s; read_roster CSV of {largest:,} rows: {extras['csv_read_s']} s (pandas.read_csv alone: {extras['pandas_read_csv_s']} s)")
+    if scaling:
+        print("1M / 100k time: " + ", ".join(f"{k} {v}×" for k, v in scaling.items()))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {dt.date.today()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

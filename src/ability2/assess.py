@@ -1,0 +1,259 @@
+"""One micro-ability from its evidence: the sheet's task requirements and the national grading rule.
+
+The national rubric (《中小学教师信息技术应用能力校本应用考核规范》, 使用说明):
+
+- an evidence item earns a level only if it meets every criterion of that level; "若提交的
+  证据材料不符合任务要求,或不满足合格的评价标准,则评价等级为不合格" (not meeting the task, such
+  as a video over its time limit, makes the item 不合格);
+- an ability is 优秀 only if all its evidence items are 优秀, 不合格 if any item is 不合格,
+  otherwise 合格.
+
+Reading decisions, written here because the rubric is silent on them:
+
+- Items the sheet gives no 优秀/合格 criteria for (C5's 情景描述, C4's 教学反思) are checked
+  against their task only; they cannot be 优秀, so they do not stop the ability from being
+  优秀: the 优秀 rule is applied over the items that have criteria.
+- A time limit stated 原则上 or 一般 ("in principle") is reported as a warning when exceeded,
+  not as a failure; a plain limit (不超过) exceeded makes the item 不合格.
+- An item with criteria but no level given is not graded yet: the ability is pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from ability2.errors import Ability2Error
+from ability2.framework import EvidenceItem, Framework, SubmissionSheet, load_framework
+
+__all__ = ["AbilityAssessment", "Evidence", "ItemAssessment", "SheetUnavailableError", "assess_ability"]
+
+_LEVELS = {
+    "优秀": "excellent",
+    "excellent": "excellent",
+    "合格": "pass",
+    "pass": "pass",
+    "不合格": "fail",
+    "fail": "fail",
+}
+_ZH = {"excellent": "优秀", "pass": "合格", "fail": "不合格", "pending": "待评"}
+
+
+class SheetUnavailableError(Ability2Error):
+    """The ability's submission sheet is not in the framework data (or has no items there)."""
+
+
+@attrs.frozen
+class Evidence:
+    """One submitted evidence item.
+
+    ``item`` is the item's id (``case``) or name (``案例展示``); for an item with
+    alternatives give the chosen alternative's id or name. ``level`` is the reviewer's level
+    against the item's criteria (优秀/合格/不合格 or excellent/pass/fail); ``minutes`` the
+    length of a recording; ``teacher_on_screen`` whether the teacher appears; ``copies``
+    how many were submitted.
+    """
+
+    item: str
+    level: str | None = None
+    minutes: Fraction | float | int | None = None
+    teacher_on_screen: bool | None = None
+    copies: int | None = None
+
+
+@attrs.frozen
+class ItemAssessment:
+    """The verdict on one evidence item of the sheet."""
+
+    item: str
+    name: str
+    grade: str
+    reasons: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class AbilityAssessment:
+    """An ability's grade with the verdict on each item and the reasons."""
+
+    code: str
+    name: str
+    grade: str
+    items: tuple[ItemAssessment, ...]
+    reasons: tuple[str, ...]
+    sheet_complete: bool
+    source: str
+
+    @property
+    def grade_zh(self) -> str:
+        """The grade in Chinese: 优秀, 合格, 不合格 or 待评."""
+        return _ZH[self.grade]
+
+    def __str__(self) -> str:
+        lines = [f"{self.code} {self.name}: {self.grade_zh} ({self.grade})"]
+        lines += [f"  {reason}" for reason in self.reasons]
+        for item in self.items:
+            lines.append(f"  - {item.name}: {_ZH[item.grade]}")
+            lines += [f"      {reason}" for reason in item.reasons]
+            lines += [f"      warning: {warning}" for warning in item.warnings]
+        lines.append(f"  source: {self.source}")
+        return "\n".join(lines)
+
+
+def _evidence(raw: Evidence | Mapping[str, Any]) -> Evidence:
+    if isinstance(raw, Evidence):
+        return raw
+    unknown = set(raw) - {"item", "level", "minutes", "teacher_on_screen", "copies"}
+    if unknown:
+        raise Ability2Error(
+            f"unknown evidence field(s) {sorted(unknown)}; use item, level, minutes, teacher_on_screen, copies"
+        )
+    if "item" not in raw:
+        raise Ability2Error("each evidence entry needs `item` (the item's id or name)")
+    return Evidence(**raw)
+
+
+def _match(item: EvidenceItem, key: str) -> bool:
+    return key in (item.id, item.name, str(item.number))
+
+
+def _assess_item(item: EvidenceItem, given: Evidence | None, sheet: SubmissionSheet) -> ItemAssessment:
+    if given is None:
+        return ItemAssessment(item.id, item.name, "fail", ("not submitted: 提交的证据材料不符合任务要求",))
+    reasons: list[str] = []
+    warnings: list[str] = []
+    failed = False
+    if item.time_limit is not None and given.minutes is not None:
+        minutes = Fraction(str(given.minutes))
+        limit = item.time_limit
+        within = limit.bound.holds(minutes, limit.minutes)
+        if not within:
+            text = f"{float(minutes):g} minutes, the sheet asks {limit.bound.word} {limit.minutes} 分钟"
+            if limit.in_principle:
+                warnings.append(text + " (原则上/一般: in principle)")
+            else:
+                reasons.append(text + ": does not meet the task, so 不合格")
+                failed = True
+    elif item.time_limit is not None and given.minutes is None and not item.time_limit.in_principle:
+        warnings.append(
+            f"no length given; the sheet limits it to {item.time_limit.bound.word} {item.time_limit.minutes} 分钟"
+        )
+    if item.teacher_on_screen and given.teacher_on_screen is False:
+        reasons.append("the sheet requires the teacher on screen (需出现教师个人形象): 不合格")
+        failed = True
+    if given.copies is not None and given.copies < item.copies:
+        reasons.append(f"{given.copies} submitted, the sheet asks {item.copies}: 不合格")
+        failed = True
+    level = None
+    if given.level is not None:
+        level = _LEVELS.get(str(given.level).strip().lower()) or _LEVELS.get(str(given.level).strip())
+        if level is None:
+            raise Ability2Error(
+                f"{sheet.ability} {item.name}: unknown level {given.level!r}; use 优秀/合格/不合格 or excellent/pass/fail"
+            )
+    if failed:
+        return ItemAssessment(item.id, item.name, "fail", tuple(reasons), tuple(warnings))
+    if item.criteria is None:
+        if level == "fail":
+            return ItemAssessment(item.id, item.name, "fail", ("rated 不合格 against its task",), tuple(warnings))
+        return ItemAssessment(
+            item.id,
+            item.name,
+            "pass",
+            ("meets its task (the sheet gives no 优秀/合格 criteria for it)",),
+            tuple(warnings),
+        )
+    if level is None:
+        return ItemAssessment(item.id, item.name, "pending", ("not graded against its criteria yet",), tuple(warnings))
+    count = len(item.criteria.excellent if level == "excellent" else item.criteria.passing)
+    why = {
+        "excellent": f"meets all {count} 优秀 criteria",
+        "pass": f"meets all {count} 合格 criteria",
+        "fail": "does not meet the 合格 criteria",
+    }[level]
+    return ItemAssessment(item.id, item.name, level, (why,), tuple(warnings))
+
+
+def assess_ability(
+    code: str, evidence: Iterable[Evidence | Mapping[str, Any]], *, framework: Framework | None = None
+) -> AbilityAssessment:
+    """Grade one micro-ability from the evidence a teacher submitted for it.
+
+    Raises :class:`SheetUnavailableError` when the framework data lacks the ability's sheet.
+    """
+    framework = framework or load_framework()
+    ability = framework.ability(code)
+    sheet = framework.sheet(ability.code)
+    if sheet is None or not sheet.items:
+        raise SheetUnavailableError(
+            f"{ability.code} {ability.name}: its submission sheet (提交指南和评价标准) is not in the framework data, "
+            "so its evidence cannot be assessed; a plugin can add it through the ability2_sheet_files hook"
+        )
+    given = [_evidence(raw) for raw in evidence]
+    used: set[int] = set()
+    assessments: list[ItemAssessment] = []
+    for item in sheet.items:
+        if item.alternatives:
+            chosen = [(i, g, alt) for i, g in enumerate(given) for alt in item.alternatives if _match(alt, g.item)]
+            if len(chosen) > 1:
+                raise Ability2Error(f"{ability.code} {item.name}: choose one task, not {len(chosen)}")
+            if chosen:
+                index, found, alternative = chosen[0]
+                used.add(index)
+                assessments.append(_assess_item(alternative, found, sheet))
+            else:
+                assessments.append(
+                    ItemAssessment(item.id, item.name, "fail", ("no task chosen: 提交的证据材料不符合任务要求",))
+                )
+            continue
+        matches = [(i, g) for i, g in enumerate(given) if _match(item, g.item)]
+        if len(matches) > 1:
+            raise Ability2Error(f"{ability.code} {item.name}: submitted {len(matches)} times")
+        if matches:
+            used.add(matches[0][0])
+        assessments.append(_assess_item(item, matches[0][1] if matches else None, sheet))
+    extra = [g.item for i, g in enumerate(given) if i not in used]
+    if extra:
+        known = [item.id for item in sheet.items] + [alt.id for item in sheet.items for alt in item.alternatives]
+        raise Ability2Error(f"{ability.code}: unknown evidence item(s) {extra}; the sheet's items are {known}")
+    grades = [a.grade for a in assessments]
+    graded_with_criteria = [
+        a.grade
+        for a, item in zip(assessments, _effective_items(sheet, given), strict=True)
+        if item is not None and item.criteria is not None
+    ]
+    reasons: list[str] = []
+    if "fail" in grades:
+        grade = "fail"
+        reasons.append(
+            "an evidence item is 不合格, so the ability is 不合格 (若任务证据中有任何一项不满足合格及以上要求,则最终测评结果为不合格)"
+        )
+    elif "pending" in grades:
+        grade = "pending"
+        reasons.append("an evidence item is not graded yet")
+    elif graded_with_criteria and all(g == "excellent" for g in graded_with_criteria):
+        grade = "excellent"
+        reasons.append("every graded evidence item is 优秀 (所有任务证据的等级均为优秀)")
+    else:
+        grade = "pass"
+        reasons.append("no item is 不合格 and not every item is 优秀, so 合格")
+    if not sheet.complete:
+        reasons.append("note: our sources give this sheet only in part; the grade covers the items we have")
+    return AbilityAssessment(
+        ability.code, ability.name, grade, tuple(assessments), tuple(reasons), sheet.complete, str(sheet.source)
+    )
+
+
+def _effective_items(sheet: SubmissionSheet, given: list[Evidence]) -> list[EvidenceItem | None]:
+    """The item (or chosen alternative) behind each assessment, in sheet order."""
+    out: list[EvidenceItem | None] = []
+    for item in sheet.items:
+        if item.alternatives:
+            chosen = [alt for alt in item.alternatives for g in given if _match(alt, g.item)]
+            out.append(chosen[0] if chosen else None)
+        else:
+            out.append(item)
+    return out

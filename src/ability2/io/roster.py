@@ -1,0 +1,855 @@
+"""Read a teacher roster (contract §2) into a validated, encoded :class:`~ability2.roster.Roster`.
+
+:func:`read_roster` accepts a CSV or text file (UTF-8 with or without BOM, GB18030/GBK;
+comma, tab or semicolon separated), a workbook (XLSX/XLS/XLSB/ODS, first sheet), or a
+pandas or polars DataFrame. Every cell is read as text, so ids such as ``007`` keep their
+zeros. A roster with any problem is rejected whole: :class:`~ability2.roster.RosterError`
+lists every problem, in row order, as ``FILE:ROW:COLUMN: message``.
+
+Parsing is done with polars expressions over whole columns; Python only looks at the rows
+that fail a check (to word the messages) and at the rare hours values that are not plain
+decimals (``1e1``, ``12.500``, full-width digits), which are parsed as :class:`~decimal.Decimal`.
+
+polars, numpy and python-calamine are imported inside the functions that use them, so
+importing this module stays light.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+import math
+import os
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from itertools import product
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ability2.roster import (
+    COLUMNS,
+    GRADE_EXCELLENT,
+    GRADE_FAIL,
+    GRADE_PASS,
+    GRADE_UNGRADED,
+    HOURS_SCALE,
+    Column,
+    Roster,
+    RosterError,
+    RosterProblem,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ability2.framework import Framework
+
+__all__ = ["read_roster"]
+
+#: the file name problems show for a DataFrame source
+DATAFRAME_SOURCE = "<DataFrame>"
+
+#: how many non-blank rows at the top of a file are searched for the header row
+HEADER_SEARCH_ROWS = 20
+
+_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+_ORDER: dict[str, int] = {c.name: i for i, c in enumerate(COLUMNS)}
+_REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
+_REQUIRED_SET = frozenset(_REQUIRED)
+_HEADER_KEYS: dict[str, str] = {
+    **{c.name.casefold(): c.name for c in COLUMNS},
+    **{c.alias.casefold(): c.name for c in COLUMNS},
+}
+
+#: separators between ability codes and between grades: ; , 、 ， ； and whitespace, any mix
+_SEPARATORS = r"[;,、，；\s]+"
+_SEPARATORS_RE = re.compile(_SEPARATORS)
+
+_GRADE_WORDS: dict[str, int] = {
+    "优秀": GRADE_EXCELLENT,
+    "合格": GRADE_PASS,
+    "不合格": GRADE_FAIL,
+    "excellent": GRADE_EXCELLENT,
+    "pass": GRADE_PASS,
+    "fail": GRADE_FAIL,
+}
+_YES_NO: dict[str, int] = {
+    "yes": 1,
+    "no": 0,
+    "是": 1,
+    "否": 0,
+    "1": 1,
+    "0": 0,
+    "true": 1,
+    "false": 0,
+}
+_UNKNOWN = -1
+
+#: hours that polars encodes directly; anything else goes through Decimal
+_PLACES = len(str(HOURS_SCALE)) - 1  # HOURS_SCALE is 10**_PLACES
+_PLAIN_HOURS = rf"^[0-9]{{1,{15 - _PLACES}}}(?:\.[0-9]{{0,{_PLACES}}})?$"
+_INT64_MAX = 2**63 - 1
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+_DELIMITERS = (",", "\t", ";")
+
+
+@attrs.define
+class _Table:
+    """A source read as text: header cells, data cells (``c0`` ...) and row numbers (``__row``)."""
+
+    header: list[str]
+    header_row: int | None
+    data: Any  # pl.DataFrame: String columns c0..c{n-1} (nullable) and Int64 "__row"
+    problems: list[RosterProblem] = attrs.field(factory=list)
+
+
+def read_roster(source: str | os.PathLike[str] | Any, *, framework: Framework | None = None) -> Roster:
+    """Read, validate and encode a teacher roster (contract §2).
+
+    ``source`` is a path (``str`` or path-like) to a CSV/text file or a workbook, or a
+    pandas or polars DataFrame. Files are recognised by content (a ZIP or OLE2 container is
+    a workbook) and by suffix. ``framework`` supplies the ability codes (default: the
+    bundled national framework).
+
+    Returns a :class:`~ability2.roster.Roster` with one teacher per non-blank row, in order.
+    Raises :class:`~ability2.roster.RosterError` listing every problem found, in row order;
+    bad input never raises anything else.
+    """
+    if framework is None:
+        from ability2.framework import load_framework
+
+        framework = load_framework()
+    name, table = _load(source)
+    return _build(name, table, framework)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load(source: Any) -> tuple[str, _Table]:
+    pandas = sys.modules.get("pandas")
+    polars = sys.modules.get("polars")
+    if polars is not None and isinstance(source, polars.DataFrame):
+        return DATAFRAME_SOURCE, _from_polars(source)
+    if pandas is not None and isinstance(source, pandas.DataFrame):
+        return DATAFRAME_SOURCE, _from_pandas(source)
+    if isinstance(source, str | os.PathLike):
+        path = os.fsdecode(os.fspath(source))
+        return path, _from_path(path)
+    raise TypeError(f"read_roster() needs a file path or a pandas/polars DataFrame, not {type(source).__name__}")
+
+
+def _file_problem(path: str, message: str) -> _Table:
+    import polars as pl
+
+    return _Table([], None, pl.DataFrame(schema={"__row": pl.Int64}), [RosterProblem(path, None, None, message)])
+
+
+def _from_path(path: str) -> _Table:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
+    suffix = os.path.splitext(path)[1].lower()
+    if raw.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        return _from_workbook(path, raw)
+    if suffix in _WORKBOOK_SUFFIXES:
+        # Some school systems export text (CSV, tab separated) under an Excel suffix.
+        if b"\x00" not in raw[:65536] and raw.lstrip()[:1] != b"<" and _decode(raw) is not None:
+            return _from_text(path, raw)
+        return _from_workbook(path, raw)
+    return _from_text(path, raw)
+
+
+def _decode(raw: bytes) -> tuple[str, bytes, bool] | None:
+    """The text, its UTF-8 bytes and whether it was re-encoded: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        return raw.decode("utf-8"), raw, False
+    except UnicodeDecodeError:
+        pass
+    encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "gb18030"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return text, text.encode("utf-8"), True
+
+
+def _from_text(path: str, raw: bytes) -> _Table:
+    body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
+    try:  # UTF-8 goes to polars as is: it rejects invalid UTF-8 itself, so no full decode here
+        head = codecs.getincrementaldecoder("utf-8")().decode(body[: 1 << 16], final=False)
+    except UnicodeDecodeError:
+        head = None
+    tried = False
+    if head is not None:
+        delimiter, header_index, header = _locate_header(head)
+        if header is not None:
+            tried = True
+            table = _polars_csv(body, delimiter, header, header_index)
+            if table is not None:
+                return table
+    decoded = _decode(raw)
+    if decoded is None:
+        return _file_problem(path, "cannot decode the file: it is neither UTF-8 nor GB18030/GBK text")
+    text, data, reencoded = decoded
+    delimiter, header_index, header = _locate_header(text[: 1 << 16])
+    if header is None:
+        return _file_problem(path, "the file is empty: no header row")
+    if reencoded or not tried:
+        table = _polars_csv(data, delimiter, header, header_index)
+        if table is not None:
+            return table
+    return _python_csv(path, text, delimiter, header, header_index)
+
+
+def _locate_header(head: str) -> tuple[str, int, list[str] | None]:
+    """The delimiter, the header row's record index and its cells (``None``: no non-blank row)."""
+    sample = _head_records(head)
+    delimiter, header_index = _choose_delimiter(head, sample)
+    if header_index is None:
+        return delimiter, 0, None
+    return delimiter, header_index, sample[delimiter][header_index]
+
+
+def _head_records(head: str) -> dict[str, list[list[str]]]:
+    """The first records of ``head`` under each candidate delimiter (enough to find the header)."""
+    records: dict[str, list[list[str]]] = {}
+    for delimiter in _DELIMITERS:
+        rows: list[list[str]] = []
+        nonblank = 0
+        try:
+            for row in csv.reader(io.StringIO(head, newline=""), delimiter=delimiter):
+                rows.append(row)
+                nonblank += any(cell.strip() for cell in row)
+                if nonblank > HEADER_SEARCH_ROWS:
+                    break
+        except csv.Error:
+            pass
+        records[delimiter] = rows
+    return records
+
+
+def _choose_delimiter(text: str, sample: Mapping[str, list[list[str]]]) -> tuple[str, int | None]:
+    """The delimiter under which a header row names the required columns, and that row's index."""
+    best: tuple[int, str, int | None] = (-1, ",", None)
+    for delimiter in _DELIMITERS:
+        index, found = _find_header(sample[delimiter])
+        if index is not None and found >= _REQUIRED_SET:
+            return delimiter, index
+        if index is not None and len(found) > best[0]:
+            best = (len(found), delimiter, index)
+    if best[0] > 0:
+        return best[1], best[2]
+    # No recognisable header at all: the separator the first line uses most (comma on ties).
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(_DELIMITERS, key=lambda d: (first.count(d), d == ","))
+    return delimiter, _find_header(sample[delimiter])[0]
+
+
+def _canonical(cell: str) -> str | None:
+    return _HEADER_KEYS.get(cell.strip().casefold())
+
+
+def _find_header(rows: Sequence[Sequence[str]]) -> tuple[int | None, frozenset[str]]:
+    """The header row among the first non-blank rows: the first naming every required column.
+
+    Failing that, the row naming the most columns; failing that, the first non-blank row.
+    Returns its index and the canonical columns it names.
+    """
+    first: int | None = None
+    best: tuple[int | None, frozenset[str]] = (None, frozenset())
+    seen = 0
+    for index, row in enumerate(rows):
+        if not any(cell.strip() for cell in row):
+            continue
+        seen += 1
+        if seen > HEADER_SEARCH_ROWS:
+            break
+        if first is None:
+            first = index
+        found = frozenset(name for name in map(_canonical, row) if name is not None)
+        if found >= _REQUIRED_SET:
+            return index, found
+        if len(found) > len(best[1]):
+            best = (index, found)
+    if best[0] is not None:
+        return best
+    return first, frozenset()
+
+
+def _polars_csv(data: bytes, delimiter: str, header: list[str], header_index: int) -> _Table | None:
+    """Fast path: polars parses the file; ``None`` when it cannot (ragged or odd rows)."""
+    import polars as pl
+
+    width = len(header)
+    try:
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            separator=delimiter,
+            infer_schema=False,
+            schema={f"c{j}": pl.String for j in range(width)},
+            skip_rows=header_index,
+            row_index_name="__row",
+            row_index_offset=header_index + 1,
+            raise_if_empty=False,
+        )
+    except Exception:  # polars rejects ragged lines and stray quotes: let the csv module decide
+        return None
+    if frame.height == 0 or [v if v is not None else "" for v in frame.row(0)[1:]] != header:
+        return None
+    return _Table(header, header_index + 1, frame.slice(1).with_columns(pl.col("__row").cast(pl.Int64)))
+
+
+def _python_csv(path: str, text: str, delimiter: str, header: list[str], header_index: int) -> _Table:
+    """Slow path: the csv module, which also tells which rows have more fields than the header."""
+    import polars as pl
+
+    width = len(header)
+    problems: list[RosterProblem] = []
+    columns: list[list[str]] = [[] for _ in range(width)]
+    rows: list[int] = []
+    try:
+        for index, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+            if index <= header_index:
+                continue
+            if len(record) > width and any(cell.strip() for cell in record[width:]):
+                problems.append(
+                    RosterProblem(
+                        path,
+                        index + 1,
+                        None,
+                        f"row has {len(record)} fields but the header has {width}",
+                    )
+                )
+            rows.append(index + 1)
+            for j in range(width):
+                columns[j].append(record[j] if j < len(record) else "")
+    except csv.Error as exc:
+        return _file_problem(path, f"cannot parse the file as CSV: {exc}")
+    frame = pl.DataFrame(
+        {
+            "__row": pl.Series(rows, dtype=pl.Int64),
+            **{f"c{j}": pl.Series(col, dtype=pl.String) for j, col in enumerate(columns)},
+        }
+    )
+    return _Table(header, header_index + 1, frame, problems)
+
+
+def _from_workbook(path: str, raw: bytes) -> _Table:
+    import polars as pl
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        try:
+            if not workbook.sheet_names:
+                return _file_problem(path, "cannot read workbook: it has no sheets")
+            rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        finally:
+            workbook.close()
+    except Exception as exc:  # corrupt, encrypted or not a workbook at all
+        detail = str(exc).strip() or type(exc).__name__
+        if raw.startswith(_OLE_MAGIC) and os.path.splitext(path)[1].lower() in {".xlsx", ".xlsm"}:
+            detail += " (the file may be password-protected: save it without a password)"
+        return _file_problem(path, f"cannot read workbook: {detail}")
+    head = [[_cell_text(v) for v in row] for row in rows[: 4 * HEADER_SEARCH_ROWS]]
+    header_index, _ = _find_header(head)
+    if header_index is None:
+        return _file_problem(path, "the first sheet is empty: no header row")
+    header = head[header_index]
+    width = len(header)
+    body = rows[header_index + 1 :]
+    columns: dict[str, Any] = {"__row": pl.int_range(header_index + 2, header_index + 2 + len(body), eager=True)}
+    if body:
+        for j, cells in enumerate(zip(*body, strict=False)):
+            if j < width:
+                columns[f"c{j}"] = pl.Series(_texts(cells), dtype=pl.String)
+    for j in range(width):
+        columns.setdefault(f"c{j}", pl.Series([""] * len(body), dtype=pl.String))
+    frame = pl.DataFrame(columns).with_columns(pl.col("__row").cast(pl.Int64))
+    return _Table(header, header_index + 1, frame)
+
+
+def _texts(cells: Iterable[Any]) -> list[str]:
+    return [v if v.__class__ is str else _cell_text(v) for v in cells]
+
+
+def _float_text(value: float) -> str:
+    """A float as a spreadsheet shows it: 15 significant digits, integral values without ``.0``."""
+    if math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return "-inf" if value < 0 else "inf"
+    text = f"{value:.15g}"
+    if "e" in text and value.is_integer():
+        return str(int(value))
+    return "0" if text == "-0" else text
+
+
+def _cell_text(value: Any) -> str:
+    """Any cell value as text: ``None`` and NaN are empty, integral floats lose ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time() and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if type(value).__name__ in {"NAType", "NaTType"}:
+        return ""
+    try:
+        if value != value:  # NaN-like scalars (numpy, Decimal)
+            return ""
+    except Exception:
+        pass
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "item"):  # numpy scalars
+        return _cell_text(value.item())
+    return str(value)
+
+
+def _from_polars(frame: Any) -> _Table:
+    import polars as pl
+
+    header = [str(c) for c in frame.columns]
+    columns: dict[str, Any] = {"__row": pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True)}
+    for j, series in enumerate(frame.get_columns()):
+        columns[f"c{j}"] = _polars_texts(series).alias(f"c{j}")
+    return _Table(header, 1, pl.DataFrame(columns))
+
+
+def _polars_texts(series: Any) -> Any:
+    """A polars Series of any type as a String Series (nulls stay null)."""
+    import polars as pl
+
+    dtype = series.dtype
+    if dtype == pl.String:
+        return series
+    if dtype == pl.Null:
+        return series.cast(pl.String)
+    if dtype.is_float():
+        # As a spreadsheet shows them (see _float_text); polars does the common cases.
+        floats = series.cast(pl.Float64).fill_nan(None)
+        shortest = floats.cast(pl.String)
+        texts = (
+            pl.select(
+                pl.when((floats == floats.round(0)) & (floats.abs() < 1e15))
+                .then(floats.cast(pl.Int64, strict=False).cast(pl.String))
+                .when(shortest.str.contains(r"^-?[0-9]{1,13}\.[0-9]{1,2}$"))
+                .then(shortest)
+                .alias("t")
+            )
+            .to_series()
+            .rename(series.name)
+        )
+        rest = (floats.is_not_null() & texts.is_null()).arg_true()
+        if len(rest):
+            fixed = [_float_text(v) for v in floats.gather(rest).to_list()]
+            texts = texts.scatter(rest, pl.Series(fixed, dtype=pl.String))
+        return texts
+    if dtype.is_integer() or dtype == pl.Boolean:
+        return series.cast(pl.String)
+    try:
+        return series.cast(pl.String)
+    except Exception:  # nested or object columns
+        return pl.Series([None if v is None else _cell_text(v) for v in series.to_list()], dtype=pl.String)
+
+
+def _from_pandas(frame: Any) -> _Table:
+    import numpy as np
+    import polars as pl
+
+    header = [str(c) for c in frame.columns]
+    columns: dict[str, Any] = {"__row": pl.int_range(2, len(frame) + 2, dtype=pl.Int64, eager=True)}
+    for j in range(frame.shape[1]):
+        column = frame.iloc[:, j]
+        dtype = column.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+            texts = _polars_texts(pl.Series(column.to_numpy()))
+        else:
+            values = column.to_numpy(dtype=object, na_value=None)
+            try:
+                texts = pl.Series(values, dtype=pl.String, strict=True)
+            except Exception:
+                texts = pl.Series(_texts(values), dtype=pl.String)
+        columns[f"c{j}"] = texts.alias(f"c{j}")
+    return _Table(header, 1, pl.DataFrame(columns))
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _code_table(framework: Framework) -> tuple[dict[str, int], str]:
+    """Every spelling of every ability code (any case, full-width too) -> index; the code ranges."""
+    table: dict[str, int] = {}
+    for index, ability in enumerate(framework.abilities):
+        options = []
+        for char in ability.code:
+            variants = {char, char.upper(), char.lower()}
+            variants |= {chr(ord(v) + 0xFEE0) for v in list(variants) if "!" <= v <= "~"}
+            options.append(sorted(variants))
+        for spelling in product(*options):
+            table.setdefault("".join(spelling), index)
+    ranges: dict[str, list[int]] = {}
+    for ability in framework.abilities:
+        match = re.fullmatch(r"([A-Za-z]+)(\d+)", ability.code)
+        if match:
+            ranges.setdefault(match[1], []).append(int(match[2]))
+    described = ", ".join(f"{p}{min(n)}–{p}{max(n)}" for p, n in ranges.items())
+    return table, described
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in _SEPARATORS_RE.split(text) if t]
+
+
+def _hours_value(text: str) -> tuple[int | None, str | None]:
+    """Hours text -> (hundredths, None) or (None, problem message)."""
+    if not text:
+        return None, "empty: a number of hours is required"
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or "_" in text or not number.is_finite():
+        return None, f"not a number: {text!r}"
+    if number < 0:
+        return None, f"negative hours: {text} (must be ≥ 0)"
+    if number.is_zero():
+        return 0, None
+    # Exact, whatever the length: the coefficient's digits below a hundredth must be zeros.
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    shift = exponent + _PLACES
+    if shift < 0 and (-shift > len(digits) or int("".join(map(str, digits[shift:]))) != 0):
+        return None, f"{text} has more than 2 decimal places (hours are counted in hundredths)"
+    if number.adjusted() > 15:
+        return None, f"too many hours: {text}"
+    coefficient = int("".join(map(str, digits)))
+    value = coefficient * 10**shift if shift >= 0 else coefficient // 10**-shift
+    if value > _INT64_MAX:
+        return None, f"too many hours: {text}"
+    return value, None
+
+
+def _build(name: str, table: _Table, framework: Framework) -> Roster:
+    import numpy as np
+    import polars as pl
+
+    problems = list(table.problems)
+    data = table.data
+
+    # -- headers
+    present: dict[str, int] = {}  # canonical name -> column index
+    headers: dict[str, str] = {}
+    extras: dict[str, int] = {}  # extra column name -> column index
+    order: list[tuple[str, int]] = []  # frame columns in file order
+    for j, cell in enumerate(table.header):
+        written = cell.strip()
+        canonical = _canonical(written)
+        if canonical is not None:
+            if canonical in present:
+                problems.append(
+                    RosterProblem(
+                        name,
+                        table.header_row,
+                        _BY_NAME[canonical].label,
+                        f"column given twice: {headers[canonical]!r} and {written!r}",
+                    )
+                )
+                continue
+            present[canonical] = j
+            headers[canonical] = written
+            order.append((canonical, j))
+            continue
+        if not written:
+            column = data.get_column(f"c{j}")
+            if column.null_count() == len(column) or not (column.fill_null("").str.strip_chars() != "").any():
+                continue  # an unnamed, empty column (trailing separators)
+            written = f"column_{j + 1}"
+        unique, k = written, 2
+        while unique in extras or unique in _BY_NAME:
+            unique, k = f"{written}_{k}", k + 1
+        extras[unique] = j
+        order.append((unique, j))
+    if table.header or not problems:
+        for column_name in _REQUIRED:
+            if column_name not in present:
+                col = _BY_NAME[column_name]
+                problems.append(
+                    RosterProblem(
+                        name,
+                        None,
+                        col.label,
+                        f"missing required column: add a column headed {col.name!r} or {col.alias!r}",
+                    )
+                )
+
+    # -- the frame: recognised columns stripped, every cell text ("" when empty)
+    selected = [
+        (
+            pl.col(f"c{j}").fill_null("").str.strip_chars() if column_name in present else pl.col(f"c{j}").fill_null("")
+        ).alias(column_name)
+        for column_name, j in order
+    ]
+    frame = data.select(pl.col("__row"), *selected)
+    if order:
+        nonblank = pl.any_horizontal(
+            [pl.col(c) != "" if c in present else pl.col(c).str.strip_chars() != "" for c, _ in order]
+        )
+        keep = frame.select(nonblank.alias("keep")).get_column("keep")
+        if not keep.all():
+            frame = frame.filter(keep)
+    else:
+        frame = frame.clear()
+    n = frame.height
+
+    codes_map, ranges = _code_table(framework)
+    code_names = [ability.code for ability in framework.abilities]
+    work: list[pl.Expr] = [pl.col("__row"), pl.int_range(0, pl.len(), dtype=pl.Int64).alias("__pos")]
+    bad: list[pl.Expr] = []
+
+    def has(column_name: str) -> bool:
+        return column_name in present
+
+    if has("teacher_id"):
+        tid = pl.col("teacher_id")
+        if frame.get_column("teacher_id").n_unique() == n:
+            work.append(pl.repeat(False, pl.len()).alias("__dup"))
+        else:
+            work.append(((tid != "") & ~tid.is_first_distinct()).alias("__dup"))
+        bad += [tid == "", pl.col("__dup")]
+    if has("school"):
+        bad.append(pl.col("school") == "")
+    for column_name, short in (("online_hours", "__on"), ("offline_hours", "__off")):
+        if has(column_name):
+            c = pl.col(column_name)
+            # Plain decimals with at most 2 places: polars' decimal parse, exact in hundredths.
+            hundredths = c.cast(pl.Decimal(18, _PLACES), strict=False).to_physical().cast(pl.Int64)
+            work.append(pl.when(c.str.contains(_PLAIN_HOURS)).then(hundredths).alias(short))
+            bad.append(pl.col(short).is_null())
+    if has("abilities"):
+        abilities = pl.col("abilities")
+        tokens = abilities.str.replace_all(_SEPARATORS, " ").str.strip_chars().str.split(" ")
+        codes = tokens.list.eval(pl.element().replace_strict(codes_map, default=None, return_dtype=pl.Int8))
+        work += [codes.alias("__codes"), pl.when(abilities == "").then(0).otherwise(tokens.list.len()).alias("__n")]
+        bad += [
+            abilities == "",
+            _has_null(pl.col("__codes")),
+            pl.col("__codes").list.n_unique() != pl.col("__codes").list.len(),
+        ]
+    if has("grades"):
+        grades = pl.col("grades")
+        words = grades.str.to_lowercase().str.replace_all(_SEPARATORS, " ").str.strip_chars().str.split(" ")
+        graded = words.list.eval(pl.element().replace_strict(_GRADE_WORDS, default=None, return_dtype=pl.Int8))
+        work.append(pl.when(grades != "").then(graded).alias("__grades"))
+        bad.append(_has_null(pl.col("__grades")))
+        if has("abilities"):
+            bad.append((pl.col("__n") > 0) & (pl.col("__grades").list.len() != pl.col("__n")))
+    for column_name in ("excellent_video", "peer_reviews"):
+        if has(column_name):
+            flag = (
+                pl.col(column_name)
+                .str.to_lowercase()
+                .replace_strict({"": _UNKNOWN, **_YES_NO}, default=None, return_dtype=pl.Int8)
+            )
+            work.append(flag.alias(f"__{column_name}"))
+            bad.append(pl.col(f"__{column_name}").is_null())
+
+    encoded = frame.select(*[pl.col(c) for c in present], *work)
+    failing = encoded.filter(pl.any_horizontal([b.fill_null(False) for b in bad])) if bad else encoded.clear()
+
+    # -- word the problems of the failing rows (few), fix up hours only Decimal can read
+    patches: dict[str, tuple[list[int], list[int]]] = {"__on": ([], []), "__off": ([], [])}
+    if failing.height:
+        first_rows: dict[str, int] = {}
+        if has("teacher_id") and failing["__dup"].any():
+            duplicated = set(failing.filter(pl.col("__dup"))["teacher_id"].to_list())
+            firsts = encoded.filter(pl.col("teacher_id").is_in(list(duplicated)) & ~pl.col("__dup"))
+            first_rows = dict(zip(firsts["teacher_id"].to_list(), firsts["__row"].to_list(), strict=True))
+        for record in failing.iter_rows(named=True):
+            problems += _row_problems(name, record, present, (codes_map, code_names, ranges), first_rows, patches)
+
+    if problems:
+        column_rank = {c.label: i for i, c in enumerate(COLUMNS)}
+        problems.sort(key=lambda p: (p.row is not None, p.row or 0, column_rank.get(p.column or "", -1)))
+        raise RosterError(problems)
+
+    # -- encode
+    def hours(short: str) -> Any:
+        values = encoded.get_column(short).fill_null(0).to_numpy().astype(np.int64, copy=True)
+        positions, fixed = patches[short]
+        if positions:
+            values[np.asarray(positions, dtype=np.int64)] = np.asarray(fixed, dtype=np.int64)
+        return values
+
+    def text(column_name: str) -> Any:
+        if column_name not in present:
+            return None
+        return _object_array(encoded.get_column(column_name))
+
+    codes_list = encoded.get_column("__codes")
+    counts = codes_list.list.len().cast(pl.Int64).to_numpy()
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    flat_codes = codes_list.explode().cast(pl.Int8).to_numpy() if n else np.zeros(0, dtype=np.int8)
+    flat_codes = np.ascontiguousarray(flat_codes, dtype=np.int8)
+    flat_grades = np.full(int(offsets[-1]), GRADE_UNGRADED, dtype=np.int8)
+    if has("grades") and n:
+        grade_list = encoded.get_column("__grades")
+        row_graded = grade_list.is_not_null().to_numpy()
+        if row_graded.any():
+            given = grade_list.filter(grade_list.is_not_null()).explode().cast(pl.Int8).to_numpy()
+            flat_grades[np.repeat(row_graded, counts)] = given
+
+    def yes_no(column_name: str) -> Any:
+        if column_name not in present:
+            return None
+        return encoded.get_column(f"__{column_name}").to_numpy().astype(np.int8, copy=False)
+
+    return Roster(
+        source=name,
+        frame=frame.drop("__row"),
+        teacher_id=text("teacher_id"),
+        school=text("school"),
+        online=hours("__on"),
+        offline=hours("__off"),
+        ability_offsets=offsets,
+        ability_codes=flat_codes,
+        grades=flat_grades,
+        name=text("name"),
+        group=text("group"),
+        subject=text("subject"),
+        excellent_video=yes_no("excellent_video"),
+        peer_reviews=yes_no("peer_reviews"),
+        has_grades=has("grades"),
+        extra_columns=tuple(extras),
+        headers=headers,
+    )
+
+
+def _object_array(series: Any) -> Any:
+    """A String Series as a numpy object array; repeated values (schools, groups) share one str."""
+    import numpy as np
+    import polars as pl
+
+    size = len(series)
+    if size >= 10_000 and series.head(10_000).n_unique() <= 2_500:
+        distinct = series.unique(maintain_order=True)
+        if len(distinct) * 4 <= size:
+            index = (
+                pl.DataFrame({"v": series})
+                .join(
+                    pl.DataFrame({"v": distinct, "i": pl.int_range(0, len(distinct), eager=True)}),
+                    on="v",
+                    how="left",
+                    maintain_order="left",
+                )
+                .get_column("i")
+                .to_numpy()
+            )
+            return np.array(distinct.to_list(), dtype=object)[index]
+    return series.to_numpy().astype(object, copy=False)
+
+
+def _has_null(lists: pl.Expr) -> pl.Expr:
+    """Whether each list holds a null (an unknown code or word)."""
+    import polars as pl
+
+    return lists.list.eval(pl.element().is_null().any()).list.first()
+
+
+def _row_problems(
+    file: str,
+    record: Mapping[str, Any],
+    present: Mapping[str, int],
+    codes: tuple[Mapping[str, int], Sequence[str], str],
+    first_rows: Mapping[str, int],
+    patches: dict[str, tuple[list[int], list[int]]],
+) -> list[RosterProblem]:
+    """The problems of one failing row, in column order (the checks mirror the polars ones)."""
+    codes_map, code_names, ranges = codes
+    row: int = record["__row"]
+    found: list[RosterProblem] = []
+
+    def problem(column_name: str, message: str) -> None:
+        found.append(RosterProblem(file, row, _BY_NAME[column_name].label, message))
+
+    if "teacher_id" in present:
+        tid = record["teacher_id"]
+        if not tid:
+            problem("teacher_id", "empty: every teacher needs an id")
+        elif record["__dup"]:
+            problem("teacher_id", f"duplicate teacher id {tid!r}: first used on row {first_rows.get(tid, '?')}")
+    if "school" in present and not record["school"]:
+        problem("school", "empty: a school name or id is required")
+    for column_name, short in (("online_hours", "__on"), ("offline_hours", "__off")):
+        if column_name in present and record[short] is None:
+            value, message = _hours_value(record[column_name])
+            if message is not None:
+                problem(column_name, message)
+            elif value is not None:
+                patches[short][0].append(record["__pos"])
+                patches[short][1].append(value)
+    abilities: list[str] = []
+    if "abilities" in present:
+        abilities = _tokens(record["abilities"])
+        if not abilities:
+            problem("abilities", "empty: list the teacher's ability codes, such as A1;B2;C4")
+        unknown = [t for t in abilities if t not in codes_map]
+        if unknown:
+            names = ", ".join(repr(t) for t in dict.fromkeys(unknown))
+            plural = "s" if len(set(unknown)) > 1 else ""
+            problem("abilities", f"unknown ability code{plural} {names}; codes run {ranges}")
+        seen: set[int] = set()
+        twice: list[str] = []
+        for token in abilities:
+            index = codes_map.get(token)
+            if index is not None:
+                if index in seen and code_names[index] not in twice:
+                    twice.append(code_names[index])
+                seen.add(index)
+        if twice:
+            problem("abilities", f"ability {', '.join(twice)} listed more than once")
+    if "grades" in present and record["grades"]:
+        words = _tokens(record["grades"])
+        if abilities and len(words) != len(abilities):
+            problem(
+                "grades",
+                f"{len(words)} grade{'s' if len(words) != 1 else ''} for {len(abilities)} "
+                f"abilit{'ies' if len(abilities) != 1 else 'y'}: give one grade per ability, in the same order",
+            )
+        unknown = [w for w in words if w.lower() not in _GRADE_WORDS]
+        if unknown:
+            names = ", ".join(repr(w) for w in dict.fromkeys(unknown))
+            problem("grades", f"unknown grade {names}; use 优秀/合格/不合格 or excellent/pass/fail")
+    for column_name in ("excellent_video", "peer_reviews"):
+        if column_name in present and record[f"__{column_name}"] is None:
+            problem(
+                column_name,
+                f"not yes or no: {record[column_name]!r}; use yes/no, 是/否, 1/0 or true/false (empty: unknown)",
+            )
+    return found

@@ -1,0 +1,168 @@
+"""The terminal report (``--format table``): rich tables of schools, groups and the teachers to act on.
+
+Values from the roster are shown as plain :class:`rich.text.Text`, never parsed as markup, so
+a name such as ``[bold]x`` prints as written.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ability2.reports.summary import entity_status_label, region_title, status_label, text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ability2.result import Result
+
+__all__ = ["render_table"]
+
+_STYLE = {"excellent": "bold green", "pass": "green", "fail": "bold red", "pending": "yellow"}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    "summary": (
+        "{teachers} 名教师：{counts}；学校达标 {ok}/{schools}",
+        "{teachers} teachers: {counts}; schools passing {ok}/{schools}",
+    ),
+    "failed": ("未达标", "fails"),
+    "awaiting": ("能力点尚未全部考核", "abilities not all graded yet"),
+    "teachers": ("教师", "Teachers"),
+    "passed": ("合格", "Passed"),
+    "excellent": ("优秀", "Excel."),
+    "pass_rate": ("合格率", "Pass %"),
+    "excellent_rate": ("优秀率", "Excel. %"),
+    "failed_checks": ("未达标", "Failed"),
+}
+
+
+def _word(key: str, lang: str) -> str:
+    pair = _WORDS[key]
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _pct(value: Any) -> str:
+    try:
+        return f"{float(value) * 100:.1f}%"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def render_table(result: Result, lang: str = "zh", console: Console | None = None, limit: int = 50) -> None:
+    """Print the result to ``console`` (a new :class:`rich.console.Console` when ``None``)."""
+    import numpy as np
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    if console is None:
+        console = Console()
+
+    def cell(value: Any, style: str = "") -> Text:
+        return Text(str(value), style=style)
+
+    def print_details(details: list[tuple[str, list[str]]]) -> None:
+        for name, messages in details:
+            line = Text()
+            line.append(name, style="bold")
+            line.append(f" {_word('failed', lang)}:")
+            console.print(line)
+            for message in messages:
+                item = Text("  ✗ ", style="red")
+                item.append(message)
+                console.print(item)
+
+    counts = result.status_counts()
+    school_status = result.school_status()
+    counts_text = ", ".join(f"{status_label(code, lang)} {n}" for code, n in counts.items())
+    line = _word("summary", lang).format(
+        teachers=len(result), counts=counts_text, ok=school_status.count("pass"), schools=len(school_status)
+    )
+    header = Text()
+    header.append(region_title(result, lang), style="bold")
+    header.append(f" · {result.on}")
+    console.print(header)
+    console.print(Text(line))
+
+    schools = result.schools
+    table = Table(title=text("sheet_schools", lang), title_justify="left", show_lines=False)
+    table.add_column(text("school", lang), min_width=8)
+    for key in ("teachers", "passed", "excellent", "pass_rate", "excellent_rate"):
+        table.add_column(_word(key, lang), justify="right", no_wrap=True)
+    table.add_column(text("status", lang), no_wrap=True)
+    table.add_column(_word("failed_checks", lang), justify="right", no_wrap=True)
+    details: list[tuple[str, list[str]]] = []
+    for i in range(len(schools)):
+        record = schools.iloc[i]
+        code = str(record["status"])
+        checks = result.school_checks(i, lang)
+        failed = [check.message for check in checks if not check.ok]
+        if failed:
+            details.append((str(record["school"]), failed))
+        table.add_row(
+            cell(record["school"]),
+            cell(int(record["teachers"])),
+            cell(int(record["passed"])),
+            cell(int(record["excellent"])),
+            cell(_pct(record["pass_rate"])),
+            cell(_pct(record["excellent_rate"])),
+            cell(entity_status_label(code, lang), _STYLE.get(code, "")),
+            cell(f"{len(failed)}/{len(checks)}", "red" if failed else "green"),
+        )
+    console.print(table)
+    print_details(details)
+
+    groups = result.groups
+    if len(groups):
+        table = Table(title=text("sheet_groups", lang), title_justify="left")
+        table.add_column(text("school", lang), min_width=8)
+        table.add_column(text("group", lang), min_width=6)
+        table.add_column(_word("teachers", lang), justify="right", no_wrap=True)
+        table.add_column(text("status", lang), no_wrap=True)
+        table.add_column(_word("failed_checks", lang), justify="right", no_wrap=True)
+        details = []
+        for i in range(len(groups)):
+            record = groups.iloc[i]
+            code = str(record["status"])
+            checks = result.group_checks(i, lang)
+            failed = [check.message for check in checks if not check.ok]
+            if failed:
+                details.append((f"{record['school']} · {record['group']}", failed))
+            table.add_row(
+                cell(record["school"]),
+                cell(record["group"]),
+                cell(int(record["teachers"])),
+                cell(entity_status_label(code, lang), _STYLE.get(code, "")),
+                cell(f"{len(failed)}/{len(checks)}", "red" if failed else "green"),
+            )
+        console.print(table)
+        print_details(details)
+
+    teachers = result.teachers
+    status = teachers["status"].to_numpy(dtype=object).astype(str)
+    todo = np.flatnonzero(np.isin(status, ("fail", "pending")))
+    if len(todo) == 0:
+        return
+    shown = todo[: max(limit, 0)]
+    columns = ["teacher_id"] + [name for name in ("name", "school", "group") if name in teachers.columns]
+    data = {name: teachers[name].to_numpy(dtype=object) for name in columns}
+    table = Table(title=text("failing_teachers", lang), title_justify="left")
+    for name in columns:
+        table.add_column(text(name, lang))
+    table.add_column(text("status", lang), no_wrap=True)
+    table.add_column(text("failed_rules", lang), overflow="fold", min_width=24)
+    oks = [(column, np.asarray(column.ok, dtype=bool)) for column in result.teacher_columns]
+    for index in shown:
+        i = int(index)
+        code = status[i]
+        messages = [column.message_at(i, lang) for column, ok in oks if not ok[i]]
+        if not messages and code == "pending":
+            messages = [_word("awaiting", lang)]
+        table.add_row(
+            *(cell(data[name][i]) for name in columns),
+            cell(status_label(code, lang), _STYLE.get(code, "")),
+            cell("\n".join(messages)),
+        )
+    console.print(table)
+    more = len(todo) - len(shown)
+    if more > 0:
+        console.print(Text(text("more_teachers", lang).format(n=more), style="dim"))

@@ -1,0 +1,539 @@
+"""Evaluation results: verdicts per teacher, group and school, each rule with value and source.
+
+A :class:`Result` stores, per rule, one column of values and verdicts (a
+:class:`RuleColumn`), so that a million teachers cost a few arrays, not a million objects.
+Everything a reader sees is derived from those columns: the pandas tables
+(``result.teachers``, ``result.groups``, ``result.schools``), a teacher's explanation
+(``result.explain(teacher_id)``) and the JSON of contract §3.1, which converts back to an
+equal result (:meth:`Result.from_dict`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ability2.errors import Ability2Error
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ability2.policy import Policy, ResolvedRule
+    from ability2.roster import Roster
+
+__all__ = ["Explanation", "Reason", "Result", "RuleColumn"]
+
+_STATUS_ZH = {"excellent": "优秀", "pass": "合格", "fail": "不合格", "pending": "待评"}
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar or number as a plain JSON value (integral floats become ints)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def _format(value: Any, unit: str) -> str:
+    value = _plain(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if unit == "share":
+            return f"{value * 100:g}%"
+        return f"{value:g}"
+    return str(value)
+
+
+@attrs.frozen
+class Reason:
+    """One rule applied to one teacher, group or school (contract §3.1 ``reasons``/``checks``)."""
+
+    rule: str
+    ok: bool
+    value: Any
+    limit: Any
+    message: str
+    source: str
+    layer: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's shape: rule, ok, value, limit, message, source (plus layer)."""
+        return {
+            "rule": self.rule,
+            "ok": self.ok,
+            "value": self.value,
+            "limit": self.limit,
+            "message": self.message,
+            "source": self.source,
+            "layer": self.layer,
+        }
+
+
+@attrs.define(eq=False)
+class RuleColumn:
+    """One rule's values and verdicts over every teacher (or group, or school)."""
+
+    rule: str
+    title: str
+    title_en: str
+    source: str
+    layer: str
+    bound: str | None
+    symbol: str | None
+    limit: Any
+    unit: str
+    value: Any
+    ok: Any
+    counts: tuple[Any, Any] | None = None
+    messages: list[str] | None = None
+
+    @classmethod
+    def from_rule(
+        cls,
+        rule: ResolvedRule,
+        value: Any,
+        ok: Any,
+        limit: Any,
+        unit: str,
+        counts: tuple[Any, Any] | None = None,
+    ) -> RuleColumn:
+        """A column for ``rule`` from the evaluator's arrays."""
+        import numpy as np
+
+        return cls(
+            rule=rule.id,
+            title=rule.spec.title,
+            title_en=rule.spec.title_en,
+            source=rule.source,
+            layer=rule.layer,
+            bound=rule.bound.word if rule.bound else None,
+            symbol=rule.bound.symbol if rule.bound else None,
+            limit=_plain(limit),
+            unit=unit,
+            value=value,
+            ok=np.asarray(ok, dtype=bool),
+            counts=counts,
+        )
+
+    def value_at(self, index: int) -> Any:
+        """The value for entity ``index``, as a plain JSON value."""
+        return _plain(self.value[index])
+
+    def message_at(self, index: int, lang: str = "zh") -> str:
+        """A readable sentence: what was found against what the rule asks."""
+        if self.messages is not None:
+            return self.messages[index]
+        title = self.title if lang == "zh" else self.title_en
+        if self.unit == "fails" and self.counts is not None:
+            failed, total = int(self.counts[0][index]), int(self.counts[1][index])
+            verdict = (
+                ("无不合格能力点" if lang == "zh" else "no ability graded fail")
+                if failed == 0
+                else (
+                    f"{failed}/{total} 个能力点不合格" if lang == "zh" else f"{failed} of {total} abilities graded fail"
+                )
+            )
+            return f"{title}: {verdict}"
+        value = _format(self.value[index], self.unit)
+        if self.counts is not None:
+            value = f"{int(self.counts[0][index])}/{int(self.counts[1][index])} = {value}"
+        if self.unit == "h":
+            value += " 学时" if lang == "zh" else " h"
+        limit = _format(self.limit, self.unit)
+        ask = f"{self.symbol} {limit}（{self.bound}）" if self.symbol else limit
+        if bool(self.ok[index]):
+            return f"{title}: {value}, {'符合' if lang == 'zh' else 'meets'} {ask}"
+        return f"{title}: {value}, {'未达到' if lang == 'zh' else 'fails'} {ask}"
+
+    def reason_at(self, index: int, lang: str = "zh") -> Reason:
+        """The :class:`Reason` for entity ``index``."""
+        return Reason(
+            self.rule,
+            bool(self.ok[index]),
+            self.value_at(index),
+            self.limit,
+            self.message_at(index, lang),
+            self.source,
+            self.layer,
+        )
+
+
+@attrs.frozen
+class Explanation:
+    """Why one teacher got their status: every rule with value, limit, verdict and source."""
+
+    teacher_id: str
+    school: str
+    group: str | None
+    status: str
+    reasons: tuple[Reason, ...]
+    region: str
+    on: str
+
+    def __str__(self) -> str:
+        head = f"{self.teacher_id} ({self.school}{' · ' + self.group if self.group else ''}): {self.status} {_STATUS_ZH.get(self.status, '')}"
+        lines = [head, f"  {self.region} · {self.on}"]
+        for reason in self.reasons:
+            mark = "✓" if reason.ok else "✗"
+            lines.append(f"  {mark} {reason.message}")
+            lines.append(f"      {reason.rule} · {reason.source} · [{reason.layer}]")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td>{'✓' if r.ok else '✗'}</td><td><code>{html.escape(r.rule)}</code></td>"
+            f"<td>{html.escape(r.message)}</td><td title='{html.escape(r.source)}'>{html.escape(r.layer)}</td></tr>"
+            for r in self.reasons
+        )
+        return (
+            f"<p><b>{html.escape(self.teacher_id)}</b> ({html.escape(self.school)}): <b>{self.status}</b> "
+            f"{_STATUS_ZH.get(self.status, '')}</p><table><tr><th></th><th>rule</th><th>finding</th><th>layer</th></tr>{rows}</table>"
+        )
+
+
+class Result:
+    """The verdicts of one evaluation (one roster under one policy).
+
+    Build one with :func:`ability2.evaluate`, or from its JSON with :meth:`from_dict`.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        on: str,
+        teacher_ids: Any,
+        teacher_schools: Any,
+        teacher_groups: Any,
+        status: Any,
+        teacher_columns: list[RuleColumn],
+        group_keys: list[tuple[str, str]],
+        group_sizes: Sequence[int],
+        group_status: Sequence[str],
+        group_columns: list[RuleColumn],
+        school_names: list[str],
+        school_stats: dict[str, Any],
+        school_columns: list[RuleColumn],
+        policy: Policy | None = None,
+        roster: Roster | None = None,
+    ) -> None:
+        self.region = region
+        self.on = on
+        self.teacher_ids = teacher_ids
+        self.teacher_schools = teacher_schools
+        self.teacher_groups = teacher_groups
+        self.status = status
+        self.teacher_columns = teacher_columns
+        self.group_keys = group_keys
+        self.group_sizes = group_sizes
+        self.group_status = group_status
+        self.group_columns = group_columns
+        self.school_names = school_names
+        self.school_stats = school_stats
+        self.school_columns = school_columns
+        self.policy = policy
+        self.roster = roster
+        self._index: dict[str, int] | None = None
+        self._stored_school_rows: list[dict[str, Any]] | None = None
+
+    # -- construction --------------------------------------------------------------------
+    @classmethod
+    def from_batch(
+        cls,
+        *,
+        policy: Policy,
+        roster: Roster,
+        status: Any,
+        teacher_columns: list[RuleColumn],
+        group_keys: list[tuple[str, str]],
+        group_sizes: Any,
+        group_columns: list[RuleColumn],
+        school_names: list[str],
+        school_stats: dict[str, Any],
+        school_columns: list[RuleColumn],
+    ) -> Result:
+        """Assemble a result from the evaluator's columns."""
+        import numpy as np
+
+        def statuses(columns: list[RuleColumn], size: int) -> list[str]:
+            ok = np.ones(size, dtype=bool)
+            for column in columns:
+                ok &= column.ok
+            return ["pass" if flag else "fail" for flag in ok]
+
+        return cls(
+            region=policy.region.id,
+            on=policy.on.isoformat(),
+            teacher_ids=roster.teacher_id,
+            teacher_schools=roster.school,
+            teacher_groups=roster.group,
+            status=status,
+            teacher_columns=teacher_columns,
+            group_keys=group_keys,
+            group_sizes=group_sizes,
+            group_status=statuses(group_columns, len(group_keys)),
+            group_columns=group_columns,
+            school_names=school_names,
+            school_stats=school_stats,
+            school_columns=school_columns,
+            policy=policy,
+            roster=roster,
+        )
+
+    # -- reading -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.teacher_ids)
+
+    def __repr__(self) -> str:
+        counts = self.status_counts()
+        summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        return (
+            f"<Result {self.region} on {self.on}: {len(self)} teachers ({summary}), {len(self.school_names)} schools>"
+        )
+
+    def status_counts(self) -> dict[str, int]:
+        """How many teachers have each status."""
+        from collections import Counter
+
+        counts = Counter(str(s) for s in self.status)
+        return {status: counts.get(status, 0) for status in ("excellent", "pass", "fail", "pending")}
+
+    def _position(self, teacher_id: str) -> int:
+        if self._index is None:
+            self._index = {str(t): i for i, t in enumerate(self.teacher_ids)}
+        try:
+            return self._index[str(teacher_id)]
+        except KeyError:
+            raise Ability2Error(f"no teacher {teacher_id!r} in this result") from None
+
+    def reasons(self, index: int, lang: str = "zh") -> list[Reason]:
+        """Every rule applied to teacher ``index`` (roster order)."""
+        return [column.reason_at(index, lang) for column in self.teacher_columns]
+
+    def explain(self, teacher_id: str, lang: str = "zh") -> Explanation:
+        """Why ``teacher_id`` got their status, rule by rule, from the same run."""
+        i = self._position(teacher_id)
+        group = None if self.teacher_groups is None else str(self.teacher_groups[i])
+        return Explanation(
+            str(self.teacher_ids[i]),
+            str(self.teacher_schools[i]),
+            group,
+            str(self.status[i]),
+            tuple(self.reasons(i, lang)),
+            self.region,
+            self.on,
+        )
+
+    def school_checks(self, index: int, lang: str = "zh") -> list[Reason]:
+        """Every check applied to school ``index``."""
+        return [column.reason_at(index, lang) for column in self.school_columns]
+
+    def group_checks(self, index: int, lang: str = "zh") -> list[Reason]:
+        """Every check applied to group ``index``."""
+        return [column.reason_at(index, lang) for column in self.group_columns]
+
+    def school_status(self) -> list[str]:
+        """``pass`` for a school whose checks all hold, else ``fail``."""
+        import numpy as np
+
+        ok = np.ones(len(self.school_names), dtype=bool)
+        for column in self.school_columns:
+            ok &= np.asarray(column.ok, dtype=bool)
+        return ["pass" if flag else "fail" for flag in ok]
+
+    # -- tables --------------------------------------------------------------------------
+    @property
+    def teachers(self) -> pd.DataFrame:
+        """One row per teacher (roster order): ids, status, a bool column per rule, extras."""
+        import numpy as np
+        import pandas as pd
+
+        data: dict[str, Any] = {"teacher_id": np.asarray(self.teacher_ids, dtype=object)}
+        if self.roster is not None and self.roster.name is not None:
+            data["name"] = self.roster.name
+        data["school"] = np.asarray(self.teacher_schools, dtype=object)
+        if self.teacher_groups is not None:
+            data["group"] = np.asarray(self.teacher_groups, dtype=object)
+        data["status"] = np.asarray(self.status, dtype=object)
+        failed = np.full(len(self), "", dtype=object)
+        for column in self.teacher_columns:
+            bad = ~np.asarray(column.ok, dtype=bool)
+            if bad.any():
+                failed[bad] = np.where(failed[bad] == "", column.rule, failed[bad] + ";" + column.rule)
+        data["failed_rules"] = failed
+        for column in self.teacher_columns:
+            data[column.rule] = np.asarray(column.ok, dtype=bool)
+        if self.roster is not None:
+            for name in self.roster.extra_columns:
+                if name not in data:
+                    data[name] = self.roster.frame.get_column(name).to_numpy()
+        return pd.DataFrame(data)
+
+    @property
+    def schools(self) -> pd.DataFrame:
+        """One row per school (first-appearance order): counts, rates, status, a column per check."""
+        import pandas as pd
+
+        return pd.DataFrame([self._school_row(i, with_checks=False) for i in range(len(self.school_names))])
+
+    @property
+    def groups(self) -> pd.DataFrame:
+        """One row per research group (empty when the roster has no group column)."""
+        import pandas as pd
+
+        rows = [self._group_row(i, with_checks=False) for i in range(len(self.group_keys))]
+        return pd.DataFrame(
+            rows, columns=["school", "group", "teachers", "status"] + [c.rule for c in self.group_columns]
+        )
+
+    def _school_row(self, index: int, *, with_checks: bool, lang: str = "zh") -> dict[str, Any]:
+        if self._stored_school_rows is not None:
+            stored = dict(self._stored_school_rows[index])
+            if with_checks:
+                stored["checks"] = [reason.to_dict() for reason in self.school_checks(index, lang)]
+            else:
+                for column in self.school_columns:
+                    stored[column.rule] = bool(column.ok[index])
+            return stored
+        stats = self.school_stats
+        teachers = int(stats["teachers"][index])
+        passed = int(stats["passed"][index])
+        excellent = int(stats["excellent"][index])
+        row: dict[str, Any] = {
+            "school": self.school_names[index],
+            "teachers": teachers,
+            "passed": passed,
+            "excellent": excellent,
+            "pass_rate": round(passed / teachers, 6) if teachers else 0,
+            "excellent_rate": round(excellent / teachers, 6) if teachers else 0,
+        }
+        selections = stats.get("selections")
+        if selections is not None:
+            total = int(selections[index])
+            certs_passed = int(stats["certifications_passed"][index])
+            certs_excellent = int(stats["certifications_excellent"][index])
+            row["ability_pass_rate"] = round(certs_passed / total, 6) if total else 0
+            row["ability_excellent_rate"] = round(certs_excellent / total, 6) if total else 0
+        row["status"] = self.school_status()[index]
+        if with_checks:
+            row["checks"] = [reason.to_dict() for reason in self.school_checks(index, lang)]
+        else:
+            for column in self.school_columns:
+                row[column.rule] = bool(column.ok[index])
+        return row
+
+    def _group_row(self, index: int, *, with_checks: bool, lang: str = "zh") -> dict[str, Any]:
+        school, group = self.group_keys[index]
+        row: dict[str, Any] = {
+            "school": school,
+            "group": group,
+            "teachers": int(self.group_sizes[index]),
+            "status": self.group_status[index],
+        }
+        if with_checks:
+            row["checks"] = [reason.to_dict() for reason in self.group_checks(index, lang)]
+        else:
+            for column in self.group_columns:
+                row[column.rule] = bool(column.ok[index])
+        return row
+
+    # -- JSON ----------------------------------------------------------------------------
+    def iter_teacher_dicts(self, lang: str = "zh") -> Iterator[dict[str, Any]]:
+        """The ``teachers`` entries of the JSON, one at a time (for streaming)."""
+        for i in range(len(self)):
+            item: dict[str, Any] = {"teacher_id": str(self.teacher_ids[i]), "school": str(self.teacher_schools[i])}
+            if self.teacher_groups is not None:
+                item["group"] = str(self.teacher_groups[i])
+            item["status"] = str(self.status[i])
+            item["reasons"] = [reason.to_dict() for reason in self.reasons(i, lang)]
+            yield item
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The JSON document of contract §3.1."""
+        return {
+            "region": self.region,
+            "on": self.on,
+            "teachers": list(self.iter_teacher_dicts(lang)),
+            "groups": [self._group_row(i, with_checks=True, lang=lang) for i in range(len(self.group_keys))],
+            "schools": [self._school_row(i, with_checks=True, lang=lang) for i in range(len(self.school_names))],
+        }
+
+    def to_json(self, lang: str = "zh", indent: int | None = None) -> str:
+        """:meth:`to_dict` as JSON text (UTF-8, Chinese kept as is)."""
+        return json.dumps(self.to_dict(lang), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """Rebuild a result from its JSON (:meth:`to_dict` of the rebuilt result is equal)."""
+        teachers = data["teachers"]
+        columns = _columns_from_reasons([t["reasons"] for t in teachers])
+        groups = data.get("groups", [])
+        schools = data["schools"]
+        school_stats: dict[str, Any] = {key: [s[key] for s in schools] for key in ("teachers", "passed", "excellent")}
+        school_columns = _columns_from_reasons([s["checks"] for s in schools])
+        result = cls(
+            region=data["region"],
+            on=data["on"],
+            teacher_ids=[t["teacher_id"] for t in teachers],
+            teacher_schools=[t["school"] for t in teachers],
+            teacher_groups=[t["group"] for t in teachers] if teachers and "group" in teachers[0] else None,
+            status=[t["status"] for t in teachers],
+            teacher_columns=columns,
+            group_keys=[(g["school"], g["group"]) for g in groups],
+            group_sizes=[g["teachers"] for g in groups],
+            group_status=[g["status"] for g in groups],
+            group_columns=_columns_from_reasons([g["checks"] for g in groups]),
+            school_names=[s["school"] for s in schools],
+            school_stats=school_stats,
+            school_columns=school_columns,
+        )
+        result._stored_school_rows = [{k: v for k, v in s.items() if k != "checks"} for s in schools]
+        return result
+
+    @classmethod
+    def from_json(cls, text: str) -> Result:
+        """Rebuild a result from JSON text."""
+        return cls.from_dict(json.loads(text))
+
+
+def _columns_from_reasons(rows: list[list[dict[str, Any]]]) -> list[RuleColumn]:
+    """Rebuild rule columns from per-entity reason lists (all entities share the rule order)."""
+    import numpy as np
+
+    if not rows:
+        return []
+    order = [reason["rule"] for reason in rows[0]]
+    columns = []
+    for position, rule in enumerate(order):
+        items = []
+        for row in rows:
+            if position >= len(row) or row[position]["rule"] != rule:
+                raise Ability2Error(f"inconsistent reasons: expected rule {rule!r} at position {position}")
+            items.append(row[position])
+        first = items[0]
+        columns.append(
+            RuleColumn(
+                rule=rule,
+                title=rule,
+                title_en=rule,
+                source=first["source"],
+                layer=first.get("layer", ""),
+                bound=None,
+                symbol=None,
+                limit=first["limit"],
+                unit="",
+                value=[item["value"] for item in items],
+                ok=np.array([item["ok"] for item in items], dtype=bool),
+                messages=[item["message"] for item in items],
+            )
+        )
+    return columns

@@ -1,0 +1,591 @@
+"""Reading rosters (contract §2): CSV, XLSX and DataFrames; every problem listed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ability2.framework import load_framework
+from ability2.io import read_roster
+from ability2.roster import (
+    GRADE_EXCELLENT,
+    GRADE_FAIL,
+    GRADE_PASS,
+    GRADE_UNGRADED,
+    Roster,
+    RosterError,
+    RosterProblem,
+)
+
+CODES = [a.code for a in load_framework().abilities]
+INDEX = {code: i for i, code in enumerate(CODES)}
+
+CANONICAL = (
+    "teacher_id,name,school,group,subject,online_hours,offline_hours,abilities,grades,excellent_video,peer_reviews"
+)
+CHINESE = "教师编号,姓名,学校,教研组,学科,线上学时,线下学时,能力点,考核结果,优秀视频,互评"
+ROWS = [
+    "T001,张三,白塔小学,语文组,语文,30,20.5,A1;B2;C4,优秀;合格;不合格,是,否",
+    "T002,李四,白塔小学,数学组,数学,25.25,0,A3,pass,no,yes",
+    "T003,王五,金坛中学,,英语,0,10,B10 C7,,,",
+]
+
+
+def write_csv(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def problems_of(source: object) -> list[RosterProblem]:
+    with pytest.raises(RosterError) as info:
+        read_roster(source)  # type: ignore[arg-type]
+    return list(info.value.problems)
+
+
+def abilities_of(roster: Roster, i: int) -> list[str]:
+    start, end = roster.ability_offsets[i], roster.ability_offsets[i + 1]
+    return [CODES[c] for c in roster.ability_codes[start:end]]
+
+
+def grades_of(roster: Roster, i: int) -> list[int]:
+    start, end = roster.ability_offsets[i], roster.ability_offsets[i + 1]
+    return [int(g) for g in roster.grades[start:end]]
+
+
+def check_sample(roster: Roster) -> None:
+    """The three ROWS, encoded."""
+    assert len(roster) == 3
+    assert list(roster.teacher_id) == ["T001", "T002", "T003"]
+    assert list(roster.school) == ["白塔小学", "白塔小学", "金坛中学"]
+    assert roster.name is not None and list(roster.name) == ["张三", "李四", "王五"]
+    assert roster.group is not None and list(roster.group) == ["语文组", "数学组", ""]
+    assert roster.subject is not None and list(roster.subject) == ["语文", "数学", "英语"]
+    assert roster.online.dtype == np.int64 and list(roster.online) == [3000, 2525, 0]
+    assert roster.offline.dtype == np.int64 and list(roster.offline) == [2050, 0, 1000]
+    assert roster.ability_offsets.dtype == np.int64 and list(roster.ability_offsets) == [0, 3, 4, 6]
+    assert roster.ability_codes.dtype == np.int8
+    assert [abilities_of(roster, i) for i in range(3)] == [["A1", "B2", "C4"], ["A3"], ["B10", "C7"]]
+    assert roster.grades.dtype == np.int8
+    assert [grades_of(roster, i) for i in range(3)] == [
+        [GRADE_EXCELLENT, GRADE_PASS, GRADE_FAIL],
+        [GRADE_PASS],
+        [GRADE_UNGRADED, GRADE_UNGRADED],
+    ]
+    assert roster.has_grades
+    assert roster.excellent_video is not None and list(roster.excellent_video) == [1, 0, -1]
+    assert roster.peer_reviews is not None and list(roster.peer_reviews) == [0, 1, -1]
+    assert roster.excellent_video.dtype == np.int8
+    assert roster.teacher_id.dtype == object and roster.school.dtype == object
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def test_canonical_headers(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", [CANONICAL, *ROWS])
+    roster = read_roster(path)
+    check_sample(roster)
+    assert roster.source == str(path)
+    assert roster.headers == {name: name for name in CANONICAL.split(",")}
+    assert roster.extra_columns == ()
+    assert roster.frame.columns == CANONICAL.split(",")
+    assert all(dtype == pl.String for dtype in roster.frame.dtypes)
+    assert roster.frame.row(0)[:3] == ("T001", "张三", "白塔小学")
+
+
+def test_chinese_headers(tmp_path: Path) -> None:
+    roster = read_roster(write_csv(tmp_path / "r.csv", [CHINESE, *ROWS]))
+    check_sample(roster)
+    assert roster.headers["teacher_id"] == "教师编号"
+    assert roster.headers["online_hours"] == "线上学时"
+    assert roster.frame.columns == CANONICAL.split(",")
+
+
+def test_mixed_order_case_and_whitespace(tmp_path: Path) -> None:
+    names = CANONICAL.split(",")
+    aliases = CHINESE.split(",")
+    order = [10, 7, 0, 3, 5, 1, 9, 2, 8, 6, 4]
+    header = [(f" {aliases[j]} " if j % 2 else names[j].upper() if j == 0 else names[j].title()) for j in order]
+    lines = [",".join(header)] + [",".join(row.split(",")[j] for j in order) for row in ROWS]
+    roster = read_roster(write_csv(tmp_path / "r.csv", lines))
+    check_sample(roster)
+    assert roster.headers["teacher_id"] == "TEACHER_ID"
+    assert roster.headers["abilities"] == "能力点"
+    assert roster.frame.columns == [names[j] for j in order]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_encodings(tmp_path: Path, encoding: str) -> None:
+    path = write_csv(tmp_path / f"r-{encoding}.csv", [CHINESE, *ROWS], encoding=encoding)
+    check_sample(read_roster(path))
+
+
+def test_undecodable_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(CANONICAL.encode() + b"\n\xff\xfe\xff\x80\x80,x\n")
+    [problem] = problems_of(path)
+    assert problem.file == str(path) and problem.row is None
+    assert "neither UTF-8 nor GB18030" in problem.message
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";"])
+def test_tab_and_semicolon_delimiters(tmp_path: Path, delimiter: str) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    for line in [CANONICAL, *ROWS]:
+        writer.writerow(next(csv.reader([line])))
+    path = tmp_path / "r.txt"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    check_sample(read_roster(path))
+
+
+def test_unknown_columns_are_kept(tmp_path: Path) -> None:
+    lines = [
+        "备注,teacher_id,school,online_hours,offline_hours,abilities,Email",
+        "  第一 ,T1,S,1,2,A1,a@b.c",
+        ",T2,S,3,4,B1,",
+    ]
+    roster = read_roster(write_csv(tmp_path / "r.csv", lines))
+    assert roster.extra_columns == ("备注", "Email")
+    assert roster.frame.columns == [
+        "备注",
+        "teacher_id",
+        "school",
+        "online_hours",
+        "offline_hours",
+        "abilities",
+        "Email",
+    ]
+    assert roster.frame["Email"].to_list() == ["a@b.c", ""]
+    assert roster.frame["备注"].to_list() == ["  第一 ", ""]
+    assert roster.name is None and roster.group is None and roster.subject is None
+    assert roster.excellent_video is None and roster.peer_reviews is None
+    assert not roster.has_grades
+    assert list(roster.grades) == [GRADE_UNGRADED, GRADE_UNGRADED]
+
+
+def test_unnamed_columns(tmp_path: Path) -> None:
+    lines = [
+        "teacher_id,school,online_hours,offline_hours,abilities,,,",
+        "T1,S,1,1,A1,,note,",
+        "T2,S,1,1,A2,,,",
+    ]
+    roster = read_roster(write_csv(tmp_path / "r.csv", lines))
+    assert roster.extra_columns == ("column_7",)
+    assert roster.frame["column_7"].to_list() == ["note", ""]
+
+
+def test_canonical_and_alias_for_the_same_column(tmp_path: Path) -> None:
+    lines = ["teacher_id,school,学校,online_hours,offline_hours,abilities", "T1,S,S,1,1,A1"]
+    [problem] = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert problem.row == 1
+    assert problem.column == "school (学校)"
+    assert "'school'" in problem.message and "'学校'" in problem.message
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def write_xlsx(path: Path, rows: list[list[object]], start_row: int = 0) -> Path:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("名单")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(start_row + r, c, value)
+    workbook.add_worksheet("other").write(0, 0, "ignored")
+    workbook.close()
+    return path
+
+
+def test_xlsx_title_row_and_numeric_ids(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "r.xlsx",
+        [
+            ["白塔小学参训教师名单"],
+            [],
+            ["教师编号", "姓名", "学校", "线上学时", "线下学时", "能力点", "考核结果", "互评", "备注"],
+            [1001, "张三", "白塔小学", 30, 20.5, "A1;B2", "优秀 合格", 1, 12],
+            ["007", "李四", "白塔小学", 12.25, 0, "c7", None, True, None],
+            [1002.0, "王五", 3, 0.1 + 0.2, 4, "A13", "FAIL", "否", "x"],
+        ],
+    )
+    roster = read_roster(path)
+    assert list(roster.teacher_id) == ["1001", "007", "1002"]
+    assert list(roster.school) == ["白塔小学", "白塔小学", "3"]
+    assert list(roster.online) == [3000, 1225, 30]
+    assert list(roster.offline) == [2050, 0, 400]
+    assert [abilities_of(roster, i) for i in range(3)] == [["A1", "B2"], ["C7"], ["A13"]]
+    assert [grades_of(roster, i) for i in range(3)] == [[2, 1], [-1], [0]]
+    assert roster.peer_reviews is not None and list(roster.peer_reviews) == [1, 1, 0]
+    assert roster.extra_columns == ("备注",)
+    assert roster.frame["备注"].to_list() == ["12", "", "x"]
+    assert roster.source == str(path)
+
+
+def test_xlsx_problems_use_spreadsheet_rows(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "r.xlsx",
+        [
+            ["参训教师名单"],
+            ["teacher_id", "school", "online_hours", "offline_hours", "abilities"],
+            ["T1", "S", 1, 1, "A1"],
+            ["T2", "S", -1, 1, "A1"],
+        ],
+        start_row=2,
+    )
+    [problem] = problems_of(path)
+    assert (problem.row, problem.column) == (6, "online_hours (线上学时)")  # title on row 3
+    assert str(problem) == f"{path}:6:online_hours (线上学时): negative hours: -1 (must be ≥ 0)"
+
+
+def test_corrupt_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(np.random.default_rng(7).integers(0, 256, 4000, dtype=np.uint8).tobytes())
+    [problem] = problems_of(path)
+    assert problem.file == str(path) and problem.row is None
+    assert problem.message.startswith("cannot read workbook: ")
+
+
+def test_truncated_xlsx(tmp_path: Path) -> None:
+    good = write_xlsx(tmp_path / "good.xlsx", [["teacher_id"], ["T1"]])
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(good.read_bytes()[:300])
+    [problem] = problems_of(path)
+    assert problem.message.startswith("cannot read workbook: ")
+
+
+def test_ole_file_named_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "locked.xlsx"  # an encrypted XLSX is an OLE2 container
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    [problem] = problems_of(path)
+    assert problem.message.startswith("cannot read workbook: ")
+    assert "password" in problem.message
+
+
+def test_text_saved_with_an_excel_suffix(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "export.xls", [CHINESE, *ROWS], encoding="gbk")
+    check_sample(read_roster(path))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    [problem] = problems_of(tmp_path / "nope.csv")
+    assert problem.message.startswith("cannot read file")
+
+
+# --------------------------------------------------------------------------- DataFrames
+
+
+def test_pandas_dataframe() -> None:
+    frame = pd.DataFrame(
+        {
+            "教师编号": [1001, 7, 1003],
+            "学校": ["S1", "S1", "S2"],
+            "线上学时": [30.0, 12.5, np.nan],
+            "offline_hours": [1, 2, 3],
+            "能力点": ["A1;B2", "C7", "A2"],
+            "优秀视频": [True, False, None],
+            "extra": [None, 1.5, "x"],
+        }
+    )
+    with pytest.raises(RosterError) as info:
+        read_roster(frame)
+    [problem] = info.value.problems
+    assert str(problem) == "<DataFrame>:4:online_hours (线上学时): empty: a number of hours is required"
+
+    frame.loc[2, "线上学时"] = 0.1 + 0.2
+    roster = read_roster(frame)
+    assert roster.source == "<DataFrame>"
+    assert list(roster.teacher_id) == ["1001", "7", "1003"]
+    assert list(roster.online) == [3000, 1250, 30]
+    assert list(roster.offline) == [100, 200, 300]
+    assert roster.excellent_video is not None and list(roster.excellent_video) == [1, 0, -1]
+    assert roster.frame["extra"].to_list() == ["", "1.5", "x"]
+    assert roster.extra_columns == ("extra",)
+
+
+def test_polars_dataframe() -> None:
+    frame = pl.DataFrame(
+        {
+            "teacher_id": ["007", "008"],
+            "school": ["S", "S"],
+            "online_hours": [10, 20],
+            "offline_hours": [1.25, 2.0],
+            "abilities": ["A1、A2", "b3"],
+            "grades": ["优秀、合格", None],
+            "peer_reviews": [True, None],
+        }
+    )
+    roster = read_roster(frame)
+    assert list(roster.teacher_id) == ["007", "008"]
+    assert list(roster.online) == [1000, 2000]
+    assert list(roster.offline) == [125, 200]
+    assert [grades_of(roster, i) for i in range(2)] == [[2, 1], [-1]]
+    assert roster.peer_reviews is not None and list(roster.peer_reviews) == [1, -1]
+
+    bad = frame.with_columns(pl.Series("abilities", ["A1、A2", "D1"]))
+    [problem] = problems_of(bad)
+    assert (problem.file, problem.row, problem.column) == ("<DataFrame>", 3, "abilities (能力点)")
+    assert "'D1'" in problem.message and "A1–A13, B1–B10, C1–C7" in problem.message
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", ["teacher_id,school,offline_hours,abilities", "T1,S,1,A1"])
+    [problem] = problems_of(path)
+    assert problem.row is None
+    assert problem.column == "online_hours (线上学时)"
+    assert "'online_hours'" in problem.message and "'线上学时'" in problem.message
+    assert str(problem).startswith(f"{path}:-:online_hours (线上学时): ")
+
+
+def test_every_problem_in_row_order(tmp_path: Path) -> None:
+    lines = [
+        "teacher_id,school,online_hours,offline_hours,abilities,grades",
+        "T1,S,-1,2,A1,",
+        "T2,S,1,abc,A1,",
+        "T3,S,1,2,A1;D1,",
+        "T4,S,1,2,A1;B2,优秀",
+        "T1,S,1,2,A1,",
+        "T6,,1,2,A1,",
+        "T7,S,1,2,A1,",
+    ]
+    path = write_csv(tmp_path / "r.csv", lines)
+    with pytest.raises(RosterError) as info:
+        read_roster(str(path))
+    problems = info.value.problems
+    assert [(p.row, p.column) for p in problems] == [
+        (2, "online_hours (线上学时)"),
+        (3, "offline_hours (线下学时)"),
+        (4, "abilities (能力点)"),
+        (5, "grades (考核结果)"),
+        (6, "teacher_id (教师编号)"),
+        (7, "school (学校)"),
+    ]
+    assert all(p.file == str(path) for p in problems)
+    assert [str(p) for p in problems] == [f"{p.file}:{p.row}:{p.column}: {p.message}" for p in problems]
+    assert "negative" in problems[0].message
+    assert "'abc'" in problems[1].message
+    assert "'D1'" in problems[2].message and "A1–A13, B1–B10, C1–C7" in problems[2].message
+    assert "1 grade" in problems[3].message and "2 abilities" in problems[3].message
+    assert "'T1'" in problems[4].message and "row 2" in problems[4].message
+    assert "empty" in problems[5].message
+    text = str(info.value)
+    assert text.startswith("roster rejected: 6 problems\n")
+    assert f"{path}:5:grades (考核结果): " in text
+
+
+def test_more_problems_in_one_row(tmp_path: Path) -> None:
+    lines = [
+        "teacher_id,school,online_hours,offline_hours,abilities,grades,excellent_video,peer_reviews",
+        ",,,,,,maybe,",
+        "T2,S,1,1,A1;a1;X9;Q,好;excellent,,2",
+    ]
+    problems = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert [(p.row, p.column.split(" ")[0] if p.column else None) for p in problems] == [
+        (2, "teacher_id"),
+        (2, "school"),
+        (2, "online_hours"),
+        (2, "offline_hours"),
+        (2, "abilities"),
+        (2, "excellent_video"),
+        (3, "abilities"),
+        (3, "abilities"),
+        (3, "grades"),
+        (3, "grades"),
+        (3, "peer_reviews"),
+    ]
+    messages = [p.message for p in problems]
+    assert "'X9', 'Q'" in messages[6]
+    assert "A1 listed more than once" in messages[7]
+    assert "2 grades for 4 abilities" in messages[8]
+    assert "'好'" in messages[9]
+
+
+def test_ragged_row(tmp_path: Path) -> None:
+    lines = ["teacher_id,school,online_hours,offline_hours,abilities", "T1,S,1,1,A1,extra", "T2,S,1,1,A2,,", "T3,S,1"]
+    problems = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert [(p.row, p.column) for p in problems] == [
+        (2, None),
+        (4, "offline_hours (线下学时)"),
+        (4, "abilities (能力点)"),
+    ]
+    assert "6 fields" in problems[0].message and "header has 5" in problems[0].message
+
+
+@pytest.mark.parametrize("hours", ["1.234", "0.001", "12.3456", "1e-3", "0.0100000000000000000000000000001"])
+def test_hours_with_three_decimals_rejected(tmp_path: Path, hours: str) -> None:
+    lines = ["teacher_id,school,online_hours,offline_hours,abilities", f"T1,S,{hours},1,A1"]
+    [problem] = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert "more than 2 decimal places" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "hundredths"),
+    [
+        ("0", 0),
+        ("7", 700),
+        ("7.5", 750),
+        ("7.05", 705),
+        ("12.", 1200),
+        (".5", 50),
+        ("12.500", 1250),
+        ("１２", 1200),
+        ("+3", 300),
+        ("1e2", 10000),
+        ("9999999999999.99", 999999999999999),
+    ],
+)
+def test_hours_are_exact_hundredths(tmp_path: Path, text: str, hundredths: int) -> None:
+    lines = ["teacher_id,school,online_hours,offline_hours,abilities", f"T1,S,{text},{text},A1"]
+    roster = read_roster(write_csv(tmp_path / "r.csv", lines))
+    assert list(roster.online) == [hundredths] and list(roster.offline) == [hundredths]
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "1,5", "12h", "1_000", "--1"])
+def test_hours_not_numbers(tmp_path: Path, text: str) -> None:
+    lines = ["teacher_id,school,online_hours,offline_hours,abilities", f'T1,S,"{text}",1,A1']
+    [problem] = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert problem.message == f"not a number: {text!r}"
+
+
+def test_separators(tmp_path: Path) -> None:
+    lines = [
+        "teacher_id,school,online_hours,offline_hours,abilities,grades",
+        "T1,S,1,1,A1；B2、C4,优秀；合格、不合格",
+        'T2,S,1,1,"A1, B2 C4","Excellent,  PASS fail"',
+        "T3,S,1,1,；；a1，，Ｂ２\u3000c4；,",
+    ]
+    roster = read_roster(write_csv(tmp_path / "r.csv", lines))
+    assert [abilities_of(roster, i) for i in range(3)] == [["A1", "B2", "C4"]] * 3
+    assert [grades_of(roster, i) for i in range(3)] == [[2, 1, 0], [2, 1, 0], [-1, -1, -1]]
+
+
+def test_rows_in_rows_out_order_kept(tmp_path: Path) -> None:
+    ids = [f"{i:04d}" for i in range(500)][::-1]
+    lines = ["teacher_id,school,online_hours,offline_hours,abilities"]
+    lines += [f"{tid},S{int(tid) % 7},{int(tid)},0,{CODES[int(tid) % 30]}" for tid in ids]
+    roster = read_roster(write_csv(tmp_path / "r.csv", lines))
+    assert list(roster.teacher_id) == ids
+    assert list(roster.online) == [int(t) * 100 for t in ids]
+    assert roster.frame["teacher_id"].to_list() == ids
+    assert list(roster.school) == [f"S{int(t) % 7}" for t in ids]
+
+
+def test_blank_lines_are_ignored_but_counted(tmp_path: Path) -> None:
+    lines = ["teacher_id,school,online_hours,offline_hours,abilities", "", "T1,S,1,1,A1", ",,,,", "", "T2,S,x,1,A1"]
+    [problem] = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert problem.row == 6
+    roster = read_roster(write_csv(tmp_path / "ok.csv", lines[:-1]))
+    assert list(roster.teacher_id) == ["T1"]
+
+
+def test_header_only_is_an_empty_roster(tmp_path: Path) -> None:
+    roster = read_roster(write_csv(tmp_path / "r.csv", ["teacher_id,school,online_hours,offline_hours,abilities"]))
+    assert len(roster) == 0
+    assert list(roster.ability_offsets) == [0]
+    assert roster.frame.height == 0
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_bytes(b"")
+    [problem] = problems_of(path)
+    assert "empty" in problem.message
+
+
+def test_framework_argument(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", ["teacher_id,school,online_hours,offline_hours,abilities", "T1,S,1,1,C7"])
+    assert list(read_roster(path, framework=load_framework()).ability_codes) == [INDEX["C7"]]
+
+
+# --------------------------------------------------------------------------- properties
+
+ID_CHARS = st.characters(codec="utf-8", categories=("L", "N", "P"), exclude_characters="\x00")
+WORDS = {
+    GRADE_EXCELLENT: ["优秀", "excellent", "Excellent"],
+    GRADE_PASS: ["合格", "pass", "PASS"],
+    GRADE_FAIL: ["不合格", "fail"],
+}
+SEPARATORS = [";", ",", "、", "，", "；", " ", " ; ", "\t"]
+
+
+@st.composite
+def teacher_rows(draw: st.DrawFn) -> list[tuple[str, str, int, int, list[int], list[int] | None]]:
+    ids = draw(st.lists(st.text(ID_CHARS, min_size=1, max_size=8), min_size=1, max_size=30, unique=True))
+    rows = []
+    for tid in ids:
+        school = draw(st.text(ID_CHARS, min_size=1, max_size=6))
+        online, offline = draw(st.integers(0, 10**9)), draw(st.integers(0, 10**6))
+        codes = draw(st.lists(st.integers(0, 29), min_size=1, max_size=5, unique=True))
+        grades = draw(st.none() | st.lists(st.sampled_from([0, 1, 2]), min_size=len(codes), max_size=len(codes)))
+        rows.append((tid, school, online, offline, codes, grades))
+    return rows
+
+
+def hours_text(hundredths: int, style: int) -> str:
+    whole, part = divmod(hundredths, 100)
+    if part == 0 and style == 0:
+        return str(whole)
+    if part % 10 == 0 and style == 1:
+        return f"{whole}.{part // 10}"
+    return f"{whole}.{part:02d}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=teacher_rows(), data=st.data())
+def test_property_valid_rows_round_trip(
+    rows: list[tuple[str, str, int, int, list[int], list[int] | None]], data: st.DataObject
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["教师编号", "school", "线上学时", "offline_hours", "能力点", "grades"])
+    for tid, school, online, offline, codes, grades in rows:
+        separator = data.draw(st.sampled_from(SEPARATORS))
+        lower = data.draw(st.booleans())
+        abilities = separator.join(CODES[c].lower() if lower else CODES[c] for c in codes)
+        graded = "" if grades is None else separator.join(data.draw(st.sampled_from(WORDS[g])) for g in grades)
+        style = data.draw(st.integers(0, 2))
+        writer.writerow([tid, school, hours_text(online, style), hours_text(offline, style), abilities, graded])
+    encoding = data.draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.csv"
+        path.write_bytes(buffer.getvalue().encode(encoding))
+        roster = read_roster(path)
+    assert list(roster.teacher_id) == [r[0] for r in rows]
+    assert list(roster.school) == [r[1] for r in rows]
+    assert list(roster.online) == [r[2] for r in rows]
+    assert list(roster.offline) == [r[3] for r in rows]
+    assert [abilities_of(roster, i) for i in range(len(rows))] == [[CODES[c] for c in r[4]] for r in rows]
+    expected_grades = [r[5] if r[5] is not None else [GRADE_UNGRADED] * len(r[4]) for r in rows]
+    assert [grades_of(roster, i) for i in range(len(rows))] == expected_grades
+
+
+# --------------------------------------------------------------------------- import
+
+
+def test_import_stays_light() -> None:
+    code = "import sys, json, ability2.io.roster; print(json.dumps(sorted(sys.modules)))"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120, env=env
+    )
+    heavy = {"numpy", "polars", "pandas", "python_calamine"} & set(json.loads(result.stdout))
+    assert not heavy, heavy
