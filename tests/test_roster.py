@@ -430,6 +430,24 @@ def test_ragged_row(tmp_path: Path) -> None:
     assert "6 fields" in problems[0].message and "header has 5" in problems[0].message
 
 
+def test_unclosed_quote(tmp_path: Path) -> None:
+    lines = ["teacher_id,school,online_hours,offline_hours,abilities", "T1,S,1,1,A1", '"T2,S,1,1,A1', "T3,S,1,1,A1"]
+    [problem] = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert (problem.row, problem.column) == (3, None)
+    assert "quote" in problem.message
+
+
+def test_file_level_problems_come_first(tmp_path: Path) -> None:
+    lines = ["teacher_id,school,学校,online_hours,abilities", "T1,S,S,1,A1", "T2,S,S,1,A1,x", "T3,S,S,-1,A1"]
+    problems = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert [(p.row, p.column) for p in problems] == [
+        (None, "offline_hours (线下学时)"),
+        (1, "school (学校)"),
+        (3, None),
+        (4, "online_hours (线上学时)"),
+    ]
+
+
 @pytest.mark.parametrize("hours", ["1.234", "0.001", "12.3456", "1e-3", "0.0100000000000000000000000000001"])
 def test_hours_with_three_decimals_rejected(tmp_path: Path, hours: str) -> None:
     lines = ["teacher_id,school,online_hours,offline_hours,abilities", f"T1,S,{hours},1,A1"]

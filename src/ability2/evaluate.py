@@ -176,12 +176,14 @@ class _Batch:
         self.n_schools = len(self.school_names)
         self.school_size = np.bincount(self.school_idx, minlength=self.n_schools).astype(np.int64)
         if roster.group is not None:
-            keys = pd.MultiIndex.from_arrays(
-                [pd.Series(roster.school, dtype=object), pd.Series(roster.group, dtype=object)]
-            )
-            group_codes, group_keys = pd.factorize(keys, sort=False)
-            self.group_idx: np.ndarray[Any, Any] | None = np.asarray(group_codes, dtype=np.int64)
-            self.group_keys: list[tuple[str, str]] = [(str(s), str(g)) for s, g in group_keys]
+            group_codes, group_names = pd.factorize(pd.Series(roster.group, dtype=object), sort=False)
+            combined = self.school_idx * max(1, len(group_names)) + np.asarray(group_codes, dtype=np.int64)
+            pair_codes, pairs = pd.factorize(combined, sort=False)
+            width = max(1, len(group_names))
+            self.group_idx: np.ndarray[Any, Any] | None = np.asarray(pair_codes, dtype=np.int64)
+            self.group_keys: list[tuple[str, str]] = [
+                (self.school_names[int(p) // width], str(group_names[int(p) % width])) for p in pairs
+            ]
             self.group_size = np.bincount(self.group_idx, minlength=len(self.group_keys)).astype(np.int64)
         else:
             self.group_idx = None

@@ -258,8 +258,13 @@ def _choose_delimiter(text: str, sample: Mapping[str, list[list[str]]]) -> tuple
     return delimiter, _find_header(sample[delimiter])[0]
 
 
+def _header_text(cell: str) -> str:
+    """A header cell as compared and reported: surrounding whitespace (and stray BOMs) removed."""
+    return cell.replace("\ufeff", "").strip()
+
+
 def _canonical(cell: str) -> str | None:
-    return _HEADER_KEYS.get(cell.strip().casefold())
+    return _HEADER_KEYS.get(_header_text(cell).casefold())
 
 
 def _find_header(rows: Sequence[Sequence[str]]) -> tuple[int | None, frozenset[str]]:
@@ -321,8 +326,9 @@ def _python_csv(path: str, text: str, delimiter: str, header: list[str], header_
     problems: list[RosterProblem] = []
     columns: list[list[str]] = [[] for _ in range(width)]
     rows: list[int] = []
+    index = -1
     try:
-        for index, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+        for index, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)):
             if index <= header_index:
                 continue
             if len(record) > width and any(cell.strip() for cell in record[width:]):
@@ -337,8 +343,9 @@ def _python_csv(path: str, text: str, delimiter: str, header: list[str], header_
             rows.append(index + 1)
             for j in range(width):
                 columns[j].append(record[j] if j < len(record) else "")
-    except csv.Error as exc:
-        return _file_problem(path, f"cannot parse the file as CSV: {exc}")
+    except csv.Error as exc:  # the rows after a broken quote cannot be told apart: stop here
+        detail = "a quote opened on this row is never closed" if "end of data" in str(exc) else str(exc)
+        problems.append(RosterProblem(path, index + 2, None, f"cannot read this row as CSV: {detail}"))
     frame = pl.DataFrame(
         {
             "__row": pl.Series(rows, dtype=pl.Int64),
@@ -568,7 +575,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
     extras: dict[str, int] = {}  # extra column name -> column index
     order: list[tuple[str, int]] = []  # frame columns in file order
     for j, cell in enumerate(table.header):
-        written = cell.strip()
+        written = _header_text(cell)
         canonical = _canonical(written)
         if canonical is not None:
             if canonical in present:
@@ -630,7 +637,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
     codes_map, ranges = _code_table(framework)
     code_names = [ability.code for ability in framework.abilities]
     work: list[pl.Expr] = [pl.col("__row"), pl.int_range(0, pl.len(), dtype=pl.Int64).alias("__pos")]
-    bad: list[pl.Expr] = []
+    bad: dict[str, list[pl.Expr]] = {}  # column -> its checks (true: the cell has a problem)
 
     def has(column_name: str) -> bool:
         return column_name in present
@@ -641,22 +648,22 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
             work.append(pl.repeat(False, pl.len()).alias("__dup"))
         else:
             work.append(((tid != "") & ~tid.is_first_distinct()).alias("__dup"))
-        bad += [tid == "", pl.col("__dup")]
+        bad["teacher_id"] = [tid == "", pl.col("__dup")]
     if has("school"):
-        bad.append(pl.col("school") == "")
+        bad["school"] = [pl.col("school") == ""]
     for column_name, short in (("online_hours", "__on"), ("offline_hours", "__off")):
         if has(column_name):
             c = pl.col(column_name)
             # Plain decimals with at most 2 places: polars' decimal parse, exact in hundredths.
             hundredths = c.cast(pl.Decimal(18, _PLACES), strict=False).to_physical().cast(pl.Int64)
             work.append(pl.when(c.str.contains(_PLAIN_HOURS)).then(hundredths).alias(short))
-            bad.append(pl.col(short).is_null())
+            bad[column_name] = [pl.col(short).is_null()]
     if has("abilities"):
         abilities = pl.col("abilities")
         tokens = abilities.str.replace_all(_SEPARATORS, " ").str.strip_chars().str.split(" ")
         codes = tokens.list.eval(pl.element().replace_strict(codes_map, default=None, return_dtype=pl.Int8))
         work += [codes.alias("__codes"), pl.when(abilities == "").then(0).otherwise(tokens.list.len()).alias("__n")]
-        bad += [
+        bad["abilities"] = [
             abilities == "",
             _has_null(pl.col("__codes")),
             pl.col("__codes").list.n_unique() != pl.col("__codes").list.len(),
@@ -666,9 +673,9 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         words = grades.str.to_lowercase().str.replace_all(_SEPARATORS, " ").str.strip_chars().str.split(" ")
         graded = words.list.eval(pl.element().replace_strict(_GRADE_WORDS, default=None, return_dtype=pl.Int8))
         work.append(pl.when(grades != "").then(graded).alias("__grades"))
-        bad.append(_has_null(pl.col("__grades")))
+        bad["grades"] = [_has_null(pl.col("__grades"))]
         if has("abilities"):
-            bad.append((pl.col("__n") > 0) & (pl.col("__grades").list.len() != pl.col("__n")))
+            bad["grades"].append((pl.col("__n") > 0) & (pl.col("__grades").list.len() != pl.col("__n")))
     for column_name in ("excellent_video", "peer_reviews"):
         if has(column_name):
             flag = (
@@ -677,25 +684,29 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
                 .replace_strict({"": _UNKNOWN, **_YES_NO}, default=None, return_dtype=pl.Int8)
             )
             work.append(flag.alias(f"__{column_name}"))
-            bad.append(pl.col(f"__{column_name}").is_null())
+            bad[column_name] = [pl.col(f"__{column_name}").is_null()]
 
     encoded = frame.select(*[pl.col(c) for c in present], *work)
-    failing = encoded.filter(pl.any_horizontal([b.fill_null(False) for b in bad])) if bad else encoded.clear()
+    flags = {f"__bad_{c}": pl.any_horizontal(checks).fill_null(False) for c, checks in bad.items()}
+    failing = encoded.with_columns(**flags).filter(pl.any_horizontal(list(flags))) if flags else encoded.clear()
 
-    # -- word the problems of the failing rows (few), fix up hours only Decimal can read
+    # -- word the problems of the failing cells, column by column; fix up hours only Decimal reads
     patches: dict[str, tuple[list[int], list[int]]] = {"__on": ([], []), "__off": ([], [])}
+    found: list[RosterProblem] = []
     if failing.height:
         first_rows: dict[str, int] = {}
         if has("teacher_id") and failing["__dup"].any():
-            duplicated = set(failing.filter(pl.col("__dup"))["teacher_id"].to_list())
-            firsts = encoded.filter(pl.col("teacher_id").is_in(list(duplicated)) & ~pl.col("__dup"))
+            duplicated = failing.filter(pl.col("__dup"))["teacher_id"].unique()
+            firsts = encoded.filter(pl.col("teacher_id").is_in(duplicated.implode()) & ~pl.col("__dup"))
             first_rows = dict(zip(firsts["teacher_id"].to_list(), firsts["__row"].to_list(), strict=True))
-        for record in failing.iter_rows(named=True):
-            problems += _row_problems(name, record, present, (codes_map, code_names, ranges), first_rows, patches)
+        cells = _CellProblems(name, codes_map, code_names, ranges, first_rows, patches)
+        for column in COLUMNS:
+            if column.name in bad:
+                rows = failing.filter(pl.col(f"__bad_{column.name}"))
+                found += cells.problems(column, rows)
+    problems = _merge_by_row(problems, found)
 
     if problems:
-        column_rank = {c.label: i for i, c in enumerate(COLUMNS)}
-        problems.sort(key=lambda p: (p.row is not None, p.row or 0, column_rank.get(p.column or "", -1)))
         raise RosterError(problems)
 
     # -- encode
@@ -782,74 +793,104 @@ def _has_null(lists: pl.Expr) -> pl.Expr:
     return lists.list.eval(pl.element().is_null().any()).list.first()
 
 
-def _row_problems(
-    file: str,
-    record: Mapping[str, Any],
-    present: Mapping[str, int],
-    codes: tuple[Mapping[str, int], Sequence[str], str],
-    first_rows: Mapping[str, int],
-    patches: dict[str, tuple[list[int], list[int]]],
-) -> list[RosterProblem]:
-    """The problems of one failing row, in column order (the checks mirror the polars ones)."""
-    codes_map, code_names, ranges = codes
-    row: int = record["__row"]
-    found: list[RosterProblem] = []
+def _merge_by_row(first: list[RosterProblem], second: list[RosterProblem]) -> list[RosterProblem]:
+    """Problems in row order, those of the whole file (row ``None``) first.
 
-    def problem(column_name: str, message: str) -> None:
-        found.append(RosterProblem(file, row, _BY_NAME[column_name].label, message))
+    Within a row, ``first`` (problems found while reading: ragged rows) comes before
+    ``second`` (cell problems, listed column by column, hence in column order).
+    """
+    tagged = [(-1 if p.row is None else p.row, 0, i, p) for i, p in enumerate(first)]
+    tagged += [(-1 if p.row is None else p.row, 1, i, p) for i, p in enumerate(second)]
+    tagged.sort(key=lambda item: item[:3])
+    return [item[3] for item in tagged]
 
-    if "teacher_id" in present:
-        tid = record["teacher_id"]
+
+@attrs.define
+class _CellProblems:
+    """Words the problems of the cells polars flagged; only those rows reach Python."""
+
+    file: str
+    codes_map: Mapping[str, int]
+    code_names: Sequence[str]
+    ranges: str
+    first_rows: Mapping[str, int]
+    patches: dict[str, tuple[list[int], list[int]]]
+
+    def problems(self, column: Column, rows: Any) -> list[RosterProblem]:
+        """The problems of ``column`` in ``rows`` (a polars DataFrame of flagged rows)."""
+        check = getattr(self, f"_{column.name}")
+        extra = {
+            "teacher_id": ["__dup"],
+            "online_hours": ["__pos"],
+            "offline_hours": ["__pos"],
+            "grades": ["__n"] if "__n" in rows.columns else [],
+        }.get(column.name, [])
+        columns = [rows.get_column(c).to_list() for c in ["__row", column.name, *extra]]
+        found: list[RosterProblem] = []
+        for row, value, *more in zip(*columns, strict=True):
+            found += [RosterProblem(self.file, row, column.label, m) for m in check(value, *more)]
+        return found
+
+    def _teacher_id(self, tid: str, duplicate: bool) -> list[str]:
         if not tid:
-            problem("teacher_id", "empty: every teacher needs an id")
-        elif record["__dup"]:
-            problem("teacher_id", f"duplicate teacher id {tid!r}: first used on row {first_rows.get(tid, '?')}")
-    if "school" in present and not record["school"]:
-        problem("school", "empty: a school name or id is required")
-    for column_name, short in (("online_hours", "__on"), ("offline_hours", "__off")):
-        if column_name in present and record[short] is None:
-            value, message = _hours_value(record[column_name])
-            if message is not None:
-                problem(column_name, message)
-            elif value is not None:
-                patches[short][0].append(record["__pos"])
-                patches[short][1].append(value)
-    abilities: list[str] = []
-    if "abilities" in present:
-        abilities = _tokens(record["abilities"])
-        if not abilities:
-            problem("abilities", "empty: list the teacher's ability codes, such as A1;B2;C4")
-        unknown = [t for t in abilities if t not in codes_map]
+            return ["empty: every teacher needs an id"]
+        return [f"duplicate teacher id {tid!r}: first used on row {self.first_rows.get(tid, '?')}"] if duplicate else []
+
+    def _school(self, _: str) -> list[str]:
+        return ["empty: a school name or id is required"]
+
+    def _hours(self, short: str, text: str, position: int) -> list[str]:
+        value, message = _hours_value(text)
+        if message is not None:
+            return [message]
+        if value is not None:
+            self.patches[short][0].append(position)
+            self.patches[short][1].append(value)
+        return []
+
+    def _online_hours(self, text: str, position: int) -> list[str]:
+        return self._hours("__on", text, position)
+
+    def _offline_hours(self, text: str, position: int) -> list[str]:
+        return self._hours("__off", text, position)
+
+    def _abilities(self, text: str) -> list[str]:
+        tokens = _tokens(text)
+        if not tokens:
+            return ["empty: list the teacher's ability codes, such as A1;B2;C4"]
+        messages = []
+        unknown = list(dict.fromkeys(t for t in tokens if t not in self.codes_map))
         if unknown:
-            names = ", ".join(repr(t) for t in dict.fromkeys(unknown))
-            plural = "s" if len(set(unknown)) > 1 else ""
-            problem("abilities", f"unknown ability code{plural} {names}; codes run {ranges}")
+            names = ", ".join(repr(t) for t in unknown)
+            messages.append(f"unknown ability code{'s' if len(unknown) > 1 else ''} {names}; codes run {self.ranges}")
         seen: set[int] = set()
         twice: list[str] = []
-        for token in abilities:
-            index = codes_map.get(token)
+        for token in tokens:
+            index = self.codes_map.get(token)
             if index is not None:
-                if index in seen and code_names[index] not in twice:
-                    twice.append(code_names[index])
+                if index in seen and self.code_names[index] not in twice:
+                    twice.append(self.code_names[index])
                 seen.add(index)
         if twice:
-            problem("abilities", f"ability {', '.join(twice)} listed more than once")
-    if "grades" in present and record["grades"]:
-        words = _tokens(record["grades"])
-        if abilities and len(words) != len(abilities):
-            problem(
-                "grades",
-                f"{len(words)} grade{'s' if len(words) != 1 else ''} for {len(abilities)} "
-                f"abilit{'ies' if len(abilities) != 1 else 'y'}: give one grade per ability, in the same order",
+            messages.append(f"ability {', '.join(twice)} listed more than once")
+        return messages
+
+    def _grades(self, text: str, count: int | None = None) -> list[str]:
+        words = _tokens(text)
+        messages = []
+        if count and len(words) != count:  # count: how many abilities the row lists (0: none)
+            messages.append(
+                f"{len(words)} grade{'s' if len(words) != 1 else ''} for {count} "
+                f"abilit{'ies' if count != 1 else 'y'}: give one grade per ability, in the same order"
             )
-        unknown = [w for w in words if w.lower() not in _GRADE_WORDS]
+        unknown = list(dict.fromkeys(w for w in words if w.lower() not in _GRADE_WORDS))
         if unknown:
-            names = ", ".join(repr(w) for w in dict.fromkeys(unknown))
-            problem("grades", f"unknown grade {names}; use 优秀/合格/不合格 or excellent/pass/fail")
-    for column_name in ("excellent_video", "peer_reviews"):
-        if column_name in present and record[f"__{column_name}"] is None:
-            problem(
-                column_name,
-                f"not yes or no: {record[column_name]!r}; use yes/no, 是/否, 1/0 or true/false (empty: unknown)",
-            )
-    return found
+            names = ", ".join(repr(w) for w in unknown)
+            messages.append(f"unknown grade {names}; use 优秀/合格/不合格 or excellent/pass/fail")
+        return messages
+
+    def _yes_no(self, text: str) -> list[str]:
+        return [f"not yes or no: {text!r}; use yes/no, 是/否, 1/0 or true/false (empty: unknown)"]
+
+    _excellent_video = _yes_no
+    _peer_reviews = _yes_no

@@ -1,0 +1,127 @@
+"""Timelines (contract §3.2), ICS export and scoring forms (§3.4), from the seed documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from ability2 import Ability2Error, Registry
+from ability2.cli import main
+from ability2.forms import fill_form, rank_excellent
+from ability2.timeline import timeline, to_ics
+
+
+def test_baita_on_2022_04_10_is_choosing_abilities_until_04_13(ability2_registry: Registry) -> None:
+    # 白塔: 选能力点 2022.4.7-4.13日
+    view = timeline(ability2_registry.policy("jiangsu/changzhou/jintan/baita", on=dt.date(2022, 4, 10)))
+    assert "选能力点" in [p.name for p in view.current]
+    assert view.next_deadline is not None
+    assert view.next_deadline.end == dt.date(2022, 4, 13)
+
+
+def test_a_phase_holds_on_both_of_its_ends(ability2_registry: Registry) -> None:
+    for day in (dt.date(2022, 4, 7), dt.date(2022, 4, 13)):
+        view = timeline(ability2_registry.policy("jiangsu/changzhou/jintan/baita", on=day))
+        assert "选能力点" in [p.name for p in view.current]
+    after = timeline(ability2_registry.policy("jiangsu/changzhou/jintan/baita", on=dt.date(2022, 4, 14)))
+    assert "选能力点" not in [p.name for p in after.current]
+
+
+def test_yanzhou_forms_are_due_on_11_25(ability2_registry: Registry) -> None:
+    # 兖教体发〔2022〕82号 六、(三): 各学校于11月25日前 ... 报区教体局人事科
+    view = timeline(ability2_registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 11, 21)))
+    assert view.next_deadline is not None
+    assert view.next_deadline.end == dt.date(2022, 11, 25)
+    assert "82号" in view.next_deadline.source
+
+
+def test_no_deadline_after_the_last_one(ability2_registry: Registry) -> None:
+    view = timeline(ability2_registry.policy("liaoning/tieling/kaiyuan", on=dt.date(2025, 1, 1)))
+    assert view.next_deadline is None
+    assert view.to_dict()["next_deadline"] is None
+
+
+def test_timeline_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["timeline", "jiangsu/changzhou/jintan/baita", "--on", "2022-04-10", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"region", "on", "phases", "current", "next_deadline"}
+    assert set(data["phases"][0]) >= {"name", "start", "end", "source"}
+    assert set(data["next_deadline"]) == {"name", "date", "source"}
+
+
+def test_ics_has_one_all_day_event_per_phase_with_its_source(ability2_registry: Registry) -> None:
+    policy = ability2_registry.policy("liaoning/tieling/kaiyuan", on=dt.date(2024, 5, 1))
+    text = to_ics(policy, stamp=dt.datetime(2024, 5, 1, tzinfo=dt.UTC))
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert text.count("BEGIN:VEVENT") == len(policy.phases())
+    # 第一阶段（2024年3月1日至17日）: DTEND is the day after the inclusive end
+    assert "DTSTART;VALUE=DATE:20240301\r\nDTEND;VALUE=DATE:20240318" in text
+    assert "开教发" in text.replace("\r\n ", "")
+    for line in text.split("\r\n"):
+        assert len(line.encode("utf-8")) <= 75
+
+
+def test_timeline_ics_file_and_bad_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "kaiyuan.ics"
+    assert main(["timeline", "211282", "--on", "2024-05-01", "--ics", str(target)]) == 0
+    assert target.read_text(encoding="utf-8").count("BEGIN:VEVENT") >= 3
+    assert main(["timeline", "211282", "--ics", str(tmp_path / "missing" / "x.ics")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_yanzhou_form_json_matches_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["form", "shandong/jining/yanzhou", "--on", "2022-11-20", "--json"]) == 0
+    [form] = json.loads(capsys.readouterr().out)
+    assert {"id", "name", "total", "pass_min", "source", "sections"} <= set(form)
+    assert (form["total"], form["pass_min"]) == (100, 80)
+    assert [s["points"] for s in form["sections"]] == [6, 6, 45, 25, 5, 5, 4, 4]
+    for section in form["sections"]:
+        assert sum(item["points"] for item in section["items"]) == section["points"]
+
+
+def full_scores(ability2_registry: Registry, minus: int = 0) -> tuple[object, dict[str, dict[str, int]]]:
+    [(_, form)] = ability2_registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 11, 20)).forms()
+    scores = {s.name: {i.name: i.points for i in s.items} for s in form.sections}
+    first = form.sections[2]
+    scores[first.name][first.items[3].name] -= minus  # 线下校本研修实践 (20 points)
+    return form, scores
+
+
+def test_a_form_total_of_exactly_80_passes(ability2_registry: Registry) -> None:
+    # 说明: 得分80分及以上为合格等次
+    form, scores = full_scores(ability2_registry, minus=20)
+    filled = fill_form(form, scores)  # type: ignore[arg-type]
+    assert filled.total == 80
+    assert filled.passed is True
+    scores2 = json.loads(json.dumps(scores))
+    section = next(iter(scores2))
+    item = next(iter(scores2[section]))
+    scores2[section][item] -= 0.5
+    assert fill_form(form, scores2).passed is False  # type: ignore[arg-type]
+
+
+def test_bad_scores_are_listed_together(ability2_registry: Registry) -> None:
+    form, scores = full_scores(ability2_registry)
+    section = next(iter(scores))
+    item = next(iter(scores[section]))
+    scores[section][item] = 99
+    scores["不存在的项目"] = {}
+    with pytest.raises(Ability2Error) as info:
+        fill_form(form, scores)  # type: ignore[arg-type]
+    assert "outside 0..1" in str(info.value) and "unknown section" in str(info.value)
+
+
+def test_excellent_schools_capped_at_30_percent(ability2_registry: Registry) -> None:
+    # 说明: 优秀等次控制在总数30%以内: 3 of 10 schools at most
+    form, _ = full_scores(ability2_registry)
+    totals = [(f"S{i}", Fraction(100 - i)) for i in range(10)]
+    grades = rank_excellent(form, totals)  # type: ignore[arg-type]
+    assert [s for s, g in grades.items() if g == "excellent"] == ["S0", "S1", "S2"]
+    tied = [("A", Fraction(95)), ("B", Fraction(95)), ("C", Fraction(95)), ("D", Fraction(95)), *[(f"S{i}", Fraction(81)) for i in range(6)]]
+    # four schools tie for first: taking them all would make 40% > 30%, so none is excellent
+    assert "excellent" not in rank_excellent(form, tied).values()  # type: ignore[arg-type]
+    assert rank_excellent(form, [("X", Fraction(79))])["X"] == "fail"  # type: ignore[arg-type]
