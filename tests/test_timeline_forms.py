@@ -125,3 +125,40 @@ def test_excellent_schools_capped_at_30_percent(ability2_registry: Registry) -> 
     # four schools tie for first: taking them all would make 40% > 30%, so none is excellent
     assert "excellent" not in rank_excellent(form, tied).values()  # type: ignore[arg-type]
     assert rank_excellent(form, [("X", Fraction(79))])["X"] == "fail"  # type: ignore[arg-type]
+
+
+def test_items_that_follow_from_the_roster_are_prefilled(ability2_registry: Registry) -> None:
+    import pandas as pd
+
+    from ability2 import evaluate, read_roster
+    from ability2.forms import prefill
+
+    policy = ability2_registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 11, 20))
+    [(_, form)] = policy.forms()
+    rows = [
+        {"teacher_id": f"T{i}", "school": "S1", "online_hours": "25", "offline_hours": "25" if i < 19 else "10",
+         "abilities": "A1;B2;C4", "grades": "优秀;优秀;优秀" if i < 2 else "合格;合格;合格", "peer_reviews": "是"}
+        for i in range(20)
+    ]
+    filled = prefill(form, evaluate(read_roster(pd.DataFrame(rows)), policy))["S1"]
+    # 19 of 20 pass: 合格率 95%以上 holds, so its 15 points; 2 of 20 excellent: 优秀率 10%以上, 7 points
+    assert filled["校本应用考核"] == {"合格率": 15, "优秀率": 7}
+    # every teacher has a multimedia ability: 多媒体 > 50%, so the environment item scores 0
+    assert filled["校本研修组织实施"] == {"三种环境下教师选择内容比例调控": 0}
+
+
+def test_cli_form_fill_with_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str], ability2_registry: Registry) -> None:
+    [(_, form)] = ability2_registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 11, 20)).forms()
+    full = {s.name: {i.name: i.points for i in s.items} for s in form.sections}
+    low = json.loads(json.dumps(full))
+    low["校本研修组织实施"]["线下校本研修实践"] = 0
+    scores = tmp_path / "scores.yaml"
+    scores.write_text(json.dumps({"schools": {"甲校": full, "乙校": low, "丙校": full, "丁校": low}}, ensure_ascii=False), encoding="utf-8")
+    assert main(["form", "370812", "--on", "2022-11-20", "--scores", str(scores), "--json"]) == 0
+    rows = {r["school"]: r for r in json.loads(capsys.readouterr().out)["schools"]}
+    assert (rows["甲校"]["total"], rows["乙校"]["total"]) == (100, 80)
+    # two schools tie at 100: taking both is 50% of four, over the 30% cap, so neither is 优秀
+    assert [rows[s]["grade"] for s in ("甲校", "乙校", "丙校", "丁校")] == ["pass", "pass", "pass", "pass"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("schools: [1, 2]\n", encoding="utf-8")
+    assert main(["form", "370812", "--on", "2022-11-20", "--scores", str(bad)]) == 2

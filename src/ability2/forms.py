@@ -17,7 +17,16 @@ from ability2.errors import Ability2Error
 from ability2.policy import Policy, ResolvedRule
 from ability2.rules.values import ScoringForm
 
-__all__ = ["FilledForm", "fill_form", "form_to_dict", "forms", "rank_excellent"]
+__all__ = [
+    "FilledForm",
+    "fill_form",
+    "form_to_dict",
+    "forms",
+    "load_scores",
+    "prefill",
+    "rank_excellent",
+    "score_schools",
+]
 
 
 def form_to_dict(rule: ResolvedRule, form: ScoringForm) -> dict[str, Any]:
@@ -143,3 +152,86 @@ def rank_excellent(form: ScoringForm, totals: Sequence[tuple[str, Fraction]]) ->
         chosen += len(tie)
         index += len(tie)
     return grades
+
+
+def prefill(form: ScoringForm, result: Any) -> dict[str, dict[str, dict[str, Fraction]]]:
+    """Scores that follow from an evaluation: ``{school: {section: {item: points}}}``.
+
+    An item that names school checks (``rules``) gets full points when every one of them
+    holds for the school, else 0. Items naming no checks, or checks the evaluation did not
+    make, are left out: they need a reviewer's score.
+    """
+    columns = {column.rule: column for column in result.school_columns}
+    out: dict[str, dict[str, dict[str, Fraction]]] = {}
+    for index, school in enumerate(result.school_names):
+        scores: dict[str, dict[str, Fraction]] = {}
+        for section in form.sections:
+            for item in section.items:
+                if not item.rules or not all(rule in columns for rule in item.rules):
+                    continue
+                ok = all(bool(columns[rule].ok[index]) for rule in item.rules)
+                scores.setdefault(section.name, {})[item.name] = Fraction(item.points if ok else 0)
+        out[school] = scores
+    return out
+
+
+def load_scores(path: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Read scores from YAML: ``schools: {school: {section: {item: points}}}``."""
+    from ability2.loading import read_source_text
+    from ability2.yamlio import read_yaml
+
+    text, name = read_source_text(path)
+    data = read_yaml(text, name).data
+    if not isinstance(data, dict) or set(data) != {"schools"} or not isinstance(data["schools"], dict):
+        raise Ability2Error(
+            f"{name}: expected one top-level key `schools:` mapping school names to {{section: {{item: points}}}}"
+        )
+    schools: dict[str, dict[str, dict[str, Any]]] = {}
+    for school, sections in data["schools"].items():
+        if not isinstance(sections, dict) or not all(isinstance(items, dict) for items in sections.values()):
+            raise Ability2Error(f"{name}: schools.{school}: expected {{section: {{item: points}}}}")
+        schools[str(school)] = {str(section): dict(items) for section, items in sections.items()}
+    return schools
+
+
+def score_schools(
+    form: ScoringForm,
+    scores: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    prefilled: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """Fill the form for every school (given scores win over pre-filled ones) and grade them."""
+    prefilled = prefilled or {}
+    rows = []
+    filled_forms: list[tuple[str, FilledForm]] = []
+    problems: list[str] = []
+    for school in dict.fromkeys([*scores, *prefilled]):
+        merged: dict[str, dict[str, Any]] = {}
+        for source in (prefilled.get(school, {}), scores.get(school, {})):
+            for section, items in source.items():
+                merged.setdefault(section, {}).update(items)
+        try:
+            filled_forms.append((school, fill_form(form, merged)))
+        except Ability2Error as exc:
+            problems.append(f"{school}: {exc}")
+    if problems:
+        raise Ability2Error("\n".join(problems))
+    grades = rank_excellent(form, [(school, filled.total) for school, filled in filled_forms])
+    for school, filled in filled_forms:
+        rows.append(
+            {
+                "school": school,
+                "total": float(filled.total) if filled.total.denominator != 1 else int(filled.total),
+                "passed": filled.passed,
+                "grade": grades[school],
+                "sections": {section.name: float(filled.section_total(section.name)) for section in form.sections},
+                "prefilled": sorted(
+                    {
+                        f"{s} / {i}"
+                        for s, items in prefilled.get(school, {}).items()
+                        for i in items
+                        if i not in scores.get(school, {}).get(s, {})
+                    }
+                ),
+            }
+        )
+    return rows

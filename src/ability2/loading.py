@@ -399,6 +399,14 @@ class _LayerBuilder:
                     f"section {section.name!r} is worth {section.points} points but its items add up to {item_sum}",
                 )
                 ok = False
+            for i_index, item in enumerate(section.items):
+                for r_index, rule_id in enumerate(item.rules):
+                    if self.catalogue.find(rule_id) is None:
+                        self.problem(
+                            (*path, "sections", s_index, "items", i_index, "rules", r_index),
+                            f"unknown rule {rule_id!r}",
+                        )
+                        ok = False
         section_sum = sum(section.points for section in form.sections)
         if section_sum != form.total:
             self.problem(

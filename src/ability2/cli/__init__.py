@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("region", metavar="REGION", help="region id or code")
     form.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
     form.add_argument("--json", action="store_true", help="print JSON (contract §3.4)")
+    form.add_argument(
+        "--scores", metavar="FILE", help="fill the form: a YAML file {schools: {school: {section: {item: points}}}}"
+    )
+    form.add_argument(
+        "--roster", metavar="ROSTER", help="pre-fill the items that follow from an evaluation of this roster"
+    )
     add_lang(form)
 
     demo = add("demo", commands.cmd_demo, "evaluate the bundled sample school under every seed region and compare")

@@ -323,6 +323,8 @@ def cmd_form(args: argparse.Namespace) -> int:
 
     policy = load_registry().policy(args.region, on=args.on)
     found = forms(policy)
+    if args.scores or args.roster:
+        return _fill_forms(args, policy)
     if args.json:
         _print_json(found)
         return 0
@@ -351,6 +353,50 @@ def cmd_form(args: argparse.Namespace) -> int:
                 parts = f"\n  {' / '.join(item['parts'])}" if item["parts"] else ""
                 table.add_row(name, item["name"] + parts, str(item["points"]))
         console.print(table)
+    return 0
+
+
+def _fill_forms(args: argparse.Namespace, policy: Any) -> int:
+    """``ability2 form REGION --scores FILE [--roster ROSTER]``: totals, pass line, excellent cap."""
+    from ability2.errors import Ability2Error
+    from ability2.forms import load_scores, prefill, score_schools
+
+    pairs = policy.forms()
+    if not pairs:
+        raise Ability2Error(f"{policy.region.id} has no scoring form on {policy.on}")
+    rule, form = pairs[0]
+    scores = load_scores(args.scores) if args.scores else {}
+    prefilled = None
+    if args.roster:
+        from ability2.evaluate import evaluate
+        from ability2.io.roster import read_roster
+
+        prefilled = prefill(form, evaluate(read_roster(args.roster, framework=policy.framework), policy))
+    rows = score_schools(form, scores, prefilled)
+    if args.json:
+        _print_json({"form": rule.id, "name": form.name, "schools": rows})
+        return 0
+    zh = args.lang == "zh"
+    table = _table(
+        form.name,
+        [
+            "学校" if zh else "school",
+            "总分" if zh else "total",
+            "合格" if zh else "pass",
+            "等次" if zh else "grade",
+            "预填" if zh else "pre-filled",
+        ],
+    )
+    names = {"excellent": "优秀", "pass": "合格", "fail": "不合格"}
+    for row in rows:
+        table.add_row(
+            row["school"],
+            f"{row['total']:g}",
+            "✓" if row["passed"] else "✗",
+            names[row["grade"]] if zh else row["grade"],
+            "\n".join(row["prefilled"]),
+        )
+    _console().print(table)
     return 0
 
 

@@ -1,17 +1,34 @@
 """Read a teacher roster (contract §2) into a validated, encoded :class:`~ability2.roster.Roster`.
 
-:func:`read_roster` accepts a CSV or text file (UTF-8 with or without BOM, GB18030/GBK;
-comma, tab or semicolon separated), a workbook (XLSX/XLS/XLSB/ODS, first sheet), or a
-pandas or polars DataFrame. Every cell is read as text, so ids such as ``007`` keep their
-zeros. A roster with any problem is rejected whole: :class:`~ability2.roster.RosterError`
-lists every problem, in row order, as ``FILE:ROW:COLUMN: message``.
+:func:`read_roster` accepts a CSV or text file, a workbook (first sheet), or a pandas or
+polars DataFrame. Every cell is read as text, so ids such as ``007`` keep their zeros. A
+roster with any problem is rejected whole: :class:`~ability2.roster.RosterError` lists every
+problem, in row order, as ``FILE:ROW:COLUMN: message`` (``-`` for no row or column).
 
-Parsing is done with polars expressions over whole columns; Python only looks at the rows
-that fail a check (to word the messages) and at the rare hours values that are not plain
-decimals (``1e1``, ``12.500``, full-width digits), which are parsed as :class:`~decimal.Decimal`.
+Reading, beyond the letter of the contract:
 
-polars, numpy and python-calamine are imported inside the functions that use them, so
-importing this module stays light.
+* Text files: UTF-8 (BOM or not), else GB18030 (covers GBK); UTF-16 with a BOM (Excel's
+  "Unicode text") too. Comma separated, or tab or semicolon when the header row reads
+  correctly only with those. A file is a workbook when its bytes say so (ZIP or OLE2),
+  whatever its suffix; text saved under an Excel suffix is read as text.
+* Workbooks (XLSX, XLSM, XLSB, XLS, ODS via python-calamine): numbers shown as a spreadsheet
+  shows them (15 significant digits, ``1001`` not ``1001.0``), booleans ``true``/``false``,
+  dates ISO. DataFrame float columns are written the same way.
+* The header row is the first of the first 20 non-blank rows that names every required
+  column (canonical name, any case, or Chinese alias); title rows above it are skipped, in
+  CSV files as in workbooks. Row numbers are those a spreadsheet shows: blank lines count.
+* Blank rows (every cell empty) are not teachers and are skipped; an unnamed column with
+  no data (trailing separators) is dropped, one with data is kept as ``column_N``.
+* A row with more fields than the header is a problem, unless the extra fields are empty.
+* Cells of recognised columns are stripped of surrounding whitespace; extra columns pass
+  through as read. Ability codes are case-insensitive and may be full-width (``Ａ１``).
+* Hours are parsed as :class:`~decimal.Decimal` and kept as exact hundredths: ``12.500``
+  and ``1e1`` are fine, ``12.345``, negatives, NaN and infinities are problems.
+
+Parsing is done with polars expressions over whole columns; Python only looks at the cells
+that fail a check (to word the messages) and at the rare hours values polars does not read
+as plain decimals. polars, numpy and python-calamine are imported inside the functions that
+use them, so importing this module stays light.
 """
 
 from __future__ import annotations
@@ -58,7 +75,6 @@ DATAFRAME_SOURCE = "<DataFrame>"
 HEADER_SEARCH_ROWS = 20
 
 _BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
-_ORDER: dict[str, int] = {c.name: i for i, c in enumerate(COLUMNS)}
 _REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 _REQUIRED_SET = frozenset(_REQUIRED)
 _HEADER_KEYS: dict[str, str] = {

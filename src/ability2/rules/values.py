@@ -40,13 +40,19 @@ class FormPart:
 
 @attrs.frozen
 class FormItem:
-    """One scored line of a scoring form: its indicator, its criterion and its points."""
+    """One scored line of a scoring form: its indicator, its criterion and its points.
+
+    ``rules`` names the school checks the item's points follow from (合格率 follows from
+    ``school.pass_rate_min``): an evaluation pre-fills the item with full points when all of
+    them hold for the school, else 0.
+    """
 
     name: str
     points: int
     criterion: str | None = None
     parts: tuple[FormPart, ...] = ()
     clause: str | None = None
+    rules: tuple[str, ...] = ()
 
 
 @attrs.frozen
