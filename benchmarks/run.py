@@ -10,7 +10,7 @@ gives it) and compute every teacher's status and every school's status:
 
 Both run in the same process, one after the other, on the same data; the script checks
 that their verdicts agree before it reports a time. Peak memory is the peak resident set of
-a fresh process running ability2 alone (read + evaluate) on that cohort. Also measured:
+a fresh process running ability2 alone on that cohort: read the roster from CSV, evaluate. Also measured:
 ``import ability2`` time and CSV read time at the largest size.
 
 Usage::
@@ -212,13 +212,12 @@ def timed(func: Any, *args: Any, repeat: int = 1) -> tuple[float, Any]:
     return best, value
 
 
-def peak_memory_mb(size: int, region: str, on: str) -> float:
-    """Peak RSS of a fresh process generating the cohort and running ability2 on it."""
-    folder = str(Path(__file__).parent)
+def peak_memory_mb(csv_path: Path, region: str, on: str) -> float:
+    """Peak RSS of a fresh process running ability2 alone: read the roster CSV, evaluate."""
     code = (
-        f"import resource, datetime, sys; sys.path.insert(0, {folder!r}); import run; import ability2;"
-        f"df = run.cohort({size}); "
-        f"p = ability2.load_registry().policy({region!r}, on=datetime.date.fromisoformat({on!r})); run.run_ability2(df, p);"
+        "import resource, datetime, ability2;"
+        f"p = ability2.load_registry().policy({region!r}, on=datetime.date.fromisoformat({on!r}));"
+        f"ability2.evaluate(ability2.read_roster({str(csv_path)!r}), p);"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -258,8 +257,12 @@ def main(argv: list[str] | None = None) -> int:
     regions = args.regions.split(",")
     registry = ability2.load_registry()
     rows = []
+    scratch = tempfile.TemporaryDirectory()
     for size in sizes:
         df = cohort(size)
+        csv_path = Path(scratch.name) / f"cohort_{size}.csv"
+        if not args.no_memory:
+            df.to_csv(csv_path, index=False)
         for region in regions:
             on = demo_date(registry, region)
             policy = registry.policy(region, on=on)
@@ -272,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             if not (same_teachers and same_schools):
                 print(f"MISMATCH {region} {size}: teachers {same_teachers}, schools {same_schools}", file=sys.stderr)
                 return 1
-            memory = None if args.no_memory else peak_memory_mb(size, region, on.isoformat())
+            memory = None if args.no_memory else peak_memory_mb(csv_path, region, on.isoformat())
             row = {
                 "teachers": size,
                 "region": region,

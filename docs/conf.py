@@ -9,16 +9,20 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "ability2"
 author = "ability2 developers"
-copyright = "2026, ability2 developers"  # noqa: A001
+copyright = "2026, ability2 developers"
 
 extensions = [
-    "myst_parser",
+    "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "ability2_docs",
 ]
-source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**/.ipynb_checkpoints", "examples"]
+
+# the example notebook is executed on every build, so it cannot rot
+nb_execution_mode = "force"
+nb_execution_timeout = 180
+nb_execution_raise_on_error = True
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.xref_missing"]

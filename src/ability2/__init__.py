@@ -11,6 +11,7 @@ libraries are imported until a function needs them.
 from __future__ import annotations
 
 from ability2.assess import AbilityAssessment, Evidence, assess_ability
+from ability2.compare import Comparison, compare
 from ability2.errors import (
     Ability2Error,
     PolicyDateError,
@@ -41,6 +42,7 @@ __all__ = [
     "Bound",
     "Catalogue",
     "Citation",
+    "Comparison",
     "Competency",
     "Dimension",
     "Direction",
@@ -73,6 +75,7 @@ __all__ = [
     "UnknownRegionError",
     "UnknownRuleError",
     "assess_ability",
+    "compare",
     "evaluate",
     "hookimpl",
     "load_framework",

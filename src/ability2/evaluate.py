@@ -172,7 +172,7 @@ class _Batch:
         self.offline_credited = self.offline
         school_codes, school_names = pd.factorize(pd.Series(roster.school, dtype=object), sort=False)
         self.school_idx = np.asarray(school_codes, dtype=np.int64)
-        self.school_names = [str(s) for s in school_names]
+        self.school_names = [str(s) for s in school_names.tolist()]
         self.n_schools = len(self.school_names)
         self.school_size = np.bincount(self.school_idx, minlength=self.n_schools).astype(np.int64)
         if roster.group is not None:

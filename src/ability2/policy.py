@@ -141,6 +141,18 @@ class Policy:
     framework: Framework = attrs.field(repr=False)
     inactive: tuple[InactiveRule, ...] = ()
     not_encoded: tuple[tuple[str, NotEncoded], ...] = attrs.field(default=(), repr=False)
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How comparisons and reports name this policy: its label, else the region id."""
+        return self.label or self.region.id
+
+    def with_changes(self, changes: Mapping[str, Any], *, note: str | None = None, label: str | None = None) -> Policy:
+        """A what-if overlay of this policy (see :func:`ability2.whatif.apply_changes`)."""
+        from ability2.whatif import apply_changes
+
+        return apply_changes(self, changes, note=note, label=label)
 
     def __getitem__(self, rule_id: str) -> ResolvedRule:
         try:
@@ -180,4 +192,9 @@ class Policy:
         return tuple((rule, rule.value) for rule in self if rule.spec.kind is Kind.FORM)
 
     def __repr__(self) -> str:
-        return f"<Policy {self.region.id} on {self.on}: {len(self.rules)} rules>"
+        return f"<Policy {self.name} on {self.on}: {len(self.rules)} rules>"
+
+    def _repr_html_(self) -> str:
+        from ability2.display import policy_html
+
+        return policy_html(self)

@@ -395,6 +395,8 @@ def load_registry(
     if entry_points:
         dist_info = _entry_point_plugins(manager)
     for plugin in plugins:
+        if manager.is_registered(plugin):
+            continue  # already registered through its entry point
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         manager.register(plugin, name=name)
     try:

@@ -177,6 +177,10 @@ class Explanation:
     region: str
     on: str
 
+    def __repr__(self) -> str:
+        failed = sum(1 for reason in self.reasons if not reason.ok)
+        return f"<Explanation {self.teacher_id}: {self.status}, {len(self.reasons)} rules, {failed} failed>"
+
     def __str__(self) -> str:
         head = f"{self.teacher_id} ({self.school}{' · ' + self.group if self.group else ''}): {self.status} {_STATUS_ZH.get(self.status, '')}"
         lines = [head, f"  {self.region} · {self.on}"]
@@ -299,6 +303,11 @@ class Result:
         return (
             f"<Result {self.region} on {self.on}: {len(self)} teachers ({summary}), {len(self.school_names)} schools>"
         )
+
+    def _repr_html_(self) -> str:
+        from ability2.display import result_html
+
+        return result_html(self)
 
     def status_counts(self) -> dict[str, int]:
         """How many teachers have each status."""

@@ -48,6 +48,37 @@ def _kind_of(path: Path) -> str | None:
     return None
 
 
+def _plugin_modules(path: Path) -> list[object]:
+    """Import the plugin packages under ``path`` (a package folder holding ``policies/``).
+
+    A plugin may add rule kinds in Python (``ability2_rule_specs``); its policy files can only
+    be checked with those kinds known, so validating a plugin folder imports the plugin.
+    """
+    import importlib
+    import sys
+
+    root = path if path.is_dir() else path.parent
+    modules: list[object] = []
+    candidates = [p.parent for p in root.rglob("policies") if (p.parent / "__init__.py").is_file()]
+    if (root / "__init__.py").is_file() and (root / "policies").is_dir():
+        candidates.append(root)
+    if root.name == "policies" and (root.parent / "__init__.py").is_file():
+        candidates.append(root.parent)
+    for package in dict.fromkeys(candidates):
+        if ".venv" in package.parts:
+            continue
+        sys.path.insert(0, str(package.parent))
+        try:
+            modules.append(importlib.import_module(package.name))
+        except Exception as exc:
+            raise PolicyFileError(
+                [Problem(str(package / "__init__.py"), "", f"cannot import the plugin: {type(exc).__name__}: {exc}")]
+            ) from None
+        finally:
+            sys.path.remove(str(package.parent))
+    return modules
+
+
 def validate_path(path: Path) -> ValidationReport:
     """Check ``path`` (a file or a folder); raises :class:`PolicyFileError` listing every problem."""
     from ability2.registry import assemble, files_in, load_registry
@@ -79,10 +110,11 @@ def validate_path(path: Path) -> ValidationReport:
             [Problem(str(path), "", "not a policy file: expected top-level keys region, documents, rules")]
         )
     parsed_regions = {parse_layer(p).region_id for p in policy_files}
+    modules = _plugin_modules(path)
     try:
-        installed = load_registry()
+        installed = load_registry(plugins=modules)
     except Ability2Error:
-        installed = load_registry(entry_points=False)
+        installed = load_registry(entry_points=False, plugins=modules)
     sources: list[tuple[str, SourceLike]] = []
     for plugin, source in installed.sources():
         try:

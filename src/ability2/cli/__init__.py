@@ -86,6 +86,31 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx and html)")
     add_lang(evaluate)
 
+    compare = add(
+        "compare", commands.cmd_compare, "evaluate one roster under several regions (or a what-if) and compare"
+    )
+    compare.add_argument("roster", metavar="ROSTER", help="CSV (UTF-8 or GBK) or XLSX roster (contract §2)")
+    compare.add_argument(
+        "--region",
+        action="append",
+        required=True,
+        metavar="REGION",
+        help="a region id or code; repeat for each (the first is the baseline)",
+    )
+    compare.add_argument(
+        "--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD for every region (default: today)"
+    )
+    compare.add_argument(
+        "--what-if",
+        metavar="FILE",
+        help="a YAML change set {rule: value} applied to the first region, compared as one more policy",
+    )
+    compare.add_argument(
+        "--format", choices=("table", "json", "xlsx", "html"), default="table", help="output format (default: table)"
+    )
+    compare.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx and html)")
+    add_lang(compare)
+
     timeline = add("timeline", commands.cmd_timeline, "a region's phases, the current ones and the next deadline")
     timeline.add_argument("region", metavar="REGION", help="region id or code")
     timeline.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
@@ -114,6 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the report files (default: ./ability2-demo)",
     )
     add_lang(demo)
+
+    new_plugin = add("new-plugin", commands.cmd_new_plugin, "scaffold an installable regional plugin package")
+    new_plugin.add_argument(
+        "name", metavar="NAME", help="the region's id segment in lowercase pinyin, e.g. sichuan or chengdu"
+    )
+    new_plugin.add_argument(
+        "--parent", default="cn", metavar="REGION", help="the parent region id or code (default: cn)"
+    )
+    new_plugin.add_argument("-o", "--output", metavar="DIR", help="the folder to create (default: ./ability2-NAME)")
 
     inventory = add(
         "inventory",

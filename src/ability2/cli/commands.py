@@ -225,25 +225,42 @@ def _check_output(path: str | None, fmt: str) -> Path | None:
     return target
 
 
-def _stderr_progress() -> Any:
-    """A progress callback drawing on stderr when it is a terminal, else None."""
-    if not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-    from rich.progress import Progress
+class _Stages:
+    """Progress on stderr, drawn only when stderr is a terminal: one step per stage of the work."""
 
-    progress = Progress(console=Console(stderr=True), transient=True)
-    progress.start()
-    tasks: dict[str, Any] = {}
+    def __init__(self, stages: list[str]) -> None:
+        self.progress: Any = None
+        self.task: Any = None
+        self.stages = stages
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(stage, total=total)
-        progress.update(tasks[stage], completed=done, total=total)
-        if done >= total:
-            progress.stop()
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task(stages[0], total=len(stages))
 
-    return update
+    def step(self, index: int) -> None:
+        """Mark the stages before ``index`` done and show stage ``index``."""
+        if self.progress is not None:
+            description = self.stages[index] if index < len(self.stages) else ""
+            self.progress.update(self.task, completed=index, description=description)
+
+    def rule_progress(self, stage: str, done: int, total: int) -> None:
+        """A callback for per-teacher plugin rules: shows how far the current rule is."""
+        if self.progress is not None:
+            self.progress.update(self.task, description=f"{stage} {done}/{total}")
+
+    def close(self) -> None:
+        """Remove the progress display."""
+        if self.progress is not None:
+            self.progress.stop()
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -255,20 +272,63 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     target = _check_output(args.output, args.format)
     registry = load_registry()
     policy = registry.policy(args.region, on=args.on)
-    roster = read_roster(args.roster, framework=policy.framework)
-    result = evaluate(roster, policy, progress=_stderr_progress())
-    if args.format == "table" and target is None:
-        from ability2.reports.table import render_table
+    stages = _Stages(["reading the roster", "evaluating", "writing the report"])
+    try:
+        roster = read_roster(args.roster, framework=policy.framework)
+        stages.step(1)
+        result = evaluate(roster, policy, progress=stages.rule_progress)
+        stages.step(2)
+        if args.format == "table" and target is None:
+            from ability2.reports.table import render_table
 
-        render_table(result, lang=args.lang, console=_console())
-        return 0
-    if args.format == "json" and target is None:
-        sys.stdout.write(result.to_json(lang=args.lang, indent=2) + "\n")
-        return 0
-    from ability2.reports import write_report
+            stages.close()
+            render_table(result, lang=args.lang, console=_console())
+            return 0
+        if args.format == "json" and target is None:
+            text = result.to_json(lang=args.lang, indent=2)
+            stages.close()
+            sys.stdout.write(text + "\n")
+            return 0
+        from ability2.reports import write_report
 
+        assert target is not None
+        write_report(result, target, args.format, lang=args.lang)
+    finally:
+        stages.close()
+    print(f"{target}", file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``ability2 compare ROSTER --region R1 --region R2 ... [--what-if FILE] [--format] [-o]``."""
+    from ability2.compare import compare
+    from ability2.errors import Ability2Error
+    from ability2.io.roster import read_roster
+    from ability2.registry import load_registry
+    from ability2.reports.comparison import render_comparison_table, write_comparison
+
+    target = _check_output(args.output, args.format)
+    registry = load_registry()
+    policies: list[Any] = [registry.policy(region, on=args.on) for region in args.region]
+    if args.what_if:
+        from ability2.loading import read_source_text
+        from ability2.yamlio import read_yaml
+
+        text, name = read_source_text(args.what_if)
+        changes = read_yaml(text, name).data
+        if not isinstance(changes, dict):
+            raise Ability2Error(f"{name}: a change set is a mapping of rule ids to values")
+        policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}"))
+    roster = read_roster(args.roster, framework=registry.framework)
+    comparison = compare(roster, policies, registry=registry)
+    if target is None and args.format == "table":
+        render_comparison_table(comparison, lang=args.lang, console=_console())
+        return 0
+    if target is None and args.format == "json":
+        _print_json(comparison.to_dict())
+        return 0
     assert target is not None
-    write_report(result, target, args.format, lang=args.lang)
+    write_comparison(comparison, target, args.format, lang=args.lang)
     print(f"{target}", file=sys.stderr)
     return 0
 
@@ -397,6 +457,16 @@ def _fill_forms(args: argparse.Namespace, policy: Any) -> int:
             "\n".join(row["prefilled"]),
         )
     _console().print(table)
+    return 0
+
+
+def cmd_new_plugin(args: argparse.Namespace) -> int:
+    """``ability2 new-plugin NAME [--parent REGION] [-o DIR]``."""
+    from ability2.scaffold import scaffold_plugin
+
+    folder = scaffold_plugin(args.name, parent=args.parent, output=args.output)
+    print(f"created {folder}")
+    print("next: pip install -e " + str(folder) + " && ability2 regions && python -m pytest " + str(folder / "tests"))
     return 0
 
 

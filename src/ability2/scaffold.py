@@ -1,0 +1,279 @@
+"""``ability2 new-plugin``: scaffold an installable regional plugin package.
+
+The package is laid out exactly like the seed plugins: a ``pyproject.toml`` registering the
+``ability2`` entry point, a module whose one hook returns its ``policies/*.yaml``, a policy
+file for the new region with a commented example of every rule kind, a README, and tests
+(a YAML case file and a test that the plugin is discovered and validates).
+"""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from ability2.errors import Ability2Error
+from ability2.model import Level
+
+__all__ = ["NAME_PATTERN", "scaffold_plugin"]
+
+#: a plugin (and region segment) name: lowercase pinyin, digits, ``_`` or ``-``
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+_CHILD_LEVEL = {
+    Level.NATION: Level.PROVINCE,
+    Level.PROVINCE: Level.CITY,
+    Level.CITY: Level.COUNTY,
+    Level.COUNTY: Level.SCHOOL,
+}
+
+
+def _pyproject(dist: str, module: str, entry: str, region_id: str) -> str:
+    return f'''[build-system]
+requires = ["hatchling>=1.21"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{dist}"
+version = "0.1.0"
+description = "ability2 regional plugin for {region_id}"
+requires-python = ">=3.11"
+dependencies = ["ability2>=0.1"]
+
+[project.optional-dependencies]
+test = ["pytest>=8"]
+
+[project.entry-points.ability2]
+{entry} = "{module}"
+
+[tool.hatch.build.targets.wheel]
+packages = ["src/{module}"]
+'''
+
+
+def _module(module: str, region_id: str) -> str:
+    return f'''"""ability2 plugin for {region_id}: its policy layers live in ``policies/*.yaml``."""
+
+from __future__ import annotations
+
+from importlib.resources.abc import Traversable
+
+import ability2
+
+
+@ability2.hookimpl
+def ability2_policy_files() -> list[Traversable]:
+    """The policy files of this plugin's regions."""
+    return ability2.package_files(__name__, "policies")
+'''
+
+
+def _policy(region_id: str, name: str, level: Level, parent: str) -> str:
+    return f"""# Policy layer of {region_id}. State only what YOUR documents say; everything else is
+# inherited from {parent} and its ancestors (see `ability2 policy {parent}`).
+# Each rule needs its source: the document (declared under `documents:`) and the clause.
+# Check this file with `ability2 validate` and see the catalogue with `ability2 rules`.
+region:
+  id: {region_id}
+  name: {name}           # the official Chinese name, e.g. 四川省 or 成都市
+  level: {level.value}
+  parent: {parent}
+  # code: "510000"       # GB/T 2260 administrative division code, if the region has one
+
+documents: {{}}
+  # my-plan-2021:
+  #   title: 关于印发《……信息技术应用能力提升工程2.0实施方案》的通知
+  #   number: 川教函〔2021〕1号     # 文号, if any
+  #   issuer: 四川省教育厅
+  #   date: 2021-03-01             # rules hold from this date unless they say `from:`
+  #   url: https://...
+
+rules: {{}}
+  # --- one example of every rule kind; uncomment, set the value, cite the clause ---------
+  # hours.total_min:                  # hours: a number of 学时 with the document's boundary word
+  #   value: 50
+  #   bound: 不少于                    # 以上/不少于/至少 include the number; 超过 excludes it
+  #   replaces: cn                     # required when an ancestor already has this rule
+  #   source: {{document: my-plan-2021, clause: 二、(一), quote: 每人不少于50学时}}
+  # hours.practice_share_min:         # share: 30% or 0.3, never above 100%
+  #   value: 50%
+  #   bound: 不少于
+  #   basis: required                  # required: of hours.total_min; done: of the hours done
+  #   replaces: cn
+  #   source: {{document: my-plan-2021, clause: 二、(一)}}
+  # hours.cycle_years:                # years: a training cycle
+  #   value: 3
+  #   replaces: cn
+  #   source: {{document: my-plan-2021, clause: 二、(一)}}
+  # selection.count:                  # count: a whole number
+  #   value: 3
+  #   bound: 为                        # 为/等于: exactly
+  #   source: {{document: my-plan-2021, clause: 三、(二)}}
+  # hours.offline_requires_peer_review:   # flag: true or false
+  #   value: true
+  #   source: {{document: my-plan-2021, clause: 三、(三)}}
+  # selection.environments_allowed:   # environments: multimedia, hybrid, smart
+  #   value: [multimedia, hybrid]
+  #   source: {{document: my-plan-2021, clause: 三、(二)}}
+  # selection.abilities_allowed:      # abilities: micro-ability codes
+  #   value: [A1, A5, B2, C4]
+  #   source: {{document: my-plan-2021, clause: 三、(二)}}
+  # school.excellent_rate_max:        # a share with a basis: teachers or abilities
+  #   value: 30%
+  #   bound: 不超过
+  #   basis: abilities
+  #   decision: why this reading of the clause, and not the other
+  #   source: {{document: my-plan-2021, clause: 四、(二)}}
+  # timeline.submit_results:          # phase: any id after `timeline.`
+  #   value: {{name: 提交考核结果, start: 2021-06-01, end: 2021-06-30}}
+  #   source: {{document: my-plan-2021, clause: 五、(三)}}
+  # review.chain:                     # steps: a review chain
+  #   value: [组内互评, {{name: 县级审核, name_en: county review, sample_share: 10%, sample_bound: 不低于}}]
+  #   source: {{document: my-plan-2021, clause: 四、(一)}}
+  # grading.teacher:                  # method: a built-in method name
+  #   value: all_abilities
+  #   replaces: cn
+  #   source: {{document: my-plan-2021, clause: 四、(三)}}
+  # form.school_assessment:           # form: sections whose item points add up, the pass line, a cap
+  #   value:
+  #     name: 学校考核表
+  #     total: 10
+  #     pass_min: 6
+  #     pass_bound: 以上
+  #     excellent_cap: 30%
+  #     excellent_cap_bound: 以内
+  #     sections:
+  #       - name: 组织管理
+  #         points: 10
+  #         items:
+  #           - {{name: 管理团队, points: 4}}
+  #           - {{name: 合格率, points: 6, rules: [school.pass_rate_min]}}
+  #   source: {{document: my-plan-2021, clause: 附件1}}
+
+not_encoded: []
+  # - source: {{document: my-plan-2021, clause: 六, quote: 加强组织领导}}
+  #   reason: an organisational duty that no roster data can check
+"""
+
+
+def _readme(dist: str, module: str, region_id: str, parent: str) -> str:
+    return f"""# {dist}
+
+An [ability2](https://pypi.org/project/ability2/) regional plugin for `{region_id}` (under `{parent}`).
+
+```sh
+pip install -e .                              # register the plugin (entry point `ability2`)
+ability2 regions                              # {region_id} is listed
+ability2 validate src/{module}/policies       # check the policy file
+ability2 policy {region_id}                   # the effective policy, every rule with its source
+python -m pytest tests                        # the plugin's tests (YAML cases included)
+```
+
+Write the rules your documents state in `src/{module}/policies/*.yaml` (one file per region),
+each with its source, and test each numeric rule at its boundary in `tests/test_*.yaml`.
+"""
+
+
+def _cases(region_id: str, parent: str) -> str:
+    return f"""# YAML cases, collected by pytest through ability2's plugin. Write them from your documents:
+# every numeric rule at its boundary and one step past it.
+cases:
+  - name: {region_id} exists and inherits its ancestors' hours rule
+    region: {region_id}
+    on: 2022-01-01
+    expect_rules:
+      hours.total_min: {{value: 50, bound: 不少于}}
+    checks:
+      - {{rule: hours.total_min, value: 50, ok: true}}
+      - {{rule: hours.total_min, value: 49.5, ok: false}}
+  # - name: my floor of 25 online hours holds at exactly 25
+  #   region: {region_id}
+  #   on: 2022-01-01
+  #   expect_rules:
+  #     hours.online_min: {{value: 25, bound: 不少于, layer: {region_id}}}
+  #   checks:
+  #     - {{rule: hours.online_min, value: 25, ok: true}}
+  #     - {{rule: hours.online_min, value: 24.5, ok: false}}
+"""
+
+
+def _discovery_test(module: str, region_id: str) -> str:
+    return f'''"""The plugin is discovered through its entry point and its policy files validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ability2
+from ability2.testing import check_plugin_folder
+
+
+def test_plugin_is_discovered() -> None:
+    registry = ability2.load_registry()
+    assert "{region_id}" in {{region.id for region in registry.regions()}}
+    plugins = {{plugin.name: plugin for plugin in registry.plugins()}}
+    assert any("{region_id}" in plugin.regions for plugin in plugins.values())
+
+
+def test_policy_files_validate() -> None:
+    folder = Path(__file__).resolve().parents[1] / "src" / "{module}" / "policies"
+    report = check_plugin_folder(str(folder))
+    assert "{region_id}" in report.regions
+'''
+
+
+def scaffold_plugin(
+    name: str, *, parent: str = "cn", output: str | os.PathLike[str] | None = None, registry: object | None = None
+) -> Path:
+    """Write a new plugin package for region ``name`` under ``parent``; returns its folder.
+
+    Refuses, before writing anything: a name that is not a valid package and region name, a
+    parent that no installed plugin declares, a region id that already exists, and an output
+    folder that exists and is not empty. The package is written into a temporary folder and
+    moved into place, so a failure leaves nothing half-written.
+    """
+    from ability2.registry import Registry, load_registry
+
+    if not NAME_PATTERN.match(name) or keyword.iskeyword(name.replace("-", "_")):
+        raise Ability2Error(
+            f"{name!r} is not a valid plugin name: use lowercase pinyin letters, digits, '-' or '_', starting with a letter (e.g. sichuan, chengdu)"
+        )
+    reg = registry if isinstance(registry, Registry) else load_registry()
+    parent_region = reg.region(parent)
+    if parent_region.level is Level.SCHOOL:
+        raise Ability2Error(f"{parent_region.id} is a school: a region cannot sit under a school")
+    region_id = name if parent_region.id == "cn" else f"{parent_region.id}/{name}"
+    if region_id in {region.id for region in reg.regions()}:
+        raise Ability2Error(f"region {region_id!r} already exists (declared by an installed plugin)")
+    target = Path(output) if output is not None else Path(f"ability2-{name}")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise Ability2Error(f"{target} exists and is not empty: choose another folder with -o")
+    if not target.parent.is_dir() and str(target.parent):
+        raise Ability2Error(f"cannot create {target}: folder {target.parent} does not exist")
+    module = "ability2_" + name.replace("-", "_")
+    dist = "ability2-" + name
+    level = _CHILD_LEVEL[parent_region.level]
+    files = {
+        "pyproject.toml": _pyproject(dist, module, name, region_id),
+        f"src/{module}/__init__.py": _module(module, region_id),
+        f"src/{module}/policies/{name}.yaml": _policy(region_id, name, level, parent_region.id),
+        "README.md": _readme(dist, module, region_id, parent_region.id),
+        f"tests/test_{name.replace('-', '_')}.yaml": _cases(region_id, parent_region.id),
+        "tests/test_plugin.py": _discovery_test(module, region_id),
+    }
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else "."))
+    try:
+        for relative, text in files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        if target.exists():
+            target.rmdir()
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

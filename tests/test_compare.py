@@ -1,0 +1,152 @@
+"""Comparing regions and what-if overlays on one cohort (issue: analysts in notebooks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import ability2
+from ability2 import Ability2Error, Registry, compare, read_roster
+from ability2.cli import main
+from ability2.whatif import ChangeSetError
+
+DAY = dt.date(2024, 5, 1)  # every seed region is in force
+
+
+def teacher(tid: str, **fields: Any) -> dict[str, str]:
+    row = {"teacher_id": tid, "school": "S1", "online_hours": "25", "offline_hours": "25", "abilities": "A1;B2;C4", "grades": "合格;合格;合格", "peer_reviews": "是"}
+    row.update({k: str(v) for k, v in fields.items()})
+    return row
+
+
+@pytest.fixture
+def kaiyuan(ability2_registry: Registry) -> ability2.Policy:
+    return ability2_registry.policy("liaoning/tieling/kaiyuan", on=DAY)
+
+
+def test_what_if_leaves_the_baseline_untouched_and_shares_unchanged_rules(kaiyuan: ability2.Policy) -> None:
+    before = dict(kaiyuan.rules)
+    changed = kaiyuan.with_changes({"school.excellent_rate_max": 0.3})
+    assert kaiyuan["school.excellent_rate_max"].value * 10 == 6  # still 60%
+    assert dict(kaiyuan.rules) == before
+    assert changed["school.excellent_rate_max"].value * 10 == 3
+    assert changed["school.excellent_rate_max"].layer == "what-if"
+    assert changed["school.excellent_rate_max"].overridden[0][0] == "liaoning/tieling/kaiyuan"
+    assert "what-if" in changed["school.excellent_rate_max"].source
+    assert changed.rules["hours.online_min"] is kaiyuan.rules["hours.online_min"]  # shared, not copied
+    assert changed.name != kaiyuan.name
+
+
+def test_a_bad_change_set_is_rejected_whole(kaiyuan: ability2.Policy) -> None:
+    with pytest.raises(ChangeSetError) as info:
+        kaiyuan.with_changes({"school.excellent_rate_mx": 0.3, "school.pass_rate_min": "150%", "hours.online_min": "lots", "selection.count": {"value": 3, "bound": "大约"}})
+    messages = [str(p) for p in info.value.problems]
+    assert len(messages) == 4
+    assert any("did you mean 'school.excellent_rate_max'" in m for m in messages)
+    assert any("cannot exceed 1" in m for m in messages)
+
+
+def test_a_rule_the_policy_does_not_have_cannot_be_changed(ability2_registry: Registry) -> None:
+    guangxi = ability2_registry.policy("guangxi", on=DAY)
+    with pytest.raises(ChangeSetError, match=r"has no rule 'school.excellent_rate_max'"):
+        guangxi.with_changes({"school.excellent_rate_max": 0.3})
+
+
+def test_a_dated_change_applies_only_from_its_date(kaiyuan: ability2.Policy) -> None:
+    later = kaiyuan.with_changes({"hours.online_min": {"value": 30, "from": "2025-01-01"}})
+    assert later["hours.online_min"].value == 25
+    assert [item.id for item in later.inactive if item.layer == "what-if"] == ["hours.online_min"]
+    now = kaiyuan.with_changes({"hours.online_min": {"value": 30, "from": "2024-01-01"}})
+    assert now["hours.online_min"].value == 30
+
+
+def test_compare_finds_who_differs_and_the_rule_that_makes_the_difference(ability2_registry: Registry) -> None:
+    # 开原 asks for ≥2 dimensions; 兖州 does not: A2;A3;A4 (all 教学设计) fails only under 开原
+    rows = [teacher("T1"), teacher("T2", abilities="A2;A3;A4")]
+    comparison = compare(pd.DataFrame(rows), ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"], on=DAY, registry=ability2_registry)
+    status = comparison.status()
+    assert list(status["liaoning/tieling/kaiyuan"]) == ["pass", "fail"]
+    [row] = comparison.differences().to_dict("records")
+    assert row["teacher_id"] == "T2"
+    assert row["failed_only_under_b"] == "selection.dimensions_min"
+    winners, losers = comparison.winners_and_losers("liaoning/tieling/kaiyuan")
+    assert (winners, losers) == ([], ["T2"])
+
+
+def test_policy_table_marks_real_differences_not_wording(ability2_registry: Registry) -> None:
+    comparison = compare(pd.DataFrame([teacher("T1")]), ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"], on=DAY, registry=ability2_registry)
+    table = comparison.policy_table().set_index("rule")
+    assert not table.loc["hours.total_min", "differs"]  # ≥ 50 from 不少于 and from 至少
+    assert table.loc["school.pass_rate_min", "differs"]  # 95% vs 100%
+    long = comparison.policy_table(long=True)
+    assert set(long.columns) == {"rule", "policy", "value", "layer", "source"}
+
+
+def test_deltas_against_a_what_if(ability2_registry: Registry, kaiyuan: ability2.Policy) -> None:
+    # 15 certifications, 6 优秀 = 40%: within 开原's 60% cap, over a 30% what-if cap
+    grades = ["优秀;优秀;合格", "优秀;优秀;合格", "优秀;优秀;合格", "合格;合格;合格", "合格;合格;合格"]
+    # A11 brings the fourth dimension (学业评价), so the school's scope check holds in both
+    rows = [teacher(f"T{i}", abilities="A1;B2;C4" if i else "A11;B2;C4", grades=g) for i, g in enumerate(grades)]
+    comparison = compare(pd.DataFrame(rows), [kaiyuan, kaiyuan.with_changes({"school.excellent_rate_max": "30%"}, label="cap 30%")])
+    [delta] = comparison.deltas().to_dict("records")
+    assert (delta["policy"], delta["schools_now_fail"], delta["schools_changed"]) == ("cap 30%", 1, "S1")
+    assert delta["winners"] == delta["losers"] == 0  # a school check: no teacher changes
+
+
+def test_errors_come_before_any_work(ability2_registry: Registry) -> None:
+    with pytest.raises(Ability2Error) as info:
+        compare(pd.DataFrame([teacher("T1")]), ["guangxi", "atlantis", "shandong/jining/yanzhou"], on=dt.date(2020, 1, 1), registry=ability2_registry)
+    text = str(info.value)
+    assert "atlantis" in text and "shandong/jining/yanzhou" in text  # both problems at once
+    with pytest.raises(ability2.RosterError):
+        compare(pd.DataFrame([teacher("T1", abilities="Z9")]), ["guangxi"], on=DAY, registry=ability2_registry)
+
+
+def test_polars_in_and_out(ability2_registry: Registry) -> None:
+    frame = pl.DataFrame([teacher("T1"), teacher("T2", online_hours=3)])
+    comparison = compare(frame, ["guangxi", "hebei/baoding/xushui"], on=DAY, registry=ability2_registry)
+    status = comparison.status(backend="polars")
+    assert isinstance(status, pl.DataFrame)
+    assert status["guangxi"].to_list() == ["pass", "fail"]
+    assert isinstance(comparison.schools(), pd.DataFrame)
+    assert set(comparison.schools()["metric"]) == {"teachers", "passed", "excellent", "pass_rate", "excellent_rate", "checks_failed"}
+
+
+def test_rich_display_is_compact_and_cites_sources(ability2_registry: Registry, kaiyuan: ability2.Policy) -> None:
+    result = ability2.evaluate(read_roster(pd.DataFrame([teacher("T1", online_hours=3)])), kaiyuan)
+    comparison = compare(pd.DataFrame([teacher("T1")]), [kaiyuan, "guangxi"], registry=ability2_registry)
+    for thing in (kaiyuan, result, result.explain("T1"), comparison):
+        page = thing._repr_html_()
+        assert "<table>" in page
+        assert len(repr(thing)) < 200
+    assert "开教发[2024]1号" in kaiyuan._repr_html_()
+    assert "title=" in result._repr_html_()
+
+
+def test_cli_compare_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    roster = tmp_path / "r.csv"
+    pd.DataFrame([teacher("T1"), teacher("T2", abilities="A2;A3;A4")]).to_csv(roster, index=False)
+    base = ["compare", str(roster), "--region", "370812", "--region", "211282", "--on", "2024-05-01"]
+    assert main(base) == 0
+    assert "学校对比" in capsys.readouterr().out
+    assert main([*base, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [p["region"] for p in data["policies"]] == ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"]
+    assert len(data["differences"]) == 1
+    for fmt in ("xlsx", "html"):
+        target = tmp_path / f"c.{fmt}"
+        assert main([*base, "--format", fmt, "-o", str(target)]) == 0
+        assert target.stat().st_size > 500
+    change = tmp_path / "w.yaml"
+    change.write_text("school.pass_rate_min: 90%\n", encoding="utf-8")
+    assert main([*base, "--what-if", str(change), "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["policies"]) == 3
+    change.write_text("school.pass_rate_mn: 90%\n", encoding="utf-8")
+    assert main([*base, "--what-if", str(change)]) == 2
+    assert "did you mean 'school.pass_rate_min'" in capsys.readouterr().err
