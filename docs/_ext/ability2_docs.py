@@ -45,6 +45,42 @@ def _framework_page() -> str:
     return "\n".join(lines)
 
 
+def _rules_page() -> str:
+    from ability2 import load_registry
+
+    catalogue = load_registry().catalogue
+    lines = [
+        "# Rule kinds and the rule catalogue",
+        "",
+        "Generated from the rule catalogue (`ability2 rules`). A policy file may set only these",
+        "rule ids (plus those a plugin adds through `ability2_rule_specs`). `timeline.*` and",
+        "`form.*` take any suffix. Kinds: `hours` (学时, with a boundary word), `share` (a fraction",
+        "0–1, with a boundary word and, for some rules, a basis), `count`, `years`, `flag`,",
+        "`environments`, `abilities`, `phase`, `form`, `steps`, `method`. Scopes: what a rule is",
+        "checked against (a teacher, a research group 教研组, a school, the bureau's own process,",
+        "the timeline, a scoring form, grading).",
+        "",
+    ]
+    for spec in catalogue:
+        rule_id = spec.id + (".*" if spec.family else "")
+        lines.append(f"## `{rule_id}`")
+        lines.append("")
+        lines.append(f"{spec.title} ({spec.title_en}).")
+        lines.append("")
+        details = [f"kind `{spec.kind.value}`", f"scope `{spec.scope.value}`"]
+        if spec.direction is not None:
+            details.append(f"direction `{spec.direction.value}`")
+        if spec.bases:
+            details.append("bases " + ", ".join(f"`{b}`" for b in spec.bases) + f" (default `{spec.bases[0]}`)")
+        if spec.methods:
+            details.append("methods " + ", ".join(f"`{m}`" for m in spec.methods))
+        lines.append("- " + "; ".join(details))
+        if spec.description:
+            lines.append(f"- {spec.description}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def generate(app: Any) -> None:
     """Write the generated pages before Sphinx reads its sources."""
     from ability2 import load_registry
@@ -62,6 +98,7 @@ def generate(app: Any) -> None:
         if stale.name not in wanted:
             stale.unlink()
     _write(root / "framework" / "_generated" / "abilities.md", _framework_page())
+    _write(root / "framework" / "_generated" / "rules.md", _rules_page())
 
 
 def setup(app: Any) -> dict[str, Any]:

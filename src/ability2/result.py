@@ -387,6 +387,19 @@ class Result:
                     data[name] = self.roster.frame.get_column(name).to_numpy()
         return pd.DataFrame(data)
 
+    def table(self, name: str, backend: str = "pandas") -> Any:
+        """``teachers``, ``groups`` or ``schools`` as a pandas (default) or polars DataFrame."""
+        if name not in ("teachers", "groups", "schools"):
+            raise Ability2Error(f"unknown table {name!r}; use teachers, groups or schools")
+        frame = getattr(self, name)
+        if backend == "pandas":
+            return frame
+        if backend == "polars":
+            import polars as pl
+
+            return pl.from_dict({str(c): frame[c].tolist() for c in frame.columns})
+        raise Ability2Error(f"unknown backend {backend!r}; use pandas or polars")
+
     @property
     def schools(self) -> pd.DataFrame:
         """One row per school (first-appearance order): counts, rates, status, a column per check."""
