@@ -181,8 +181,9 @@ class _Batch:
             pair_codes, pairs = pd.factorize(combined, sort=False)
             width = max(1, len(group_names))
             self.group_idx: np.ndarray[Any, Any] | None = np.asarray(pair_codes, dtype=np.int64)
+            group_list = [str(g) for g in group_names.tolist()]
             self.group_keys: list[tuple[str, str]] = [
-                (self.school_names[int(p) // width], str(group_names[int(p) % width])) for p in pairs
+                (self.school_names[p // width], group_list[p % width]) for p in pairs.tolist()
             ]
             self.group_size = np.bincount(self.group_idx, minlength=len(self.group_keys)).astype(np.int64)
         else:
@@ -342,7 +343,12 @@ def _custom_column(batch: _Batch, rule: ResolvedRule, progress: Progress | None)
     return RuleColumn.from_rule(rule, np.array(values, dtype=object), oks, rule.describe_value(), "")
 
 
+#: status codes used inside the evaluator, worst first
+_STATUS_CODES = ("fail", "pending", "pass", "excellent")
+
+
 def _statuses(batch: _Batch, columns: list[RuleColumn]) -> np.ndarray[Any, Any]:
+    """Each teacher's status as a code: 0 fail, 1 pending, 2 pass, 3 excellent."""
     import numpy as np
 
     failed = np.zeros(batch.n, dtype=bool)
@@ -351,11 +357,11 @@ def _statuses(batch: _Batch, columns: list[RuleColumn]) -> np.ndarray[Any, Any]:
     failed |= batch.n_fail > 0
     pending = ~failed & (batch.n_ungraded > 0)
     excellent = ~failed & ~pending & (batch.n_excellent == batch.k) & (batch.k > 0)
-    status = np.full(batch.n, "pass", dtype=object)
-    status[excellent] = "excellent"
-    status[pending] = "pending"
-    status[failed] = "fail"
-    return status
+    codes = np.full(batch.n, 2, dtype=np.int8)
+    codes[excellent] = 3
+    codes[pending] = 1
+    codes[failed] = 0
+    return codes
 
 
 # ----------------------------------------------------------------------------------------
@@ -395,7 +401,7 @@ def _group_columns(batch: _Batch) -> list[RuleColumn]:
     return columns
 
 
-def _school_columns(batch: _Batch, status: np.ndarray[Any, Any]) -> tuple[list[RuleColumn], dict[str, Any]]:
+def _school_columns(batch: _Batch, codes: np.ndarray[Any, Any]) -> tuple[list[RuleColumn], dict[str, Any]]:
     import numpy as np
 
     from ability2.result import RuleColumn
@@ -403,14 +409,14 @@ def _school_columns(batch: _Batch, status: np.ndarray[Any, Any]) -> tuple[list[R
     policy = batch.policy
     roster = batch.roster
     size = batch.school_size
-    passed = batch.per_school(np.isin(status, ("pass", "excellent")))
-    excellent = batch.per_school(status == "excellent")
+    passed = batch.per_school(codes >= 2)
+    excellent = batch.per_school(codes == 3)
     selections = batch.per_school(batch.k)
     grades = roster.grades.astype(np.int64)
     school_of_selection = batch.school_idx[batch.teacher_of_selection]
-    certs_passed = np.bincount(
-        school_of_selection, weights=np.isin(grades, (GRADE_PASS, GRADE_EXCELLENT)), minlength=batch.n_schools
-    ).astype(np.int64)
+    certs_passed = np.bincount(school_of_selection, weights=grades >= GRADE_PASS, minlength=batch.n_schools).astype(
+        np.int64
+    )
     certs_excellent = np.bincount(
         school_of_selection, weights=grades == GRADE_EXCELLENT, minlength=batch.n_schools
     ).astype(np.int64)
@@ -522,17 +528,27 @@ def evaluate(roster: Roster | Any, policy: Policy, *, progress: Progress | None 
     reads (a path, a pandas or polars DataFrame). ``progress(stage, done, total)`` is called
     on long work. Returns a :class:`~ability2.result.Result`.
     """
-    from ability2.result import Result
-
     if not isinstance(roster, Roster):
         from ability2.io.roster import read_roster
 
         roster = read_roster(roster, framework=policy.framework)
+    from ability2.gcpause import paused_gc
+
+    with paused_gc():
+        return _evaluate(roster, policy, progress)
+
+
+def _evaluate(roster: Roster, policy: Policy, progress: Progress | None) -> Result:
+    from ability2.result import Result
+
     batch = _Batch(roster, policy)
     teacher_columns = _teacher_columns(batch, progress)
-    status = _statuses(batch, teacher_columns)
+    import numpy as np
+
+    codes = _statuses(batch, teacher_columns)
+    status = np.array(_STATUS_CODES, dtype=object)[codes]
     group_columns = _group_columns(batch)
-    school_columns, stats = _school_columns(batch, status)
+    school_columns, stats = _school_columns(batch, codes)
     return Result.from_batch(
         policy=policy,
         roster=roster,

@@ -143,8 +143,11 @@ def read_roster(source: str | os.PathLike[str] | Any, *, framework: Framework | 
         from ability2.framework import load_framework
 
         framework = load_framework()
-    name, table = _load(source)
-    return _build(name, table, framework)
+    from ability2.gcpause import paused_gc
+
+    with paused_gc():
+        name, table = _load(source)
+        return _build(name, table, framework)
 
 
 # --------------------------------------------------------------------------- loading
