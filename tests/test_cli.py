@@ -106,3 +106,52 @@ def test_python_dash_m_and_console_script_agree() -> None:
     result = run("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("ability2 ")
+
+
+def test_validate_a_second_file_for_an_installed_region_says_declared_twice(write: Write, capsys: pytest.CaptureFixture[str]) -> None:
+    other = write("hebei.yaml", """
+region: {id: hebei, name: 河北省, level: province, parent: cn}
+rules: {}
+""")
+    assert main(["validate", str(other)]) == 2
+    assert "'hebei' is declared twice" in capsys.readouterr().err
+
+
+def test_validate_a_plugin_folder_without_its_entry_point(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ability2.scaffold import scaffold_plugin
+
+    folder = scaffold_plugin("testland", output=tmp_path / "p")
+    assert main(["validate", str(folder)]) == 0
+    project = folder / "pyproject.toml"
+    project.write_text(project.read_text(encoding="utf-8").replace("[project.entry-points.ability2]\ntestland = \"ability2_testland\"\n", ""), encoding="utf-8")
+    assert main(["validate", str(folder)]) == 2
+    assert "entry-points.ability2" in capsys.readouterr().err
+
+
+def test_impossible_dates_and_infinite_values_are_located(write: Write, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = write("bad.yaml", "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-30}\nrules: {}\n")
+    assert main(["validate", str(bad)]) == 2
+    assert "bad.yaml:3: malformed YAML: invalid date '2021-02-30'" in capsys.readouterr().err
+    inf = write("inf.yaml", "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-28}\nrules:\n  hours.online_min: {value: .inf, bound: 不少于, source: {document: d, clause: a}}\n")
+    assert main(["validate", str(inf)]) == 2
+    assert "expected a finite number" in capsys.readouterr().err
+
+
+def test_os_errors_are_usage_errors_not_bugs(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import ability2.cli.commands as commands
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", "/somewhere")
+
+    monkeypatch.setattr(commands, "cmd_regions", refuse)
+    monkeypatch.setattr("ability2.cli.commands.cmd_regions", refuse)
+    parser_main = main
+    assert parser_main(["regions"]) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "internal error" not in err
+
+
+def test_on_must_be_written_yyyy_mm_dd(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["policy", "cn", "--on", "20221120"])
+    assert info.value.code == 2

@@ -515,11 +515,11 @@ def test_blank_lines_are_ignored_but_counted(tmp_path: Path) -> None:
     assert list(roster.teacher_id) == ["T1"]
 
 
-def test_header_only_is_an_empty_roster(tmp_path: Path) -> None:
-    roster = read_roster(write_csv(tmp_path / "r.csv", ["teacher_id,school,online_hours,offline_hours,abilities"]))
-    assert len(roster) == 0
-    assert list(roster.ability_offsets) == [0]
-    assert roster.frame.height == 0
+def test_header_only_is_rejected_as_an_empty_roster(tmp_path: Path) -> None:
+    # an evaluation of no teachers would "pass" every school check silently
+    [problem] = problems_of(write_csv(tmp_path / "r.csv", ["teacher_id,school,online_hours,offline_hours,abilities"]))
+    assert "no teacher rows" in problem.message
+    assert problem.row is None
 
 
 def test_empty_file(tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ def exact_number(value: Any) -> Fraction:
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise TypeError(f"expected a finite number, got {value!r}")
         return Fraction(Decimal(repr(value)))
     if isinstance(value, Fraction):
         return value
@@ -55,7 +57,7 @@ def exact_number(value: Any) -> Fraction:
     if isinstance(value, str):
         try:
             return Fraction(Decimal(value.strip()))
-        except (InvalidOperation, ValueError):
+        except (InvalidOperation, ValueError, OverflowError):
             pass
     raise TypeError(f"expected a number, got {value!r}")
 

@@ -176,16 +176,21 @@ class _Batch:
         self.n_schools = len(self.school_names)
         self.school_size = np.bincount(self.school_idx, minlength=self.n_schools).astype(np.int64)
         if roster.group is not None:
-            group_codes, group_names = pd.factorize(pd.Series(roster.group, dtype=object), sort=False)
-            combined = self.school_idx * max(1, len(group_names)) + np.asarray(group_codes, dtype=np.int64)
-            pair_codes, pairs = pd.factorize(combined, sort=False)
+            # a blank group cell means "in no group": such teachers are in no group's check
+            groups = pd.Series(roster.group, dtype=object).replace("", None)
+            group_codes, group_names = pd.factorize(groups, sort=False)
+            group_codes = np.asarray(group_codes, dtype=np.int64)
             width = max(1, len(group_names))
-            self.group_idx: np.ndarray[Any, Any] | None = np.asarray(pair_codes, dtype=np.int64)
+            in_group = group_codes >= 0
+            combined = self.school_idx * width + group_codes
+            pair_codes, pairs = pd.factorize(combined[in_group], sort=False)
+            self.group_idx: np.ndarray[Any, Any] | None = np.full(self.n, -1, dtype=np.int64)
+            self.group_idx[in_group] = pair_codes
             group_list = [str(g) for g in group_names.tolist()]
             self.group_keys: list[tuple[str, str]] = [
                 (self.school_names[p // width], group_list[p % width]) for p in pairs.tolist()
             ]
-            self.group_size = np.bincount(self.group_idx, minlength=len(self.group_keys)).astype(np.int64)
+            self.group_size = np.bincount(self.group_idx[in_group], minlength=len(self.group_keys)).astype(np.int64)
         else:
             self.group_idx = None
             self.group_keys = []
@@ -390,7 +395,9 @@ def _group_columns(batch: _Batch) -> list[RuleColumn]:
     rule = batch.policy.get("group.excellent_video_share_min")
     if rule is not None and rule.bound is not None:
         size = len(batch.group_keys)
-        videos = _flag_counts(batch, batch.roster.excellent_video, batch.group_idx, size)
+        grouped = batch.group_idx >= 0
+        flags = None if batch.roster.excellent_video is None else batch.roster.excellent_video[grouped]
+        videos = _flag_counts(batch, flags, batch.group_idx[grouped], size)
         ok = compare_ratio(rule.bound, videos, batch.group_size, rule.value)
         if batch.roster.excellent_video is None:
             ok = np.zeros(size, dtype=bool)
@@ -420,8 +427,14 @@ def _school_columns(batch: _Batch, codes: np.ndarray[Any, Any]) -> tuple[list[Ru
     certs_excellent = np.bincount(
         school_of_selection, weights=grades == GRADE_EXCELLENT, minlength=batch.n_schools
     ).astype(np.int64)
+    # ability-basis rates count certifications made: ungraded selections are not yet
+    # certifications, so a cap such as 微能力点认证优秀率不超过60% cannot pass on missing grades
+    graded = np.bincount(school_of_selection, weights=grades != GRADE_UNGRADED, minlength=batch.n_schools).astype(
+        np.int64
+    )
     stats: dict[str, Any] = {
         "teachers": size,
+        "certifications": graded,
         "passed": passed,
         "excellent": excellent,
         "selections": selections,
@@ -448,7 +461,7 @@ def _school_columns(batch: _Batch, codes: np.ndarray[Any, Any]) -> tuple[list[Ru
         rule = policy.get(rule_id)
         if rule is not None and rule.bound is not None:
             if rule.basis == "abilities":
-                ratio_column(rule, cert_count, selections)
+                ratio_column(rule, cert_count, graded)
             else:
                 ratio_column(rule, teacher_count, size)
     env_ids = [env.id for env in policy.framework.environments]

@@ -1,40 +1,90 @@
-"""Writing files safely: all or nothing."""
+"""Writing files safely: all or nothing, through symlinks, never over devices or folders.
+
+Every report, calendar and scaffold ability2 writes goes through :func:`write_atomic`: the
+content is written to a new file beside the target and moved into place only when complete,
+so a failure leaves nothing half-written and an existing file untouched. A symlink is
+written through (its target is replaced, the link kept); a target that exists and is not a
+regular file (a folder, a FIFO, a device) is refused. The new file gets the mode a plain
+``open`` would give it (or keeps the mode of the file it replaces). Every ``OSError`` becomes
+an :class:`~ability2.errors.Ability2Error` naming the path.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from ability2.errors import Ability2Error
 
-__all__ = ["write_atomic", "write_text_atomic"]
+__all__ = ["check_writable", "write_atomic", "write_text_atomic"]
 
 
-def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
-    """Call ``write(temporary path)`` in ``path``'s folder, then move the result into place.
-
-    A failure leaves nothing behind: no partial file, no stray temporary file.
-    """
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+def check_writable(path: str | os.PathLike[str]) -> Path:
+    """The real path ``path`` will be written at; refuses, before any work, what cannot be written."""
+    given = Path(path)
+    target = Path(os.path.realpath(given))
+    folder = target.parent
+    if not folder.exists():
+        raise Ability2Error(f"cannot write {given}: folder {given.parent} does not exist")
     if not folder.is_dir():
-        raise Ability2Error(f"cannot write {target}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=folder)
-    os.close(handle)
+        raise Ability2Error(f"cannot write {given}: {given.parent} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise Ability2Error(f"cannot write {given}: folder {given.parent} is not writable")
+    if target.exists():
+        mode = target.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise Ability2Error(f"cannot write {given}: it is a folder")
+        if not stat.S_ISREG(mode):
+            raise Ability2Error(f"cannot write {given}: it is not a regular file (a device, FIFO or socket)")
+    return target
+
+
+def _new_mode(target: Path) -> int:
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary path)`` beside ``path``, then move the result into place; returns the path written."""
+    target = check_writable(path)
+    mode = _new_mode(target)
+    temporary: Path | None = None
     try:
-        write(Path(temporary))
+        for _ in range(100):
+            candidate = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+            try:
+                handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            os.close(handle)
+            temporary = candidate
+            break
+        if temporary is None:  # pragma: no cover - 100 collisions of 48 random bits
+            raise Ability2Error(f"cannot write {path}: no free temporary name in {target.parent}")
+        write(temporary)
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+    except BaseException as exc:
+        if temporary is not None:
+            with suppress(OSError):
+                temporary.unlink()
+        if isinstance(exc, OSError):
+            raise Ability2Error(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+    return Path(path)
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Write UTF-8 text to ``path`` atomically."""
 
     def write(temporary: Path) -> None:
         temporary.write_text(text, encoding="utf-8", newline="")
 
-    write_atomic(path, write)
+    return write_atomic(path, write)

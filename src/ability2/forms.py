@@ -232,6 +232,13 @@ def score_schools(
                         if i not in scores.get(school, {}).get(s, {})
                     }
                 ),
+                # given scores win, but a reader must see where they contradict the roster
+                "overrides": sorted(
+                    f"{s} / {i}: {scores[school][s][i]} given, {v} from the roster"
+                    for s, items in prefilled.get(school, {}).items()
+                    for i, v in items.items()
+                    if i in scores.get(school, {}).get(s, {}) and Fraction(str(scores[school][s][i])) != v
+                ),
             }
         )
     return rows

@@ -147,10 +147,20 @@ class RuleColumn:
         if self.unit == "h":
             value += " 学时" if lang == "zh" else " h"
         limit = _format(self.limit, self.unit)
-        ask = f"{self.symbol} {limit}（{self.bound}）" if self.symbol else limit
+        zh = lang == "zh"
+        if self.symbol:
+            ask = f"{self.symbol} {limit}（{self.bound}）" if zh else f"{self.symbol} {limit} ({self.bound})"
+        else:
+            ask = limit
         if bool(self.ok[index]):
-            return f"{title}: {value}, {'符合' if lang == 'zh' else 'meets'} {ask}"
-        return f"{title}: {value}, {'未达到' if lang == 'zh' else 'fails'} {ask}"
+            return f"{title}: {value}, {'符合' if zh else 'meets'} {ask}"
+        if self.symbol in ("≤", "<"):
+            verdict = "超过" if zh else "exceeds"
+        elif self.symbol == "=":
+            verdict = "不符合" if zh else "differs from"
+        else:
+            verdict = "未达到" if zh else "below"
+        return f"{title}: {value}, {verdict} {ask}"
 
     def reason_at(self, index: int, lang: str = "zh") -> Reason:
         """The :class:`Reason` for entity ``index``."""
@@ -229,6 +239,7 @@ class Result:
         school_columns: list[RuleColumn],
         policy: Policy | None = None,
         roster: Roster | None = None,
+        teacher_info: dict[str, Any] | None = None,
     ) -> None:
         self.region = region
         self.on = on
@@ -246,6 +257,9 @@ class Result:
         self.school_columns = school_columns
         self.policy = policy
         self.roster = roster
+        #: per-teacher columns passed through from the roster: ``name``, ``subject`` and
+        #: the roster's extra columns under ``columns`` ({column: values})
+        self.teacher_info: dict[str, Any] = teacher_info or {}
         self._index: dict[str, int] | None = None
         self._stored_school_rows: list[dict[str, Any]] | None = None
 
@@ -291,6 +305,7 @@ class Result:
             school_columns=school_columns,
             policy=policy,
             roster=roster,
+            teacher_info=_teacher_info(roster),
         )
 
     # -- reading -------------------------------------------------------------------------
@@ -367,8 +382,8 @@ class Result:
         import pandas as pd
 
         data: dict[str, Any] = {"teacher_id": np.asarray(self.teacher_ids, dtype=object)}
-        if self.roster is not None and self.roster.name is not None:
-            data["name"] = self.roster.name
+        if "name" in self.teacher_info:
+            data["name"] = np.asarray(self.teacher_info["name"], dtype=object)
         data["school"] = np.asarray(self.teacher_schools, dtype=object)
         if self.teacher_groups is not None:
             data["group"] = np.asarray(self.teacher_groups, dtype=object)
@@ -381,10 +396,11 @@ class Result:
         data["failed_rules"] = failed
         for column in self.teacher_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
-        if self.roster is not None:
-            for name in self.roster.extra_columns:
-                if name not in data:
-                    data[name] = self.roster.frame.get_column(name).to_numpy()
+        if "subject" in self.teacher_info and "subject" not in data:
+            data["subject"] = np.asarray(self.teacher_info["subject"], dtype=object)
+        for name, values in self.teacher_info.get("columns", {}).items():
+            if name not in data:
+                data[name] = np.asarray(values, dtype=object)
         return pd.DataFrame(data)
 
     def table(self, name: str, backend: str = "pandas") -> Any:
@@ -438,7 +454,7 @@ class Result:
             "pass_rate": round(passed / teachers, 6) if teachers else 0,
             "excellent_rate": round(excellent / teachers, 6) if teachers else 0,
         }
-        selections = stats.get("selections")
+        selections = stats.get("certifications", stats.get("selections"))
         if selections is not None:
             total = int(selections[index])
             certs_passed = int(stats["certifications_passed"][index])
@@ -471,12 +487,21 @@ class Result:
     # -- JSON ----------------------------------------------------------------------------
     def iter_teacher_dicts(self, lang: str = "zh") -> Iterator[dict[str, Any]]:
         """The ``teachers`` entries of the JSON, one at a time (for streaming)."""
+        info = self.teacher_info
+        extra = info.get("columns", {})
         for i in range(len(self)):
-            item: dict[str, Any] = {"teacher_id": str(self.teacher_ids[i]), "school": str(self.teacher_schools[i])}
-            if self.teacher_groups is not None:
-                item["group"] = str(self.teacher_groups[i])
+            item: dict[str, Any] = {"teacher_id": str(self.teacher_ids[i])}
+            if "name" in info:
+                item["name"] = str(info["name"][i])
+            item["school"] = str(self.teacher_schools[i])
+            group = None if self.teacher_groups is None else str(self.teacher_groups[i])
+            item["group"] = group or None
+            if "subject" in info:
+                item["subject"] = str(info["subject"][i])
             item["status"] = str(self.status[i])
             item["reasons"] = [reason.to_dict() for reason in self.reasons(i, lang)]
+            if extra:
+                item["columns"] = {name: values[i] for name, values in extra.items()}
             yield item
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
@@ -507,7 +532,7 @@ class Result:
             on=data["on"],
             teacher_ids=[t["teacher_id"] for t in teachers],
             teacher_schools=[t["school"] for t in teachers],
-            teacher_groups=[t["group"] for t in teachers] if teachers and "group" in teachers[0] else None,
+            teacher_groups=[t.get("group") or "" for t in teachers] if any(t.get("group") for t in teachers) else None,
             status=[t["status"] for t in teachers],
             teacher_columns=columns,
             group_keys=[(g["school"], g["group"]) for g in groups],
@@ -517,6 +542,7 @@ class Result:
             school_names=[s["school"] for s in schools],
             school_stats=school_stats,
             school_columns=school_columns,
+            teacher_info=_info_from_dicts(teachers),
         )
         result._stored_school_rows = [{k: v for k, v in s.items() if k != "checks"} for s in schools]
         return result
@@ -525,6 +551,30 @@ class Result:
     def from_json(cls, text: str) -> Result:
         """Rebuild a result from JSON text."""
         return cls.from_dict(json.loads(text))
+
+
+def _teacher_info(roster: Roster) -> dict[str, Any]:
+    """The per-teacher columns a result passes through from its roster."""
+    info: dict[str, Any] = {}
+    if roster.name is not None:
+        info["name"] = roster.name
+    if roster.subject is not None:
+        info["subject"] = roster.subject
+    if roster.extra_columns:
+        info["columns"] = {name: roster.frame.get_column(name).to_list() for name in roster.extra_columns}
+    return info
+
+
+def _info_from_dicts(teachers: list[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`_teacher_info` read back from the JSON's teacher entries."""
+    info: dict[str, Any] = {}
+    if teachers and "name" in teachers[0]:
+        info["name"] = [t.get("name", "") for t in teachers]
+    if teachers and "subject" in teachers[0]:
+        info["subject"] = [t.get("subject", "") for t in teachers]
+    if teachers and "columns" in teachers[0]:
+        info["columns"] = {name: [t["columns"].get(name) for t in teachers] for name in teachers[0]["columns"]}
+    return info
 
 
 def _columns_from_reasons(rows: list[list[dict[str, Any]]]) -> list[RuleColumn]:

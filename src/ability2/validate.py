@@ -57,13 +57,16 @@ def _plugin_modules(path: Path) -> list[object]:
     import importlib
     import sys
 
-    root = path if path.is_dir() else path.parent
     modules: list[object] = []
-    candidates = [p.parent for p in root.rglob("policies") if (p.parent / "__init__.py").is_file()]
-    if (root / "__init__.py").is_file() and (root / "policies").is_dir():
-        candidates.append(root)
-    if root.name == "policies" and (root.parent / "__init__.py").is_file():
-        candidates.append(root.parent)
+    if path.is_dir():
+        candidates = [p.parent for p in path.rglob("policies") if (p.parent / "__init__.py").is_file()]
+        if path.name == "policies" and (path.parent / "__init__.py").is_file():
+            candidates.append(path.parent)
+    else:  # a single file: only the package it sits in, if it is a plugin's policies/ file
+        package = path.resolve().parent.parent
+        candidates = (
+            [package] if path.resolve().parent.name == "policies" and (package / "__init__.py").is_file() else []
+        )
     for package in dict.fromkeys(candidates):
         if ".venv" in package.parts:
             continue
@@ -77,6 +80,30 @@ def _plugin_modules(path: Path) -> list[object]:
         finally:
             sys.path.remove(str(package.parent))
     return modules
+
+
+def _check_entry_point(path: Path) -> None:
+    """A plugin folder's pyproject.toml must register the plugin under the ``ability2`` group."""
+    import tomllib
+
+    project_file = path / "pyproject.toml" if path.is_dir() else None
+    if project_file is None or not project_file.is_file():
+        return
+    try:
+        data = tomllib.loads(project_file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyFileError([Problem(str(project_file), "", f"not valid TOML: {exc}")]) from None
+    points = data.get("project", {}).get("entry-points", {}).get("ability2")
+    if not points:
+        raise PolicyFileError(
+            [
+                Problem(
+                    str(project_file),
+                    "project.entry-points.ability2",
+                    'missing: once installed, the plugin would never be discovered; add [project.entry-points.ability2] NAME = "your_module"',
+                )
+            ]
+        )
 
 
 def validate_path(path: Path) -> ValidationReport:
@@ -116,13 +143,16 @@ def validate_path(path: Path) -> ValidationReport:
     except Ability2Error:
         installed = load_registry(entry_points=False, plugins=modules)
     sources: list[tuple[str, SourceLike]] = []
+    checked = {str(p.resolve()) for p in policy_files}
     for plugin, source in installed.sources():
         try:
-            region_id = parse_layer(source).region_id
-        except PolicyFileError:
-            continue
-        if region_id not in parsed_regions:
-            sources.append((plugin, source))
+            location = str(Path(str(source)).resolve())
+        except OSError:
+            location = str(source)
+        if location in checked:
+            continue  # the installed copy of a file being checked: check the file on disk instead
+        sources.append((plugin, source))
     sources.extend(("validate", p) for p in policy_files)
     assemble(sources=sources, framework=installed.framework, catalogue=installed.catalogue)
+    _check_entry_point(path)
     return ValidationReport(tuple(str(p) for p in policy_files), tuple(sorted(parsed_regions)), tuple(skipped))

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ability2.errors import Ability2Error, PolicyFileError
+from ability2.roster import RosterError
 
 __all__ = ["main"]
 
@@ -27,8 +28,12 @@ class UsageError(Ability2Error):
 
 def iso_date(text: str) -> dt.date:
     """Argparse type for ``--on``: an ISO date ``YYYY-MM-DD``."""
+    import re
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)")
     try:
-        return dt.date.fromisoformat(text)
+        return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)") from None
 
@@ -168,6 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.func(args)
         return result
+    except RosterError as exc:
+        # every problem, not only the first ones the exception's text shows
+        print(f"ability2: error: roster rejected: {len(exc.problems)} problem(s)", file=sys.stderr)
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return EXIT_USAGE
     except PolicyFileError as exc:
         print(f"ability2: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -176,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # the environment refused: a full disk, a permission, a missing path
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"ability2: error: cannot complete:{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("ability2: interrupted", file=sys.stderr)
         return 130

@@ -456,7 +456,11 @@ def _fill_forms(args: argparse.Namespace, policy: Any) -> int:
             names[row["grade"]] if zh else row["grade"],
             "\n".join(row["prefilled"]),
         )
-    _console().print(table)
+    console = _console()
+    console.print(table)
+    for row in rows:
+        for text in row["overrides"]:
+            console.print(("注意: " if zh else "note: ") + f"{row['school']}: {text}")
     return 0
 
 

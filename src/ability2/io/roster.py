@@ -724,6 +724,10 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
                 rows = failing.filter(pl.col(f"__bad_{column.name}"))
                 found += cells.problems(column, rows)
     problems = _merge_by_row(problems, found)
+    if not problems and encoded.height == 0:
+        problems.append(
+            RosterProblem(name, None, None, "the roster has no teacher rows (only a header, or only blank rows)")
+        )
 
     if problems:
         raise RosterError(problems)

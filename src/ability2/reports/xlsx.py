@@ -168,14 +168,11 @@ def _teachers_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
     import numpy as np
 
     frame = result.teachers
-    roster = result.roster
     rule_ids = [column.rule for column in result.teacher_columns]
     base = ["teacher_id", "name", "school", "group"]
     leading = [name for name in base if name in frame.columns]
-    subject = None
-    if roster is not None and roster.subject is not None and len(roster.subject) == len(frame):
-        subject = roster.subject
-    known = {*base, "status", "failed_rules", *rule_ids}
+    subject = frame["subject"].to_numpy(dtype=object) if "subject" in frame.columns else None
+    known = {*base, "subject", "status", "failed_rules", *rule_ids}
     extras = [name for name in frame.columns if name not in known]
 
     header = [text(name, lang) for name in leading]
