@@ -607,3 +607,18 @@ def test_import_stays_light() -> None:
     )
     heavy = {"numpy", "polars", "pandas", "python_calamine"} & set(json.loads(result.stdout))
     assert not heavy, heavy
+
+
+def test_an_empty_slot_between_explicit_separators_is_not_graded_yet(tmp_path: Path) -> None:
+    # contract §2: "empty: not graded yet" — per ability, so one ability can wait for its grade
+    lines = [
+        "teacher_id,school,online_hours,offline_hours,abilities,grades",
+        "T1,S,25,25,A1;B2;C4,合格;;合格",
+        "T2,S,25,25,A1;B2;C4,合格、、",
+        "T3,S,25,25,A1;B2;C4,合格;合格",
+    ]
+    problems = problems_of(write_csv(tmp_path / "r.csv", lines))
+    assert [(p.row, p.column) for p in problems] == [(4, "grades (考核结果)")]
+    roster = read_roster(write_csv(tmp_path / "ok.csv", lines[:3]))
+    assert grades_of(roster, 0) == [1, -1, 1]
+    assert grades_of(roster, 1) == [1, -1, -1]

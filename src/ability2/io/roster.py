@@ -86,6 +86,11 @@ _HEADER_KEYS: dict[str, str] = {
 _SEPARATORS = r"[;,、，；\s]+"
 _SEPARATORS_RE = re.compile(_SEPARATORS)
 
+#: explicit separators between grades; with them an empty slot ("合格;;合格") is a grade not given yet
+_GRADE_SEPARATORS = r"\s*[;,、，；]\s*"
+_GRADE_SEPARATORS_RE = re.compile(_GRADE_SEPARATORS)
+_SLOT = "\x1f"
+
 _GRADE_WORDS: dict[str, int] = {
     "优秀": GRADE_EXCELLENT,
     "合格": GRADE_PASS,
@@ -552,6 +557,12 @@ def _tokens(text: str) -> list[str]:
     return [t for t in _SEPARATORS_RE.split(text) if t]
 
 
+def _grade_slots(text: str) -> list[str]:
+    """Grades split as the reader splits them: by explicit separators keeping empty slots, else by spaces."""
+    slots = re.sub(r"\s+", _SLOT, _GRADE_SEPARATORS_RE.sub(_SLOT, text.strip()))
+    return slots.split(_SLOT)
+
+
 def _hours_value(text: str) -> tuple[int | None, str | None]:
     """Hours text -> (hundredths, None) or (None, problem message)."""
     if not text:
@@ -689,8 +700,15 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         ]
     if has("grades"):
         grades = pl.col("grades")
-        words = grades.str.to_lowercase().str.replace_all(_SEPARATORS, " ").str.strip_chars().str.split(" ")
-        graded = words.list.eval(pl.element().replace_strict(_GRADE_WORDS, default=None, return_dtype=pl.Int8))
+        text = grades.str.to_lowercase().str.strip_chars()
+        slots = text.str.replace_all(_GRADE_SEPARATORS, _SLOT).str.replace_all(r"\s+", _SLOT)
+        words = slots.str.split(_SLOT)
+        # an empty slot between explicit separators is an ability not graded yet
+        graded = words.list.eval(
+            pl.when(pl.element() == "")
+            .then(pl.lit(GRADE_UNGRADED, dtype=pl.Int8))
+            .otherwise(pl.element().replace_strict(_GRADE_WORDS, default=None, return_dtype=pl.Int8))
+        )
         work.append(pl.when(grades != "").then(graded).alias("__grades"))
         bad["grades"] = [_has_null(pl.col("__grades"))]
         if has("abilities"):
@@ -899,14 +917,14 @@ class _CellProblems:
         return messages
 
     def _grades(self, text: str, count: int | None = None) -> list[str]:
-        words = _tokens(text)
+        words = _grade_slots(text)
         messages = []
         if count and len(words) != count:  # count: how many abilities the row lists (0: none)
             messages.append(
                 f"{len(words)} grade{'s' if len(words) != 1 else ''} for {count} "
                 f"abilit{'ies' if count != 1 else 'y'}: give one grade per ability, in the same order"
             )
-        unknown = list(dict.fromkeys(w for w in words if w.lower() not in _GRADE_WORDS))
+        unknown = list(dict.fromkeys(w for w in words if w and w.lower() not in _GRADE_WORDS))
         if unknown:
             names = ", ".join(repr(w) for w in unknown)
             messages.append(f"unknown grade {names}; use 优秀/合格/不合格 or excellent/pass/fail")
