@@ -700,8 +700,8 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         ]
     if has("grades"):
         grades = pl.col("grades")
-        text = grades.str.to_lowercase().str.strip_chars()
-        slots = text.str.replace_all(_GRADE_SEPARATORS, _SLOT).str.replace_all(r"\s+", _SLOT)
+        grade_text = grades.str.to_lowercase().str.strip_chars()
+        slots = grade_text.str.replace_all(_GRADE_SEPARATORS, _SLOT).str.replace_all(r"\s+", _SLOT)
         words = slots.str.split(_SLOT)
         # an empty slot between explicit separators is an ability not graded yet
         graded = words.list.eval(
