@@ -162,3 +162,18 @@ def test_cli_form_fill_with_scores(tmp_path: Path, capsys: pytest.CaptureFixture
     bad = tmp_path / "bad.yaml"
     bad.write_text("schools: [1, 2]\n", encoding="utf-8")
     assert main(["form", "370812", "--on", "2022-11-20", "--scores", str(bad)]) == 2
+
+
+def test_self_check_and_assessor_scores(ability2_registry: Registry) -> None:
+    # 附件1 has two score columns: 自查得分 (the school's self-check) and 评估得分 (the assessors')
+    from ability2.forms import score_schools
+
+    [(_, form)] = ability2_registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 11, 20)).forms()
+    both = {s.name: {i.name: {"self": i.points, "evaluator": i.points} for i in s.items} for s in form.sections}
+    both["校本研修组织实施"]["线下校本研修实践"] = {"self": 20, "evaluator": 0}
+    self_only = {s.name: {i.name: {"self": i.points} for i in s.items} for s in form.sections}
+    rows = {r["school"]: r for r in score_schools(form, {"甲校": both, "乙校": self_only})}
+    assert (rows["甲校"]["total"], rows["甲校"]["self_total"], rows["甲校"]["basis"]) == (80, 100, "evaluator")
+    assert (rows["乙校"]["total"], rows["乙校"]["basis"]) == (100, "self")
+    with pytest.raises(Ability2Error, match="unknown key"):
+        score_schools(form, {"丙校": {"校本应用考核": {"合格率": {"selff": 15}}}})

@@ -176,7 +176,11 @@ def prefill(form: ScoringForm, result: Any) -> dict[str, dict[str, dict[str, Fra
 
 
 def load_scores(path: str) -> dict[str, dict[str, dict[str, Any]]]:
-    """Read scores from YAML: ``schools: {school: {section: {item: points}}}``."""
+    """Read scores from YAML: ``schools: {school: {section: {item: points}}}``.
+
+    An item's points may be a number (the assessors' score, 评估得分) or a mapping
+    ``{self: x, evaluator: y}`` with the school's self-check score (自查得分) beside it.
+    """
     from ability2.loading import read_source_text
     from ability2.yamlio import read_yaml
 
@@ -194,6 +198,39 @@ def load_scores(path: str) -> dict[str, dict[str, dict[str, Any]]]:
     return schools
 
 
+def _number(value: Fraction) -> int | float:
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def _merge(*sources: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for source in sources:
+        for section, items in source.items():
+            merged.setdefault(section, {}).update(items)
+    return merged
+
+
+def _split_scores(
+    sections: Mapping[str, Mapping[str, Any]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Assessors' and self-check scores from a school's entries (a number is the assessors')."""
+    assessed: dict[str, dict[str, Any]] = {}
+    selfcheck: dict[str, dict[str, Any]] = {}
+    for section, items in sections.items():
+        for item, value in items.items():
+            if isinstance(value, Mapping):
+                unknown = set(value) - {"self", "evaluator"}
+                if unknown:
+                    raise Ability2Error(f"{section} / {item}: unknown key(s) {sorted(unknown)}; use self and evaluator")
+                if "evaluator" in value:
+                    assessed.setdefault(section, {})[item] = value["evaluator"]
+                if "self" in value:
+                    selfcheck.setdefault(section, {})[item] = value["self"]
+            else:
+                assessed.setdefault(section, {})[item] = value
+    return assessed, selfcheck
+
+
 def score_schools(
     form: ScoringForm,
     scores: Mapping[str, Mapping[str, Mapping[str, Any]]],
@@ -203,24 +240,44 @@ def score_schools(
     prefilled = prefilled or {}
     rows = []
     filled_forms: list[tuple[str, FilledForm]] = []
+    self_totals: dict[str, Fraction | None] = {}
+    bases: dict[str, str] = {}
     problems: list[str] = []
-    for school in dict.fromkeys([*scores, *prefilled]):
-        merged: dict[str, dict[str, Any]] = {}
-        for source in (prefilled.get(school, {}), scores.get(school, {})):
-            for section, items in source.items():
-                merged.setdefault(section, {}).update(items)
+    split = {}
+    chosen_by_school: dict[str, dict[str, dict[str, Any]]] = {}
+    for school, sections in scores.items():
         try:
-            filled_forms.append((school, fill_form(form, merged)))
+            split[school] = _split_scores(sections)
         except Ability2Error as exc:
             problems.append(f"{school}: {exc}")
+    for school in dict.fromkeys([*scores, *prefilled]):
+        assessed, selfcheck = split.get(school, ({}, {}))
+        # the assessors' scores (评估得分) count; a school with only self-check scores is
+        # scored on them, and the row says so
+        bases[school] = "evaluator" if assessed or not selfcheck else "self"
+        chosen = assessed if bases[school] == "evaluator" else selfcheck
+        chosen_by_school[school] = chosen
+        try:
+            filled_forms.append((school, fill_form(form, _merge(prefilled.get(school, {}), chosen))))
+        except Ability2Error as exc:
+            problems.append(f"{school}: {exc}")
+        self_totals[school] = None
+        if selfcheck:
+            try:
+                self_totals[school] = fill_form(form, _merge(prefilled.get(school, {}), selfcheck)).total
+            except Ability2Error as exc:
+                problems.append(f"{school} (自查得分 / self-check): {exc}")
     if problems:
         raise Ability2Error("\n".join(problems))
+    scores = chosen_by_school
     grades = rank_excellent(form, [(school, filled.total) for school, filled in filled_forms])
     for school, filled in filled_forms:
         rows.append(
             {
                 "school": school,
-                "total": float(filled.total) if filled.total.denominator != 1 else int(filled.total),
+                "total": _number(filled.total),
+                "basis": bases[school],
+                "self_total": None if self_totals.get(school) is None else _number(self_totals[school]),  # type: ignore[arg-type]
                 "passed": filled.passed,
                 "grade": grades[school],
                 "sections": {section.name: float(filled.section_total(section.name)) for section in form.sections},
