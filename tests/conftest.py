@@ -6,19 +6,6 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins: list[str] = []
-
-PROVINCE = """
-region: {id: testprov, name: 测试省, level: province, parent: cn, code: "990000"}
-documents:
-  prov-doc: {title: 测试省实施方案, number: 测〔2020〕1号, date: 2020-03-01}
-rules:
-  hours.online_min:
-    value: 20
-    bound: 不少于
-    source: {document: prov-doc, clause: 二、(一), quote: 线上学习不少于20学时}
-"""
-
 
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[[str, str], Path]:

@@ -345,3 +345,22 @@ def test_cli_demo_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     for name in ("徐水区", "白塔小学", "开原市", "兖州区", "广西壮族自治区"):
         assert name in out
     assert len(list((tmp_path / "demo").glob("*.html"))) == 5
+
+
+def test_allowed_environments_and_abilities(write: Callable[[str, str], Path]) -> None:
+    school = write("school.yaml", """
+region: {id: testprov, name: 测试省, level: province, parent: cn}
+documents:
+  d: {title: 测试学校方案, date: 2021-01-01}
+rules:
+  selection.environments_allowed: {value: [multimedia, hybrid], source: {document: d, clause: 三}}
+  selection.abilities_allowed: {value: [A1, A5, B2, B6, C4], source: {document: d, clause: 三}}
+""")
+    registry = ability2.load_registry(entry_points=False, extra_files=[school])
+    policy = registry.policy("testprov", on=dt.date(2021, 6, 1))
+    rows = [teacher("T1", abilities="A1;B2;A5"), teacher("T2", abilities="A1;B2;C4"), teacher("T3", abilities="A1;B2;B3")]
+    result = evaluate(read_roster(pd.DataFrame(rows)), policy)
+    envs = [reason(result, t, "selection.environments_allowed").ok for t in ("T1", "T2", "T3")]
+    codes = [reason(result, t, "selection.abilities_allowed").ok for t in ("T1", "T2", "T3")]
+    assert envs == [True, False, True]  # C4 is a smart-environment ability
+    assert codes == [True, True, False]  # B3 is outside the school's scope

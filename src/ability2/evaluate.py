@@ -276,18 +276,16 @@ def _teacher_columns(batch: _Batch, progress: Progress | None) -> list[RuleColum
     if dims is not None and dims.bound is not None:
         covered = _popcount(batch.dim_mask)
         column(dims, covered, compare_scaled(dims.bound, covered, Fraction(dims.value), 1), dims.value)
-    envs = policy.get("selection.environments_allowed")
-    if envs is not None:
-        ids = [env.id for env in policy.framework.environments]
-        allowed = sum(1 << ids.index(env) for env in envs.value)
-        ok = (batch.env_mask & ~allowed) == 0
-        column(envs, np.where(ok, "within", "outside").astype(object), ok, ", ".join(envs.value))
-    abilities = policy.get("selection.abilities_allowed")
-    if abilities is not None:
-        codes = [a.code for a in policy.framework.abilities]
-        allowed = sum(1 << codes.index(code) for code in abilities.value)
-        ok = (batch.ability_mask & ~allowed) == 0
-        column(abilities, np.where(ok, "within", "outside").astype(object), ok, ", ".join(abilities.value))
+    # allowed environments / abilities: a teacher's choices must lie inside the allowed set
+    for rule_id, names, masks in (
+        ("selection.environments_allowed", [env.id for env in policy.framework.environments], batch.env_mask),
+        ("selection.abilities_allowed", [a.code for a in policy.framework.abilities], batch.ability_mask),
+    ):
+        allowed_rule = policy.get(rule_id)
+        if allowed_rule is not None:
+            allowed = sum(1 << names.index(name) for name in allowed_rule.value)
+            ok = (masks & ~allowed) == 0
+            column(allowed_rule, np.where(ok, "within", "outside").astype(object), ok, ", ".join(allowed_rule.value))
     grading = policy.get("grading.teacher")
     if grading is not None:
         columns.append(
