@@ -28,8 +28,7 @@ YANZHOU = "shandong/jining/yanzhou"
 def registry() -> Any:
     registry = ability2.load_registry()
     missing = [region for region in DEMO_REGIONS if region not in {r.id for r in registry.regions()}]
-    if missing:
-        pytest.skip(f"seed plugins not installed: {missing}")
+    assert not missing, f"seed plugins not installed: {missing} (pip install -r requirements-dev.txt)"
     return registry
 
 
