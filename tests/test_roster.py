@@ -622,3 +622,18 @@ def test_an_empty_slot_between_explicit_separators_is_not_graded_yet(tmp_path: P
     roster = read_roster(write_csv(tmp_path / "ok.csv", lines[:3]))
     assert grades_of(roster, 0) == [1, -1, 1]
     assert grades_of(roster, 1) == [1, -1, -1]
+
+
+def test_an_id_too_long_for_a_number_cell_is_reported(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "r.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["教师编号", "学校", "线上学时", "线下学时", "能力点"])
+    sheet.write_row(1, 0, [1001, "S", 25, 25, "A1;B2;C4"])
+    sheet.write_row(2, 0, [110101199001011234, "S", 25, 25, "A1;B2;C4"])  # an 18-digit id typed as a number
+    book.close()
+    [problem] = problems_of(path)
+    assert (problem.row, problem.column) == (3, "teacher_id (教师编号)")
+    assert "format the column as text" in problem.message

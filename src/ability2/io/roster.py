@@ -411,7 +411,41 @@ def _from_workbook(path: str, raw: bytes) -> _Table:
     for j in range(width):
         columns.setdefault(f"c{j}", pl.Series([""] * len(body), dtype=pl.String))
     frame = pl.DataFrame(columns).with_columns(pl.col("__row").cast(pl.Int64))
-    return _Table(header, header_index + 1, frame)
+    return _Table(header, header_index + 1, frame, _lost_digits(path, header, body, header_index + 2))
+
+
+#: a number cell with this many significant digits has already lost its last ones
+_EXACT_DIGITS = 15
+
+
+def _lost_digits(path: str, header: list[str], body: list[Any], first_row: int) -> list[RosterProblem]:
+    """Id cells stored as numbers too long for a spreadsheet to keep (18-digit ids).
+
+    The workbook itself has rounded them (110101199001011234 is stored as 110101199001011000).
+    """
+    problems = []
+    for j, cell in enumerate(header):
+        if _canonical(cell) != "teacher_id":
+            continue
+        label = _BY_NAME["teacher_id"].label
+        for offset, row in enumerate(body):
+            value = row[j] if j < len(row) else None
+            if (
+                isinstance(value, float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+                and abs(value) >= 10**_EXACT_DIGITS
+            ):
+                problems.append(
+                    RosterProblem(
+                        path,
+                        first_row + offset,
+                        label,
+                        f"the id {_float_text(value)} is stored as a number with more than {_EXACT_DIGITS} digits, "
+                        "so the workbook has already rounded its last digits: format the column as text and enter the ids again",
+                    )
+                )
+    return problems
 
 
 def _texts(cells: Iterable[Any]) -> list[str]:
