@@ -72,9 +72,9 @@ class ResolvedRule:
             raise TypeError(f"{self.id} is not a limit")
         return self.bound.holds(value, self.value)
 
-    def describe_value(self) -> str:
+    def describe_value(self, lang: str = "en") -> str:
         """The value as a reader would write it: ``≥ 50``, ``≤ 60%``, ``2022-04-07 – 2022-04-13``."""
-        return describe_value(self.spec, self.entry)
+        return describe_value(self.spec, self.entry, lang)
 
 
 def _number(value: Fraction | int) -> str:
@@ -84,8 +84,9 @@ def _number(value: Fraction | int) -> str:
     return f"{float(value):g}"
 
 
-def describe_value(spec: RuleSpec, entry: RuleEntry) -> str:
-    """A short human-readable rendering of an entry's value."""
+def describe_value(spec: RuleSpec, entry: RuleEntry, lang: str = "en") -> str:
+    """A short human-readable rendering of an entry's value (``lang`` ``zh`` or ``en``)."""
+    zh = lang == "zh"
     value = entry.value
     kind = spec.kind
     if kind is Kind.SHARE:
@@ -93,27 +94,36 @@ def describe_value(spec: RuleSpec, entry: RuleEntry) -> str:
     elif kind in (Kind.HOURS, Kind.COUNT):
         text = _number(value)
     elif kind is Kind.YEARS:
-        text = f"{value} years"
+        text = f"{value} 年" if zh else f"{value} years"
     elif kind is Kind.FLAG:
-        text = "yes" if value else "no"
+        text = ("是" if value else "否") if zh else ("yes" if value else "no")
     elif kind in (Kind.ENVIRONMENTS, Kind.ABILITIES):
         text = ", ".join(value)
     elif kind is Kind.PHASE:
-        text = f"{value.name}: {value.start} – {value.end}"
+        name = value.name if zh or not value.name_en else value.name_en
+        text = f"{name}: {value.start} – {value.end}"
     elif kind is Kind.FORM:
-        text = f"{value.name}: {value.total} points"
+        text = f"{value.name}: {value.total} 分" if zh else f"{value.name}: {value.total} points"
         if value.pass_min is not None:
-            text += f", pass {value.pass_min} ({value.pass_bound})"
+            text += f", {'合格' if zh else 'pass'} {value.pass_min} ({value.pass_bound})"
         if value.excellent_cap is not None:
-            text += f", excellent ≤ {_number(value.excellent_cap * 100)}% of schools"
+            cap = _number(value.excellent_cap * 100)
+            text += f", 优秀学校 ≤ {cap}%" if zh else f", excellent ≤ {cap}% of schools"
     elif kind is Kind.STEPS:
-        text = " → ".join(step.name for step in value.steps)
+        text = " → ".join(step.name if zh or not step.name_en else step.name_en for step in value.steps)
     else:
         text = str(value)
     if entry.bound is not None:
         text = f"{entry.bound.symbol} {text} ({entry.bound.word})"
     if entry.basis is not None and len(spec.bases) > 1:
-        text += f" [per {entry.basis}]"
+        basis_zh = {
+            "teachers": "按教师",
+            "abilities": "按能力点认证",
+            "selections": "按选课",
+            "done": "按已完成学时",
+            "required": "按规定学时",
+        }
+        text += f" [{basis_zh.get(entry.basis, entry.basis)}]" if zh else f" [per {entry.basis}]"
     return text
 
 
@@ -148,11 +158,18 @@ class Policy:
         """How comparisons and reports name this policy: its label, else the region id."""
         return self.label or self.region.id
 
-    def with_changes(self, changes: Mapping[str, Any], *, note: str | None = None, label: str | None = None) -> Policy:
+    def with_changes(
+        self,
+        changes: Mapping[str, Any],
+        *,
+        note: str | None = None,
+        label: str | None = None,
+        source: str | None = None,
+    ) -> Policy:
         """A what-if overlay of this policy (see :func:`ability2.whatif.apply_changes`)."""
         from ability2.whatif import apply_changes
 
-        return apply_changes(self, changes, note=note, label=label)
+        return apply_changes(self, changes, note=note, label=label, source=source)
 
     def __getitem__(self, rule_id: str) -> ResolvedRule:
         try:

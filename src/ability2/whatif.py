@@ -64,12 +64,18 @@ def _describe(changes: Mapping[str, Any]) -> str:
 
 
 def apply_changes(
-    policy: Policy, changes: Mapping[str, Any], *, note: str | None = None, label: str | None = None
+    policy: Policy,
+    changes: Mapping[str, Any],
+    *,
+    note: str | None = None,
+    label: str | None = None,
+    source: str | None = None,
 ) -> Policy:
     """A new policy with ``changes`` applied over ``policy`` (which is left untouched).
 
     Raises :class:`ChangeSetError` listing every unknown rule, wrong type, out-of-range
-    share or bad boundary word in the change set.
+    share or bad boundary word in the change set; ``source`` names the change set in those
+    messages (a file name), default ``<what-if>``.
     """
     description = note or _describe(changes)
     document = Document(
@@ -78,7 +84,7 @@ def apply_changes(
         date=policy.on,
         note="a change set applied to the policy, not a document",
     )
-    source_name = "<what-if>"
+    source_name = source or "<what-if>"
     catalogue = Catalogue(tuple({rule.spec.id: rule.spec for rule in policy}.values()))
     parsed = ParsedLayer(
         YamlDocument(source_name, dict(changes), None),

@@ -107,7 +107,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
         if rule.overridden:
             layer += f" ({label('replaces', lang)} {rule.overridden[0][0]})"
         source = "\n".join(str(c) for c in rule.sources)
-        table.add_row(rule.id, title, rule.describe_value(), layer, source)
+        table.add_row(rule.id, title, rule.describe_value(lang), layer, source)
     console.print(table)
     if policy.inactive:
         console.print(f"[bold]{label('not_in_force', lang)}[/bold]")
@@ -318,7 +318,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         changes = read_yaml(text, name).data
         if not isinstance(changes, dict):
             raise Ability2Error(f"{name}: a change set is a mapping of rule ids to values")
-        policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}"))
+        policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}", source=name))
     roster = read_roster(args.roster, framework=registry.framework)
     comparison = compare(roster, policies, registry=registry)
     if target is None and args.format == "table":
