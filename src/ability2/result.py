@@ -262,6 +262,7 @@ class Result:
         self.teacher_info: dict[str, Any] = teacher_info or {}
         self._index: dict[str, int] | None = None
         self._stored_school_rows: list[dict[str, Any]] | None = None
+        self._school_status: list[str] | None = None
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -365,14 +366,21 @@ class Result:
         """Every check applied to group ``index``."""
         return [column.reason_at(index, lang) for column in self.group_columns]
 
-    def school_status(self) -> list[str]:
-        """``pass`` for a school whose checks all hold, else ``fail``."""
-        import numpy as np
+    def _status_of_school(self, index: int) -> str:
+        self.school_status()
+        assert self._school_status is not None
+        return self._school_status[index]
 
-        ok = np.ones(len(self.school_names), dtype=bool)
-        for column in self.school_columns:
-            ok &= np.asarray(column.ok, dtype=bool)
-        return ["pass" if flag else "fail" for flag in ok]
+    def school_status(self) -> list[str]:
+        """``pass`` for a school whose checks all hold, else ``fail`` (computed once)."""
+        if self._school_status is None:
+            import numpy as np
+
+            ok = np.ones(len(self.school_names), dtype=bool)
+            for column in self.school_columns:
+                ok &= np.asarray(column.ok, dtype=bool)
+            self._school_status = ["pass" if flag else "fail" for flag in ok]
+        return list(self._school_status)
 
     # -- tables --------------------------------------------------------------------------
     @property
@@ -436,12 +444,7 @@ class Result:
     def _school_row(self, index: int, *, with_checks: bool, lang: str = "zh") -> dict[str, Any]:
         if self._stored_school_rows is not None:
             stored = dict(self._stored_school_rows[index])
-            if with_checks:
-                stored["checks"] = [reason.to_dict() for reason in self.school_checks(index, lang)]
-            else:
-                for column in self.school_columns:
-                    stored[column.rule] = bool(column.ok[index])
-            return stored
+            return self._attach_checks(stored, self.school_columns, index, with_checks, lang)
         stats = self.school_stats
         teachers = int(stats["teachers"][index])
         passed = int(stats["passed"][index])
@@ -461,11 +464,18 @@ class Result:
             certs_excellent = int(stats["certifications_excellent"][index])
             row["ability_pass_rate"] = round(certs_passed / total, 6) if total else 0
             row["ability_excellent_rate"] = round(certs_excellent / total, 6) if total else 0
-        row["status"] = self.school_status()[index]
+        row["status"] = self._status_of_school(index)
+        return self._attach_checks(row, self.school_columns, index, with_checks, lang)
+
+    @staticmethod
+    def _attach_checks(
+        row: dict[str, Any], columns: list[RuleColumn], index: int, with_checks: bool, lang: str
+    ) -> dict[str, Any]:
+        """Add the entity's checks: as reasons (``checks``, for JSON) or as one bool column per rule."""
         if with_checks:
-            row["checks"] = [reason.to_dict() for reason in self.school_checks(index, lang)]
+            row["checks"] = [column.reason_at(index, lang).to_dict() for column in columns]
         else:
-            for column in self.school_columns:
+            for column in columns:
                 row[column.rule] = bool(column.ok[index])
         return row
 
@@ -477,12 +487,7 @@ class Result:
             "teachers": int(self.group_sizes[index]),
             "status": self.group_status[index],
         }
-        if with_checks:
-            row["checks"] = [reason.to_dict() for reason in self.group_checks(index, lang)]
-        else:
-            for column in self.group_columns:
-                row[column.rule] = bool(column.ok[index])
-        return row
+        return self._attach_checks(row, self.group_columns, index, with_checks, lang)
 
     # -- JSON ----------------------------------------------------------------------------
     def iter_teacher_dicts(self, lang: str = "zh") -> Iterator[dict[str, Any]]:
