@@ -206,8 +206,23 @@ def test_a_plugin_that_crashes_is_named() -> None:
         registry_of(Broken())
 
 
-def test_plugin_rule_specs_extend_the_catalogue(write: Write) -> None:
+def test_a_school_rule_nothing_evaluates_is_refused_at_load() -> None:
     spec = ability2.RuleSpec("school.cohort_share_min", ability2.Kind.SHARE, ability2.Scope.SCHOOL, "批次完成比例下限", "cohort share, floor", ability2.Direction.MIN)
+
+    class Specs:
+        __name__ = "specs"
+
+        @ability2.hookimpl
+        def ability2_rule_specs(self) -> list[ability2.RuleSpec]:
+            return [spec]
+
+    with pytest.raises(RegistryError, match=r"rule 'school.cohort_share_min' \(plugin 'specs'\) is a school rule that no rule kind evaluates"):
+        registry_of(Specs())
+
+
+def test_plugin_rule_specs_extend_the_catalogue(write: Write) -> None:
+    # a region-scope rule is recorded (the bureau's process): it needs no kind
+    spec = ability2.RuleSpec("school.cohort_share_min", ability2.Kind.SHARE, ability2.Scope.REGION, "批次完成比例下限", "cohort share, floor", ability2.Direction.MIN)
 
     class Specs:
         __name__ = "specs"

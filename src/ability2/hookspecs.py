@@ -26,9 +26,11 @@ import pluggy
 if TYPE_CHECKING:
     from ability2.loading import SourceLike
     from ability2.rules.catalogue import RuleSpec
+    from ability2.rules.kind import RuleKind
 
 __all__ = [
     "ability2_policy_files",
+    "ability2_rule_kinds",
     "ability2_rule_specs",
     "ability2_sheet_files",
     "hookimpl",
@@ -72,9 +74,44 @@ def ability2_rule_specs() -> Iterable[RuleSpec]:
     **Arguments:** none.
 
     **Returns:** an iterable of :class:`ability2.RuleSpec`. Their ids must not clash with
-    the built-in ids or with another plugin's; a clash is an error.
+    the built-in ids or with another plugin's; a clash is an error. A spec listed here and
+    by one of the plugin's kinds (:func:`ability2_rule_kinds`) is the same spec, not a clash.
 
-    **Results:** all plugins' results are collected (not first-result).
+    **Evaluated by:** the kind that lists the spec; else, for a spec with ``check``, the
+    check itself, run per teacher (or per school, or per group, by the spec's scope); else,
+    outside the checked scopes (teacher, group, school), nothing: the rule is recorded. A
+    teacher, group or school spec that nothing evaluates is refused at load, naming the
+    rule and the plugin.
+
+    **Results:** all plugins' results are collected (not first-result). The core's own specs
+    come through this hook too, first; the order of the others does not depend on pluggy.
+    """
+
+
+@hookspec
+def ability2_rule_kinds() -> Iterable[RuleKind]:
+    """Return the rule kinds this plugin adds: the code that evaluates a kind of rule.
+
+    **When called:** once, while :func:`ability2.load_registry` builds the rule catalogue,
+    before any policy file is loaded.
+
+    **Arguments:** none.
+
+    **Returns:** an iterable of :class:`ability2.RuleKind` instances. Each kind's ``specs``
+    join the catalogue (so policy files may use their ids); the kind evaluates every rule of
+    those specs, over the whole batch, in the spec's scope (teacher, group or school).
+
+    **Results:** all plugins' results are collected (not first-result). The core registers
+    its own kinds through this hook first (plugin ``ability2.rules``), then the others are
+    taken by plugin name, each plugin's kinds in the order it returns them: that order is
+    the evaluation order, and the order reasons are listed in. Two kinds that claim one
+    rule id are an error naming both.
+
+    Example::
+
+        @ability2.hookimpl
+        def ability2_rule_kinds():
+            return [CertifiedShareByDate()]
     """
 
 

@@ -31,7 +31,7 @@ from ability2.framework import Framework
 from ability2.layer import Layer, NotEncoded, RuleEntry
 from ability2.model import Citation, Document, Level, Region
 from ability2.rules.bounds import Bound, Direction
-from ability2.rules.catalogue import Catalogue, Kind, RuleSpec
+from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, builtin_catalogue
 from ability2.rules.values import Phase, ReviewChain, ReviewStep, ScoringForm
 from ability2.schema import RawDocument, RawEntry, RawLayerFile, RawSource
 from ability2.yamlio import PathPart, YamlDocument, read_yaml
@@ -487,7 +487,7 @@ def load_layer(
     return build_layer(
         parsed,
         bibliography={**framework.documents, **(bibliography or {})},
-        catalogue=catalogue or Catalogue(),
+        catalogue=catalogue or builtin_catalogue(),
         framework=framework,
     )
 

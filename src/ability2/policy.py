@@ -21,7 +21,7 @@ from ability2.framework import Framework
 from ability2.layer import NotEncoded, RuleEntry
 from ability2.model import Citation, Region
 from ability2.rules.bounds import Bound
-from ability2.rules.catalogue import Kind, RuleSpec, Scope
+from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, Scope, builtin_catalogue
 from ability2.rules.values import Phase, ScoringForm
 
 __all__ = ["InactiveRule", "Policy", "ResolvedRule"]
@@ -152,6 +152,8 @@ class Policy:
     inactive: tuple[InactiveRule, ...] = ()
     not_encoded: tuple[tuple[str, NotEncoded], ...] = attrs.field(default=(), repr=False)
     label: str | None = None
+    #: the rule catalogue the policy was resolved with: which kind evaluates each rule
+    catalogue: Catalogue = attrs.field(factory=builtin_catalogue, repr=False)
 
     @property
     def name(self) -> str:

@@ -32,7 +32,9 @@ from ability2.layer import Layer, NotEncoded
 from ability2.loading import ParsedLayer, SourceLike, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
 from ability2.policy import InactiveRule, Policy, ResolvedRule
-from ability2.rules.catalogue import Catalogue, RuleSpec
+from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
+from ability2.rules.catalogue import Catalogue, CatalogueError, RuleSpec, assemble_catalogue
+from ability2.rules.kind import RuleKind
 
 __all__ = ["PluginInfo", "Registry", "load_registry"]
 
@@ -191,7 +193,9 @@ class Registry:
             return (order.get(rule.spec.id, len(order)), rule.id)
 
         rules = {rule.id: rule for rule in sorted(resolved.values(), key=sort_key)}
-        return Policy(target, on, chain, rules, self.framework, tuple(inactive), tuple(not_encoded))
+        return Policy(
+            target, on, chain, rules, self.framework, tuple(inactive), tuple(not_encoded), catalogue=self.catalogue
+        )
 
 
 # --------------------------------------------------------------------------------------
@@ -358,6 +362,24 @@ def _check_overrides(layers: Mapping[str, Layer]) -> list[Problem]:
     return problems
 
 
+def _by_plugin(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Hook results in the core's order: the built-in kinds' plugin first, the others by name.
+
+    pluggy's call order (last registered first) never decides anything.
+    """
+    return sorted(items, key=lambda item: (item[0] != BUILTIN_KINDS_PLUGIN, item[0]))
+
+
+def _catalogue(manager: pluggy.PluginManager) -> Catalogue:
+    """Every plugin's specs and kinds, checked together: each rule has exactly one kind."""
+    spec_items: list[tuple[str, RuleSpec]] = _by_plugin(_collect(manager, "ability2_rule_specs"))
+    kind_items: list[tuple[str, RuleKind]] = _by_plugin(_collect(manager, "ability2_rule_kinds"))
+    try:
+        return assemble_catalogue(spec_items, kind_items)
+    except CatalogueError as exc:
+        raise RegistryError(exc.messages) from None
+
+
 def _entry_point_plugins(manager: pluggy.PluginManager) -> dict[str, tuple[str | None, str | None]]:
     """Load and register every ``ability2`` entry point; returns name -> (distribution, version)."""
     info: dict[str, tuple[str | None, str | None]] = {}
@@ -390,6 +412,7 @@ def load_registry(
     ``extra_files`` adds policy files directly, as if a plugin named ``"extra"`` returned them.
     """
     manager = _plugin_manager()
+    manager.register(BuiltinKinds(), name=BUILTIN_KINDS_PLUGIN)
     manager.register(_National(), name=BUILTIN_PLUGIN)
     dist_info: dict[str, tuple[str | None, str | None]] = {}
     if entry_points:
@@ -416,12 +439,7 @@ def load_registry(
             ]
         ) from None
     framework = load_framework()
-    catalogue = Catalogue()
-    spec_items: list[tuple[str, RuleSpec]] = _collect(manager, "ability2_rule_specs")
-    try:
-        catalogue = catalogue.extended(spec for _, spec in spec_items)
-    except ValueError as exc:
-        raise RegistryError([str(exc)]) from None
+    catalogue = _catalogue(manager)
     sheet_sources = _collect(manager, "ability2_sheet_files")
     if sheet_sources:
         from ability2.framework.loading import load_sheets
@@ -455,7 +473,7 @@ def load_registry(
         hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(plugin) or ()))
         regions = tuple(layer.region.id for layer in registry.layers() if layer.plugin == name)
         dist, version = dist_info.get(name, (None, None))
-        if name == BUILTIN_PLUGIN:
+        if name in (BUILTIN_PLUGIN, BUILTIN_KINDS_PLUGIN):
             dist, version = "ability2", _version()
         infos.append(PluginInfo(name, version, dist, regions, hooks))
     registry._plugins = tuple(infos)

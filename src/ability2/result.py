@@ -11,7 +11,7 @@ equal result (:meth:`Result.from_dict`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -93,6 +93,16 @@ class RuleColumn:
     ok: Any
     counts: tuple[Any, Any] | None = None
     messages: list[str] | None = None
+    #: a kind's own sentence writer ``formatter(column, index, lang)``, else the shared one
+    formatter: Callable[[RuleColumn, int, str], str] | None = None
+    #: per entity: the rule is not yet decided (a teacher rule: the status becomes pending)
+    pending: Any = None
+    #: per entity: the rule grants excellence (the grading rule: every ability 优秀)
+    excellent: Any = None
+    #: per entity: exempt from this rule (it holds), with the reason and the exemption's name
+    exempt: Any = None
+    exempt_reason: Any = None
+    exempt_label: tuple[str, str] = ("免", "exempt")
 
     @classmethod
     def from_rule(
@@ -103,8 +113,16 @@ class RuleColumn:
         limit: Any,
         unit: str,
         counts: tuple[Any, Any] | None = None,
+        *,
+        formatter: Callable[[RuleColumn, int, str], str] | None = None,
     ) -> RuleColumn:
-        """A column for ``rule`` from the evaluator's arrays."""
+        """A column for ``rule`` from a kind's arrays: per entity the value and the verdict.
+
+        ``limit`` is what the rule asks (a number, or text), ``unit`` how values read
+        (``h`` hours, ``share`` a fraction shown as a percentage, ``""`` plain), ``counts``
+        the ``(count, total)`` behind a share. ``formatter(column, index, lang)`` replaces
+        the shared sentence ("found, meets / below / exceeds the limit").
+        """
         import numpy as np
 
         return cls(
@@ -120,6 +138,7 @@ class RuleColumn:
             value=value,
             ok=np.asarray(ok, dtype=bool),
             counts=counts,
+            formatter=formatter,
         )
 
     def value_at(self, index: int) -> Any:
@@ -131,16 +150,14 @@ class RuleColumn:
         if self.messages is not None:
             return self.messages[index]
         title = self.title if lang == "zh" else self.title_en
-        if self.unit == "fails" and self.counts is not None:
-            failed, total = int(self.counts[0][index]), int(self.counts[1][index])
-            verdict = (
-                ("无不合格能力点" if lang == "zh" else "no ability graded fail")
-                if failed == 0
-                else (
-                    f"{failed}/{total} 个能力点不合格" if lang == "zh" else f"{failed} of {total} abilities graded fail"
-                )
-            )
-            return f"{title}: {verdict}"
+        if self.exempt is not None and bool(self.exempt[index]):
+            name = self.exempt_label[0] if lang == "zh" else self.exempt_label[1]
+            reason = "" if self.exempt_reason is None else str(self.exempt_reason[index] or "")
+            if not reason:
+                return f"{title}: {name}"
+            return f"{title}: {name}（{reason}）" if lang == "zh" else f"{title}: {name} ({reason})"
+        if self.formatter is not None:
+            return self.formatter(self, index, lang)
         value = _format(self.value[index], self.unit)
         if self.counts is not None:
             value = f"{int(self.counts[0][index])}/{int(self.counts[1][index])} = {value}"

@@ -123,6 +123,12 @@ class Roster:
     has_grades: bool = False
     extra_columns: tuple[str, ...] = ()
     headers: Mapping[str, str] = attrs.field(factory=dict)
+    #: the row number a spreadsheet shows for each teacher (``None`` when unknown)
+    rows: np.ndarray[Any, Any] | None = None
+
+    def row_number(self, index: int) -> int | None:
+        """The row number of teacher ``index`` as the source file shows it, if known."""
+        return None if self.rows is None else int(self.rows[index])
 
     def __len__(self) -> int:
         return len(self.teacher_id)

@@ -819,6 +819,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
     return Roster(
         source=name,
         frame=frame.drop("__row"),
+        rows=frame.get_column("__row").to_numpy(),
         teacher_id=text("teacher_id"),
         school=text("school"),
         online=hours("__on"),

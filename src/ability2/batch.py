@@ -1,0 +1,432 @@
+"""The batch: a roster encoded for evaluation, with per-school and per-group aggregations.
+
+Every rule kind evaluates one rule over a whole :class:`Batch` at once. The batch holds the
+roster's encoded columns (numpy arrays, one entry per teacher or per ability selection), the
+school and group each teacher belongs to, and helpers that aggregate a per-teacher array per
+school or per group, the way OpenFisca's ``household.sum(household.members(...))`` does::
+
+    certified = batch.column("certified_on", "date") <= by          # per teacher
+    count, total = batch.count(certified, by="school"), batch.size("school")
+
+Extra roster columns (those the contract does not define) are read by name, typed, with
+errors that name the file, the row and the column (:meth:`Batch.column`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from ability2.errors import Ability2Error
+from ability2.roster import (
+    COLUMNS,
+    GRADE_EXCELLENT,
+    GRADE_FAIL,
+    GRADE_PASS,
+    GRADE_UNGRADED,
+    HOURS_SCALE,
+    Column,
+    Roster,
+    RosterError,
+    RosterProblem,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ability2.policy import Policy
+
+__all__ = ["Batch", "ColumnType", "EvaluationError", "Level", "TeacherRow"]
+
+#: what an aggregation groups by: each school, or each research group of a school
+Level = Literal["school", "group"]
+#: how :meth:`Batch.column` reads an extra column
+ColumnType = Literal["text", "number", "date", "flag"]
+
+_YES = frozenset({"yes", "是", "1", "true", "y", "√", "✓"})
+_NO = frozenset({"no", "否", "0", "false", "n", "×", "✗"})
+
+
+class EvaluationError(Ability2Error):
+    """The policy cannot be applied as it stands (a rule that needs another, a plugin's rule that fails)."""
+
+
+@attrs.frozen
+class TeacherRow:
+    """One teacher as a plain-Python rule sees it (exact numbers, text, yes/no as ``bool``)."""
+
+    index: int
+    teacher_id: str
+    school: str
+    group: str | None
+    subject: str | None
+    online_hours: Fraction
+    offline_hours: Fraction
+    abilities: tuple[str, ...]
+    grades: tuple[str | None, ...]
+    excellent_video: bool | None
+    peer_reviews: bool | None
+    extra: dict[str, Any]
+
+
+class Batch:
+    """A roster encoded once for every rule: per-teacher arrays, schools, groups, aggregations.
+
+    Per teacher (length :attr:`n`, roster order): :attr:`online`, :attr:`offline` and
+    :attr:`offline_credited` (integer hundredths of an hour, see :data:`HOURS_SCALE`),
+    :attr:`k` (abilities chosen), :attr:`ability_mask`, :attr:`env_mask`, :attr:`dim_mask`
+    (bit ``i`` set when the teacher chose an ability of code, environment or dimension ``i``),
+    :attr:`n_fail`, :attr:`n_pass`, :attr:`n_excellent`, :attr:`n_ungraded` (grades counted),
+    :attr:`school_idx` and :attr:`group_idx` (``-1``: in no group).
+
+    Per ability selection (flat, teacher by teacher): :attr:`ability_codes`, :attr:`grades`,
+    :attr:`teacher_of_selection`.
+
+    Per school (first-appearance order): :attr:`school_names`, :attr:`school_size`. Per
+    group: :attr:`group_keys` (school, group), :attr:`group_size`.
+
+    After the teacher rules, :attr:`status` holds each teacher's status code
+    (:data:`ability2.i18n.STATUS_CODES`) for group and school rules to count.
+    """
+
+    def __init__(self, roster: Roster, policy: Policy) -> None:
+        import numpy as np
+        import pandas as pd
+
+        framework = policy.framework
+        self.roster = roster
+        self.policy = policy
+        self.n = len(roster)
+        env_index = {env.id: i for i, env in enumerate(framework.environments)}
+        dim_index = {dim.id: i for i, dim in enumerate(framework.dimensions)}
+        self.env_of_ability = np.array([env_index[a.environment.id] for a in framework.abilities], dtype=np.int64)
+        self.dim_of_ability = np.array([dim_index[a.dimension.id] for a in framework.abilities], dtype=np.int64)
+        offsets = roster.ability_offsets.astype(np.int64)
+        codes = roster.ability_codes.astype(np.int64)
+        self.ability_codes = codes
+        self.k = np.diff(offsets)
+        starts = offsets[:-1]
+        self.teacher_of_selection = np.repeat(np.arange(self.n), self.k)
+        if self.n and (self.k > 0).all():
+            self.ability_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), codes), starts)
+            self.env_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), self.env_of_ability[codes]), starts)
+            self.dim_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), self.dim_of_ability[codes]), starts)
+        else:
+            self.ability_mask = np.zeros(self.n, dtype=np.int64)
+            self.env_mask = np.zeros(self.n, dtype=np.int64)
+            self.dim_mask = np.zeros(self.n, dtype=np.int64)
+            if self.n:
+                np.bitwise_or.at(self.ability_mask, self.teacher_of_selection, np.left_shift(np.int64(1), codes))
+                np.bitwise_or.at(
+                    self.env_mask, self.teacher_of_selection, np.left_shift(np.int64(1), self.env_of_ability[codes])
+                )
+                np.bitwise_or.at(
+                    self.dim_mask, self.teacher_of_selection, np.left_shift(np.int64(1), self.dim_of_ability[codes])
+                )
+        grades = roster.grades.astype(np.int64)
+        self.grades = grades
+
+        def per_teacher(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+            counted: np.ndarray[Any, Any] = np.bincount(
+                self.teacher_of_selection, weights=flags, minlength=self.n
+            ).astype(np.int64)
+            return counted
+
+        self.n_fail = per_teacher(grades == GRADE_FAIL)
+        self.n_ungraded = per_teacher(grades == GRADE_UNGRADED)
+        self.n_excellent = per_teacher(grades == GRADE_EXCELLENT)
+        self.n_pass = per_teacher(grades == GRADE_PASS)
+        self.online = roster.online.astype(np.int64)
+        self.offline = roster.offline.astype(np.int64)
+        #: offline hours that count; a preparation step (the peer-review gate) may lower them
+        self.offline_credited = self.offline
+        school_codes, school_names = pd.factorize(pd.Series(roster.school, dtype=object), sort=False)
+        self.school_idx = np.asarray(school_codes, dtype=np.int64)
+        self.school_names = [str(s) for s in school_names.tolist()]
+        self.n_schools = len(self.school_names)
+        self.school_size = np.bincount(self.school_idx, minlength=self.n_schools).astype(np.int64)
+        self.group_idx: np.ndarray[Any, Any] | None
+        if roster.group is not None:
+            # a blank group cell means "in no group": such teachers are in no group's check
+            groups = pd.Series(roster.group, dtype=object).replace("", None)
+            group_codes, group_names = pd.factorize(groups, sort=False)
+            group_codes = np.asarray(group_codes, dtype=np.int64)
+            width = max(1, len(group_names))
+            in_group = group_codes >= 0
+            combined = self.school_idx * width + group_codes
+            pair_codes, pairs = pd.factorize(combined[in_group], sort=False)
+            self.group_idx = np.full(self.n, -1, dtype=np.int64)
+            self.group_idx[in_group] = pair_codes
+            group_list = [str(g) for g in group_names.tolist()]
+            self.group_keys: list[tuple[str, str]] = [
+                (self.school_names[p // width], group_list[p % width]) for p in pairs.tolist()
+            ]
+            self.group_size = np.bincount(self.group_idx[in_group], minlength=len(self.group_keys)).astype(np.int64)
+        else:
+            self.group_idx = None
+            self.group_keys = []
+            self.group_size = np.zeros(0, dtype=np.int64)
+        self.n_groups = len(self.group_keys)
+        #: each teacher's status code, set by the evaluator after the teacher rules
+        self.status: np.ndarray[Any, Any] | None = None
+        self._columns: dict[tuple[str, str], Any] = {}
+
+    # -- aggregations ---------------------------------------------------------------------
+    def _index(self, by: Level) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None, int]:
+        """Per-teacher entity codes, a mask of teachers that belong to one, and the entity count."""
+        if by == "school":
+            return self.school_idx, None, self.n_schools
+        if by == "group":
+            if self.group_idx is None:
+                return self.school_idx[:0], self.school_idx[:0] >= 0, 0
+            inside = self.group_idx >= 0
+            return self.group_idx, inside, self.n_groups
+        raise ValueError(f"aggregate by 'school' or 'group', not {by!r}")
+
+    def size(self, by: Level = "school") -> np.ndarray[Any, Any]:
+        """Teachers per school (or per group)."""
+        return self.school_size if by == "school" else self.group_size
+
+    def sum(self, values: Any, by: Level = "school") -> np.ndarray[Any, Any]:
+        """Sum a per-teacher array (integers or booleans) per school or group; exact (int64)."""
+        import numpy as np
+
+        index, inside, size = self._index(by)
+        values = np.asarray(values)
+        if inside is not None:
+            if self.group_idx is None:
+                return np.zeros(0, dtype=np.int64)
+            index, values = index[inside], values[inside]
+        if values.dtype.kind in "iub":
+            out: np.ndarray[Any, Any] = np.zeros(size, dtype=np.int64)
+            np.add.at(out, index, values.astype(np.int64))
+            return out
+        summed: np.ndarray[Any, Any] = np.bincount(index, weights=values, minlength=size)
+        return summed
+
+    def count(self, mask: Any, by: Level = "school") -> np.ndarray[Any, Any]:
+        """How many teachers of each school (or group) ``mask`` holds for."""
+        import numpy as np
+
+        return self.sum(np.asarray(mask, dtype=bool), by)
+
+    def any(self, mask: Any, by: Level = "school") -> np.ndarray[Any, Any]:
+        """Whether ``mask`` holds for at least one teacher of each school (or group)."""
+        result: np.ndarray[Any, Any] = self.count(mask, by) > 0
+        return result
+
+    def all(self, mask: Any, by: Level = "school") -> np.ndarray[Any, Any]:
+        """Whether ``mask`` holds for every teacher of each school (or group)."""
+        result: np.ndarray[Any, Any] = self.count(mask, by) == self.size(by)
+        return result
+
+    def share(self, mask: Any, by: Level = "school") -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """``(count, total)`` per school or group: compare them exactly with :func:`compare_ratio`."""
+        return self.count(mask, by), self.size(by)
+
+    def bit_or(self, masks: Any, by: Level = "school") -> np.ndarray[Any, Any]:
+        """Bitwise-or per-teacher bit masks per school or group (abilities covered ...)."""
+        import numpy as np
+
+        index, inside, size = self._index(by)
+        masks = np.asarray(masks, dtype=np.int64)
+        if inside is not None:
+            index, masks = index[inside], masks[inside]
+        out: np.ndarray[Any, Any] = np.zeros(size, dtype=np.int64)
+        np.bitwise_or.at(out, index, masks)
+        return out
+
+    def distinct_count(self, codes: Any, by: Level = "school") -> np.ndarray[Any, Any]:
+        """Distinct non-negative codes per school or group (``-1`` or blank codes are skipped)."""
+        import numpy as np
+
+        index, inside, size = self._index(by)
+        codes = np.asarray(codes, dtype=np.int64)
+        keep = codes >= 0 if inside is None else (codes >= 0) & inside
+        pairs = np.unique(np.stack([index[keep], codes[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
+        counted: np.ndarray[Any, Any] = np.bincount(pairs[0], minlength=size).astype(np.int64)
+        return counted
+
+    def per_school(self, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Sum a per-teacher array per school (the same as ``sum(values, by="school")``)."""
+        import numpy as np
+
+        return np.bincount(self.school_idx, weights=values, minlength=self.n_schools).astype(np.int64)
+
+    def per_school_or(self, masks: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Bitwise-or a per-teacher mask per school (the same as ``bit_or(masks)``)."""
+        return self.bit_or(masks, "school")
+
+    # -- roster columns -------------------------------------------------------------------
+    def find_column(self, column: str | Column) -> str | None:
+        """The roster's name of ``column`` (canonical name or Chinese alias), or ``None``."""
+        names = (column.name, column.alias) if isinstance(column, Column) else (column,)
+        for name in names:
+            if name in self.roster.headers or name in self.roster.extra_columns:
+                return name
+        return None
+
+    def has_column(self, column: str | Column) -> bool:
+        """Whether the roster has ``column`` (by canonical name or Chinese alias)."""
+        return self.find_column(column) is not None
+
+    def column(self, column: str | Column, type: ColumnType = "text") -> np.ndarray[Any, Any]:
+        """An extra roster column by name (or a :class:`~ability2.roster.Column`), typed.
+
+        ``text``: strings (``""`` when blank). ``number``: float64, NaN when blank.
+        ``date``: ``datetime64[D]``, NaT when blank (``YYYY-MM-DD`` or ``YYYY/MM/DD``).
+        ``flag``: int8, 1 yes, 0 no, -1 blank (是/否, yes/no, 1/0, true/false).
+        A missing column or a cell that is not of the type raises
+        :class:`~ability2.roster.RosterError` naming the file, the rows and the column.
+        """
+        label = column.label if isinstance(column, Column) else column
+        name = self.find_column(column)
+        if name is None:
+            alias = f" or {column.alias!r}" if isinstance(column, Column) else ""
+            raise RosterError(
+                [
+                    RosterProblem(
+                        self.roster.source,
+                        None,
+                        label,
+                        f"missing column: a rule of this policy needs a column headed {getattr(column, 'name', column)!r}{alias}",
+                    )
+                ]
+            )
+        key = (name, type)
+        if key in self._columns:
+            cached: np.ndarray[Any, Any] = self._columns[key]
+            return cached
+        if name in self.roster.headers and name not in self.roster.extra_columns:
+            texts = [str(v) for v in self.roster.frame.get_column(_canonical_name(name, self.roster)).to_list()]
+        else:
+            texts = ["" if v is None else str(v) for v in self.roster.frame.get_column(name).to_list()]
+        values: np.ndarray[Any, Any]
+        values, bad = _parse_texts(texts, type)
+        if bad:
+            problems = [
+                RosterProblem(self.roster.source, self.roster.row_number(i), name, message) for i, message in bad[:50]
+            ]
+            raise RosterError(problems)
+        self._columns[key] = values
+        return values
+
+    def teacher(self, index: int) -> TeacherRow:
+        """Teacher ``index`` as plain Python values (for rules written per teacher)."""
+        roster = self.roster
+        framework = self.policy.framework
+        codes = [a.code for a in framework.abilities]
+        names = {GRADE_EXCELLENT: "优秀", GRADE_PASS: "合格", GRADE_FAIL: "不合格", GRADE_UNGRADED: None}
+        lo, hi = int(roster.ability_offsets[index]), int(roster.ability_offsets[index + 1])
+        extra = roster.frame.select(list(roster.extra_columns)).row(index, named=True) if roster.extra_columns else {}
+        return TeacherRow(
+            index=index,
+            teacher_id=str(roster.teacher_id[index]),
+            school=str(roster.school[index]),
+            group=None if roster.group is None else str(roster.group[index]),
+            subject=None if roster.subject is None else str(roster.subject[index]),
+            online_hours=Fraction(int(roster.online[index]), HOURS_SCALE),
+            offline_hours=Fraction(int(roster.offline[index]), HOURS_SCALE),
+            abilities=tuple(codes[c] for c in roster.ability_codes[lo:hi]),
+            grades=tuple(names[int(g)] for g in roster.grades[lo:hi]),
+            excellent_video=_flag(roster.excellent_video, index),
+            peer_reviews=_flag(roster.peer_reviews, index),
+            extra=extra,
+        )
+
+    def teachers_of(self, index: int, by: Level = "school") -> Sequence[int]:
+        """The roster positions of the teachers in school (or group) ``index``."""
+        import numpy as np
+
+        codes = self.school_idx if by == "school" else self.group_idx
+        if codes is None:
+            return []
+        positions: list[int] = np.flatnonzero(codes == index).tolist()
+        return positions
+
+
+def _flag(values: Any, index: int) -> bool | None:
+    if values is None or values[index] < 0:
+        return None
+    return bool(values[index])
+
+
+def _canonical_name(name: str, roster: Roster) -> str:
+    for canonical, written in roster.headers.items():
+        if name in (canonical, written):
+            return canonical
+    return name
+
+
+def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[int, str]]]:
+    """Typed values of ``texts`` and the ``(index, message)`` of each cell that is not of the type."""
+    import numpy as np
+
+    bad: list[tuple[int, str]] = []
+    if type == "text":
+        return np.array(texts, dtype=object), bad
+    if type == "number":
+        numbers = np.full(len(texts), np.nan)
+        for i, text in enumerate(texts):
+            cell = text.strip()
+            if not cell:
+                continue
+            try:
+                if len(cell) > 40:
+                    raise ValueError
+                number = float(Fraction(cell))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                bad.append((i, f"not a number: {cell[:40]!r}"))
+                continue
+            numbers[i] = number
+        return numbers, bad
+    if type == "date":
+        dates = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[D]")
+        for i, text in enumerate(texts):
+            cell = text.strip()
+            if not cell:
+                continue
+            day = _date(cell)
+            if day is None:
+                bad.append((i, f"not a date: {cell[:40]!r}; write YYYY-MM-DD"))
+                continue
+            dates[i] = np.datetime64(day, "D")
+        return dates, bad
+    if type == "flag":
+        flags = np.full(len(texts), -1, dtype=np.int8)
+        for i, text in enumerate(texts):
+            cell = text.strip().lower()
+            if not cell:
+                continue
+            if cell in _YES:
+                flags[i] = 1
+            elif cell in _NO:
+                flags[i] = 0
+            else:
+                bad.append((i, f"not yes or no: {text[:40]!r}; use 是/否, yes/no, 1/0 or true/false"))
+        return flags, bad
+    raise ValueError(f"unknown column type {type!r}; use text, number, date or flag")
+
+
+def _date(cell: str) -> dt.date | None:
+    text = cell.replace("/", "-").replace(".", "-")
+    if " " in text:
+        text = text.split(" ", 1)[0]
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        parts = text.split("-")
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            try:
+                return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                return None
+        return None
+
+
+#: the roster columns of contract §2, by canonical name (for kinds that declare what they need)
+ROSTER_COLUMNS = {column.name: column for column in COLUMNS}

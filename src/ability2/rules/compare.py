@@ -1,0 +1,74 @@
+"""Exact vectorised comparisons shared by every rule kind.
+
+A limit is compared by the boundary word its document uses (:class:`~ability2.rules.bounds.Bound`),
+on integers only: hours are integer hundredths (:data:`~ability2.roster.HOURS_SCALE`) and a
+share ``count / total`` against a limit ``p / q`` compares ``count * q`` with ``total * p``,
+so 19 of 20 is exactly 95%.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from ability2.rules.bounds import Bound
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["apply_bound", "compare_ratio", "compare_scaled", "popcount"]
+
+
+def compare_scaled(bound: Bound, values: np.ndarray[Any, Any], limit: Fraction, scale: int) -> np.ndarray[Any, Any]:
+    """``values / scale`` against ``limit`` by ``bound``, exactly (``values`` are integers)."""
+    import numpy as np
+
+    lhs = values.astype(np.int64) * limit.denominator
+    rhs = limit.numerator * scale
+    result: np.ndarray[Any, Any] = apply_bound(bound, lhs, rhs)
+    return result
+
+
+def compare_ratio(
+    bound: Bound, count: np.ndarray[Any, Any], total: np.ndarray[Any, Any], limit: Fraction
+) -> np.ndarray[Any, Any]:
+    """``count / total`` against ``limit``, exactly; an empty total holds only a zero floor."""
+    import numpy as np
+
+    count = count.astype(np.int64)
+    total = total.astype(np.int64)
+    lhs = count * limit.denominator
+    rhs = total * limit.numerator
+    ok = apply_bound(bound, lhs, rhs)
+    result: np.ndarray[Any, Any] = np.where(
+        total > 0, ok, apply_bound(bound, np.zeros_like(lhs), np.full_like(rhs, limit.numerator))
+    )
+    return result
+
+
+def apply_bound(bound: Bound, lhs: Any, rhs: Any) -> Any:
+    """``lhs`` against ``rhs`` (arrays or numbers) by the bound's symbol, elementwise."""
+    import numpy as np
+
+    from ability2.batch import EvaluationError
+
+    if not bound.comparable:
+        raise EvaluationError(f"{bound.word} states an approximate target, not a limit")
+    symbol = bound.symbol
+    if symbol == "≥":
+        return np.greater_equal(lhs, rhs)
+    if symbol == ">":
+        return np.greater(lhs, rhs)
+    if symbol == "≤":
+        return np.less_equal(lhs, rhs)
+    if symbol == "<":
+        return np.less(lhs, rhs)
+    return np.equal(lhs, rhs)
+
+
+def popcount(masks: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """How many bits each mask has set (abilities, environments or dimensions covered)."""
+    import numpy as np
+
+    counts: np.ndarray[Any, Any] = np.bitwise_count(masks.astype(np.uint64)).astype(np.int64)
+    return counts

@@ -1,0 +1,72 @@
+"""Grading (测评等级): how an ability's grade follows from its evidence, and a teacher's from the abilities.
+
+The teacher grading rule is the one that decides statuses beyond pass and fail: a teacher
+with an ability not graded yet is pending, and one whose every ability is 优秀 is excellent
+(when every other rule holds). Its column says so through ``pending`` and ``excellent``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ability2.rules.kind import RuleKind
+from ability2.rules.spec import Kind, Scope, spec
+
+if TYPE_CHECKING:
+    from ability2.batch import Batch
+    from ability2.policy import ResolvedRule
+    from ability2.result import RuleColumn
+
+__all__ = ["SPECS", "TeacherGrading"]
+
+ABILITY = spec(
+    "grading.ability",
+    Kind.METHOD,
+    Scope.GRADING,
+    "微能力测评等级规则",
+    "how an ability's grade follows from its evidence",
+    methods=("all_items",),
+    description="'all_items': 优秀 iff every evidence item is 优秀; 不合格 if any item is 不合格; else 合格.",
+)
+TEACHER = spec(
+    "grading.teacher",
+    Kind.METHOD,
+    Scope.TEACHER,
+    "教师考核等级规则",
+    "how a teacher's status follows from the ability grades",
+    methods=("all_abilities",),
+    description=(
+        "'all_abilities': a teacher is excellent iff every chosen ability is 优秀 (and every pass rule holds), "
+        "fails if any ability is 不合格, is pending while any ability is not graded, else passes."
+    ),
+)
+
+#: the family's specs, in catalogue order
+SPECS = (ABILITY, TEACHER)
+
+
+def _fails_message(column: RuleColumn, index: int, lang: str) -> str:
+    assert column.counts is not None
+    title = column.title if lang == "zh" else column.title_en
+    failed, total = int(column.counts[0][index]), int(column.counts[1][index])
+    if failed == 0:
+        verdict = "无不合格能力点" if lang == "zh" else "no ability graded fail"
+    else:
+        verdict = f"{failed}/{total} 个能力点不合格" if lang == "zh" else f"{failed} of {total} abilities graded fail"
+    return f"{title}: {verdict}"
+
+
+class TeacherGrading(RuleKind):
+    """``all_abilities``: any 不合格 fails; any ungraded is pending; all 优秀 is excellent."""
+
+    name = "grading.teacher"
+    specs = (TEACHER,)
+
+    def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
+        """Per teacher: abilities graded fail, out of those chosen."""
+        column = self.column(
+            rule, batch.n_fail, batch.n_fail == 0, 0, "fails", counts=(batch.n_fail, batch.k), formatter=_fails_message
+        )
+        column.pending = batch.n_ungraded > 0
+        column.excellent = (batch.n_excellent == batch.k) & (batch.k > 0)
+        return column

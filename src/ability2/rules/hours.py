@@ -1,0 +1,147 @@
+"""Hours (学时): floors on total, online and offline hours, the practice share, the peer-review gate.
+
+Hours are compared exactly as integer hundredths of an hour. The peer-review gate is a
+preparation step: when a policy says offline hours count only after peer review
+(互评完成后方计线下学时), it sets the offline hours that count before any hours rule runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ability2.roster import HOURS_SCALE
+from ability2.rules.bounds import Direction
+from ability2.rules.compare import compare_ratio, compare_scaled
+from ability2.rules.kind import RuleKind
+from ability2.rules.spec import Kind, Scope, spec
+
+if TYPE_CHECKING:
+    from ability2.batch import Batch
+    from ability2.policy import ResolvedRule
+    from ability2.result import RuleColumn
+
+__all__ = ["SPECS", "HoursFloor", "PeerReviewGate", "PracticeShare"]
+
+TOTAL = spec("hours.total_min", Kind.HOURS, Scope.TEACHER, "总学时下限", "total hours, floor", Direction.MIN)
+ONLINE = spec("hours.online_min", Kind.HOURS, Scope.TEACHER, "线上学时下限", "online hours, floor", Direction.MIN)
+OFFLINE = spec(
+    "hours.offline_min",
+    Kind.HOURS,
+    Scope.TEACHER,
+    "线下实践应用学时下限",
+    "offline (practice) hours, floor",
+    Direction.MIN,
+    description="线下实践应用学时 and 实践应用学时 both count here: the roster's offline_hours column.",
+)
+PRACTICE_SHARE = spec(
+    "hours.practice_share_min",
+    Kind.SHARE,
+    Scope.TEACHER,
+    "实践应用学时占比下限",
+    "practice share of hours, floor",
+    Direction.MIN,
+    bases=("done", "required"),
+    description=(
+        "Offline (practice) hours as a share of the hours the teacher did (basis 'done'), "
+        "or of the total hours the policy requires (basis 'required', needs hours.total_min)."
+    ),
+)
+CYCLE_YEARS = spec(
+    "hours.cycle_years",
+    Kind.YEARS,
+    Scope.TIMELINE,
+    "学时周期(年)",
+    "hours cycle, years",
+    description=(
+        "The period the hours are counted over. Recorded with the timeline: a roster gives each "
+        "teacher's hours within the cycle, so there is nothing per teacher to check."
+    ),
+)
+PEER_REVIEW = spec(
+    "hours.offline_requires_peer_review",
+    Kind.FLAG,
+    Scope.TEACHER,
+    "互评完成后方计线下学时",
+    "offline hours count only after peer review",
+    description="When true, a teacher's offline hours count as zero until the peer_reviews column says yes.",
+)
+
+#: the family's specs, in catalogue order
+SPECS = (TOTAL, ONLINE, OFFLINE, PRACTICE_SHARE, CYCLE_YEARS, PEER_REVIEW)
+
+
+def bound_of(rule: ResolvedRule) -> Any:
+    """The rule's boundary word; a limit without one cannot be checked."""
+    from ability2.batch import EvaluationError
+
+    if rule.bound is None:
+        raise EvaluationError(f"{rule.id} is a limit without a boundary word")
+    return rule.bound
+
+
+class PeerReviewGate(RuleKind):
+    """互评完成后方计线下学时: offline hours count only for teachers whose peer reviews are done."""
+
+    name = "hours.peer_review_gate"
+    specs = (PEER_REVIEW,)
+
+    def prepare(self, batch: Batch, rule: ResolvedRule) -> RuleColumn | None:
+        """Zero the credited offline hours of teachers without completed peer reviews."""
+        import numpy as np
+
+        if not rule.value:
+            return None
+        reviews = batch.roster.peer_reviews
+        if reviews is None:
+            done = np.zeros(batch.n, dtype=bool)
+            value: Any = np.full(batch.n, "no peer_reviews column", dtype=object)
+        else:
+            done = reviews == 1
+            value = np.where(done, "yes", np.where(reviews == 0, "no", "unknown")).astype(object)
+        batch.offline_credited = np.where(done, batch.offline, 0)
+        return self.column(rule, value, done, "yes")
+
+    def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn | None:
+        """The gate's verdict is its preparation's column."""
+        return None
+
+
+class HoursFloor(RuleKind):
+    """Floors on a teacher's total, online and (credited) offline hours."""
+
+    name = "hours.floor"
+    specs = (TOTAL, ONLINE, OFFLINE)
+
+    def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
+        """Each teacher's hours against the floor, exactly."""
+        online, offline = batch.online, batch.offline_credited
+        values = {TOTAL.id: online + offline, ONLINE.id: online, OFFLINE.id: offline}[rule.spec.id]
+        ok = compare_scaled(bound_of(rule), values, rule.value, HOURS_SCALE)
+        return self.column(rule, values / HOURS_SCALE, ok, float(rule.value), "h")
+
+
+class PracticeShare(RuleKind):
+    """实践应用学时占比: offline hours as a share of hours done, or of the hours required."""
+
+    name = "hours.practice_share"
+    specs = (PRACTICE_SHARE,)
+
+    def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
+        """Per teacher, by the rule's basis."""
+        import numpy as np
+
+        from ability2.batch import EvaluationError
+
+        bound = bound_of(rule)
+        online, offline = batch.online, batch.offline_credited
+        total = online + offline
+        if rule.basis == "required":
+            required = batch.policy.get(TOTAL.id)
+            if required is None:
+                raise EvaluationError(f"{PRACTICE_SHARE.id} with basis 'required' needs {TOTAL.id} in the policy")
+            needed = rule.value * required.value
+            ok = compare_scaled(bound, offline, needed, HOURS_SCALE)
+            return self.column(rule, offline / HOURS_SCALE, ok, float(needed), "h")
+        ok = compare_ratio(bound, offline, total, rule.value)
+        ratio = np.divide(offline, total, out=np.zeros(batch.n), where=total > 0)
+        return self.column(rule, ratio, ok, float(rule.value), "share")

@@ -1,0 +1,215 @@
+"""Rule kinds: the code that gives a kind of rule its meaning, registered as a plugin.
+
+A policy file states values ("不少于50学时"); a *kind* knows what such a value means for a
+roster. Each kind owns its specs (rule ids, value type, scope, direction, bases) and
+evaluates one rule at a time over a whole :class:`~ability2.batch.Batch`, in the rule's
+scope: every teacher, every research group or every school. It returns a
+:class:`~ability2.result.RuleColumn`: per entity the value found, the verdict, the limit and
+what the message needs. The core's own kinds and a plugin's are registered the same way,
+through the :func:`~ability2.hookspecs.ability2_rule_kinds` hook.
+
+A kind may also
+
+* :meth:`RuleKind.prepare` the batch before any check (the peer-review gate sets the
+  offline hours that count; its own verdict comes first in an explanation);
+* :meth:`RuleKind.exemptions`: exempt teachers from rules (an exempt teacher holds the rule,
+  and the explanation says why);
+* declare the roster columns it needs (:attr:`RuleKind.requires`): a roster without one is
+  refused with the column's canonical and Chinese names.
+
+Order is the core's, never pluggy's: built-in kinds in their fixed order, then plugins' kinds
+by plugin name; inside a kind, its specs in order, and a spec's rules in policy order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ability2.rules.catalogue import RuleSpec, Scope
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ability2.batch import Batch, TeacherRow
+    from ability2.policy import ResolvedRule
+    from ability2.result import RuleColumn
+    from ability2.roster import Column
+
+__all__ = ["CHECKED_SCOPES", "EntityView", "Exemption", "PerEntity", "RuleKind"]
+
+#: the scopes a roster checks; a rule in one of them must have a kind that evaluates it
+CHECKED_SCOPES = (Scope.TEACHER, Scope.GROUP, Scope.SCHOOL)
+
+
+@attrs.frozen(eq=False)
+class Exemption:
+    """Teachers exempt from some rules: they hold them, and the explanation says why.
+
+    ``rows`` is a boolean array over the batch's teachers; ``rules`` the ids exempted from
+    (empty: every teacher rule but the exemption's own); ``reason`` one text for all or an
+    array of texts, one per teacher; ``label`` the exemption's name (zh, en), such as
+    ``("免测", "exempt from assessment")``.
+    """
+
+    rows: Any
+    rules: tuple[str, ...] = ()
+    reason: Any = ""
+    label: tuple[str, str] = ("免", "exempt")
+
+    def covers(self, rule_id: str, own: str) -> bool:
+        """Whether this exemption applies to rule ``rule_id`` (never to its own rule ``own``)."""
+        if rule_id == own:
+            return False
+        return not self.rules or rule_id in self.rules
+
+
+class RuleKind:
+    """Base class of a rule kind. Subclass it, set :attr:`specs`, implement :meth:`evaluate`.
+
+    A minimal vectorised school kind::
+
+        class CertifiedShare(ability2.RuleKind):
+            specs = (CERTIFIED_SHARE,)
+            requires = (ability2.Column("certified_on", "认证日期", False, "date"),)
+
+            def evaluate(self, batch, rule):
+                dates = batch.column("certified_on", "date")
+                count, total = batch.share(dates <= rule.value.by, by="school")
+                ok = compare_ratio(rule.bound, count, total, rule.value.share)
+                return self.column(rule, count / total, ok, float(rule.value.share), "share", (count, total))
+    """
+
+    #: a short name shown by ``ability2 rules`` and in errors (defaults to the class name)
+    name: str = ""
+    #: the specs this kind owns and evaluates; they join the rule catalogue
+    specs: tuple[RuleSpec, ...] = ()
+    #: roster columns this kind's rules need (checked before any rule runs)
+    requires: tuple[Column, ...] = ()
+    #: ``False`` for kinds that only record rules (region process, timeline, forms)
+    checks: bool = True
+
+    @property
+    def label(self) -> str:
+        """The kind's name, or its class name."""
+        return self.name or type(self).__name__
+
+    def owns(self, spec: RuleSpec) -> bool:
+        """Whether this kind evaluates ``spec`` (by default: it is one of :attr:`specs`)."""
+        return any(own.id == spec.id for own in self.specs)
+
+    def prepare(self, batch: Batch, rule: ResolvedRule) -> RuleColumn | None:
+        """Change what later checks see, before any check runs; return this rule's own column, if any.
+
+        Called once per rule of this kind in the policy, in order, before every
+        :meth:`evaluate`. A gate's column (the peer-review gate) is listed before all checks.
+        """
+        return None
+
+    def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn | None:
+        """Check ``rule`` over every entity of its scope; ``None`` when :meth:`prepare` did."""
+        raise NotImplementedError(f"rule kind {self.label} does not evaluate {rule.id}")
+
+    def exemptions(self, batch: Batch, rule: ResolvedRule) -> Exemption | None:
+        """Teachers this rule exempts from other rules (``None``: none)."""
+        return None
+
+    def column(
+        self,
+        rule: ResolvedRule,
+        value: Any,
+        ok: Any,
+        limit: Any,
+        unit: str = "",
+        counts: tuple[Any, Any] | None = None,
+        *,
+        formatter: Callable[[RuleColumn, int, str], str] | None = None,
+    ) -> RuleColumn:
+        """A :class:`~ability2.result.RuleColumn` for ``rule`` (see its ``from_rule``)."""
+        from ability2.result import RuleColumn
+
+        return RuleColumn.from_rule(rule, value, ok, limit, unit, counts, formatter=formatter)
+
+    def __repr__(self) -> str:
+        return f"<rule kind {self.label}: {', '.join(spec.id for spec in self.specs) or 'by scope'}>"
+
+
+@attrs.frozen
+class EntityView:
+    """A school or research group as a plain-Python rule sees it: its name and its teachers."""
+
+    school: str
+    group: str | None
+    teachers: tuple[TeacherRow, ...]
+
+    @property
+    def size(self) -> int:
+        """How many teachers it has."""
+        return len(self.teachers)
+
+
+Check = Callable[[Any, Any], tuple[Any, bool]]
+
+
+class PerEntity(RuleKind):
+    """A rule written in plain Python, one teacher (or school, or group) at a time.
+
+    ``check(entity, rule) -> (value, ok)`` is called with a :class:`~ability2.batch.TeacherRow`
+    for a teacher-scope spec, an :class:`EntityView` for a school or group spec. The engine
+    runs it over the whole batch. Exceptions name the rule and the entity.
+    """
+
+    def __init__(self, spec: RuleSpec, check: Check, name: str = "") -> None:
+        self.specs = (spec,)
+        self.check = check
+        self.name = name or f"python:{spec.id}"
+
+    def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
+        """Run the check over every entity of the rule's scope."""
+        import numpy as np
+
+        from ability2.batch import EvaluationError
+
+        scope = rule.spec.scope
+        if scope is Scope.TEACHER:
+            count = batch.n
+        elif scope is Scope.SCHOOL:
+            count = batch.n_schools
+        else:
+            count = batch.n_groups
+        values: list[Any] = []
+        oks: np.ndarray[Any, Any] = np.zeros(count, dtype=bool)
+        progress = getattr(batch, "progress", None)
+        step = max(1, count // 100)
+        for i in range(count):
+            entity = self._entity(batch, scope, i)
+            try:
+                value, ok = self.check(entity, rule)
+            except Exception as exc:
+                raise EvaluationError(
+                    f"plugin rule {rule.id} failed on {_describe(entity)}: {type(exc).__name__}: {exc}"
+                ) from exc
+            values.append(value)
+            oks[i] = bool(ok)
+            if progress is not None and i % step == 0:
+                progress(f"rule {rule.id}", i, count)
+        return self.column(rule, np.array(values, dtype=object), oks, rule.describe_value(), "")
+
+    @staticmethod
+    def _entity(batch: Batch, scope: Scope, index: int) -> Any:
+        if scope is Scope.TEACHER:
+            return batch.teacher(index)
+        if scope is Scope.SCHOOL:
+            rows = tuple(batch.teacher(i) for i in batch.teachers_of(index, "school"))
+            return EntityView(batch.school_names[index], None, rows)
+        school, group = batch.group_keys[index]
+        rows = tuple(batch.teacher(i) for i in batch.teachers_of(index, "group"))
+        return EntityView(school, group, rows)
+
+
+def _describe(entity: Any) -> str:
+    if isinstance(entity, EntityView):
+        return f"school {entity.school}" + (f", group {entity.group}" if entity.group else "")
+    return f"teacher {entity.teacher_id}"
