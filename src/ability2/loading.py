@@ -11,13 +11,11 @@ file declares:
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import itertools
 import os
 import re
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -25,14 +23,13 @@ from typing import Any
 import attrs
 from cattrs.errors import BaseValidationError
 
-from ability2.converting import exact_number, iter_problems, make_converter, parse_share
+from ability2.converting import iter_problems, make_converter
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.layer import Layer, NotEncoded, RuleEntry
 from ability2.model import Citation, Document, Level, Region
 from ability2.rules.bounds import Bound, Direction
-from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, builtin_catalogue
-from ability2.rules.values import Phase, ReviewChain, ReviewStep, ScoringForm
+from ability2.rules.catalogue import Catalogue, RuleSpec, builtin_catalogue
 from ability2.schema import RawDocument, RawEntry, RawLayerFile, RawSource
 from ability2.yamlio import PathPart, YamlDocument, read_yaml
 
@@ -292,9 +289,9 @@ class _LayerBuilder:
         )
 
     def bound(self, spec: RuleSpec, word: str | None, path: tuple[PathPart, ...]) -> Bound | None:
-        if not spec.kind.bounded:
+        if not spec.value_type.bounded:
             if word is not None:
-                self.problem((*path, "bound"), f"{spec.id} is a {spec.kind.value} rule and takes no bound")
+                self.problem((*path, "bound"), f"{spec.id} is a {spec.type_name} rule and takes no bound")
             return None
         if word is None:
             self.problem(
@@ -332,111 +329,15 @@ class _LayerBuilder:
         return basis
 
     def value(self, spec: RuleSpec, data: Any, path: tuple[PathPart, ...]) -> Any:
-        kind = spec.kind
+        """The value read by the spec's value type (:mod:`ability2.rules.types`)."""
+        context = _ParseContext(self, spec, path)
         try:
-            if kind is Kind.HOURS:
-                number = exact_number(data)
-                if number < 0:
-                    raise ValueError(f"hours cannot be negative, got {data!r}")
-                return number
-            if kind is Kind.SHARE:
-                return parse_share(data)
-            if kind in (Kind.COUNT, Kind.YEARS):
-                if isinstance(data, bool) or not isinstance(data, int):
-                    raise TypeError(f"expected a whole number, got {data!r}")
-                if data < (1 if kind is Kind.YEARS else 0):
-                    raise ValueError(
-                        f"expected a {'positive' if kind is Kind.YEARS else 'non-negative'} number, got {data!r}"
-                    )
-                return data
-            if kind is Kind.FLAG:
-                if not isinstance(data, bool):
-                    raise TypeError(f"expected true or false, got {data!r}")
-                return data
-            if kind is Kind.METHOD:
-                if data not in spec.methods:
-                    raise ValueError(f"unknown method {data!r}; use one of {list(spec.methods)}")
-                return data
-            if kind is Kind.ENVIRONMENTS:
-                if not isinstance(data, list) or not data:
-                    raise TypeError("expected a non-empty list of environment ids (multimedia, hybrid, smart)")
-                return tuple(self.framework.environment(str(item)).id for item in data)
-            if kind is Kind.ABILITIES:
-                if not isinstance(data, list) or not data:
-                    raise TypeError("expected a non-empty list of ability codes (A1 ... C7)")
-                return tuple(self.framework.ability(str(item)).code for item in data)
-            if kind is Kind.PHASE:
-                return self.phase(data, path)
-            if kind is Kind.FORM:
-                return self.form(data, path)
-            if kind is Kind.STEPS:
-                return self.steps(data, path)
+            return spec.value_type.parse(data, context)
         except KeyError as exc:
             self.problem(path, str(exc.args[0]))
-            return None
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, ArithmeticError) as exc:
             self.problem(path, str(exc))
-            return None
-        raise AssertionError(f"unhandled kind {kind}")  # pragma: no cover
-
-    def phase(self, data: Any, path: tuple[PathPart, ...]) -> Phase | None:
-        phase: Phase | None = _structure(self.doc, data, Phase, path, self.problems)
-        if phase is not None and phase.end < phase.start:
-            self.problem((*path, "end"), f"the phase ends ({phase.end}) before it starts ({phase.start})")
-            return None
-        return phase
-
-    def form(self, data: Any, path: tuple[PathPart, ...]) -> ScoringForm | None:
-        form: ScoringForm | None = _structure(self.doc, data, ScoringForm, path, self.problems)
-        if form is None:
-            return None
-        ok = True
-        for s_index, section in enumerate(form.sections):
-            item_sum = sum(item.points for item in section.items)
-            if item_sum != section.points:
-                self.problem(
-                    (*path, "sections", s_index, "points"),
-                    f"section {section.name!r} is worth {section.points} points but its items add up to {item_sum}",
-                )
-                ok = False
-            for i_index, item in enumerate(section.items):
-                for r_index, rule_id in enumerate(item.rules):
-                    if self.catalogue.find(rule_id) is None:
-                        self.problem(
-                            (*path, "sections", s_index, "items", i_index, "rules", r_index),
-                            f"unknown rule {rule_id!r}",
-                        )
-                        ok = False
-        section_sum = sum(section.points for section in form.sections)
-        if section_sum != form.total:
-            self.problem(
-                (*path, "total"), f"the form totals {form.total} points but its sections add up to {section_sum}"
-            )
-            ok = False
-        if form.pass_min is not None:
-            if form.pass_bound is None:
-                self.problem((*path, "pass_bound"), "a pass line needs its boundary word (以上 ...)")
-                ok = False
-            if not 0 <= form.pass_min <= form.total:
-                self.problem((*path, "pass_min"), f"pass line {form.pass_min} is outside 0..{form.total}")
-                ok = False
-        if form.excellent_cap is not None and form.excellent_cap_bound is None:
-            self.problem((*path, "excellent_cap_bound"), "a cap needs its boundary word (以内 ...)")
-            ok = False
-        return form if ok else None
-
-    def steps(self, data: Any, path: tuple[PathPart, ...]) -> ReviewChain | None:
-        if not isinstance(data, list) or not data:
-            raise TypeError("expected a list of review steps")
-        steps: list[ReviewStep] = []
-        for index, item in enumerate(data):
-            if isinstance(item, str):
-                steps.append(ReviewStep(item))
-                continue
-            step = _structure(self.doc, item, ReviewStep, (*path, index), self.problems)
-            if step is not None:
-                steps.append(step)
-        return ReviewChain(tuple(steps)) if len(steps) == len(data) else None
+        return None
 
     def not_encoded(self) -> list[NotEncoded]:
         out = []
@@ -445,6 +346,28 @@ class _LayerBuilder:
             if citation is not None:
                 out.append(NotEncoded(citation, item.reason))
         return out
+
+
+@attrs.define
+class _ParseContext:
+    """What a value type's reader sees of the file being loaded (see ``rules.types.ParseContext``)."""
+
+    builder: _LayerBuilder
+    spec: RuleSpec
+    path: tuple[PathPart, ...]
+
+    @property
+    def framework(self) -> Framework:
+        return self.builder.framework
+
+    def structure(self, data: Any, cls: type[Any], path: tuple[PathPart, ...]) -> Any:
+        return _structure(self.builder.doc, data, cls, path, self.builder.problems)
+
+    def problem(self, path: tuple[PathPart, ...], message: str) -> None:
+        self.builder.problem(path, message)
+
+    def knows_rule(self, rule_id: str) -> bool:
+        return self.builder.catalogue.find(rule_id) is not None
 
 
 def build_layer(
@@ -490,7 +413,3 @@ def load_layer(
         catalogue=catalogue or builtin_catalogue(),
         framework=framework,
     )
-
-
-# re-exported for typing convenience
-_ = (Fraction, dt)

@@ -77,42 +77,10 @@ class ResolvedRule:
         return describe_value(self.spec, self.entry, lang)
 
 
-def _number(value: Fraction | int) -> str:
-    value = Fraction(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    return f"{float(value):g}"
-
-
 def describe_value(spec: RuleSpec, entry: RuleEntry, lang: str = "en") -> str:
     """A short human-readable rendering of an entry's value (``lang`` ``zh`` or ``en``)."""
     zh = lang == "zh"
-    value = entry.value
-    kind = spec.kind
-    if kind is Kind.SHARE:
-        text = f"{_number(Fraction(value) * 100)}%"
-    elif kind in (Kind.HOURS, Kind.COUNT):
-        text = _number(value)
-    elif kind is Kind.YEARS:
-        text = f"{value} 年" if zh else f"{value} years"
-    elif kind is Kind.FLAG:
-        text = ("是" if value else "否") if zh else ("yes" if value else "no")
-    elif kind in (Kind.ENVIRONMENTS, Kind.ABILITIES):
-        text = ", ".join(value)
-    elif kind is Kind.PHASE:
-        name = value.name if zh or not value.name_en else value.name_en
-        text = f"{name}: {value.start} – {value.end}"
-    elif kind is Kind.FORM:
-        text = f"{value.name}: {value.total} 分" if zh else f"{value.name}: {value.total} points"
-        if value.pass_min is not None:
-            text += f", {'合格' if zh else 'pass'} {value.pass_min} ({value.pass_bound})"
-        if value.excellent_cap is not None:
-            cap = _number(value.excellent_cap * 100)
-            text += f", 优秀学校 ≤ {cap}%" if zh else f", excellent ≤ {cap}% of schools"
-    elif kind is Kind.STEPS:
-        text = " → ".join(step.name if zh or not step.name_en else step.name_en for step in value.steps)
-    else:
-        text = str(value)
+    text = spec.value_type.describe(entry.value, lang)
     if entry.bound is not None:
         text = f"{entry.bound.symbol} {text} ({entry.bound.word})"
     if entry.basis is not None and len(spec.bases) > 1:

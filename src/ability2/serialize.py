@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from fractions import Fraction
 from typing import Any
-
-import attrs
 
 from ability2.layer import RuleEntry
 from ability2.model import Citation, Region
 from ability2.policy import Policy, ResolvedRule, describe_value
-from ability2.rules.bounds import Bound
+from ability2.rules.types import plain_json
 
 __all__ = ["citation_to_dict", "policy_to_dict", "region_to_dict", "value_to_json"]
 
 
 def value_to_json(value: Any) -> Any:
     """A rule value as JSON data: numbers stay numbers, dates become ISO strings."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else float(value)
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Bound):
-        return value.word
-    if isinstance(value, tuple | list):
-        return [value_to_json(v) for v in value]
-    if attrs.has(type(value)):
-        return {field.name: value_to_json(getattr(value, field.name)) for field in attrs.fields(type(value))}
-    raise TypeError(f"cannot serialise {value!r}")
+    return plain_json(value)
 
 
 def region_to_dict(region: Region) -> dict[str, Any]:
@@ -62,7 +44,7 @@ def citation_to_dict(citation: Citation) -> dict[str, Any]:
 def _entry_to_dict(rule: ResolvedRule | None, entry: RuleEntry, layer: str) -> dict[str, Any]:
     spec = rule.spec if rule is not None else None
     out: dict[str, Any] = {
-        "value": value_to_json(entry.value),
+        "value": spec.value_type.to_json(entry.value) if spec is not None else value_to_json(entry.value),
         "bound": entry.bound.word if entry.bound else None,
         "basis": entry.basis,
         "layer": layer,
@@ -84,14 +66,14 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
             "rule": rule.id,
             "title": rule.spec.title,
             "title_en": rule.spec.title_en,
-            "kind": rule.spec.kind.value,
+            "kind": rule.spec.type_name,
             "scope": rule.spec.scope.value,
             **_entry_to_dict(rule, rule.entry, rule.layer),
             "replaces": rule.entry.replaces,
             "overridden": [
                 {
                     "layer": layer,
-                    "value": value_to_json(entry.value),
+                    "value": rule.spec.value_type.to_json(entry.value),
                     "source": "; ".join(str(c) for c in entry.sources),
                 }
                 for layer, entry in rule.overridden

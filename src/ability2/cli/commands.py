@@ -161,7 +161,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = [
         {
             "rule": spec.id + (".*" if spec.family else ""),
-            "kind": spec.kind.value,
+            "kind": spec.type_name,
             "scope": spec.scope.value,
             "direction": spec.direction.value if spec.direction else None,
             "bases": list(spec.bases),

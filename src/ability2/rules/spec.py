@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ability2.rules.bounds import Direction
 
+if TYPE_CHECKING:
+    from ability2.rules.types import ValueType
+
 __all__ = ["Kind", "RuleSpec", "Scope", "spec"]
 
 
 class Kind(enum.Enum):
-    """The type of a rule's value."""
+    """The built-in types of a rule's value (their readers: :data:`ability2.rules.types.VALUE_TYPES`)."""
 
     HOURS = "hours"  #: a number of 学时, ≥ 0, with a boundary word
     SHARE = "share"  #: a fraction between 0 and 1 (``30%`` or ``0.3``), with a boundary word
@@ -35,7 +38,9 @@ class Kind(enum.Enum):
     @property
     def bounded(self) -> bool:
         """Whether values of this kind are limits that need a boundary word."""
-        return self in (Kind.HOURS, Kind.SHARE, Kind.COUNT)
+        from ability2.rules.types import VALUE_TYPES
+
+        return VALUE_TYPES[self.value].bounded
 
 
 class Scope(enum.Enum):
@@ -63,7 +68,7 @@ class RuleSpec:
     """
 
     id: str
-    kind: Kind
+    kind: Kind | ValueType
     scope: Scope
     title: str
     title_en: str
@@ -74,6 +79,18 @@ class RuleSpec:
     description: str = ""
     check: Callable[[Any, Any], tuple[Any, bool]] | None = attrs.field(default=None, eq=False, repr=False)
 
+    @property
+    def value_type(self) -> ValueType:
+        """How the rule's value is read, shown and written (:mod:`ability2.rules.types`)."""
+        from ability2.rules.types import value_type_of
+
+        return value_type_of(self.kind)
+
+    @property
+    def type_name(self) -> str:
+        """The value type's name: ``hours``, ``share`` ... or a plugin type's own."""
+        return self.value_type.name
+
     def matches(self, rule_id: str) -> bool:
         """Whether ``rule_id`` is this spec's id (or, for a family, one of its members)."""
         if self.family:
@@ -82,21 +99,9 @@ class RuleSpec:
         return rule_id == self.id
 
 
-def _spec(
-    rule_id: str,
-    kind: Kind,
-    scope: Scope,
-    title: str,
-    title_en: str,
-    direction: Direction | None = None,
-    **extra: object,
-) -> RuleSpec:
-    return RuleSpec(rule_id, kind, scope, title, title_en, direction, **extra)  # type: ignore[arg-type]
-
-
 def spec(
     rule_id: str,
-    kind: Kind,
+    kind: Kind | ValueType,
     scope: Scope,
     title: str,
     title_en: str,

@@ -8,12 +8,11 @@ from typing import Any
 
 import attrs
 
-from ability2.converting import exact_number, iter_problems, make_converter, parse_share
+from ability2.converting import iter_problems, make_converter, parse_share
 from ability2.errors import Ability2Error, PolicyFileError, Problem
 from ability2.loading import SourceLike, read_source_text
 from ability2.registry import Registry
-from ability2.rules.catalogue import Kind, RuleSpec
-from ability2.serialize import value_to_json
+from ability2.rules.catalogue import RuleSpec
 from ability2.yamlio import read_yaml
 
 __all__ = ["Case", "CaseFile", "Check", "load_cases", "run_case"]
@@ -70,19 +69,18 @@ def load_cases(source: SourceLike) -> list[Case]:
 
 
 def _expected_value(spec: RuleSpec, data: Any) -> Any:
-    kind = spec.kind
-    if kind is Kind.HOURS:
-        return exact_number(data)
-    if kind is Kind.SHARE:
-        return parse_share(data)
+    """A case's expected number read like the policy file's (``50%`` is 1/2)."""
+    value_type = spec.value_type
+    if value_type.bounded:
+        return value_type.parse(data, None)  # type: ignore[arg-type]  # numeric readers need no context
     return data
 
 
 def _same_value(spec: RuleSpec, expected: Any, actual: Any) -> bool:
-    if spec.kind in (Kind.HOURS, Kind.SHARE):
+    if spec.value_type.bounded and isinstance(actual, int | Fraction) and not isinstance(actual, bool):
         return Fraction(_expected_value(spec, expected)) == Fraction(actual)
-    actual_json = value_to_json(actual)
-    if spec.kind is Kind.STEPS and isinstance(expected, list):
+    actual_json = spec.value_type.to_json(actual)
+    if spec.type_name == "steps" and isinstance(expected, list):
         # the policy-file shape: a list of step names or step mappings
         steps = actual_json["steps"]
         wanted = [{"name": item} if isinstance(item, str) else item for item in expected]
