@@ -16,24 +16,25 @@ from ability2.cli import main
 from ability2.testing import load_cases, run_case
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+NAMES = ("sichuan", "chongqing", "zhejiang", "anhui")
 
 
 @pytest.fixture(scope="module")
 def registry() -> ability2.Registry:
     plugins = []
-    for name in ("sichuan", "chongqing"):
+    for name in NAMES:
         sys.path.insert(0, str(EXAMPLES / f"ability2-{name}" / "src"))
         plugins.append(importlib.import_module(f"ability2_{name}"))
     return ability2.load_registry(plugins=plugins)
 
 
-@pytest.mark.parametrize("name", ["sichuan", "chongqing"])
+@pytest.mark.parametrize("name", NAMES)
 def test_example_cases_pass(registry: ability2.Registry, name: str) -> None:
     for case in load_cases(EXAMPLES / f"ability2-{name}" / "tests" / f"test_{name}.yaml"):
         assert run_case(case, registry) == [], case.name
 
 
-@pytest.mark.parametrize("name", ["sichuan", "chongqing"])
+@pytest.mark.parametrize("name", NAMES)
 def test_examples_validate(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(EXAMPLES / f"ability2-{name}" / "src")]) == 0
 

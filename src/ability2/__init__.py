@@ -21,6 +21,7 @@ from ability2.errors import (
     UnknownRegionError,
     UnknownRuleError,
 )
+from ability2.batch import Batch, EvaluationError, TeacherRow
 from ability2.evaluate import evaluate
 from ability2.framework import Framework, load_framework
 from ability2.hookspecs import hookimpl
@@ -31,30 +32,39 @@ from ability2.model import Citation, Competency, Dimension, Document, Environmen
 from ability2.plugin import package_files
 from ability2.policy import Policy, ResolvedRule
 from ability2.registry import PluginInfo, Registry, load_registry
-from ability2.result import Explanation, Reason, Result
-from ability2.roster import Roster, RosterError, RosterProblem
+from ability2.result import Explanation, Reason, Result, RuleColumn
+from ability2.roster import Column, Roster, RosterError, RosterProblem
 from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, Scope
+from ability2.rules.compare import compare_ratio, compare_scaled
+from ability2.rules.kind import EntityView, Exemption, PerEntity, RuleKind
+from ability2.rules.types import ValueType
 
 __all__ = [
     "Ability2Error",
     "AbilityAssessment",
+    "Batch",
     "Bound",
     "Catalogue",
     "Citation",
+    "Column",
     "Comparison",
     "Competency",
     "Dimension",
     "Direction",
     "Document",
+    "EntityView",
     "Environment",
+    "EvaluationError",
     "Evidence",
+    "Exemption",
     "Explanation",
     "Framework",
     "Kind",
     "Layer",
     "Level",
     "NotEncoded",
+    "PerEntity",
     "PluginInfo",
     "Policy",
     "PolicyDateError",
@@ -69,13 +79,19 @@ __all__ = [
     "Roster",
     "RosterError",
     "RosterProblem",
+    "RuleColumn",
     "RuleEntry",
+    "RuleKind",
     "RuleSpec",
     "Scope",
+    "TeacherRow",
     "UnknownRegionError",
     "UnknownRuleError",
+    "ValueType",
     "assess_ability",
     "compare",
+    "compare_ratio",
+    "compare_scaled",
     "evaluate",
     "hookimpl",
     "load_framework",

@@ -36,6 +36,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "county": ("县级", "county"),
     "school": ("学校", "school"),
     "rules_count": ("条规则", "rules"),
+    "evaluated_by": ("评估方式", "evaluated by"),
+    "recorded": ("仅记录", "recorded"),
 }
 
 

@@ -158,6 +158,14 @@ class RuleColumn:
             return f"{title}: {name}（{reason}）" if lang == "zh" else f"{title}: {name} ({reason})"
         if self.formatter is not None:
             return self.formatter(self, index, lang)
+        return self.standard_message(index, lang)
+
+    def standard_message(self, index: int, lang: str = "zh") -> str:
+        """The shared sentence: the title, the value found, and whether it meets the limit by its word.
+
+        ``总学时下限: 48 学时, 未达到 ≥ 50（不少于）``. A kind's own formatter may start from it.
+        """
+        title = self.title if lang == "zh" else self.title_en
         value = _format(self.value[index], self.unit)
         if self.counts is not None:
             value = f"{int(self.counts[0][index])}/{int(self.counts[1][index])} = {value}"

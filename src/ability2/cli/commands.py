@@ -158,10 +158,19 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from ability2.registry import load_registry
 
     catalogue = load_registry().catalogue
+
+    def evaluated_by(spec: Any) -> tuple[str | None, str | None]:
+        kind = catalogue.kind_of(spec)
+        if kind is None or not kind.checks:
+            return None, None
+        return kind.label, catalogue.plugin_of_kind(kind)
+
     rows: list[dict[str, Any]] = [
         {
             "rule": spec.id + (".*" if spec.family else ""),
             "kind": spec.type_name,
+            "evaluated_by": evaluated_by(spec)[0],
+            "plugin": catalogue.plugins.get(spec.id),
             "scope": spec.scope.value,
             "direction": spec.direction.value if spec.direction else None,
             "bases": list(spec.bases),
@@ -175,13 +184,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     lang = args.lang
-    table = _table(None, [label(k, lang) for k in ("rule", "kind", "scope", "title")])
+    table = _table(None, [label(k, lang) for k in ("rule", "kind", "scope", "evaluated_by", "title")])
     for row in rows:
         bases = f" [{'/'.join(row['bases'])}]" if row["bases"] else ""
         table.add_row(
             row["rule"],
             row["kind"] + (f" ({row['direction']})" if row["direction"] else ""),
             row["scope"],
+            row["evaluated_by"] or label("recorded", lang),
             (row["title"] if lang == "zh" else row["title_en"]) + bases,
         )
     _console().print(table)
