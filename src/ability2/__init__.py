@@ -11,6 +11,7 @@ libraries are imported until a function needs them.
 from __future__ import annotations
 
 from ability2.assess import AbilityAssessment, Evidence, assess_ability
+from ability2.batch import Batch, EvaluationError, TeacherRow
 from ability2.compare import Comparison, compare
 from ability2.errors import (
     Ability2Error,
@@ -21,7 +22,6 @@ from ability2.errors import (
     UnknownRegionError,
     UnknownRuleError,
 )
-from ability2.batch import Batch, EvaluationError, TeacherRow
 from ability2.evaluate import evaluate
 from ability2.framework import Framework, load_framework
 from ability2.hookspecs import hookimpl

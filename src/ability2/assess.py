@@ -28,6 +28,7 @@ import attrs
 
 from ability2.errors import Ability2Error
 from ability2.framework import EvidenceItem, Framework, SubmissionSheet, load_framework
+from ability2.i18n import status_label
 
 __all__ = ["AbilityAssessment", "Evidence", "ItemAssessment", "SheetUnavailableError", "assess_ability"]
 
@@ -39,7 +40,6 @@ _LEVELS = {
     "不合格": "fail",
     "fail": "fail",
 }
-_ZH = {"excellent": "优秀", "pass": "合格", "fail": "不合格", "pending": "待评"}
 
 
 class SheetUnavailableError(Ability2Error):
@@ -90,13 +90,13 @@ class AbilityAssessment:
     @property
     def grade_zh(self) -> str:
         """The grade in Chinese: 优秀, 合格, 不合格 or 待评."""
-        return _ZH[self.grade]
+        return status_label(self.grade)
 
     def __str__(self) -> str:
         lines = [f"{self.code} {self.name}: {self.grade_zh} ({self.grade})"]
         lines += [f"  {reason}" for reason in self.reasons]
         for item in self.items:
-            lines.append(f"  - {item.name}: {_ZH[item.grade]}")
+            lines.append(f"  - {item.name}: {status_label(item.grade)}")
             lines += [f"      {reason}" for reason in item.reasons]
             lines += [f"      warning: {warning}" for warning in item.warnings]
         lines.append(f"  source: {self.source}")

@@ -90,7 +90,7 @@ class Batch:
     group: :attr:`group_keys` (school, group), :attr:`group_size`.
 
     After the teacher rules, :attr:`status` holds each teacher's status code
-    (:data:`ability2.i18n.STATUS_CODES`) for group and school rules to count.
+    (the position in :data:`ability2.i18n.STATUS_ORDER`: 0 fail ... 3 excellent) for group and school rules to count.
     """
 
     def __init__(self, roster: Roster, policy: Policy) -> None:

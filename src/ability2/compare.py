@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error
+from ability2.i18n import STATUS_ORDER
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["STATUS_RANK", "Comparison", "compare"]
 
 #: statuses from worst to best, for winners and losers
-STATUS_RANK = {"fail": 0, "pending": 1, "pass": 2, "excellent": 3}
+#: teacher statuses ranked worst first (a change up the rank is "better")
+STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 
 _METRICS = ("teachers", "passed", "excellent", "pass_rate", "excellent_rate", "checks_failed")
 

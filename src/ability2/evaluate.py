@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ability2.batch import Batch, EvaluationError, TeacherRow
+from ability2.i18n import STATUS_ORDER, STATUSES
 from ability2.roster import Roster, RosterError, RosterProblem
 from ability2.rules.compare import compare_ratio, compare_scaled
 from ability2.rules.spec import Scope
@@ -29,10 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["STATUSES", "EvaluationError", "TeacherRow", "compare_ratio", "compare_scaled", "evaluate"]
 
-#: teacher statuses (contract §3.1)
-STATUSES = ("excellent", "pass", "fail", "pending")
-#: status codes used inside the evaluator, worst first: 0 fail, 1 pending, 2 pass, 3 excellent
-STATUS_CODES = ("fail", "pending", "pass", "excellent")
 
 Progress = Callable[[str, int, int], None]
 Plan = list[tuple["RuleKind", "ResolvedRule"]]
@@ -76,7 +73,7 @@ def _evaluate(roster: Roster, policy: Policy, progress: Progress | None) -> Resu
     return Result.from_batch(
         policy=policy,
         roster=roster,
-        status=np.array(STATUS_CODES, dtype=object)[codes],
+        status=np.array(STATUS_ORDER, dtype=object)[codes],
         teacher_columns=teacher_columns,
         group_keys=batch.group_keys,
         group_sizes=batch.group_size,

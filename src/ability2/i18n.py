@@ -1,49 +1,201 @@
-"""Labels in the reader's language: Chinese by default, English on request (``--lang en``)."""
+"""Words in the reader's language, in one table: Chinese by default, English on request (``--lang en``).
+
+Every label a reader sees (command-line tables, reports, plots) and the status vocabulary
+live here, so that one output speaks one language. Labels are grouped by where they appear
+(``cli``, ``report``, ``table``, ``plot``): the same word may read differently in a plot
+axis and in a report heading.
+"""
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "label"]
+__all__ = [
+    "ENTITY_STATUSES",
+    "LABELS",
+    "LANGUAGES",
+    "STATUSES",
+    "STATUS_ORDER",
+    "entity_status_label",
+    "label",
+    "status_label",
+]
 
 LANGUAGES = ("zh", "en")
 
-_LABELS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "id"),
-    "name": ("名称", "name"),
-    "level": ("级别", "level"),
-    "parent": ("上级", "parent"),
-    "code": ("区划代码", "code"),
-    "rule": ("规则", "rule"),
-    "title": ("含义", "meaning"),
-    "value": ("取值", "value"),
-    "layer": ("层级", "layer"),
-    "source": ("依据", "source"),
-    "policy_of": ("有效政策", "effective policy of"),
-    "on": ("日期", "on"),
-    "chain": ("层级链", "layers"),
-    "replaces": ("取代", "replaces"),
-    "not_in_force": ("当日未生效", "not in force on this date"),
-    "not_encoded": ("未编码条款", "clauses not encoded"),
-    "reason": ("原因", "reason"),
-    "plugin": ("插件", "plugin"),
-    "version": ("版本", "version"),
-    "regions": ("地区", "regions"),
-    "hooks": ("钩子", "hooks"),
-    "kind": ("类型", "kind"),
-    "scope": ("对象", "scope"),
-    "nation": ("国家", "nation"),
-    "province": ("省级", "province"),
-    "city": ("市级", "city"),
-    "county": ("县级", "county"),
-    "school": ("学校", "school"),
-    "rules_count": ("条规则", "rules"),
-    "evaluated_by": ("评估方式", "evaluated by"),
-    "recorded": ("仅记录", "recorded"),
+#: teacher statuses, as the contract lists them (§3.1)
+STATUSES = ("excellent", "pass", "fail", "pending")
+#: teacher statuses worst first: the evaluator's status codes 0 (fail) to 3 (excellent)
+STATUS_ORDER = ("fail", "pending", "pass", "excellent")
+#: statuses of a group or a school: every check holds, or not
+ENTITY_STATUSES = ("pass", "fail")
+
+_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "excellent": ("优秀", "excellent"),
+    "pass": ("合格", "pass"),
+    "fail": ("不合格", "fail"),
+    "pending": ("待评", "pending"),
+}
+_ENTITY_STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "pass": ("达标", "pass"),
+    "fail": ("未达标", "fail"),
+}
+
+#: every label, by where it appears, then by key: (Chinese, English)
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "cli": {
+        "id": ("编号", "id"),
+        "name": ("名称", "name"),
+        "level": ("级别", "level"),
+        "parent": ("上级", "parent"),
+        "code": ("区划代码", "code"),
+        "rule": ("规则", "rule"),
+        "title": ("含义", "meaning"),
+        "value": ("取值", "value"),
+        "layer": ("层级", "layer"),
+        "source": ("依据", "source"),
+        "policy_of": ("有效政策", "effective policy of"),
+        "on": ("日期", "on"),
+        "chain": ("层级链", "layers"),
+        "replaces": ("取代", "replaces"),
+        "not_in_force": ("当日未生效", "not in force on this date"),
+        "not_encoded": ("未编码条款", "clauses not encoded"),
+        "reason": ("原因", "reason"),
+        "plugin": ("插件", "plugin"),
+        "version": ("版本", "version"),
+        "regions": ("地区", "regions"),
+        "hooks": ("钩子", "hooks"),
+        "kind": ("类型", "kind"),
+        "scope": ("对象", "scope"),
+        "nation": ("国家", "nation"),
+        "province": ("省级", "province"),
+        "city": ("市级", "city"),
+        "county": ("县级", "county"),
+        "school": ("学校", "school"),
+        "rules_count": ("条规则", "rules"),
+        "evaluated_by": ("评估方式", "evaluated by"),
+        "recorded": ("仅记录", "recorded"),
+    },
+    "report": {
+        "total": ("合计", "Total"),
+        "teacher_id": ("教师编号", "Teacher id"),
+        "name": ("姓名", "Name"),
+        "school": ("学校", "School"),
+        "group": ("教研组", "Group"),
+        "subject": ("学科", "Subject"),
+        "status": ("状态", "Status"),
+        "status_code": ("状态代码", "Status code"),
+        "failed_rules": ("未通过规则", "Failed rules"),
+        "failed_checks": ("未达标指标", "Failed checks"),
+        "teachers": ("教师人数", "Teachers"),
+        "passed": ("合格人数", "Passed"),
+        "excellent": ("优秀人数", "Excellent"),
+        "fail": ("不合格人数", "Failed"),
+        "pending": ("待评人数", "Pending"),
+        "pass_rate": ("合格率", "Pass rate"),
+        "excellent_rate": ("优秀率", "Excellent rate"),
+        "ability_pass_rate": ("能力点合格率", "Ability pass rate"),
+        "ability_excellent_rate": ("能力点优秀率", "Ability excellent rate"),
+        "rule": ("规则", "Rule"),
+        "title": ("含义", "Meaning"),
+        "scope": ("对象", "Scope"),
+        "layer": ("层级", "Layer"),
+        "source": ("依据", "Source"),
+        "value": ("取值", "Value"),
+        "limit": ("要求", "Limit"),
+        "message": ("说明", "Finding"),
+        "region": ("地区", "Region"),
+        "on": ("日期", "Date"),
+        "checks": ("考核指标", "Checks"),
+        "sheet_teachers": ("教师", "Teachers"),
+        "sheet_groups": ("教研组", "Groups"),
+        "sheet_schools": ("学校", "Schools"),
+        "sheet_summary": ("参训人员情况汇总表", "Training summary"),
+        "sheet_sources": ("说明", "Sources"),
+        "scope_teacher": ("教师", "teacher"),
+        "scope_group": ("教研组", "group"),
+        "scope_school": ("学校", "school"),
+        "report_title": ("信息技术应用能力提升工程2.0 考核结果", "IT Competency Programme 2.0: evaluation results"),
+        "summary_title": ("参训人员情况汇总表", "Summary of participants"),
+        "status_counts": ("教师考核情况", "Teacher statuses"),
+        "all_teachers": ("教师总数", "Teachers"),
+        "generated": ("由 ability2 生成", "Generated by ability2"),
+        "no_groups": ("花名册中没有教研组。", "The roster has no research groups."),
+        "no_checks": ("本政策对此没有考核指标。", "The policy sets no checks here."),
+        "none_failed": ("全部通过", "all hold"),
+        "more_teachers": ("另有 {n} 名未通过或待评的教师未列出。", "{n} more failing or pending teachers not shown."),
+        "not_shown": ("未列出", "not shown"),
+        "failing_teachers": ("未通过或待评的教师", "Failing or pending teachers"),
+    },
+    "table": {
+        "summary": (
+            "{teachers} 名教师：{counts}；学校达标 {ok}/{schools}",
+            "{teachers} teachers: {counts}; schools passing {ok}/{schools}",
+        ),
+        "failed": ("未达标", "fails"),
+        "awaiting": ("能力点尚未全部考核", "abilities not all graded yet"),
+        "teachers": ("教师", "Teachers"),
+        "passed": ("合格", "Passed"),
+        "excellent": ("优秀", "Excel."),
+        "pass_rate": ("合格率", "Pass %"),
+        "excellent_rate": ("优秀率", "Excel. %"),
+        "failed_checks": ("未达标", "Failed"),
+    },
+    "plot": {
+        "pass_rate": ("合格率", "pass rate"),
+        "excellent_rate": ("优秀率", "excellent rate"),
+        "rates_title": ("各政策下的合格率与优秀率", "Pass and excellent rates by policy"),
+        "basis_teachers": ("按教师计", "per teacher"),
+        "basis_abilities": ("按微能力点认证计", "per ability certification"),
+        "basis_selections": ("按所选能力点计", "per selected ability"),
+        "share_teachers": ("教师占比", "share of teachers"),
+        "share_selections": ("能力点占比", "share of selections"),
+        "school_mean": ("学校平均", "mean over schools"),
+        "each_school": ("各学校", "each school"),
+        "limit": ("政策限值", "policy limit"),
+        "limit_min": ("下限（不少于）", "floor (at least)"),
+        "limit_max": ("上限（不超过）", "cap (at most)"),
+        "limit_bad": ("未达到的限值", "limit not met"),
+        "no_limit": ("无限值", "no limit"),
+        "flows_title": ("教师结论变化", "How teachers' statuses change"),
+        "better": ("变好", "better"),
+        "worse": ("变差", "worse"),
+        "same": ("不变", "unchanged"),
+        "persons": ("人", ""),
+        "teachers": ("教师人数", "teachers"),
+        "status_under": ("{}下的结论", "status under {}"),
+        "rate": ("比率", "rate"),
+        "env_title": (
+            "三种环境的能力点分布与政策限值",
+            "Environments of the chosen abilities, against each policy's limits",
+        ),
+        "timeline_title": ("阶段时间线", "Timeline of phases"),
+        "deadline": ("截止（阶段结束）", "deadline (end of phase)"),
+        "one_day": ("单日事项", "one-day event"),
+        "on": ("评估日", "evaluation date"),
+        "no_phases": ("（无阶段）", "(no phases)"),
+        "other_basis": ("另按其他口径规定的限值未画出", "limits stated on another basis are not drawn"),
+    },
 }
 
 
-def label(key: str, lang: str = "zh") -> str:
-    """The label for ``key`` in ``lang`` (``zh`` or ``en``); unknown keys come back as is."""
-    pair = _LABELS.get(key)
+def label(key: str, lang: str = "zh", where: str = "cli") -> str:
+    """The label for ``key`` in ``lang`` (``zh`` or ``en``) as it reads ``where``; unknown keys come back as is."""
+    pair = LABELS.get(where, {}).get(key)
     if pair is None:
         return key
+    return pair[1] if lang == "en" else pair[0]
+
+
+def status_label(status: str, lang: str = "zh") -> str:
+    """A teacher status in words: 优秀/合格/不合格/待评 (``lang="en"``: the code itself)."""
+    pair = _STATUS_WORDS.get(str(status))
+    if pair is None:
+        return str(status)
+    return pair[1] if lang == "en" else pair[0]
+
+
+def entity_status_label(status: str, lang: str = "zh") -> str:
+    """A school or group status in words: 达标/未达标 (``lang="en"``: the code itself)."""
+    pair = _ENTITY_STATUS_WORDS.get(str(status))
+    if pair is None:
+        return str(status)
     return pair[1] if lang == "en" else pair[0]

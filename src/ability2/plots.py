@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
+from ability2.i18n import STATUS_ORDER, status_label
+from ability2.i18n import label as i18n_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -65,7 +67,6 @@ CJK_FAMILIES = (
 )
 
 #: statuses from worst to best (rows and columns of :meth:`ComparisonPlots.flows`)
-STATUS_ORDER = ("fail", "pending", "pass", "excellent")
 
 #: one colour per status (colour-blind safe: Okabe–Ito)
 STATUS_COLORS = {"fail": "#D55E00", "pending": "#999999", "pass": "#009E73", "excellent": "#0072B2"}
@@ -82,53 +83,13 @@ _LIMIT_OK = "#222222"
 _LIMIT_BAD = "#C00000"
 _LABEL_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
 
-_STATUS_ZH = {"fail": "不合格", "pending": "待评", "pass": "合格", "excellent": "优秀"}
-_STATUS_EN = {"fail": "fail", "pending": "pending", "pass": "pass", "excellent": "excellent"}
-
-_TEXT: dict[str, tuple[str, str]] = {
-    "pass_rate": ("合格率", "pass rate"),
-    "excellent_rate": ("优秀率", "excellent rate"),
-    "rates_title": ("各政策下的合格率与优秀率", "Pass and excellent rates by policy"),
-    "basis_teachers": ("按教师计", "per teacher"),
-    "basis_abilities": ("按微能力点认证计", "per ability certification"),
-    "basis_selections": ("按所选能力点计", "per selected ability"),
-    "share_teachers": ("教师占比", "share of teachers"),
-    "share_selections": ("能力点占比", "share of selections"),
-    "school_mean": ("学校平均", "mean over schools"),
-    "each_school": ("各学校", "each school"),
-    "limit": ("政策限值", "policy limit"),
-    "limit_min": ("下限（不少于）", "floor (at least)"),
-    "limit_max": ("上限（不超过）", "cap (at most)"),
-    "limit_bad": ("未达到的限值", "limit not met"),
-    "no_limit": ("无限值", "no limit"),
-    "flows_title": ("教师结论变化", "How teachers' statuses change"),
-    "better": ("变好", "better"),
-    "worse": ("变差", "worse"),
-    "same": ("不变", "unchanged"),
-    "persons": ("人", ""),
-    "teachers": ("教师人数", "teachers"),
-    "status_under": ("{}下的结论", "status under {}"),
-    "rate": ("比率", "rate"),
-    "env_title": (
-        "三种环境的能力点分布与政策限值",
-        "Environments of the chosen abilities, against each policy's limits",
-    ),
-    "timeline_title": ("阶段时间线", "Timeline of phases"),
-    "deadline": ("截止（阶段结束）", "deadline (end of phase)"),
-    "one_day": ("单日事项", "one-day event"),
-    "on": ("评估日", "evaluation date"),
-    "no_phases": ("（无阶段）", "(no phases)"),
-    "other_basis": ("另按其他口径规定的限值未画出", "limits stated on another basis are not drawn"),
-}
-
 
 class CJKFontWarning(UserWarning):
     """No installed font has Chinese glyphs: Chinese labels will show as empty boxes."""
 
 
 def _text(key: str, lang: str) -> str:
-    zh, en = _TEXT[key]
-    return zh if lang == "zh" else en
+    return i18n_label(key, lang, "plot")
 
 
 def _check_lang(lang: str) -> None:
@@ -137,7 +98,7 @@ def _check_lang(lang: str) -> None:
 
 
 def _status_label(status: str, lang: str) -> str:
-    return (_STATUS_ZH if lang == "zh" else _STATUS_EN).get(status, status)
+    return status_label(status, lang)
 
 
 # -- fonts --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error
+from ability2.i18n import STATUSES, status_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
     from ability2.roster import Roster
 
 __all__ = ["Explanation", "Reason", "Result", "RuleColumn"]
-
-_STATUS_ZH = {"excellent": "优秀", "pass": "合格", "fail": "不合格", "pending": "待评"}
 
 
 def _plain(value: Any) -> Any:
@@ -217,7 +216,7 @@ class Explanation:
         return f"<Explanation {self.teacher_id}: {self.status}, {len(self.reasons)} rules, {failed} failed>"
 
     def __str__(self) -> str:
-        head = f"{self.teacher_id} ({self.school}{' · ' + self.group if self.group else ''}): {self.status} {_STATUS_ZH.get(self.status, '')}"
+        head = f"{self.teacher_id} ({self.school}{' · ' + self.group if self.group else ''}): {self.status} {status_label(self.status, 'zh') if self.status in STATUSES else ''}"
         lines = [head, f"  {self.region} · {self.on}"]
         for reason in self.reasons:
             mark = "✓" if reason.ok else "✗"
@@ -235,7 +234,7 @@ class Explanation:
         )
         return (
             f"<p><b>{html.escape(self.teacher_id)}</b> ({html.escape(self.school)}): <b>{self.status}</b> "
-            f"{_STATUS_ZH.get(self.status, '')}</p><table><tr><th></th><th>rule</th><th>finding</th><th>layer</th></tr>{rows}</table>"
+            f"{status_label(self.status, 'zh') if self.status in STATUSES else ''}</p><table><tr><th></th><th>rule</th><th>finding</th><th>layer</th></tr>{rows}</table>"
         )
 
 
@@ -355,7 +354,7 @@ class Result:
         from collections import Counter
 
         counts = Counter(str(s) for s in self.status)
-        return {status: counts.get(status, 0) for status in ("excellent", "pass", "fail", "pending")}
+        return {status: counts.get(status, 0) for status in STATUSES}
 
     def _position(self, teacher_id: str) -> int:
         if self._index is None:

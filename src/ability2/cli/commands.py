@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ability2.i18n import label
+from ability2.i18n import label, status_label
 
 __all__ = [
     "cmd_demo",
@@ -457,13 +457,12 @@ def _fill_forms(args: argparse.Namespace, policy: Any) -> int:
             "预填" if zh else "pre-filled",
         ],
     )
-    names = {"excellent": "优秀", "pass": "合格", "fail": "不合格"}
     for row in rows:
         table.add_row(
             row["school"],
             f"{row['total']:g}",
             "✓" if row["passed"] else "✗",
-            names[row["grade"]] if zh else row["grade"],
+            status_label(row["grade"], "zh" if zh else "en"),
             "\n".join(row["prefilled"]),
         )
     console = _console()

@@ -44,6 +44,7 @@ def run_demo(output_dir: Path, *, lang: str = "zh", console: Any = None) -> int:
 
     from ability2.errors import Ability2Error
     from ability2.evaluate import evaluate
+    from ability2.i18n import status_label
     from ability2.io.roster import read_roster
     from ability2.registry import load_registry
     from ability2.reports import write_report
@@ -104,7 +105,7 @@ def run_demo(output_dir: Path, *, lang: str = "zh", console: Any = None) -> int:
             str(counts["fail"]),
             str(counts["pending"]),
             f"{schools['pass_rate'].iloc[0] * 100:.1f}%",
-            ("合格" if status == "pass" else "不合格") if zh else status,
+            status_label(status, lang),
             "\n".join(failed_checks) or "—",
         )
         stem = region.replace("/", "_")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
 from ability2.files import write_atomic, write_text_atomic
+from ability2.i18n import status_label
 from ability2.reports.safety import neutralise
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def render_comparison_table(comparison: Comparison, lang: str = "zh", console: A
     ):
         table.add_column(name, overflow="fold")
     for r in comparison.school_table().itertuples():
-        status = ("合格" if r.status == "pass" else "不合格") if zh else r.status
+        status = status_label(str(r.status), "zh" if zh else "en")
         table.add_row(
             r.policy,
             r.school,

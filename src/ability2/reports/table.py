@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ability2.reports.summary import entity_status_label, region_title, status_label, text
+from ability2.i18n import entity_status_label, label, status_label
+from ability2.reports.summary import region_title, text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,25 +20,9 @@ __all__ = ["render_table"]
 
 _STYLE = {"excellent": "bold green", "pass": "green", "fail": "bold red", "pending": "yellow"}
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "summary": (
-        "{teachers} 名教师：{counts}；学校达标 {ok}/{schools}",
-        "{teachers} teachers: {counts}; schools passing {ok}/{schools}",
-    ),
-    "failed": ("未达标", "fails"),
-    "awaiting": ("能力点尚未全部考核", "abilities not all graded yet"),
-    "teachers": ("教师", "Teachers"),
-    "passed": ("合格", "Passed"),
-    "excellent": ("优秀", "Excel."),
-    "pass_rate": ("合格率", "Pass %"),
-    "excellent_rate": ("优秀率", "Excel. %"),
-    "failed_checks": ("未达标", "Failed"),
-}
-
 
 def _word(key: str, lang: str) -> str:
-    pair = _WORDS[key]
-    return pair[1] if lang == "en" else pair[0]
+    return label(key, lang, "table")
 
 
 def _pct(value: Any) -> str:
