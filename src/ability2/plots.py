@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ability2.errors import Ability2Error
 from ability2.i18n import STATUS_ORDER, status_label
 from ability2.i18n import label as i18n_label
+from ability2.rules.spec import Scope
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -409,13 +410,15 @@ class ComparisonPlots:
                     ax.scatter(
                         x[i] + offset + jitter, values, s=14, color="#333333", alpha=0.7, zorder=3, gid="school-points"
                     )
-        rule_bars = {
-            "school.pass_rate_min": -width / 2,
-            "school.excellent_rate_min": width / 2,
-            "school.excellent_rate_max": width / 2,
-        }
+        bar_of_tag = {"rate:pass": -width / 2, "rate:excellent": width / 2}
         for i, (policy, result) in enumerate(zip(comparison.policies, comparison.results, strict=True)):
             checks = {column.rule: column for column in result.school_columns}
+            rule_bars = {
+                rule.id: bar_of_tag[tag]
+                for rule in policy.by_scope(Scope.SCHOOL)
+                for tag in rule.spec.tags
+                if tag in bar_of_tag
+            }
             for rule_id, offset in rule_bars.items():
                 rule = policy.get(rule_id)
                 if rule is None or rule.bound is None or _limit_basis(rule) != basis:
@@ -644,9 +647,11 @@ class ComparisonPlots:
                     zorder=2,
                 )
                 ax.bar_label(bars, labels=[f"{value * 100:.0f}%"], padding=2, fontsize=8)
-                for direction in ("min", "max"):
-                    rule = policy.get(f"school.{environment.id}_share_{direction}")
-                    if rule is None or rule.bound is None:
+                for rule in policy.by_scope(Scope.SCHOOL):
+                    if f"environment:{environment.id}" not in rule.spec.tags or rule.spec.direction is None:
+                        continue
+                    direction = rule.spec.direction.value
+                    if rule.bound is None:
                         continue
                     if _limit_basis(rule) != basis:
                         other_basis = True

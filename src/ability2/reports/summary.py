@@ -11,17 +11,17 @@ computed from a :class:`~ability2.result.Result`):
 * **老师人数**: the school's teachers in the roster.
 * **合格人数**: teachers whose status is ``pass`` or ``excellent`` (the ``passed`` count of
   contract §3.1).
-* **课程学时合格人数**: teachers for whom every teacher rule whose id starts with ``hours.``
-  holds (online, offline, total hours, practice share, peer review before offline hours
-  count ...). All teachers when the policy has no ``hours.`` rule.
-* **校本应用考核合格人数**: teachers for whom the grading rule ``grading.teacher`` holds (no
-  ability graded 不合格) and whose status is not ``pending``; when the result still has its
-  roster, every selected ability must also carry a grade (a teacher who failed on hours
-  with ungraded abilities has not passed the 校本应用考核 either). Without a
-  ``grading.teacher`` rule only the grade conditions apply.
-* **校本实践活动完成数**: teachers for whom ``hours.offline_min`` and
-  ``hours.offline_requires_peer_review`` hold (those of the two the policy has; all teachers
-  when it has neither): the offline school-based practice done and reviewed.
+* **课程学时合格人数**: teachers for whom every teacher rule tagged ``hours`` holds (the
+  core's: online, offline, total hours, practice share, peer review before offline hours
+  count; a plugin's rule with the tag counts too). All teachers when the policy has none.
+* **校本应用考核合格人数**: teachers for whom the rule tagged ``grading`` (the core's
+  ``grading.teacher``) holds (no ability graded 不合格) and whose status is not ``pending``;
+  when the result still has its roster, every selected ability must also carry a grade (a
+  teacher who failed on hours with ungraded abilities has not passed the 校本应用考核
+  either). Without a grading rule only the grade conditions apply.
+* **校本实践活动完成数**: teachers for whom the rules tagged ``practice`` hold (the core's
+  ``hours.offline_min`` and ``hours.offline_requires_peer_review``, those the policy has; all
+  teachers when it has none): the offline school-based practice done and reviewed.
 * **rates**: the count divided by 老师人数, as a fraction 0..1 (0 for a school without
   teachers); a report formats them as percentages.
 
@@ -89,6 +89,18 @@ SUMMARY_COLUMNS_EN: tuple[str, ...] = (
 
 #: positions of the rate columns (fractions 0..1)
 SUMMARY_RATE_COLUMNS: tuple[int, ...] = (3, 5, 7, 9)
+
+
+def _tags_of(result: Result) -> dict[str, tuple[str, ...]]:
+    """Each rule's tags: from the result's policy, else (a result read back from JSON) the built-in specs."""
+    from ability2.rules.catalogue import builtin_catalogue
+
+    catalogue = result.policy.catalogue if result.policy is not None else builtin_catalogue()
+    out: dict[str, tuple[str, ...]] = {}
+    for column in result.teacher_columns:
+        spec = catalogue.find(column.rule)
+        out[column.rule] = spec.tags if spec is not None else ()
+    return out
 
 
 def text(key: str, lang: str = "zh") -> str:
@@ -177,18 +189,22 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     status = np.asarray(teachers["status"], dtype=object).astype(str)
     schools = np.asarray(teachers["school"], dtype=object).astype(str)
     columns = {column.rule: column for column in result.teacher_columns}
+    tags = _tags_of(result)
+
+    def tagged(tag: str) -> list[Any]:
+        return [column for rule, column in columns.items() if tag in tags.get(rule, ())]
 
     passed = np.isin(status, ("pass", "excellent"))
 
     hours = np.ones(size, dtype=bool)
-    for rule, column in columns.items():
-        if rule.startswith("hours."):
-            hours &= _ok(column)
+    for column in tagged("hours"):
+        hours &= _ok(column)
 
     assessed = status != "pending"
-    grading = columns.get("grading.teacher")
-    if grading is not None:
-        assessed &= _ok(grading)
+    grading_columns = tagged("grading")
+    grading = grading_columns[0] if grading_columns else None
+    for column in grading_columns:
+        assessed &= _ok(column)
     flags = _grade_flags(result, size)
     if flags is not None:
         graded, no_fail = flags
@@ -197,9 +213,8 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
             assessed &= no_fail
 
     practice = np.ones(size, dtype=bool)
-    for rule in ("hours.offline_min", "hours.offline_requires_peer_review"):
-        if rule in columns:
-            practice &= _ok(columns[rule])
+    for column in tagged("practice"):
+        practice &= _ok(column)
 
     names = [str(name) for name in result.school_names]
     position = {name: i for i, name in enumerate(names)}

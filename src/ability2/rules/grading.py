@@ -39,6 +39,7 @@ TEACHER = spec(
         "'all_abilities': a teacher is excellent iff every chosen ability is 优秀 (and every pass rule holds), "
         "fails if any ability is 不合格, is pending while any ability is not graded, else passes."
     ),
+    tags=("grading",),
 )
 
 #: the family's specs, in catalogue order

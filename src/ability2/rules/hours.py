@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 
 __all__ = ["SPECS", "HoursFloor", "PeerReviewGate", "PracticeShare"]
 
-TOTAL = spec("hours.total_min", Kind.HOURS, Scope.TEACHER, "总学时下限", "total hours, floor", Direction.MIN)
-ONLINE = spec("hours.online_min", Kind.HOURS, Scope.TEACHER, "线上学时下限", "online hours, floor", Direction.MIN)
+TOTAL = spec(
+    "hours.total_min", Kind.HOURS, Scope.TEACHER, "总学时下限", "total hours, floor", Direction.MIN, tags=("hours",)
+)
+ONLINE = spec(
+    "hours.online_min", Kind.HOURS, Scope.TEACHER, "线上学时下限", "online hours, floor", Direction.MIN, tags=("hours",)
+)
 OFFLINE = spec(
     "hours.offline_min",
     Kind.HOURS,
@@ -32,6 +36,7 @@ OFFLINE = spec(
     "offline (practice) hours, floor",
     Direction.MIN,
     description="线下实践应用学时 and 实践应用学时 both count here: the roster's offline_hours column.",
+    tags=("hours", "practice"),
 )
 PRACTICE_SHARE = spec(
     "hours.practice_share_min",
@@ -45,6 +50,7 @@ PRACTICE_SHARE = spec(
         "Offline (practice) hours as a share of the hours the teacher did (basis 'done'), "
         "or of the total hours the policy requires (basis 'required', needs hours.total_min)."
     ),
+    tags=("hours",),
 )
 CYCLE_YEARS = spec(
     "hours.cycle_years",
@@ -64,6 +70,7 @@ PEER_REVIEW = spec(
     "互评完成后方计线下学时",
     "offline hours count only after peer review",
     description="When true, a teacher's offline hours count as zero until the peer_reviews column says yes.",
+    tags=("hours", "practice"),
 )
 
 #: the family's specs, in catalogue order

@@ -27,7 +27,14 @@ __all__ = ["ENVIRONMENT_SPECS", "RATE_SPECS", "EnvironmentShare", "SchoolRate", 
 
 _RATE_BASES = ("teachers", "abilities")
 PASS_RATE_MIN = spec(
-    "school.pass_rate_min", Kind.SHARE, Scope.SCHOOL, "合格率下限", "pass rate, floor", Direction.MIN, bases=_RATE_BASES
+    "school.pass_rate_min",
+    Kind.SHARE,
+    Scope.SCHOOL,
+    "合格率下限",
+    "pass rate, floor",
+    Direction.MIN,
+    bases=_RATE_BASES,
+    tags=("rate:pass",),
 )
 EXCELLENT_RATE_MAX = spec(
     "school.excellent_rate_max",
@@ -37,6 +44,7 @@ EXCELLENT_RATE_MAX = spec(
     "excellent rate, cap",
     Direction.MAX,
     bases=_RATE_BASES,
+    tags=("rate:excellent",),
 )
 EXCELLENT_RATE_MIN = spec(
     "school.excellent_rate_min",
@@ -46,6 +54,7 @@ EXCELLENT_RATE_MIN = spec(
     "excellent rate, floor",
     Direction.MIN,
     bases=_RATE_BASES,
+    tags=("rate:excellent",),
 )
 #: the rate specs, in catalogue order
 RATE_SPECS = (PASS_RATE_MIN, EXCELLENT_RATE_MAX, EXCELLENT_RATE_MIN)
@@ -75,6 +84,7 @@ def _environment_specs() -> tuple[RuleSpec, ...]:
                         "(basis 'teachers'), or share of all ability selections that are of this "
                         "environment (basis 'selections')."
                     ),
+                    tags=(f"environment:{env}",),
                 )
             )
     return tuple(out)

@@ -62,6 +62,10 @@ class RuleSpec:
     ``bases`` lists the readings a share rule can be counted on (per teacher, per ability
     certification ...); the first is the default, and a policy file picks one with ``basis``.
 
+    ``tags`` say what the rule measures, so that the official summary table and the plots
+    find a plugin's rules as they find the core's (a plugin's hours rule tagged ``hours``
+    counts in 课程学时合格人数).
+
     ``check`` is for a plugin's own teacher rule written in plain Python:
     ``check(teacher, rule) -> (value, ok)``, called with a :class:`ability2.evaluate.TeacherRow`
     and the resolved rule; the evaluator runs it over every teacher of the batch.
@@ -77,6 +81,10 @@ class RuleSpec:
     methods: tuple[str, ...] = ()
     family: bool = False
     description: str = ""
+    #: what the rule measures, for reports and plots that read rules by meaning, not by id:
+    #: ``hours`` (课程学时), ``practice`` (校本实践), ``grading`` (校本应用考核),
+    #: ``rate:pass``, ``rate:excellent``, ``environment:<env id>``
+    tags: tuple[str, ...] = ()
     check: Callable[[Any, Any], tuple[Any, bool]] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
