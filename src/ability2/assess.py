@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from ability2.errors import Ability2Error
+from ability2.errors import Ability2Error, SheetUnavailableError
 from ability2.framework import EvidenceItem, Framework, SubmissionSheet, load_framework
 from ability2.i18n import status_label
 
@@ -40,10 +40,6 @@ _LEVELS = {
     "不合格": "fail",
     "fail": "fail",
 }
-
-
-class SheetUnavailableError(Ability2Error):
-    """The ability's submission sheet is not in the framework data (or has no items there)."""
 
 
 @attrs.frozen

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ability2.errors import Ability2Error
+from ability2.errors import EvaluationError
 from ability2.roster import (
     COLUMNS,
     GRADE_EXCELLENT,
@@ -49,10 +49,6 @@ ColumnType = Literal["text", "number", "date", "flag"]
 
 _YES = frozenset({"yes", "是", "1", "true", "y", "√", "✓"})
 _NO = frozenset({"no", "否", "0", "false", "n", "×", "✗"})
-
-
-class EvaluationError(Ability2Error):
-    """The policy cannot be applied as it stands (a rule that needs another, a plugin's rule that fails)."""
 
 
 @attrs.frozen

@@ -13,10 +13,16 @@ import attrs
 
 __all__ = [
     "Ability2Error",
+    "CatalogueError",
+    "ChangeSetError",
+    "EvaluationError",
     "PolicyDateError",
     "PolicyFileError",
     "Problem",
     "RegistryError",
+    "RosterError",
+    "RosterProblem",
+    "SheetUnavailableError",
     "UnknownRegionError",
     "UnknownRuleError",
 ]
@@ -90,3 +96,62 @@ class UnknownRuleError(Ability2Error, LookupError):
 
 class PolicyDateError(Ability2Error):
     """A policy was asked for on a date when the region's rules are not in force."""
+
+
+@attrs.frozen
+class RosterProblem:
+    """One problem in a roster: ``FILE:ROW:COLUMN: message``.
+
+    ``row`` is the row number a spreadsheet shows (the header is row 1 of a plain CSV);
+    ``None`` for problems of the whole file (a missing column).
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row if self.row is not None else '-'}:{self.column or '-'}: {self.message}"
+
+
+class RosterError(Ability2Error):
+    """A roster was rejected; ``problems`` lists every problem found, in row order."""
+
+    def __init__(self, problems: list[RosterProblem], limit: int = 50) -> None:
+        self.problems = tuple(problems)
+        shown = "\n".join(str(p) for p in self.problems[:limit])
+        more = f"\n... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
+        count = len(self.problems)
+        super().__init__(f"roster rejected: {count} problem{'s' if count != 1 else ''}\n{shown}{more}")
+
+
+class EvaluationError(Ability2Error):
+    """The policy cannot be applied as it stands (a rule that needs another, a plugin's rule that fails)."""
+
+
+class CatalogueError(Ability2Error, ValueError):
+    """Specs and kinds that do not fit together; ``messages`` lists every problem."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self.messages = tuple(messages)
+        super().__init__("\n".join(self.messages))
+
+
+class ChangeSetError(PolicyFileError):
+    """A change set was rejected; ``problems`` lists every problem in it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        count = len(self.problems)
+        self.args = (
+            f"change set rejected: {count} problem{'s' if count != 1 else ''}:\n"
+            + "\n".join(f"  {p}" for p in self.problems),
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class SheetUnavailableError(Ability2Error):
+    """The ability's submission sheet is not in the framework data (or has no items there)."""

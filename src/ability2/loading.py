@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import os
 import re
 from collections.abc import Iterable, Mapping
-from importlib.resources.abc import Traversable
-from pathlib import Path
 from typing import Any
 
 import attrs
 from cattrs.errors import BaseValidationError
 
 from ability2.converting import iter_problems, make_converter
+from ability2.datafiles import SourceLike, read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.layer import Layer, NotEncoded, RuleEntry
 from ability2.model import Citation, Document, Level, Region
 from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, RuleSpec, builtin_catalogue
-from ability2.schema import RawDocument, RawEntry, RawLayerFile, RawSource
+from ability2.schema import RawEntry, RawLayerFile, RawSource
 from ability2.yamlio import PathPart, YamlDocument, read_yaml
 
 __all__ = [
@@ -43,30 +41,9 @@ __all__ = [
     "to_document",
 ]
 
-SourceLike = str | os.PathLike[str] | Traversable
-
 CONVERTER = make_converter()
 _REGION_ID = re.compile(r"^[a-z][a-z0-9_-]*(/[a-z][a-z0-9_-]*)*$")
 _CODE = re.compile(r"^\d{6,12}$")
-
-
-def read_source_text(source: SourceLike) -> tuple[str, str]:
-    """Read a data file as UTF-8 text; returns ``(text, name)`` or raises PolicyFileError."""
-    name = str(source)
-    try:
-        data = source.read_bytes() if isinstance(source, Traversable) else Path(source).read_bytes()
-    except FileNotFoundError:
-        raise PolicyFileError([Problem(name, "", "file not found")]) from None
-    except IsADirectoryError:
-        raise PolicyFileError([Problem(name, "", "is a folder, expected a YAML file")]) from None
-    except OSError as exc:
-        raise PolicyFileError([Problem(name, "", f"cannot read: {exc.strerror or exc}")]) from None
-    try:
-        return data.decode("utf-8-sig"), name
-    except UnicodeDecodeError as exc:
-        raise PolicyFileError(
-            [Problem(name, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-        ) from None
 
 
 @attrs.frozen
@@ -112,11 +89,6 @@ def parse_layer(source: SourceLike) -> ParsedLayer:
     if problems:
         raise PolicyFileError(problems)
     return ParsedLayer(doc, raw)
-
-
-def to_document(key: str, raw: RawDocument) -> Document:
-    """A :class:`Document` from its raw file entry."""
-    return Document(key, raw.title, raw.number, raw.issuer, raw.date, raw.date_note, raw.url, raw.note)
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str:

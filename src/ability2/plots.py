@@ -771,12 +771,11 @@ def _share_counts(result: Result, school: str, basis: str) -> tuple[Any, int]:
 
 # -- timeline -------------------------------------------------------------------------------------
 def _as_policies(policies: Any) -> list[Policy]:
-    from ability2.compare import Comparison
     from ability2.policy import Policy
 
     if isinstance(policies, Policy):
         return [policies]
-    if isinstance(policies, Comparison):
+    if hasattr(policies, "policies") and hasattr(policies, "results"):  # a Comparison
         return list(policies.policies)
     if isinstance(policies, Iterable):
         items = list(policies)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
@@ -18,90 +17,13 @@ import attrs
 
 from ability2.errors import UnknownRuleError
 from ability2.framework import Framework
-from ability2.layer import NotEncoded, RuleEntry
-from ability2.model import Citation, Region
-from ability2.rules.bounds import Bound
-from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, Scope, builtin_catalogue
+from ability2.layer import NotEncoded
+from ability2.model import Region
+from ability2.resolved import InactiveRule, ResolvedRule, describe_value
+from ability2.rules.catalogue import Catalogue, Kind, Scope, builtin_catalogue
 from ability2.rules.values import Phase, ScoringForm
 
-__all__ = ["InactiveRule", "Policy", "ResolvedRule"]
-
-
-@attrs.frozen
-class ResolvedRule:
-    """One rule of an effective policy.
-
-    ``layer`` is the id of the region whose document supplied the value in force;
-    ``overridden`` lists the inherited values it replaced, nearest ancestor first.
-    """
-
-    id: str
-    spec: RuleSpec
-    entry: RuleEntry
-    layer: str
-    overridden: tuple[tuple[str, RuleEntry], ...] = ()
-
-    @property
-    def value(self) -> Any:
-        """The rule's value: a number, a flag, a :class:`Phase`, a :class:`ScoringForm` ..."""
-        return self.entry.value
-
-    @property
-    def bound(self) -> Bound | None:
-        """The boundary word of a limit (``None`` for rules that are not limits)."""
-        return self.entry.bound
-
-    @property
-    def basis(self) -> str | None:
-        """For share rules: what the share is counted over."""
-        return self.entry.basis
-
-    @property
-    def sources(self) -> tuple[Citation, ...]:
-        """Every citation of the value in force."""
-        return self.entry.sources
-
-    @property
-    def source(self) -> str:
-        """The citations as one line of text, for tables and JSON."""
-        return "; ".join(str(c) for c in self.entry.sources)
-
-    def holds(self, value: Fraction | int) -> bool:
-        """Whether ``value`` satisfies this limit (exactly, by the rule's boundary word)."""
-        if self.bound is None:
-            raise TypeError(f"{self.id} is not a limit")
-        return self.bound.holds(value, self.value)
-
-    def describe_value(self, lang: str = "en") -> str:
-        """The value as a reader would write it: ``≥ 50``, ``≤ 60%``, ``2022-04-07 – 2022-04-13``."""
-        return describe_value(self.spec, self.entry, lang)
-
-
-def describe_value(spec: RuleSpec, entry: RuleEntry, lang: str = "en") -> str:
-    """A short human-readable rendering of an entry's value (``lang`` ``zh`` or ``en``)."""
-    zh = lang == "zh"
-    text = spec.value_type.describe(entry.value, lang)
-    if entry.bound is not None:
-        text = f"{entry.bound.symbol} {text} ({entry.bound.word})"
-    if entry.basis is not None and len(spec.bases) > 1:
-        basis_zh = {
-            "teachers": "按教师",
-            "abilities": "按能力点认证",
-            "selections": "按选课",
-            "done": "按已完成学时",
-            "required": "按规定学时",
-        }
-        text += f" [{basis_zh.get(entry.basis, entry.basis)}]" if zh else f" [per {entry.basis}]"
-    return text
-
-
-@attrs.frozen
-class InactiveRule:
-    """A value a layer states that is not in force on the policy's date (shown, not applied)."""
-
-    id: str
-    layer: str
-    entry: RuleEntry
+__all__ = ["InactiveRule", "Policy", "ResolvedRule", "describe_value"]
 
 
 def _frozen_mapping(rules: Mapping[str, ResolvedRule]) -> Mapping[str, ResolvedRule]:

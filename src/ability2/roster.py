@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import Ability2Error
+from ability2.errors import RosterError, RosterProblem
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,34 +66,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("excellent_video", "优秀视频", False, "yes/no: the practice video was rated excellent"),
     Column("peer_reviews", "互评", False, "yes/no: the teacher completed the required reviews of others' work"),
 )
-
-
-@attrs.frozen
-class RosterProblem:
-    """One problem in a roster: ``FILE:ROW:COLUMN: message``.
-
-    ``row`` is the row number a spreadsheet shows (the header is row 1 of a plain CSV);
-    ``None`` for problems of the whole file (a missing column).
-    """
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.row if self.row is not None else '-'}:{self.column or '-'}: {self.message}"
-
-
-class RosterError(Ability2Error):
-    """A roster was rejected; ``problems`` lists every problem found, in row order."""
-
-    def __init__(self, problems: list[RosterProblem], limit: int = 50) -> None:
-        self.problems = tuple(problems)
-        shown = "\n".join(str(p) for p in self.problems[:limit])
-        more = f"\n... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
-        count = len(self.problems)
-        super().__init__(f"roster rejected: {count} problem{'s' if count != 1 else ''}\n{shown}{more}")
 
 
 @attrs.frozen(eq=False)

@@ -19,18 +19,21 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import PolicyFileError, Problem
+from ability2.errors import ChangeSetError, Problem
 from ability2.layer import RuleEntry
 from ability2.loading import ParsedLayer, _LayerBuilder
 from ability2.model import Document
-from ability2.policy import InactiveRule, Policy, ResolvedRule
+from ability2.resolved import InactiveRule, ResolvedRule
 from ability2.rules.catalogue import Catalogue
 from ability2.schema import RawLayerFile, RawRegion
 from ability2.yamlio import YamlDocument
+
+if TYPE_CHECKING:
+    from ability2.policy import Policy
 
 __all__ = ["WHAT_IF_LAYER", "ChangeSetError", "apply_changes"]
 
@@ -38,21 +41,6 @@ __all__ = ["WHAT_IF_LAYER", "ChangeSetError", "apply_changes"]
 WHAT_IF_LAYER = "what-if"
 
 _ENTRY_KEYS = {"value", "bound", "basis", "from", "until", "note"}
-
-
-class ChangeSetError(PolicyFileError):
-    """A change set was rejected; ``problems`` lists every problem in it."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(problems)
-        count = len(self.problems)
-        self.args = (
-            f"change set rejected: {count} problem{'s' if count != 1 else ''}:\n"
-            + "\n".join(f"  {p}" for p in self.problems),
-        )
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def _describe(changes: Mapping[str, Any]) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
+from ability2.converting import make_converter
+from ability2.datafiles import SourceLike, read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.framework.sheets import Criteria, EvidenceItem, SubmissionSheet, TimeLimit
-from ability2.loading import CONVERTER, SourceLike, read_source_text, to_document
 from ability2.model import Citation, Competency, Dimension, Document, Environment
 from ability2.rules.bounds import Bound
 from ability2.schema import RawAbilitiesFile, RawDocumentsFile, RawItem, RawSheetsFile, RawSource
@@ -17,6 +18,8 @@ from ability2.yamlio import YamlDocument, read_yaml
 __all__ = ["load_bundled_framework", "load_sheets"]
 
 _DATA = files("ability2.framework") / "data"
+
+CONVERTER = make_converter()
 
 
 def _read(source: SourceLike, cls: type[Any]) -> tuple[YamlDocument, Any]:

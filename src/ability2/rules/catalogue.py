@@ -10,11 +10,12 @@ or with two, is refused when the registry loads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
 
+from ability2.errors import CatalogueError
 from ability2.rules.spec import Kind, RuleSpec, Scope
 
 if TYPE_CHECKING:
@@ -22,14 +23,6 @@ if TYPE_CHECKING:
     from ability2.rules.kind import RuleKind
 
 __all__ = ["Catalogue", "CatalogueError", "Kind", "RuleSpec", "Scope", "builtin_catalogue"]
-
-
-class CatalogueError(ValueError):
-    """Specs and kinds that do not fit together; ``messages`` lists every problem."""
-
-    def __init__(self, messages: Sequence[str]) -> None:
-        self.messages = tuple(messages)
-        super().__init__("\n".join(self.messages))
 
 
 def _builtin_specs() -> tuple[RuleSpec, ...]:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.rules.catalogue import RuleSpec, Scope
+from ability2.rules.spec import RuleSpec, Scope
 
 if TYPE_CHECKING:
     import numpy as np

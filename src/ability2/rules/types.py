@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from ability2.converting import exact_number, parse_share
-from ability2.rules.spec import Kind
 from ability2.rules.values import Phase, ReviewChain, ReviewStep, ScoringForm
 
 if TYPE_CHECKING:
     from ability2.framework import Framework
-    from ability2.rules.spec import RuleSpec
+    from ability2.rules.spec import Kind, RuleSpec
     from ability2.yamlio import PathPart
 
 __all__ = ["VALUE_TYPES", "ParseContext", "ValueType", "number_text", "plain_json", "value_type_of"]
