@@ -26,6 +26,7 @@ from ability2.evaluate import evaluate
 from ability2.framework import Framework, load_framework
 from ability2.hookspecs import hookimpl
 from ability2.io.roster import read_roster
+from ability2.io.schools import read_schools
 from ability2.layer import Layer, NotEncoded, RuleEntry
 from ability2.loading import load_layer
 from ability2.model import Citation, Competency, Dimension, Document, Environment, Level, Region
@@ -39,6 +40,7 @@ from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, Scope
 from ability2.rules.compare import compare_ratio, compare_scaled
 from ability2.rules.kind import EntityView, Exemption, PerEntity, RuleKind
 from ability2.rules.types import ValueType
+from ability2.schools import SchoolTable
 
 __all__ = [
     "Ability2Error",
@@ -83,6 +85,7 @@ __all__ = [
     "RuleEntry",
     "RuleKind",
     "RuleSpec",
+    "SchoolTable",
     "Scope",
     "TeacherRow",
     "UnknownRegionError",
@@ -99,6 +102,7 @@ __all__ = [
     "load_registry",
     "package_files",
     "read_roster",
+    "read_schools",
 ]
 
 __version__ = "0.1.0"

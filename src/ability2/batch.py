@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ability2.policy import Policy
+    from ability2.schools import SchoolTable
 
 __all__ = ["Batch", "ColumnType", "EvaluationError", "Level", "TeacherRow"]
 
@@ -89,13 +90,15 @@ class Batch:
     (the position in :data:`ability2.i18n.STATUS_ORDER`: 0 fail ... 3 excellent) for group and school rules to count.
     """
 
-    def __init__(self, roster: Roster, policy: Policy) -> None:
+    def __init__(self, roster: Roster, policy: Policy, schools: SchoolTable | None = None) -> None:
         import numpy as np
         import pandas as pd
 
         framework = policy.framework
         self.roster = roster
         self.policy = policy
+        #: the school table, when one was given (facts about schools and research groups)
+        self.schools = schools
         self.n = len(roster)
         env_index = {env.id: i for i, env in enumerate(framework.environments)}
         dim_index = {dim.id: i for i, dim in enumerate(framework.dimensions)}
@@ -310,6 +313,42 @@ class Batch:
             raise RosterError(problems)
         self._columns[key] = values
         return values
+
+    # -- the school table ----------------------------------------------------------------
+    def has_fact(self, column: Column | str) -> bool:
+        """Whether a school table was given and has ``column`` (canonical name or Chinese alias)."""
+        return self.schools is not None and self.schools.find(column) is not None
+
+    def school_fact(self, column: Column | str, type: ColumnType = "flag") -> np.ndarray[Any, Any]:
+        """A school-table column per school of the roster (aligned with :attr:`school_names`).
+
+        A school without its own row in the table gets the blank value (flag ``-1``, number
+        NaN, date NaT, text ``""``). Raises :class:`~ability2.errors.SchoolTableError` naming
+        the row and column of a cell that is not of the type, and ``LookupError`` when there
+        is no school table or no such column (check :meth:`has_fact` first).
+        """
+        return self._fact(column, type, [(name, "") for name in self.school_names])
+
+    def group_fact(self, column: Column | str, type: ColumnType = "flag") -> np.ndarray[Any, Any]:
+        """A school-table column per research group (aligned with :attr:`group_keys`), from the group rows."""
+        return self._fact(column, type, self.group_keys)
+
+    def _fact(self, column: Column | str, type: ColumnType, keys: Sequence[tuple[str, str]]) -> np.ndarray[Any, Any]:
+        import numpy as np
+
+        table = self.schools
+        name = None if table is None else table.find(column)
+        if table is None or name is None:
+            raise LookupError(f"no school-table column {getattr(column, 'label', column)}")
+        values = table.typed(name, type)
+        position = {key: i for i, key in enumerate(table.keys)}
+        blank: Any = {"flag": -1, "number": np.nan, "date": np.datetime64("NaT"), "text": ""}[type]
+        out = np.full(len(keys), blank, dtype=values.dtype)
+        for i, key in enumerate(keys):
+            at = position.get(key)
+            if at is not None:
+                out[i] = values[at]
+        return out
 
     def teacher(self, index: int) -> TeacherRow:
         """Teacher ``index`` as plain Python values (for rules written per teacher)."""

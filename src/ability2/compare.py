@@ -290,8 +290,11 @@ def compare(
     *,
     on: dt.date | None = None,
     registry: Registry | None = None,
+    schools: Any = None,
 ) -> Comparison:
     """Evaluate ``roster`` under each of ``policies`` (region ids or codes, or Policy objects).
+
+    ``schools`` is an optional school table (see :func:`ability2.evaluate`), used for every policy.
 
     Every region is resolved, and the roster read and validated, before any evaluation: an
     unknown region, a date a region's rules do not cover, or a bad roster is one error up
@@ -331,5 +334,11 @@ def compare(
         raise Ability2Error(f"two policies share a name {duplicates}; give what-if policies a label")
     if not isinstance(roster, Roster):
         roster = read_roster(roster, framework=resolved[0].framework)
-    results = tuple(evaluate(roster, policy) for policy in resolved)
+    if schools is not None:
+        from ability2.io.schools import read_schools
+        from ability2.schools import SchoolTable
+
+        if not isinstance(schools, SchoolTable):
+            schools = read_schools(schools)
+    results = tuple(evaluate(roster, policy, schools=schools) for policy in resolved)
     return Comparison(tuple(resolved), results)

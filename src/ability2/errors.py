@@ -22,6 +22,7 @@ __all__ = [
     "RegistryError",
     "RosterError",
     "RosterProblem",
+    "SchoolTableError",
     "SheetUnavailableError",
     "UnknownRegionError",
     "UnknownRuleError",
@@ -155,3 +156,14 @@ class ChangeSetError(PolicyFileError):
 
 class SheetUnavailableError(Ability2Error):
     """The ability's submission sheet is not in the framework data (or has no items there)."""
+
+
+class SchoolTableError(RosterError):
+    """A school table was rejected; ``problems`` lists every problem found, in row order."""
+
+    def __init__(self, problems: list[RosterProblem], limit: int = 50) -> None:
+        super().__init__(problems, limit)
+        count = len(self.problems)
+        shown = "\n".join(str(p) for p in self.problems[:limit])
+        more = f"\n... and {count - limit} more" if count > limit else ""
+        self.args = (f"school table rejected: {count} problem{'s' if count != 1 else ''}\n{shown}{more}",)

@@ -20,11 +20,13 @@ from ability2.i18n import STATUS_ORDER, STATUSES
 from ability2.roster import Roster, RosterError, RosterProblem
 from ability2.rules.compare import compare_ratio, compare_scaled
 from ability2.rules.spec import Scope
+from ability2.schools import SchoolTable
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ability2.policy import Policy, ResolvedRule
+    from ability2.policy import Policy
+    from ability2.resolved import ResolvedRule
     from ability2.result import Result, RuleColumn
     from ability2.rules.kind import Exemption, RuleKind
 
@@ -35,31 +37,51 @@ Progress = Callable[[str, int, int], None]
 Plan = list[tuple["RuleKind", "ResolvedRule"]]
 
 
-def evaluate(roster: Roster | Any, policy: Policy, *, progress: Progress | None = None) -> Result:
+def evaluate(
+    roster: Roster | Any,
+    policy: Policy,
+    *,
+    schools: SchoolTable | Any | None = None,
+    progress: Progress | None = None,
+) -> Result:
     """Evaluate every teacher, group and school of ``roster`` under ``policy``.
 
     ``roster`` is a :class:`~ability2.roster.Roster` or anything :func:`ability2.read_roster`
-    reads (a path, a pandas or polars DataFrame). ``progress(stage, done, total)`` is called
-    on long work. Returns a :class:`~ability2.result.Result`.
+    reads (a path, a pandas or polars DataFrame). ``schools`` is an optional school table
+    (:class:`~ability2.schools.SchoolTable` or anything :func:`ability2.read_schools` reads)
+    for the rules about schools and groups that no roster carries; without it those rules
+    are listed in ``Result.unchecked``. ``progress(stage, done, total)`` is called on long
+    work. Returns a :class:`~ability2.result.Result`.
     """
     if not isinstance(roster, Roster):
         from ability2.io.roster import read_roster
 
         roster = read_roster(roster, framework=policy.framework)
+    if schools is not None and not isinstance(schools, SchoolTable):
+        from ability2.io.schools import read_schools
+
+        schools = read_schools(schools)
     from ability2.gcpause import paused_gc
 
     with paused_gc():
-        return _evaluate(roster, policy, progress)
+        return _evaluate(roster, policy, schools, progress)
 
 
-def _evaluate(roster: Roster, policy: Policy, progress: Progress | None) -> Result:
+def _evaluate(roster: Roster, policy: Policy, schools: SchoolTable | None, progress: Progress | None) -> Result:
     import numpy as np
 
     from ability2.result import Result
 
-    plan = policy.catalogue.plan(policy)
-    batch = Batch(roster, policy)
+    batch = Batch(roster, policy, schools)
     batch.progress = progress  # type: ignore[attr-defined]
+    plan: Plan = []
+    unchecked: list[tuple[ResolvedRule, tuple[str, str]]] = []
+    for kind, rule in policy.catalogue.plan(policy):
+        reason = kind.missing_input(batch, rule)
+        if reason is None:
+            plan.append((kind, rule))
+        else:
+            unchecked.append((rule, reason))
     _check_columns(batch, plan)
     teacher_plan = [(kind, rule) for kind, rule in plan if rule.spec.scope is Scope.TEACHER]
     teacher_columns = _run(batch, teacher_plan)
@@ -81,7 +103,20 @@ def _evaluate(roster: Roster, policy: Policy, progress: Progress | None) -> Resu
         school_names=batch.school_names,
         school_stats=_school_stats(batch, codes),
         school_columns=school_columns,
+        unchecked=[_unchecked(rule, reason) for rule, reason in unchecked],
     )
+
+
+def _unchecked(rule: ResolvedRule, reason: tuple[str, str]) -> dict[str, Any]:
+    """A rule the input could not check, as ``Result.unchecked`` lists it."""
+    return {
+        "rule": rule.id,
+        "scope": rule.spec.scope.value,
+        "reason": reason[0],
+        "reason_en": reason[1],
+        "source": rule.source,
+        "layer": rule.layer,
+    }
 
 
 def _check_columns(batch: Batch, plan: Plan) -> None:

@@ -124,6 +124,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "more_teachers": ("另有 {n} 名未通过或待评的教师未列出。", "{n} more failing or pending teachers not shown."),
         "not_shown": ("未列出", "not shown"),
         "failing_teachers": ("未通过或待评的教师", "Failing or pending teachers"),
+        "unchecked_title": ("未检查的规则（缺少所需信息）", "Rules not checked (input missing)"),
     },
     "table": {
         "summary": (
@@ -138,6 +139,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "pass_rate": ("合格率", "Pass %"),
         "excellent_rate": ("优秀率", "Excel. %"),
         "failed_checks": ("未达标", "Failed"),
+        "unchecked": ("未检查: {rule}（{reason}）", "not checked: {rule} ({reason})"),
     },
     "plot": {
         "pass_rate": ("合格率", "pass rate"),

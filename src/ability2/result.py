@@ -264,6 +264,7 @@ class Result:
         policy: Policy | None = None,
         roster: Roster | None = None,
         teacher_info: dict[str, Any] | None = None,
+        unchecked: list[dict[str, Any]] | None = None,
     ) -> None:
         self.region = region
         self.on = on
@@ -284,6 +285,9 @@ class Result:
         #: per-teacher columns passed through from the roster: ``name``, ``subject`` and
         #: the roster's extra columns under ``columns`` ({column: values})
         self.teacher_info: dict[str, Any] = teacher_info or {}
+        #: rules of the policy this input could not check (an optional input absent): each
+        #: ``{rule, scope, reason, reason_en, source, layer}``; they passed or failed no one
+        self.unchecked: list[dict[str, Any]] = list(unchecked or [])
         self._index: dict[str, int] | None = None
         self._stored_school_rows: list[dict[str, Any]] | None = None
         self._school_status: list[str] | None = None
@@ -303,6 +307,7 @@ class Result:
         school_names: list[str],
         school_stats: dict[str, Any],
         school_columns: list[RuleColumn],
+        unchecked: list[dict[str, Any]] | None = None,
     ) -> Result:
         """Assemble a result from the evaluator's columns."""
         import numpy as np
@@ -331,6 +336,7 @@ class Result:
             policy=policy,
             roster=roster,
             teacher_info=_teacher_info(roster),
+            unchecked=unchecked,
         )
 
     # -- reading -------------------------------------------------------------------------
@@ -533,15 +539,31 @@ class Result:
                 item["columns"] = {name: values[i] for name, values in extra.items()}
             yield item
 
+    def unchecked_dicts(self, lang: str = "zh") -> list[dict[str, Any]]:
+        """The rules not checked, as the JSON lists them: rule, scope, reason (in ``lang``), source, layer."""
+        return [
+            {
+                "rule": item["rule"],
+                "scope": item["scope"],
+                "reason": item["reason_en"] if lang == "en" else item["reason"],
+                "source": item["source"],
+                "layer": item["layer"],
+            }
+            for item in self.unchecked
+        ]
+
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        """The JSON document of contract §3.1."""
-        return {
+        """The JSON document of contract §3.1 (plus ``unchecked`` when a rule could not be checked)."""
+        out = {
             "region": self.region,
             "on": self.on,
             "teachers": list(self.iter_teacher_dicts(lang)),
             "groups": [self._group_row(i, with_checks=True, lang=lang) for i in range(len(self.group_keys))],
             "schools": [self._school_row(i, with_checks=True, lang=lang) for i in range(len(self.school_names))],
         }
+        if self.unchecked:
+            out["unchecked"] = self.unchecked_dicts(lang)
+        return out
 
     def to_json(self, lang: str = "zh", indent: int | None = None) -> str:
         """:meth:`to_dict` as JSON text (UTF-8, Chinese kept as is)."""
@@ -572,6 +594,9 @@ class Result:
             school_stats=school_stats,
             school_columns=school_columns,
             teacher_info=_info_from_dicts(teachers),
+            unchecked=[
+                {**item, "reason_en": item.get("reason_en", item["reason"])} for item in data.get("unchecked", [])
+            ],
         )
         result._stored_school_rows = [{k: v for k, v in s.items() if k != "checks"} for s in schools]
         return result

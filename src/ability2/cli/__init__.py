@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "xlsx", "html"), default="table", help="output format (default: table)"
     )
     evaluate.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx and html)")
+    evaluate.add_argument(
+        "--schools",
+        metavar="FILE",
+        help="a school table (CSV or XLSX): facts about schools and research groups for the rules that need them",
+    )
     add_lang(evaluate)
 
     compare = add(
@@ -114,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("table", "json", "xlsx", "html"), default="table", help="output format (default: table)"
     )
     compare.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx and html)")
+    compare.add_argument(
+        "--schools",
+        metavar="FILE",
+        help="a school table (CSV or XLSX): facts about schools and research groups for the rules that need them",
+    )
     add_lang(compare)
 
     timeline = add("timeline", commands.cmd_timeline, "a region's phases, the current ones and the next deadline")

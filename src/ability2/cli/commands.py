@@ -273,6 +273,15 @@ class _Stages:
             self.progress.stop()
 
 
+def _read_schools(path: str | None) -> Any:
+    """The school table named by ``--schools``, or ``None``."""
+    if path is None:
+        return None
+    from ability2.io.schools import read_schools
+
+    return read_schools(path)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``ability2 evaluate ROSTER --region REGION [--on] [--format] [-o]``."""
     from ability2.evaluate import evaluate
@@ -285,8 +294,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     stages = _Stages(["reading the roster", "evaluating", "writing the report"])
     try:
         roster = read_roster(args.roster, framework=policy.framework)
+        schools = _read_schools(args.schools)
         stages.step(1)
-        result = evaluate(roster, policy, progress=stages.rule_progress)
+        result = evaluate(roster, policy, schools=schools, progress=stages.rule_progress)
         stages.step(2)
         if args.format == "table" and target is None:
             from ability2.reports.table import render_table
@@ -330,7 +340,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise Ability2Error(f"{name}: a change set is a mapping of rule ids to values")
         policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}", source=name))
     roster = read_roster(args.roster, framework=registry.framework)
-    comparison = compare(roster, policies, registry=registry)
+    comparison = compare(roster, policies, registry=registry, schools=_read_schools(args.schools))
     if target is None and args.format == "table":
         render_comparison_table(comparison, lang=args.lang, console=_console())
         return 0

@@ -240,6 +240,18 @@ def _sources(result: Result, lang: str) -> str:
     return f'<table class="sources"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
+def _unchecked(result: Result, lang: str) -> str:
+    """The rules this input could not check, with why (nothing when every rule was checked)."""
+    items = result.unchecked_dicts(lang)
+    if not items:
+        return ""
+    rows = "".join(
+        f'<li><code>{_e(item["rule"])}</code>: {_e(item["reason"])} <span class="src">{_e(item["source"])}</span></li>'
+        for item in items
+    )
+    return f'<h2>{_e(text("unchecked_title", lang))}</h2><ul class="unchecked">{rows}</ul>'
+
+
 def render_html(result: Result, lang: str = "zh") -> str:
     """The whole report as one self-contained, printable HTML page."""
     region = region_title(result, lang)
@@ -249,6 +261,7 @@ def render_html(result: Result, lang: str = "zh") -> str:
         f'<p class="meta">{_e(text("region", lang))}: <b>{_e(region)}</b> · {_e(text("on", lang))}: <b>{_e(result.on)}</b></p>',
         f"<h2>{_e(text('status_counts', lang))}</h2>",
         _counts(result, lang),
+        _unchecked(result, lang),
         f"<h2>{_e(text('sheet_schools', lang))}</h2>",
         _schools(result, lang),
         f"<h2>{_e(text('summary_title', lang))}</h2>",

@@ -67,6 +67,9 @@ def render_table(result: Result, lang: str = "zh", console: Console | None = Non
     header.append(f" · {result.on}")
     console.print(header)
     console.print(Text(line))
+    for item in result.unchecked_dicts(lang):
+        note = _word("unchecked", lang).format(rule=item["rule"], reason=item["reason"])
+        console.print(Text(note, style="yellow"))
 
     schools = result.schools
     table = Table(title=text("sheet_schools", lang), title_justify="left", show_lines=False)

@@ -9,7 +9,7 @@ through :func:`~ability2.hookspecs.ability2_rule_kinds` (in evaluation order).
 from __future__ import annotations
 
 from ability2.hookspecs import hookimpl
-from ability2.rules import grading, hours, recorded, scope, selection, shares, videos
+from ability2.rules import facts, grading, hours, recorded, scope, selection, shares, videos
 from ability2.rules.kind import RuleKind
 from ability2.rules.spec import RuleSpec
 
@@ -29,8 +29,10 @@ BUILTIN_SPECS: tuple[RuleSpec, ...] = (
     *scope.SPECS,
     videos.SCHOOL_SHARE,
     videos.EVERY_SUBJECT,
+    *facts.SPECS[:-1],
     *recorded.SCHOOL_PROCESS_SPECS,
     *recorded.REGION_SPECS,
+    facts.SCHOOL_BASED_CREDIT,
     *recorded.FAMILY_SPECS,
 )
 
@@ -50,6 +52,10 @@ def builtin_kinds() -> list[RuleKind]:
         scope.ScopeCount(),
         videos.VideoShare(),
         videos.EverySubjectVideo(),
+        facts.TeacherFactFlag(),
+        facts.AssignedEnvironment(),
+        facts.SchoolFactFlag(),
+        facts.SchoolFactCount(),
         recorded.Recorded(),
     ]
 

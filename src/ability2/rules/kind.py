@@ -116,6 +116,16 @@ class RuleKind:
         """Teachers this rule exempts from other rules (``None``: none)."""
         return None
 
+    def missing_input(self, batch: Batch, rule: ResolvedRule) -> tuple[str, str] | None:
+        """Why ``rule`` cannot be checked on this input, in Chinese and English, or ``None``.
+
+        For rules that read an optional input (the school table, an optional roster column):
+        when it is absent the rule is listed in ``Result.unchecked`` with this reason, and
+        neither passes nor fails anyone. A column the rule cannot do without belongs in
+        :attr:`requires` instead (its absence is an error).
+        """
+        return None
+
     def column(
         self,
         rule: ResolvedRule,

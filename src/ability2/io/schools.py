@@ -1,0 +1,96 @@
+"""Read a school table (CSV, XLSX, pandas or polars) with the roster's rules.
+
+The same formats, encodings and header search as a roster; every problem is reported as
+``FILE:ROW:COLUMN: message`` and the table is rejected whole
+(:class:`~ability2.errors.SchoolTableError`). Blank rows are skipped; every other row is
+kept: rows in, rows out.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ability2.errors import RosterProblem, SchoolTableError
+from ability2.schools import SCHOOL_KEYS, SchoolTable
+
+__all__ = ["read_schools"]
+
+_KEYS = {name.casefold(): column.name for column in SCHOOL_KEYS for name in (column.name, column.alias)}
+
+
+def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
+    """Read and validate a school table: a ``school`` (学校) column, optionally ``group`` (教研组).
+
+    One row per school, or per school and research group for facts about a group; a
+    ``(school, group)`` pair given twice is an error naming both rows. Fact columns are kept
+    as text and read by the rules that need them, which name the row and column of a bad cell.
+    """
+    import polars as pl
+
+    from ability2.gcpause import paused_gc
+    from ability2.io.roster import _header_text, _load
+
+    with paused_gc():
+        name, table = _load(source)
+    problems = list(table.problems)
+    if problems:
+        raise SchoolTableError(problems)
+    columns: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for j, cell in enumerate(table.header):
+        written = _header_text(cell)
+        canonical = _KEYS.get(written.casefold())
+        key = canonical or written
+        if not key:
+            continue
+        if key in columns:
+            label = f"{canonical} ({written})" if canonical else written
+            problems.append(
+                RosterProblem(
+                    name, table.header_row, label, f"column given twice: {headers.get(key, key)!r} and {written!r}"
+                )
+            )
+            continue
+        columns[key] = j
+        headers[key] = written
+    if "school" not in columns:
+        problems.append(
+            RosterProblem(
+                name, None, "school (学校)", "missing required column: add a column headed 'school' or '学校'"
+            )
+        )
+        raise SchoolTableError(problems)
+    data = table.data
+    frame = data.select(
+        pl.col("__row"),
+        *[
+            (
+                pl.col(f"c{j}").fill_null("").str.strip_chars()
+                if key in ("school", "group")
+                else pl.col(f"c{j}").fill_null("")
+            ).alias(key)
+            for key, j in columns.items()
+        ],
+    )
+    if "group" not in frame.columns:
+        frame = frame.with_columns(pl.lit("").alias("group"))
+    blank = frame.select(
+        pl.all_horizontal([pl.col(c).str.strip_chars() == "" for c in frame.columns if c != "__row"]).alias("blank")
+    ).get_column("blank")
+    frame = frame.filter(~blank)
+    rows = frame.get_column("__row").to_list()
+    seen: dict[tuple[str, str], int] = {}
+    for row, school, group in zip(
+        rows, frame.get_column("school").to_list(), frame.get_column("group").to_list(), strict=True
+    ):
+        if not school:
+            problems.append(RosterProblem(name, row, "school (学校)", "empty school: every row names its school"))
+            continue
+        first = seen.setdefault((school, group), row)
+        if first != row:
+            what = f"school {school!r}" + (f", group {group!r}" if group else "")
+            problems.append(RosterProblem(name, row, "school (学校)", f"{what} is given twice: rows {first} and {row}"))
+    if problems:
+        raise SchoolTableError(sorted(problems, key=lambda p: p.row or 0))
+    return SchoolTable(name, frame.drop("__row"), frame.get_column("__row").to_numpy(), headers)
