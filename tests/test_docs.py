@@ -2,7 +2,7 @@
 
 Python blocks of a page run in order in one namespace. Shell blocks run line by line in one
 scratch folder per page that holds the files the examples name (``school.csv``,
-``school.xlsx``, ``scores.yaml``); ``pip install -e DIR`` is done the way pip registers an
+``school.xlsx``, ``scores.yaml``, ``schools.csv``); ``pip install -e DIR`` is done the way pip registers an
 entry point (a ``.dist-info`` folder on the path), and set-up lines (``python3 -m venv``,
 ``pip install -r``) are already done by the test environment. A line commented
 ``exit code 2`` must fail with exit code 2; every other line must succeed.
@@ -50,6 +50,9 @@ def scratch(tmp_path: Path) -> Path:
     [(_, form)] = ability2.load_registry().policy("370812", on=dt.date(2022, 11, 20)).forms()
     scores = {"schools": {"白塔示范小学(样例)": {s.name: {i.name: i.points for i in s.items if not i.rules} for s in form.sections}}}
     (folder / "scores.yaml").write_text(json.dumps(scores, ensure_ascii=False), encoding="utf-8")
+    (folder / "schools.csv").write_text(
+        "学校,信息化管理团队,首席信息官,研修活动实施方案,发展规划已备案\n白塔示范小学(样例),是,是,是,否\n", encoding="utf-8"
+    )
     return folder
 
 
