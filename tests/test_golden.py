@@ -41,5 +41,6 @@ def test_golden_rosters_are_deterministic(tmp_path: Path) -> None:
     generator = _generator()
     generator.make_edge_roster(tmp_path / "edge.csv")
     generator.make_bare_roster(tmp_path / "bare.csv")
-    for name in ("edge.csv", "bare.csv"):
+    generator.make_edge_schools(tmp_path / "edge_schools.csv")
+    for name in ("edge.csv", "bare.csv", "edge_schools.csv"):
         assert (tmp_path / name).read_bytes() == (generator.ROSTERS / name).read_bytes()

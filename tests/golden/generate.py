@@ -77,6 +77,47 @@ def make_bare_roster(path: Path) -> None:
     write_csv(path, rows)
 
 
+def make_edge_schools(path: Path) -> None:
+    """A school table for the edge roster: every fact column, yes, no, blank, limits and one missing school."""
+    rows = [
+        {
+            "学校": "样例学校1",
+            "教研组": "",
+            "信息化管理团队": "是",
+            "管理团队人数": "3",
+            "首席信息官": "是",
+            "首席信息官由校领导担任": "是",
+            "研修活动实施方案": "是",
+            "信息化发展规划": "是",
+            "发展规划已备案": "是",
+            "校本研修方案": "是",
+            "考核方案": "是",
+            "信息技术融合教学能力竞赛": "是",
+            "教研组研修计划": "",
+            "集中教研视频时长": "",
+        },
+        {"学校": "样例学校1", "教研组": "语文组", "教研组研修计划": "是", "集中教研视频时长": "10"},
+        {"学校": "样例学校1", "教研组": "数学组", "教研组研修计划": "否", "集中教研视频时长": "9"},
+        {
+            "学校": "样例学校2",
+            "教研组": "",
+            "信息化管理团队": "否",
+            "管理团队人数": "6",
+            "首席信息官": "",
+            "首席信息官由校领导担任": "否",
+            "研修活动实施方案": "是",
+            "信息化发展规划": "否",
+            "发展规划已备案": "",
+            "校本研修方案": "否",
+            "考核方案": "是",
+            "信息技术融合教学能力竞赛": "否",
+        },
+        {"学校": "样例学校2", "教研组": "综合组", "教研组研修计划": "是", "集中教研视频时长": "12.5"},
+    ]
+    header = list(rows[0])
+    write_csv(path, [{key: row.get(key, "") for key in header} for row in rows])
+
+
 def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
     """Write rows as UTF-8 CSV with a header."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +144,7 @@ def outputs() -> Iterator[tuple[str, str]]:
     from importlib.resources import as_file
 
     import ability2
-    from ability2.demo import DEMO_DAY, sample_roster_path
+    from ability2.demo import DEMO_DAY, DEMO_REGIONS, sample_roster_path
 
     registry = ability2.load_registry()
     # one registry for every command (each CLI call would load its own: same result, slower)
@@ -131,12 +172,16 @@ def outputs() -> Iterator[tuple[str, str]]:
                 yield f"evaluate/{name}/{slug}@{on}.zh.txt", _run([*base, "--format", "table"])
                 if name == "edge":
                     yield f"evaluate/{name}/{slug}@{on}.en.json", _run([*base, "--format", "json", "--lang", "en"])
+                if name == "edge" and region.id in DEMO_REGIONS:
+                    with_schools = [*base, "--schools", str(ROSTERS / "edge_schools.csv"), "--format", "json"]
+                    yield f"evaluate/edge+schools/{slug}@{on}.zh.json", _run(with_schools)
 
 
 def main() -> int:
     """Rewrite the rosters (deterministic) and every golden output."""
     make_edge_roster(ROSTERS / "edge.csv")
     make_bare_roster(ROSTERS / "bare.csv")
+    make_edge_schools(ROSTERS / "edge_schools.csv")
     written = set()
     for relative, text in outputs():
         path = OUT / relative
