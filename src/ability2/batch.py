@@ -250,6 +250,27 @@ class Batch:
         counted: np.ndarray[Any, Any] = np.bincount(pairs[0], minlength=size).astype(np.int64)
         return counted
 
+    def per_school_selections(self, flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Count per school a per-selection array (one entry per chosen ability: graded, in an environment ...)."""
+        import numpy as np
+
+        school_of_selection = self.school_idx[self.teacher_of_selection]
+        counted: np.ndarray[Any, Any] = np.bincount(
+            school_of_selection, weights=flags, minlength=self.n_schools
+        ).astype(np.int64)
+        return counted
+
+    def certifications(self) -> dict[str, np.ndarray[Any, Any]]:
+        """Per school: ability certifications ``graded`` (a grade given), ``passed`` (合格 or better), ``excellent``.
+
+        An ability not graded yet is not a certification.
+        """
+        return {
+            "graded": self.per_school_selections(self.grades != GRADE_UNGRADED),
+            "passed": self.per_school_selections(self.grades >= GRADE_PASS),
+            "excellent": self.per_school_selections(self.grades == GRADE_EXCELLENT),
+        }
+
     def per_school(self, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Sum a per-teacher array per school (the same as ``sum(values, by="school")``)."""
         import numpy as np

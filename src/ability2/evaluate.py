@@ -206,25 +206,14 @@ def _statuses(batch: Batch, columns: list[RuleColumn]) -> np.ndarray[Any, Any]:
 
 def _school_stats(batch: Batch, codes: np.ndarray[Any, Any]) -> dict[str, Any]:
     """The counts of the schools table: teachers, passed, excellent, certifications."""
-    import numpy as np
-
-    from ability2.roster import GRADE_EXCELLENT, GRADE_PASS, GRADE_UNGRADED
-
-    school_of_selection = batch.school_idx[batch.teacher_of_selection]
-
-    def per_school_selection(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        counted: np.ndarray[Any, Any] = np.bincount(
-            school_of_selection, weights=flags, minlength=batch.n_schools
-        ).astype(np.int64)
-        return counted
-
+    certifications = batch.certifications()
     return {
         "teachers": batch.school_size,
         # certifications made: ungraded selections are not yet certifications
-        "certifications": per_school_selection(batch.grades != GRADE_UNGRADED),
+        "certifications": certifications["graded"],
         "passed": batch.per_school(codes >= 2),
         "excellent": batch.per_school(codes == 3),
         "selections": batch.per_school(batch.k),
-        "certifications_passed": per_school_selection(batch.grades >= GRADE_PASS),
-        "certifications_excellent": per_school_selection(batch.grades == GRADE_EXCELLENT),
+        "certifications_passed": certifications["passed"],
+        "certifications_excellent": certifications["excellent"],
     }

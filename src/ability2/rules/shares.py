@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ability2.roster import GRADE_EXCELLENT, GRADE_PASS, GRADE_UNGRADED
 from ability2.rules.bounds import Direction
 from ability2.rules.compare import compare_ratio
 from ability2.rules.hours import bound_of
@@ -110,25 +109,6 @@ def ratio_column(
     return kind.column(rule, share, ok, float(rule.value), "share", counts=(count, total))
 
 
-def _certifications(batch: Batch) -> dict[str, np.ndarray[Any, Any]]:
-    """Per school: certifications graded, passed (合格 or better) and excellent."""
-    import numpy as np
-
-    school_of_selection = batch.school_idx[batch.teacher_of_selection]
-
-    def count(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-        counted: np.ndarray[Any, Any] = np.bincount(
-            school_of_selection, weights=flags, minlength=batch.n_schools
-        ).astype(np.int64)
-        return counted
-
-    return {
-        "graded": count(batch.grades != GRADE_UNGRADED),
-        "passed": count(batch.grades >= GRADE_PASS),
-        "excellent": count(batch.grades == GRADE_EXCELLENT),
-    }
-
-
 class SchoolRate(RuleKind):
     """合格率 and 优秀率 of a school, per teacher or per ability certification.
 
@@ -144,7 +124,7 @@ class SchoolRate(RuleKind):
         assert batch.status is not None, "school rates need the teachers' statuses"
         wanted = "passed" if rule.spec.id == PASS_RATE_MIN.id else "excellent"
         if rule.basis == "abilities":
-            certifications = _certifications(batch)
+            certifications = batch.certifications()
             return ratio_column(self, batch, rule, certifications[wanted], certifications["graded"])
         flags = batch.status >= 2 if wanted == "passed" else batch.status == 3
         return ratio_column(self, batch, rule, batch.per_school(flags), batch.school_size)
@@ -158,14 +138,10 @@ class EnvironmentShare(RuleKind):
 
     def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
         """Per school: the environment's share by the rule's basis."""
-        import numpy as np
-
         env_ids = [env.id for env in batch.policy.framework.environments]
         position = env_ids.index(_ENVIRONMENT_OF[rule.spec.id])
         if rule.basis == "selections":
-            school_of_selection = batch.school_idx[batch.teacher_of_selection]
             in_env = batch.env_of_ability[batch.ability_codes] == position
-            count = np.bincount(school_of_selection, weights=in_env, minlength=batch.n_schools).astype(np.int64)
-            return ratio_column(self, batch, rule, count, batch.per_school(batch.k))
+            return ratio_column(self, batch, rule, batch.per_school_selections(in_env), batch.per_school(batch.k))
         has_env = (batch.env_mask >> position) & 1
         return ratio_column(self, batch, rule, batch.per_school(has_env), batch.school_size)
