@@ -188,6 +188,8 @@ def test_abilities_outside_the_assigned_environment_fail_unless_the_change_was_c
         ("not given", False),
         ("within", True),
     ]
+    assert reasons[1].message == "按分工环境选学能力点: 有能力点不在分工环境内，改动未确认"
+    assert result.reasons(3, "en")[-1].rule == "selection.assigned_environment"
 
 
 def test_an_unknown_environment_names_the_row(policy: ability2.Policy) -> None:

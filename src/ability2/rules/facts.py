@@ -374,6 +374,20 @@ class TeacherFactFlag(RuleKind):
         return _flag_column(self, rule, batch.column(self.columns[rule.spec.id], "flag"))
 
 
+_ENVIRONMENT_WORDS = {
+    "within": ("均在分工环境内", "all in the assigned environment"),
+    "confirmed change": ("超出分工环境，改动已确认", "outside the assigned environment, change confirmed"),
+    "outside": ("有能力点不在分工环境内，改动未确认", "outside the assigned environment, change not confirmed"),
+    "not given": ("未填写分工环境", "no assigned environment given"),
+}
+
+
+def _environment_message(column: RuleColumn, index: int, lang: str) -> str:
+    title = column.title if lang == "zh" else column.title_en
+    value = str(column.value[index])
+    return f"{title}: {_ENVIRONMENT_WORDS.get(value, (value, value))[0 if lang == 'zh' else 1]}"
+
+
 class AssignedEnvironment(RuleKind):
     """A teacher's abilities lie in the environment the school assigned, unless a change was confirmed."""
 
@@ -430,4 +444,4 @@ class AssignedEnvironment(RuleKind):
         value = np.where(
             ~given, "not given", np.where(inside, "within", np.where(confirmed, "confirmed change", "outside"))
         ).astype(object)
-        return self.column(rule, value, ok, "the assigned environment")
+        return self.column(rule, value, ok, "the assigned environment", formatter=_environment_message)
