@@ -54,11 +54,12 @@ def _rules_page() -> str:
         "",
         "Generated from the rule catalogue (`ability2 rules`). A policy file may set only these",
         "rule ids (plus those a plugin adds through `ability2_rule_specs`). `timeline.*` and",
-        "`form.*` take any suffix. Kinds: `hours` (学时, with a boundary word), `share` (a fraction",
-        "0–1, with a boundary word and, for some rules, a basis), `count`, `years`, `flag`,",
-        "`environments`, `abilities`, `phase`, `form`, `steps`, `method`. Scopes: what a rule is",
-        "checked against (a teacher, a research group 教研组, a school, the bureau's own process,",
-        "the timeline, a scoring form, grading).",
+        "`form.*` take any suffix. Value types: `hours` (学时, with a boundary word), `share` (a",
+        "fraction 0–1, with a boundary word and, for some rules, a basis), `count`, `count_range`,",
+        "`years`, `flag`, `environments`, `abilities`, `phase`, `form`, `steps`, `method`. Scopes:",
+        "what a rule is checked against (a teacher, a research group 教研组, a school, the bureau's",
+        "own process, the timeline, a scoring form, grading). Each checked rule names the rule",
+        "kind that evaluates it; the others are recorded.",
         "",
     ]
     for spec in catalogue:
@@ -67,7 +68,9 @@ def _rules_page() -> str:
         lines.append("")
         lines.append(f"{spec.title} ({spec.title_en}).")
         lines.append("")
-        details = [f"kind `{spec.kind.value}`", f"scope `{spec.scope.value}`"]
+        details = [f"value type `{spec.type_name}`", f"scope `{spec.scope.value}`"]
+        kind = catalogue.kind_of(spec)
+        details.append(f"evaluated by `{kind.label}`" if kind is not None and kind.checks else "recorded")
         if spec.direction is not None:
             details.append(f"direction `{spec.direction.value}`")
         if spec.bases:
