@@ -36,30 +36,64 @@ RENAMES = {"from_": "from", "pass_": "pass"}
 _PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 
 
+#: numbers in policy data: at most this many significant digits ...
+MAX_DIGITS = 30
+#: ... and a magnitude below 10**MAX_EXPONENT (hours, shares and counts are small numbers)
+MAX_EXPONENT = 15
+
+
+def _bounded(number: Fraction, shown: Any) -> Fraction:
+    if abs(number) >= 10**MAX_EXPONENT:
+        raise ValueError(f"number out of range: {str(shown)[:40]!r} (at most {MAX_EXPONENT} digits before the point)")
+    return number
+
+
 def exact_number(value: Any) -> Fraction:
     """Read a number exactly: ``0.3`` is 3/10, not the float nearest to it.
 
     Accepts ints, floats (through their shortest decimal repr), and decimal strings.
-    Booleans are refused.
+    Booleans are refused, and so are numbers past :data:`MAX_DIGITS` significant digits or
+    :data:`MAX_EXPONENT` digits before the point: an 11-character ``1e99999999`` would
+    otherwise build a number of a hundred million digits.
     """
     if isinstance(value, bool):
         raise TypeError(f"expected a number, got {value!r}")
     if isinstance(value, int):
-        return Fraction(value)
+        return _bounded(Fraction(value), value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise TypeError(f"expected a finite number, got {value!r}")
-        return Fraction(Decimal(repr(value)))
+        return _decimal(Decimal(repr(value)), value)
     if isinstance(value, Fraction):
-        return value
+        return _bounded(value, value)
     if isinstance(value, Decimal):
-        return Fraction(value)
+        return _decimal(value, value)
     if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 2 * MAX_DIGITS + 10:
+            raise ValueError(f"number out of range: {text[:40]!r}… ({len(text)} characters)")
         try:
-            return Fraction(Decimal(value.strip()))
-        except (InvalidOperation, ValueError, OverflowError):
-            pass
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is not None:
+            return _decimal(number, value)
     raise TypeError(f"expected a number, got {value!r}")
+
+
+def _decimal(number: Decimal, shown: Any) -> Fraction:
+    """A finite Decimal within the limits, exactly."""
+    if not number.is_finite():
+        raise TypeError(f"expected a finite number, got {shown!r}")
+    digits = number.as_tuple().digits
+    if number != 0 and (
+        number.adjusted() >= MAX_EXPONENT or len(digits) > MAX_DIGITS or number.adjusted() < -MAX_DIGITS
+    ):
+        raise ValueError(
+            f"number out of range: {str(shown)[:40]!r} (at most {MAX_DIGITS} significant digits, "
+            f"{MAX_EXPONENT} before the point)"
+        )
+    return Fraction(number)
 
 
 def parse_share(value: Any) -> Fraction:
@@ -67,11 +101,13 @@ def parse_share(value: Any) -> Fraction:
     if isinstance(value, str):
         match = _PERCENT.match(value)
         if match:
-            share = Fraction(Decimal(match.group(1))) / 100
+            share = exact_number(match.group(1)) / 100
         elif "/" in value:
+            if len(value) > 2 * MAX_DIGITS + 10:
+                raise ValueError(f"number out of range: {value[:40]!r}…")
             try:
                 share = Fraction(value.strip())
-            except ValueError:
+            except (ValueError, ZeroDivisionError):
                 raise TypeError(f"expected a share such as 30% or 0.3, got {value!r}") from None
         else:
             share = exact_number(value)

@@ -4,6 +4,11 @@ Policy files are data: they are read with PyYAML's safe loader only, so no code 
 them. The reader also refuses duplicate keys (PyYAML keeps the last one silently, which
 would drop a rule without a word) and keeps the node tree, so that an error found later
 can name the line of the key it is about.
+
+Every YAML file is untrusted input, so reading is bounded (:data:`LIMITS`): the text's size,
+how deep values nest, and how many values the document holds once its aliases are expanded
+(a "billion laughs" file of a few hundred bytes would otherwise expand to billions). Past a
+limit the file is refused with its name, before anything walks the expanded data.
 """
 
 from __future__ import annotations
@@ -16,9 +21,24 @@ import yaml
 
 from ability2.errors import PolicyFileError, Problem
 
-__all__ = ["YamlDocument", "format_path", "read_yaml"]
+__all__ = ["LIMITS", "YamlDocument", "YamlLimits", "format_path", "read_yaml"]
 
 PathPart = str | int
+
+
+class YamlLimits:
+    """Bounds on one YAML document (policy, what-if, scores and case files)."""
+
+    #: characters of text (a seed policy file is under 40,000)
+    max_chars: int = 5_000_000
+    #: nesting depth of mappings and sequences
+    max_depth: int = 64
+    #: values (mapping entries, list items, scalars) once aliases are expanded
+    max_values: int = 1_000_000
+
+
+#: the limits in force; a program may lower or raise them (``ability2.yamlio.LIMITS.max_values = ...``)
+LIMITS = YamlLimits()
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -115,23 +135,83 @@ class YamlDocument:
         return Problem(self.name, format_path(path), message, self.line_of(path))
 
 
-def read_yaml(text: str, name: str) -> YamlDocument:
-    """Parse ``text`` (the content of file ``name``) with the safe loader.
+def _check_size(root: yaml.Node, name: str) -> None:
+    """Refuse a node graph nested too deeply or too large once its aliases are expanded."""
+    budget = LIMITS.max_values
+    seen = 0
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        if seen > budget:
+            raise PolicyFileError(
+                [
+                    Problem(
+                        name,
+                        "",
+                        f"too large: more than {budget:,} values once its aliases (*name) are expanded; "
+                        "a policy file needs far fewer (a file that repeats aliases of aliases is refused)",
+                        node.start_mark.line + 1,
+                    )
+                ]
+            )
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if depth > LIMITS.max_depth:
+                raise PolicyFileError(
+                    [Problem(name, "", f"nested deeper than {LIMITS.max_depth} levels", node.start_mark.line + 1)]
+                )
+            children = (
+                [child for pair in node.value for child in pair]
+                if isinstance(node, yaml.MappingNode)
+                else list(node.value)
+            )
+            stack.extend((child, depth + 1) for child in children)
 
-    Raises :class:`PolicyFileError` naming the file and line when the YAML is malformed or
-    repeats a key.
+
+def read_yaml(text: str, name: str) -> YamlDocument:
+    """Parse ``text`` (the content of file ``name``) with the safe loader, within :data:`LIMITS`.
+
+    Raises :class:`PolicyFileError` naming the file and line when the YAML is malformed,
+    repeats a key, holds a character YAML does not allow (NUL, form feed ...), or exceeds a
+    limit (size, nesting, values once aliases are expanded, a number too long to read).
     """
-    loader = _StrictLoader(text)
+    if len(text) > LIMITS.max_chars:
+        raise PolicyFileError(
+            [
+                Problem(
+                    name,
+                    "",
+                    f"too large: {len(text):,} characters; a YAML file here holds at most {LIMITS.max_chars:,}",
+                )
+            ]
+        )
+    loader: _StrictLoader | None = None
     try:
+        loader = _StrictLoader(text)
         root = loader.get_single_node()
+        if root is not None:
+            _check_size(root, name)
         data = loader.construct_document(root) if root is not None else None  # type: ignore[no-untyped-call]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         raise PolicyFileError([Problem(name, "", f"malformed YAML: {message}", line)]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise PolicyFileError(
+            [Problem(name, "", f"malformed YAML: character {character} is not allowed in a YAML file", line)]
+        ) from None
     except yaml.YAMLError as exc:
         raise PolicyFileError([Problem(name, "", f"malformed YAML: {exc}")]) from None
+    except RecursionError:
+        raise PolicyFileError(
+            [Problem(name, "", f"nested too deeply to read (more than {LIMITS.max_depth} levels are refused)")]
+        ) from None
+    except ValueError as exc:  # a number longer than Python reads (int max str digits)
+        raise PolicyFileError([Problem(name, "", f"malformed YAML: {str(exc)[:200]}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return YamlDocument(name, data, root)
