@@ -102,10 +102,14 @@ class Registry:
             walk("cn")
         return out
 
-    def region(self, name: str | Region) -> Region:
+    def region(self, name: str | int | Region) -> Region:
         """The region named by id (``shandong/jining/yanzhou``) or GB/T 2260 code (``370812``)."""
         if isinstance(name, Region):
             name = name.id
+        if isinstance(name, int) and not isinstance(name, bool):
+            name = str(name)  # a GB/T 2260 code given as a number
+        if not isinstance(name, str):
+            raise TypeError(f"a region is named by its id or code as text, not {type(name).__name__} {name!r}")
         key = name.strip().strip("/").lower()
         if key in self._layers:
             return self._layers[key].region
@@ -125,7 +129,7 @@ class Registry:
         """Every layer, in :meth:`regions` order."""
         return [self._layers[r.id] for r in self.regions()]
 
-    def chain(self, region: str | Region) -> tuple[Region, ...]:
+    def chain(self, region: str | int | Region) -> tuple[Region, ...]:
         """The region's ancestors and itself: ``cn`` first, the region last."""
         current: Region | None = self.region(region)
         out: list[Region] = []
@@ -134,7 +138,7 @@ class Registry:
             current = self._layers[current.parent].region if current.parent is not None else None
         return tuple(reversed(out))
 
-    def effective_from(self, region: str | Region) -> dt.date | None:
+    def effective_from(self, region: str | int | Region) -> dt.date | None:
         """The first day the region's own rules (or, if it has none, its nearest ruled ancestor's) hold."""
         for ancestor in reversed(self.chain(region)):
             first = self._layers[ancestor.id].effective_from
@@ -151,7 +155,7 @@ class Registry:
         return list(self._sources)
 
     # -- policies -----------------------------------------------------------------------
-    def policy(self, region: str | Region, on: dt.date | None = None) -> Policy:
+    def policy(self, region: str | int | Region, on: dt.date | None = None) -> Policy:
         """The effective policy of ``region`` on ``on`` (default: today).
 
         Raises :class:`UnknownRegionError` for an unknown region and

@@ -112,6 +112,8 @@ def validate_path(path: Path) -> ValidationReport:
 
     if not path.exists():
         raise PolicyFileError([Problem(str(path), "", "no such file or folder")])
+    if not path.is_file() and not path.is_dir():
+        raise PolicyFileError([Problem(str(path), "", "not a regular file or a folder (a device, a pipe ...)")])
     candidates = files_in(path)
     policy_files: list[Path] = []
     skipped: list[tuple[str, str]] = []
@@ -135,6 +137,10 @@ def validate_path(path: Path) -> ValidationReport:
     if path.is_file() and not policy_files:
         raise PolicyFileError(
             [Problem(str(path), "", "not a policy file: expected top-level keys region, documents, rules")]
+        )
+    if not policy_files:
+        raise PolicyFileError(
+            [Problem(str(path), "", "no policy file here: no YAML file with a top-level `region:` key in this folder")]
         )
     parsed_regions = {parse_layer(p).region_id for p in policy_files}
     modules = _plugin_modules(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -218,8 +219,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output(path: str | None, fmt: str) -> Path | None:
-    """Refuse a bad output path before any work is done."""
+def _check_output(path: str | None, fmt: str, inputs: tuple[str | None, ...] = ()) -> Path | None:
+    """Refuse a bad output path before any work is done: a missing folder, a folder, an input file."""
     from ability2.errors import Ability2Error
 
     if path is None:
@@ -232,7 +233,23 @@ def _check_output(path: str | None, fmt: str) -> Path | None:
         raise Ability2Error(f"cannot write {path}: folder {folder} does not exist")
     if target.is_dir():
         raise Ability2Error(f"cannot write {path}: it is a folder")
+    for source in inputs:
+        if source is not None and target.exists() and Path(source).exists() and os.path.samefile(target, source):
+            raise Ability2Error(f"cannot write {path}: it is the input {source}; the report would overwrite it")
     return target
+
+
+def _table_to_file(render: Any, target: Path) -> None:
+    """Write a table output as plain text (no colours) to ``target``, all or nothing."""
+    import io
+
+    from rich.console import Console
+
+    from ability2.files import write_text_atomic
+
+    buffer = io.StringIO()
+    render(Console(file=buffer, color_system=None, width=160, soft_wrap=False))
+    write_text_atomic(target, buffer.getvalue())
 
 
 class _Stages:
@@ -288,7 +305,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ability2.io.roster import read_roster
     from ability2.registry import load_registry
 
-    target = _check_output(args.output, args.format)
+    target = _check_output(args.output, args.format, (args.roster, args.schools))
     registry = load_registry()
     policy = registry.policy(args.region, on=args.on)
     stages = _Stages(["reading the roster", "evaluating", "writing the report"])
@@ -298,11 +315,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         stages.step(1)
         result = evaluate(roster, policy, schools=schools, progress=stages.rule_progress)
         stages.step(2)
-        if args.format == "table" and target is None:
+        if args.format == "table":
             from ability2.reports.table import render_table
 
             stages.close()
-            render_table(result, lang=args.lang, console=_console())
+            if target is None:
+                render_table(result, lang=args.lang, console=_console())
+                return 0
+            _table_to_file(lambda console: render_table(result, lang=args.lang, console=console), target)
+            print(f"{target}", file=sys.stderr)
             return 0
         if args.format == "json" and target is None:
             text = result.to_json(lang=args.lang, indent=2)
@@ -327,7 +348,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ability2.registry import load_registry
     from ability2.reports.comparison import render_comparison_table, write_comparison
 
-    target = _check_output(args.output, args.format)
+    target = _check_output(args.output, args.format, (args.roster, args.schools, args.what_if))
     registry = load_registry()
     policies: list[Any] = [registry.policy(region, on=args.on) for region in args.region]
     if args.what_if:
@@ -341,8 +362,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}", source=name))
     roster = read_roster(args.roster, framework=registry.framework)
     comparison = compare(roster, policies, registry=registry, schools=_read_schools(args.schools))
-    if target is None and args.format == "table":
-        render_comparison_table(comparison, lang=args.lang, console=_console())
+    if args.format == "table":
+        if target is None:
+            render_comparison_table(comparison, lang=args.lang, console=_console())
+            return 0
+        _table_to_file(lambda console: render_comparison_table(comparison, lang=args.lang, console=console), target)
+        print(f"{target}", file=sys.stderr)
         return 0
     if target is None and args.format == "json":
         _print_json(comparison.to_dict())

@@ -132,8 +132,8 @@ def render_comparison_table(comparison: Comparison, lang: str = "zh", console: A
     for r in comparison.school_table().itertuples():
         status = status_label(str(r.status), "zh" if zh else "en")
         table.add_row(
-            r.policy,
-            r.school,
+            _plain(r.policy),
+            _plain(r.school),
             str(r.teachers),
             str(r.passed),
             str(r.excellent),
@@ -156,7 +156,9 @@ def render_comparison_table(comparison: Comparison, lang: str = "zh", console: A
         ):
             deltas.add_column(name, overflow="fold")
         for r in comparison.deltas().itertuples():
-            deltas.add_row(r.policy, str(r.winners), str(r.losers), str(r.unchanged), r.schools_changed or "—")
+            deltas.add_row(
+                _plain(r.policy), str(r.winners), str(r.losers), str(r.unchanged), _plain(r.schools_changed or "—")
+            )
         console.print(deltas)
     rules = comparison.policy_table()
     differing = rules[rules["differs"]]
@@ -166,7 +168,7 @@ def render_comparison_table(comparison: Comparison, lang: str = "zh", console: A
         for label in comparison.labels:
             table.add_column(label, overflow="fold")
         for _, row in differing.iterrows():
-            table.add_row(row["rule"], *[row[label] or "—" for label in comparison.labels])
+            table.add_row(_plain(row["rule"]), *[_plain(row[label] or "—") for label in comparison.labels])
         console.print(table)
 
 
@@ -182,3 +184,12 @@ def write_comparison(comparison: Comparison, path: str | os.PathLike[str], fmt: 
     else:
         raise Ability2Error(f"unknown format {fmt!r}; use json, xlsx or html")
     return target
+
+
+def _plain(value: object) -> Any:
+    """A table cell from data: printed as written (no rich markup, control characters shown)."""
+    from rich.text import Text
+
+    from ability2.reports.safety import printable
+
+    return Text(printable(str(value)))

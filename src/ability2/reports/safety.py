@@ -10,7 +10,9 @@ convention for "this is text".
 
 from __future__ import annotations
 
-__all__ = ["FORMULA_PREFIXES", "neutralise"]
+import re
+
+__all__ = ["FORMULA_PREFIXES", "neutralise", "printable"]
 
 #: characters that make a spreadsheet read a cell as a formula
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -21,3 +23,13 @@ def neutralise(text: str) -> str:
     if text.lstrip().startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
+
+
+#: C0 and C1 control characters but tab and line feed: a terminal acts on them (ESC starts an
+#: escape sequence that can move the cursor, retitle the window or hide text)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: each control character written out as a backslash escape, not acted on."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)

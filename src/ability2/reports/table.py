@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ability2.i18n import entity_status_label, label, status_label
+from ability2.reports.safety import printable
 from ability2.reports.summary import region_title, text
 
 if TYPE_CHECKING:
@@ -43,17 +44,17 @@ def render_table(result: Result, lang: str = "zh", console: Console | None = Non
         console = Console()
 
     def cell(value: Any, style: str = "") -> Text:
-        return Text(str(value), style=style)
+        return Text(printable(str(value)), style=style)
 
     def print_details(details: list[tuple[str, list[str]]]) -> None:
         for name, messages in details:
             line = Text()
-            line.append(name, style="bold")
+            line.append(printable(name), style="bold")
             line.append(f" {_word('failed', lang)}:")
             console.print(line)
             for message in messages:
                 item = Text("  ✗ ", style="red")
-                item.append(message)
+                item.append(printable(message))
                 console.print(item)
 
     counts = result.status_counts()

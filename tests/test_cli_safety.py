@@ -1,0 +1,97 @@
+"""Command-line safety for hostile input (issue 10, items 11, 13, 14, 15, 16)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ability2
+from ability2.cli import main
+
+
+def roster(path: Path, **extra: str) -> Path:
+    row = {"teacher_id": "T1", "school": "S1", "online_hours": "20", "offline_hours": "30", "abilities": "A1;B2;C4"}
+    row.update(extra)
+    pd.DataFrame([row]).to_csv(path, index=False)
+    return path
+
+
+def test_output_naming_the_roster_is_refused_and_the_roster_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = roster(tmp_path / "r.csv")
+    before = path.read_bytes()
+    for fmt in ("json", "html", "table"):
+        assert (
+            main(["evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--format", fmt, "-o", str(path)])
+            == 2
+        )
+        assert "it is the input" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "compare",
+                str(path),
+                "--region",
+                "hebei",
+                "--region",
+                "guangxi",
+                "--on",
+                "2022-01-01",
+                "--format",
+                "json",
+                "-o",
+                str(path),
+            ]
+        )
+        == 2
+    )
+    assert path.read_bytes() == before
+
+
+def test_table_format_writes_a_plain_text_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = roster(tmp_path / "r.csv")
+    out = tmp_path / "r.txt"
+    assert (
+        main(["evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--format", "table", "-o", str(out)])
+        == 0
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "河北省" in text and "\x1b" not in text
+    out2 = tmp_path / "c.txt"
+    assert (
+        main(["compare", str(path), "--region", "hebei", "--region", "guangxi", "--on", "2022-01-01", "-o", str(out2)])
+        == 0
+    )
+    assert "guangxi" in out2.read_text(encoding="utf-8")
+
+
+def test_escape_sequences_in_cells_never_reach_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = roster(tmp_path / "r.csv", school="S\x1b[2J\x1b]0;owned\x07", name="[bold]x[/bold]")
+    assert main(["evaluate", str(path), "--region", "hebei", "--on", "2022-01-01"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J" in out
+    assert main(["compare", str(path), "--region", "hebei", "--region", "guangxi", "--on", "2022-01-01"]) == 0
+    assert "\x1b" not in capsys.readouterr().out
+
+
+def test_a_region_code_given_as_a_number() -> None:
+    registry = ability2.load_registry()
+    assert registry.policy(370812, on=dt.date(2022, 11, 20)).region.id == "shandong/jining/yanzhou"
+    with pytest.raises(TypeError, match="a region is named by its id or code as text"):
+        registry.region(3.7)  # type: ignore[arg-type]
+
+
+def test_validate_refuses_an_empty_folder_and_a_device(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "no policy file here" in capsys.readouterr().err
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert main(["validate", str(fifo)]) == 2
+    assert "not a regular file or a folder" in capsys.readouterr().err
+    assert main(["validate", "/dev/zero"]) == 2
