@@ -97,7 +97,10 @@ def test_a_rule_claimed_by_two_kinds_is_refused() -> None:
         def ability2_rule_kinds(self) -> list[ability2.RuleKind]:
             return [Again()]
 
-    with pytest.raises(RegistryError, match=r"rule 'hours.total_min' is claimed by two rule kinds: hours.floor \(plugin 'ability2.rules'\) and again \(plugin 'greedy'\)"):
+    with pytest.raises(
+        RegistryError,
+        match=r"rule 'hours.total_min' is claimed by two rule kinds: hours.floor \(plugin 'ability2.rules'\) and again \(plugin 'greedy'\)",
+    ):
         ability2.load_registry(plugins=[Plugin()], entry_points=False)
 
 
@@ -162,7 +165,12 @@ def test_a_school_rule_in_plain_python_is_evaluated_per_school(tmp_path: Path) -
         return school.size, school.size >= 3
 
     spec = ability2.RuleSpec(
-        "testprov.school_size_min", ability2.Kind.FLAG, ability2.Scope.SCHOOL, "学校人数", "school size", check=at_least_three
+        "testprov.school_size_min",
+        ability2.Kind.FLAG,
+        ability2.Scope.SCHOOL,
+        "学校人数",
+        "school size",
+        check=at_least_three,
     )
     registry = _plugin_with(spec, POLICY.format(rule="testprov.school_size_min", value="true"), tmp_path)
     policy = registry.policy("testprov", on=dt.date(2021, 6, 1))
@@ -181,7 +189,9 @@ def test_a_plain_python_rule_that_raises_names_the_rule_and_the_school(tmp_path:
     spec = ability2.RuleSpec("testprov.broken", ability2.Kind.FLAG, ability2.Scope.SCHOOL, "坏", "broken", check=broken)
     registry = _plugin_with(spec, POLICY.format(rule="testprov.broken", value="true"), tmp_path)
     policy = registry.policy("testprov", on=dt.date(2021, 6, 1))
-    with pytest.raises(ability2.EvaluationError, match=r"plugin rule testprov.broken failed on school S1: ZeroDivisionError: oops"):
+    with pytest.raises(
+        ability2.EvaluationError, match=r"plugin rule testprov.broken failed on school S1: ZeroDivisionError: oops"
+    ):
         ability2.evaluate(pd.DataFrame([row("T1")]), policy)
 
 
@@ -206,7 +216,10 @@ def test_zhejiang_25_percent_by_the_date_is_a_floor_that_includes_itself(registr
         row("U5", "S2", certified_on="2020-12-31"),
     ]
     result = ability2.evaluate(pd.DataFrame(rows), zhejiang_policy(registry))
-    checks = {s: next(c for c in result.school_checks(i) if c.rule == "zhejiang.certified_share_min") for i, s in enumerate(result.school_names)}
+    checks = {
+        s: next(c for c in result.school_checks(i) if c.rule == "zhejiang.certified_share_min")
+        for i, s in enumerate(result.school_names)
+    }
     assert (checks["S1"].ok, checks["S1"].value) == (True, 0.25)
     assert (checks["S2"].ok, checks["S2"].value) == (False, 0.2)  # 1 of 5
     assert "1/4 = 25%" in checks["S1"].message and "截至 2021-08-15" in checks["S1"].message
@@ -214,7 +227,10 @@ def test_zhejiang_25_percent_by_the_date_is_a_floor_that_includes_itself(registr
 
 
 def test_zhejiang_needs_the_certified_on_column_and_names_both_names(registry: ability2.Registry) -> None:
-    with pytest.raises(ability2.RosterError, match=r"certified_on \(认证日期\).*missing column: rule zhejiang.certified_share_min needs a column headed 'certified_on' or '认证日期'"):
+    with pytest.raises(
+        ability2.RosterError,
+        match=r"certified_on \(认证日期\).*missing column: rule zhejiang.certified_share_min needs a column headed 'certified_on' or '认证日期'",
+    ):
         ability2.evaluate(pd.DataFrame([row("T1")]), zhejiang_policy(registry))
 
 
@@ -222,7 +238,9 @@ def test_zhejiang_reads_the_chinese_header_and_names_a_bad_date(registry: abilit
     frame = pd.DataFrame([row("T1", 认证日期="2021-08-01"), row("T2", 认证日期="去年")])
     with pytest.raises(ability2.RosterError, match=r":3:认证日期: not a date: '去年'"):
         ability2.evaluate(frame, zhejiang_policy(registry))
-    ok = ability2.evaluate(pd.DataFrame([row("T1", 认证日期="2021/08/01"), row("T2", 认证日期="")]), zhejiang_policy(registry))
+    ok = ability2.evaluate(
+        pd.DataFrame([row("T1", 认证日期="2021/08/01"), row("T2", 认证日期="")]), zhejiang_policy(registry)
+    )
     assert ok.school_status() == ["pass"]  # 1 of 2
 
 
@@ -250,17 +268,24 @@ def test_zhejiang_value_type_errors_name_the_file_and_key(tmp_path: Path) -> Non
         def ability2_rule_kinds(self) -> list[ability2.RuleKind]:
             return [zhejiang.CertifiedShareByDate()]
 
-    with pytest.raises(ability2.PolicyFileError, match=r"zj.yaml:5: rules\[\"zhejiang.certified_share_min\"\].value: expected a mapping with keys share and by"):
+    with pytest.raises(
+        ability2.PolicyFileError,
+        match=r"zj.yaml:5: rules\[\"zhejiang.certified_share_min\"\].value: expected a mapping with keys share and by",
+    ):
         ability2.load_registry(plugins=[Kinds(), Files()], entry_points=False)
 
 
 def test_zhejiang_policy_json_and_display(registry: ability2.Registry) -> None:
     from ability2.serialize import policy_to_dict
 
-    rule = next(r for r in policy_to_dict(zhejiang_policy(registry))["rules"] if r["rule"] == "zhejiang.certified_share_min")
+    rule = next(
+        r for r in policy_to_dict(zhejiang_policy(registry))["rules"] if r["rule"] == "zhejiang.certified_share_min"
+    )
     assert rule["value"] == {"share": 0.25, "by": "2021-08-15"}
     assert rule["kind"] == "share_by_date" and rule["scope"] == "school"
-    assert zhejiang_policy(registry)["zhejiang.certified_share_min"].describe_value("en") == "≥ 25% by 2021-08-15 (不少于)"
+    assert (
+        zhejiang_policy(registry)["zhejiang.certified_share_min"].describe_value("en") == "≥ 25% by 2021-08-15 (不少于)"
+    )
 
 
 # -- the Anhui example: exemptions ---------------------------------------------------------
@@ -285,7 +310,10 @@ def test_anhui_exempt_teacher_holds_the_assessment_with_the_reason(registry: abi
     grading = next(r for r in result.explain("A1").reasons if r.rule == "grading.teacher")
     assert grading.ok and grading.message == "教师考核等级规则: 免测（已获市级认定）"
     grading_en = next(r for r in result.explain("A1", "en").reasons if r.rule == "grading.teacher")
-    assert grading_en.message == "how a teacher's status follows from the ability grades: exempt from assessment (已获市级认定)"
+    assert (
+        grading_en.message
+        == "how a teacher's status follows from the ability grades: exempt from assessment (已获市级认定)"
+    )
     assert [r.rule for r in result.explain("A5").reasons if not r.ok] == ["hours.total_min"]
     assert result.schools.loc[0, "passed"] == 2  # A1 and A4 count as passed
 
@@ -313,9 +341,7 @@ def test_anhui_a_bad_yes_no_names_row_and_column(registry: ability2.Registry) ->
 )
 def test_batch_aggregations_match_a_plain_python_count(teachers: list[tuple[int, str, int, bool]]) -> None:
     policy = ability2.load_registry(entry_points=False).policy("cn", on=dt.date(2022, 1, 1))
-    frame = pd.DataFrame(
-        [row(f"T{i}", f"S{s}", group=g, online_hours=h) for i, (s, g, h, _) in enumerate(teachers)]
-    )
+    frame = pd.DataFrame([row(f"T{i}", f"S{s}", group=g, online_hours=h) for i, (s, g, h, _) in enumerate(teachers)])
     roster = ability2.read_roster(frame)
     batch = ability2.Batch(roster, policy)
     flags = np.array([flag for *_, flag in teachers])
@@ -354,7 +380,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ability2", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "ability2", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -371,7 +403,18 @@ def test_installed_examples_in_evaluate_compare_and_every_report(installed: dict
     ).to_csv(roster, index=False)
     listed = json.loads(cli(installed, "plugins", "--json", cwd=tmp_path).stdout)
     assert {"zhejiang", "anhui"} <= {p["name"] for p in listed}
-    out = cli(installed, "evaluate", str(roster), "--region", "zhejiang", "--on", "2021-06-01", "--format", "json", cwd=tmp_path)
+    out = cli(
+        installed,
+        "evaluate",
+        str(roster),
+        "--region",
+        "zhejiang",
+        "--on",
+        "2021-06-01",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     [school] = data["schools"]
@@ -382,24 +425,215 @@ def test_installed_examples_in_evaluate_compare_and_every_report(installed: dict
     assert table.returncode == 0 and "按期完成认证的教师比例下限" in table.stdout
     for fmt in ("xlsx", "html"):
         report = tmp_path / f"report.{fmt}"
-        done = cli(installed, "evaluate", str(roster), "--region", "anhui", "--on", "2022-01-01", "--format", fmt, "-o", str(report), cwd=tmp_path)
+        done = cli(
+            installed,
+            "evaluate",
+            str(roster),
+            "--region",
+            "anhui",
+            "--on",
+            "2022-01-01",
+            "--format",
+            fmt,
+            "-o",
+            str(report),
+            cwd=tmp_path,
+        )
         assert done.returncode == 0, done.stderr
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     # the html report lists what failed; the policy section names the plugin's rule and source
     assert "anhui.assessment_exemption" in html and "安徽省中小学教师信息技术应用能力提升工程2.0 测评操作指南" in html
-    explained = cli(installed, "evaluate", str(roster), "--region", "anhui", "--on", "2022-01-01", "--format", "json", cwd=tmp_path)
+    explained = cli(
+        installed, "evaluate", str(roster), "--region", "anhui", "--on", "2022-01-01", "--format", "json", cwd=tmp_path
+    )
     first = json.loads(explained.stdout)["teachers"][0]
     assert first["status"] == "pass"
     assert "教师考核等级规则: 免测（已获市级认定）" in [r["message"] for r in first["reasons"]]
     sheets = pd.read_excel(tmp_path / "report.xlsx", sheet_name=None, dtype=str, engine="calamine")
     assert any("anhui.assessment_exemption" in frame.to_string() for frame in sheets.values())
     compared = cli(
-        installed, "compare", str(roster), "--region", "zhejiang", "--region", "anhui", "--on", "2022-01-01", "--format", "json", cwd=tmp_path
+        installed,
+        "compare",
+        str(roster),
+        "--region",
+        "zhejiang",
+        "--region",
+        "anhui",
+        "--on",
+        "2022-01-01",
+        "--format",
+        "json",
+        cwd=tmp_path,
     )
     assert compared.returncode == 0, compared.stderr
     policies = json.loads(compared.stdout)
-    assert "zhejiang.certified_share_min" in compared.stdout and "anhui.assessment_exemption" in compared.stdout, list(policies)
+    assert "zhejiang.certified_share_min" in compared.stdout and "anhui.assessment_exemption" in compared.stdout, list(
+        policies
+    )
     bare = tmp_path / "bare.csv"
     pd.DataFrame([row("T1")]).to_csv(bare, index=False)
     refused = cli(installed, "evaluate", str(bare), "--region", "zhejiang", "--on", "2021-06-01", cwd=tmp_path)
     assert refused.returncode == 2 and "certified_on (认证日期)" in refused.stderr and "Traceback" not in refused.stderr
+
+
+# -- edge cases of the engine ----------------------------------------------------------------
+
+
+class _GateExemption(ability2.RuleKind):
+    """Everyone is exempt from the peer-review gate (a made-up rule for the test)."""
+
+    name = "test.gate_exemption"
+    specs = (ability2.RuleSpec("test.gate_exemption", ability2.Kind.FLAG, ability2.Scope.TEACHER, "产假", "leave"),)
+
+    def evaluate(self, batch: ability2.Batch, rule: ability2.ResolvedRule) -> ability2.RuleColumn:
+        return self.column(rule, np.full(batch.n, "yes", dtype=object), np.ones(batch.n, dtype=bool), "yes")
+
+    def exemptions(self, batch: ability2.Batch, rule: ability2.ResolvedRule) -> ability2.Exemption:
+        return ability2.Exemption(np.ones(batch.n, dtype=bool), ("hours.offline_requires_peer_review",), "产假")
+
+
+def _registry_with(tmp_path: Path, rules: str, *plugins: object) -> ability2.Registry:
+    file = tmp_path / "p.yaml"
+    file.write_text(POLICY.format(rule="x", value="1").split("rules:")[0] + "rules:\n" + rules, encoding="utf-8")
+
+    class Files:
+        __name__ = "zzfiles"
+
+        @ability2.hookimpl
+        def ability2_policy_files(self) -> list[Path]:
+            return [file]
+
+    return ability2.load_registry(plugins=[*plugins, Files()], entry_points=False)
+
+
+def test_an_exemption_from_the_peer_review_gate_keeps_the_offline_hours(tmp_path: Path) -> None:
+    class Kinds:
+        __name__ = "gatekinds"
+
+        @ability2.hookimpl
+        def ability2_rule_kinds(self) -> list[ability2.RuleKind]:
+            return [_GateExemption()]
+
+    rules = (
+        "  hours.offline_requires_peer_review: {value: true, source: {document: doc, clause: 一}}\n"
+        "  test.gate_exemption: {value: true, source: {document: doc, clause: 二}}\n"
+    )
+    policy = _registry_with(tmp_path, rules, Kinds()).policy("testprov", on=dt.date(2021, 6, 1))
+    result = ability2.evaluate(pd.DataFrame([row("T1", peer_reviews="否")]), policy)
+    assert list(result.status) == ["pass"]  # 20 + 30 hours all count
+    gate = next(r for r in result.explain("T1").reasons if r.rule == "hours.offline_requires_peer_review")
+    assert gate.ok and gate.message == "互评完成后方计线下学时: 免（产假）"
+
+
+def test_group_rules_without_a_group_column_are_listed_as_unchecked(registry: ability2.Registry) -> None:
+    policy = registry.policy("jiangsu/changzhou/jintan/baita", on=dt.date(2022, 11, 20))
+    result = ability2.evaluate(pd.DataFrame([row("T1")]), policy)
+    reasons = {u["rule"]: u["reason"] for u in result.unchecked}
+    assert reasons["group.excellent_video_share_min"] == "花名册没有教研组列"
+
+
+def test_a_flag_switched_off_needs_no_input(registry: ability2.Registry) -> None:
+    policy = registry.policy("anhui", on=dt.date(2022, 1, 1)).with_changes({"anhui.assessment_exemption": False})
+    result = ability2.evaluate(pd.DataFrame([row("T1")]), policy)  # no 免测 column: not needed
+    assert list(result.status) == ["pass"]
+    assert all(r.rule != "anhui.assessment_exemption" for r in result.explain("T1").reasons)
+    xushui = registry.policy("hebei/baoding/xushui", on=dt.date(2022, 11, 20))
+    off = xushui.with_changes({"school.cio": False, "teacher.research_plan": False})
+    unchecked = {u["rule"] for u in ability2.evaluate(pd.DataFrame([row("T1")]), off).unchecked}
+    assert "school.cio" not in unchecked and "teacher.research_plan" not in unchecked
+    assert "school.it_team" in unchecked
+
+
+class _Broken(ability2.RuleKind):
+    name = "test.broken"
+    specs = (ability2.RuleSpec("test.broken", ability2.Kind.FLAG, ability2.Scope.SCHOOL, "坏", "broken"),)
+    mode = "length"
+
+    def evaluate(self, batch: ability2.Batch, rule: ability2.ResolvedRule) -> ability2.RuleColumn:
+        if self.mode == "raise":
+            raise IndexError("index 7 is out of bounds")
+        return self.column(rule, np.zeros(batch.n), np.ones(batch.n, dtype=bool), "yes")  # per teacher, not school
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [("length", "gave 3 ok entries for 1 school entities"), ("raise", "failed in evaluate: IndexError")],
+)
+def test_a_failing_plugin_kind_is_named(tmp_path: Path, mode: str, message: str) -> None:
+    kind = _Broken()
+    kind.mode = mode
+
+    class Kinds:
+        __name__ = "brokenkinds"
+
+        @ability2.hookimpl
+        def ability2_rule_kinds(self) -> list[ability2.RuleKind]:
+            return [kind]
+
+    rules = "  test.broken: {value: true, source: {document: doc, clause: 一}}\n"
+    policy = _registry_with(tmp_path, rules, Kinds()).policy("testprov", on=dt.date(2021, 6, 1))
+    with pytest.raises(
+        ability2.EvaluationError, match=r"rule test.broken: rule kind test.broken \(plugin 'brokenkinds'\) " + message
+    ):
+        ability2.evaluate(pd.DataFrame([row("T1"), row("T2"), row("T3")]), policy)
+
+
+def test_spec_clashes_are_refused_at_load() -> None:
+    family = ability2.RuleSpec(
+        "timeline.mycheck", ability2.Kind.FLAG, ability2.Scope.TEACHER, "x", "x", check=lambda t, r: (1, True)
+    )
+    again = ability2.RuleSpec(
+        "hours.total_min",
+        ability2.Kind.HOURS,
+        ability2.Scope.TEACHER,
+        "总学时下限",
+        "total hours, floor",
+        ability2.Direction.MIN,
+    )
+
+    def plugin_with(spec: ability2.RuleSpec) -> object:
+        class Specs:
+            __name__ = "clash"
+
+            @ability2.hookimpl
+            def ability2_rule_specs(self) -> list[ability2.RuleSpec]:
+                return [spec]
+
+        return Specs()
+
+    with pytest.raises(
+        RegistryError, match=r"'timeline.mycheck' \(plugin 'clash'\) clashes with the family 'timeline.\*'"
+    ):
+        ability2.load_registry(plugins=[plugin_with(family)], entry_points=False)
+    with pytest.raises(
+        RegistryError, match=r"'hours.total_min' is defined twice: by plugin 'ability2.rules' and by plugin 'clash'"
+    ):
+        ability2.load_registry(plugins=[plugin_with(again)], entry_points=False)
+
+    class Idle(ability2.RuleKind):
+        specs = (ability2.RuleSpec("x.idle", ability2.Kind.FLAG, ability2.Scope.SCHOOL, "x", "x"),)
+
+    class Kinds:
+        __name__ = "idle"
+
+        @ability2.hookimpl
+        def ability2_rule_kinds(self) -> list[ability2.RuleKind]:
+            return [Idle()]
+
+    with pytest.raises(
+        RegistryError, match=r"rule kind Idle \(plugin 'idle'\) implements neither evaluate nor prepare"
+    ):
+        ability2.load_registry(plugins=[Kinds()], entry_points=False)
+
+
+def test_a_roster_naming_one_column_twice_is_refused(registry: ability2.Registry) -> None:
+    frame = pd.DataFrame([row("T1", exempt="是", 免测="否")])
+    with pytest.raises(ability2.RosterError, match=r"column given twice: 'exempt' and '免测'"):
+        ability2.evaluate(frame, anhui_policy(registry))
+
+
+def test_distinct_count_by_group_without_groups() -> None:
+    policy = ability2.load_registry(entry_points=False).policy("cn", on=dt.date(2022, 1, 1))
+    batch = ability2.Batch(ability2.read_roster(pd.DataFrame([row("T1"), row("T2")])), policy)
+    assert len(batch.distinct_count(batch.online, "group")) == 0
+    assert len(batch.count(np.ones(2, dtype=bool), "group")) == 0

@@ -161,7 +161,7 @@ def test_a_team_of_3_to_5_includes_both_ends(policy: ability2.Policy, size: int,
 def test_a_bad_cell_in_the_school_table_names_file_row_and_column(policy: ability2.Policy, tmp_path: Path) -> None:
     path = tmp_path / "schools.csv"
     schools(GOOD_SCHOOL, {"学校": "S2", "信息化管理团队": "也许"}).to_csv(path, index=False)
-    with pytest.raises(SchoolTableError, match=r"schools.csv:3:信息化管理团队: not yes or no: '也许'"):
+    with pytest.raises(SchoolTableError, match=r"schools.csv:3:it_team \(信息化管理团队\): not yes or no: '也许'"):
         ability2.evaluate(pd.DataFrame([teacher("T1")]), policy, schools=path)
 
 
@@ -288,6 +288,7 @@ def test_cli_schools_option_and_exit_2_on_a_bad_table(
         assert main(["evaluate", str(roster), "--region", "testprov", "--schools", str(bad)]) == 2
         err = capsys.readouterr().err
         assert "bad.csv:3:school (学校): school 'S1' is given twice" in err and "Traceback" not in err
+        assert "school table rejected" in err
         html = tmp_path / "r.html"
         assert (
             main(
@@ -307,3 +308,58 @@ def test_cli_schools_option_and_exit_2_on_a_bad_table(
             == 0
         )
         assert "未检查的规则" in html.read_text(encoding="utf-8")
+
+
+# -- found in review -----------------------------------------------------------------------------
+
+
+def test_headers_in_any_case_a_row_column_and_duplicates(policy: ability2.Policy) -> None:
+    table = ability2.read_schools(schools({"School": "S1", "CIO": "是", "IT_Team": "是", "__row": "x"}))
+    assert table.find("cio") == "cio" and "__row" in table.frame.columns
+    with pytest.raises(SchoolTableError, match=r"column given twice: 'cio' and '首席信息官'"):
+        ability2.read_schools(schools({"学校": "S1", "cio": "是", "首席信息官": "否"}))
+
+
+def test_a_team_size_that_is_not_whole_is_an_error(policy: ability2.Policy) -> None:
+    for size in ("3.5", "-1"):
+        with pytest.raises(
+            SchoolTableError, match=rf":2:it_team_size \(管理团队人数\): not a whole number ≥ 0: '{size}'"
+        ):
+            ability2.evaluate(
+                pd.DataFrame([teacher("T1")]),
+                policy,
+                schools=schools({**GOOD_SCHOOL, "管理团队人数": size}, GOOD_GROUP),
+            )
+
+
+def test_group_facts_without_group_rows_are_unchecked(policy: ability2.Policy) -> None:
+    result = ability2.evaluate(
+        pd.DataFrame([teacher("T1")]), policy, schools=schools({**GOOD_SCHOOL, "教研组研修计划": "是"})
+    )
+    reasons = {u["rule"]: u["reason"] for u in result.unchecked}
+    assert reasons["group.research_plan"] == "学校信息表没有教研组行（教研组列为空或缺失）"
+    assert "school.it_team" not in reasons
+
+
+def test_xlsx_and_compare_say_which_rules_were_not_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    registry = ability2.load_registry()
+    xushui = registry.policy("hebei/baoding/xushui", on=dt.date(2022, 11, 20))
+    result = ability2.evaluate(pd.DataFrame([teacher("T1")]), xushui)
+    from ability2.reports import write_report
+
+    path = write_report(result, tmp_path / "r.xlsx", "xlsx")
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine", header=None)
+    text = "\n".join(frame.fillna("").to_string() for frame in sheets.values())
+    assert "未检查的规则" in text and "school.cio" in text and "需要学校信息表" in text
+    comparison = ability2.compare(
+        pd.DataFrame([teacher("T1")]), [xushui, registry.policy("guangxi", on=dt.date(2022, 11, 20))]
+    )
+    policies = comparison.to_dict()["policies"]
+    assert {u["rule"] for u in policies[0]["unchecked"]} >= {"school.cio", "school.it_team"}
+    from rich.console import Console
+
+    from ability2.reports.comparison import render_comparison_table
+
+    console = Console(file=__import__("io").StringIO(), width=200)
+    render_comparison_table(comparison, console=console)
+    assert "未检查（hebei/baoding/xushui）: school.cio" in console.file.getvalue()

@@ -46,7 +46,7 @@ __all__ = ["Batch", "ColumnType", "EvaluationError", "Level", "TeacherRow"]
 #: what an aggregation groups by: each school, or each research group of a school
 Level = Literal["school", "group"]
 #: how :meth:`Batch.column` reads an extra column
-ColumnType = Literal["text", "number", "date", "flag"]
+ColumnType = Literal["text", "number", "whole", "date", "flag"]
 
 _YES = frozenset({"yes", "是", "1", "true", "y", "√", "✓"})
 _NO = frozenset({"no", "否", "0", "false", "n", "×", "✗"})
@@ -172,7 +172,16 @@ class Batch:
         self.n_groups = len(self.group_keys)
         #: each teacher's status code, set by the evaluator after the teacher rules
         self.status: np.ndarray[Any, Any] | None = None
+        #: rule id -> teachers exempt from it (set before any preparation step runs)
+        self.exempt_rows: dict[str, np.ndarray[Any, Any]] = {}
         self._columns: dict[tuple[str, str], Any] = {}
+
+    def exempt_from(self, rule_id: str) -> np.ndarray[Any, Any]:
+        """Teachers exempt from ``rule_id`` (a preparation step leaves them as they are)."""
+        import numpy as np
+
+        rows = self.exempt_rows.get(rule_id)
+        return np.zeros(self.n, dtype=bool) if rows is None else rows
 
     # -- aggregations ---------------------------------------------------------------------
     def _index(self, by: Level) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None, int]:
@@ -245,6 +254,8 @@ class Batch:
 
         index, inside, size = self._index(by)
         codes = np.asarray(codes, dtype=np.int64)
+        if inside is not None and len(inside) != len(codes):  # no group column: no groups
+            return np.zeros(0, dtype=np.int64)
         keep = codes >= 0 if inside is None else (codes >= 0) & inside
         pairs = np.unique(np.stack([index[keep], codes[keep]]), axis=1) if keep.any() else np.zeros((2, 0), np.int64)
         counted: np.ndarray[Any, Any] = np.bincount(pairs[0], minlength=size).astype(np.int64)
@@ -283,12 +294,25 @@ class Batch:
 
     # -- roster columns -------------------------------------------------------------------
     def find_column(self, column: str | Column) -> str | None:
-        """The roster's name of ``column`` (canonical name or Chinese alias), or ``None``."""
+        """The roster's name of ``column`` (canonical name or Chinese alias), or ``None``.
+
+        A roster that has the column under both names is refused: which one holds the facts
+        would be a guess.
+        """
         names = (column.name, column.alias) if isinstance(column, Column) else (column,)
-        for name in names:
-            if name in self.roster.headers or name in self.roster.extra_columns:
-                return name
-        return None
+        found = [name for name in names if name in self.roster.headers or name in self.roster.extra_columns]
+        if len(found) > 1:
+            raise RosterError(
+                [
+                    RosterProblem(
+                        self.roster.source,
+                        None,
+                        " / ".join(found),
+                        f"column given twice: {found[0]!r} and {found[1]!r} name the same column; keep one",
+                    )
+                ]
+            )
+        return found[0] if found else None
 
     def has_column(self, column: str | Column) -> bool:
         """Whether the roster has ``column`` (by canonical name or Chinese alias)."""
@@ -297,7 +321,8 @@ class Batch:
     def column(self, column: str | Column, type: ColumnType = "text") -> np.ndarray[Any, Any]:
         """An extra roster column by name (or a :class:`~ability2.roster.Column`), typed.
 
-        ``text``: strings (``""`` when blank). ``number``: float64, NaN when blank.
+        ``text``: strings (``""`` when blank). ``number``: float64, NaN when blank; ``whole``:
+        the same, refusing a number that is negative or not whole.
         ``date``: ``datetime64[D]``, NaT when blank (``YYYY-MM-DD`` or ``YYYY/MM/DD``).
         ``flag``: int8, 1 yes, 0 no, -1 blank (是/否, yes/no, 1/0, true/false).
         A missing column or a cell that is not of the type raises
@@ -363,7 +388,7 @@ class Batch:
             raise LookupError(f"no school-table column {getattr(column, 'label', column)}")
         values = table.typed(name, type)
         position = {key: i for i, key in enumerate(table.keys)}
-        blank: Any = {"flag": -1, "number": np.nan, "date": np.datetime64("NaT"), "text": ""}[type]
+        blank: Any = {"flag": -1, "number": np.nan, "whole": np.nan, "date": np.datetime64("NaT"), "text": ""}[type]
         out = np.full(len(keys), blank, dtype=values.dtype)
         for i, key in enumerate(keys):
             at = position.get(key)
@@ -439,6 +464,14 @@ def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[in
                 bad.append((i, f"not a number: {cell[:40]!r}"))
                 continue
             numbers[i] = number
+        return numbers, bad
+    if type == "whole":
+        numbers, bad = _parse_texts(texts, "number")
+        for i, text in enumerate(texts):
+            value = numbers[i]
+            if not np.isnan(value) and (value < 0 or not float(value).is_integer()):
+                bad.append((i, f"not a whole number ≥ 0: {text.strip()[:40]!r}"))
+        bad.sort()
         return numbers, bad
     if type == "date":
         dates = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[D]")

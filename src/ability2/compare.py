@@ -260,7 +260,15 @@ class Comparison:
             return list(json.loads(frame.to_json(orient="records", force_ascii=False)))
 
         return {
-            "policies": [{"name": p.name, "region": p.region.id, "on": p.on.isoformat()} for p in self.policies],
+            "policies": [
+                {
+                    "name": p.name,
+                    "region": p.region.id,
+                    "on": p.on.isoformat(),
+                    **({"unchecked": r.unchecked_dicts()} if r.unchecked else {}),
+                }
+                for p, r in zip(self.policies, self.results, strict=True)
+            ],
             "schools": records(self.school_table()),
             "status": records(self.status()),
             "differences": records(self.differences()),

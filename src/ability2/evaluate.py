@@ -77,20 +77,21 @@ def _evaluate(roster: Roster, policy: Policy, schools: SchoolTable | None, progr
     plan: Plan = []
     unchecked: list[tuple[ResolvedRule, tuple[str, str]]] = []
     for kind, rule in policy.catalogue.plan(policy):
-        reason = kind.missing_input(batch, rule)
+        reason = _call(kind, rule, "missing_input", batch)
+        if reason is None and rule.spec.scope is Scope.GROUP and batch.group_idx is None:
+            reason = ("花名册没有教研组列", "the roster has no group column")
         if reason is None:
             plan.append((kind, rule))
         else:
             unchecked.append((rule, reason))
     _check_columns(batch, plan)
     teacher_plan = [(kind, rule) for kind, rule in plan if rule.spec.scope is Scope.TEACHER]
+    exemptions = _exemptions(batch, teacher_plan)
     teacher_columns = _run(batch, teacher_plan)
-    _exempt(batch, teacher_plan, teacher_columns)
+    _exempt(batch, exemptions, teacher_columns)
     codes = _statuses(batch, teacher_columns)
     batch.status = codes
-    group_columns: list[RuleColumn] = []
-    if batch.group_idx is not None:
-        group_columns = _run(batch, [(kind, rule) for kind, rule in plan if rule.spec.scope is Scope.GROUP])
+    group_columns = _run(batch, [(kind, rule) for kind, rule in plan if rule.spec.scope is Scope.GROUP])
     school_columns = _run(batch, [(kind, rule) for kind, rule in plan if rule.spec.scope is Scope.SCHOOL])
     return Result.from_batch(
         policy=policy,
@@ -140,26 +141,79 @@ def _check_columns(batch: Batch, plan: Plan) -> None:
         raise RosterError(problems)
 
 
+def _call(kind: RuleKind, rule: ResolvedRule, method: str, batch: Batch) -> Any:
+    """Call one method of a kind; a failure that is not an ability2 error names the rule and the kind."""
+    from ability2.errors import Ability2Error
+
+    try:
+        return getattr(kind, method)(batch, rule)
+    except Ability2Error:
+        raise
+    except Exception as exc:
+        plugin = batch.policy.catalogue.plugin_of_kind(kind) or "?"
+        raise EvaluationError(
+            f"rule {rule.id}: rule kind {kind.label} (plugin {plugin!r}) failed in {method}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _checked(batch: Batch, kind: RuleKind, rule: ResolvedRule, column: Any) -> RuleColumn | None:
+    """A kind's column, checked: one value and one verdict per entity of the rule's scope."""
+    from ability2.result import RuleColumn
+
+    if column is None:
+        return None
+    size = {Scope.TEACHER: batch.n, Scope.GROUP: batch.n_groups, Scope.SCHOOL: batch.n_schools}[rule.spec.scope]
+    plugin = batch.policy.catalogue.plugin_of_kind(kind) or "?"
+    where = f"rule {rule.id}: rule kind {kind.label} (plugin {plugin!r})"
+    if not isinstance(column, RuleColumn):
+        raise EvaluationError(f"{where} returned {type(column).__name__}, not a RuleColumn (use self.column(...))")
+    for name in ("ok", "value"):
+        length = len(getattr(column, name))
+        if length != size:
+            raise EvaluationError(f"{where} gave {length} {name} entries for {size} {rule.spec.scope.value} entities")
+    return column
+
+
 def _run(batch: Batch, plan: Plan) -> list[RuleColumn]:
     """Preparation steps first (their own columns lead), then every check, in plan order."""
-    gates = [column for kind, rule in plan if (column := kind.prepare(batch, rule)) is not None]
-    checks = [column for kind, rule in plan if (column := kind.evaluate(batch, rule)) is not None]
+    gates = [
+        column for kind, rule in plan if (column := _checked(batch, kind, rule, _call(kind, rule, "prepare", batch)))
+    ]
+    checks = [
+        column for kind, rule in plan if (column := _checked(batch, kind, rule, _call(kind, rule, "evaluate", batch)))
+    ]
     return gates + checks
 
 
-def _exempt(batch: Batch, plan: Plan, columns: list[RuleColumn]) -> None:
+def _exemptions(batch: Batch, plan: Plan) -> list[tuple[str, Exemption]]:
+    """Every exemption of the teacher rules, found before any preparation step runs.
+
+    A preparation step honours them through :meth:`~ability2.Batch.exempt_from` (an exempt
+    teacher keeps the offline hours a gate would withhold).
+    """
+    import numpy as np
+
+    found: list[tuple[str, Exemption]] = []
+    for kind, rule in plan:
+        exemption = _call(kind, rule, "exemptions", batch)
+        if exemption is None:
+            continue
+        rows = np.asarray(exemption.rows, dtype=bool)
+        if len(rows) != batch.n:
+            raise EvaluationError(f"the exemption of {rule.id} gives {len(rows)} rows for {batch.n} teachers")
+        found.append((rule.id, exemption))
+        for _, other in plan:
+            if exemption.covers(other.id, rule.id):
+                batch.exempt_rows[other.id] = batch.exempt_rows.get(other.id, np.zeros(batch.n, dtype=bool)) | rows
+    return found
+
+
+def _exempt(batch: Batch, exemptions: list[tuple[str, Exemption]], columns: list[RuleColumn]) -> None:
     """Apply every exemption: an exempt teacher holds the rules it covers, and the message says why."""
     import numpy as np
 
-    exemptions: list[tuple[str, Exemption]] = []
-    for kind, rule in plan:
-        exemption = kind.exemptions(batch, rule)
-        if exemption is not None:
-            exemptions.append((rule.id, exemption))
     for own, exemption in exemptions:
         rows = np.asarray(exemption.rows, dtype=bool)
-        if len(rows) != batch.n:
-            raise EvaluationError(f"the exemption of {own} gives {len(rows)} rows for {batch.n} teachers")
         if not rows.any():
             continue
         reasons = exemption.reason

@@ -83,12 +83,21 @@ class SchoolTable:
         return list(zip(schools, groups, strict=True))
 
     def find(self, column: Column | str) -> str | None:
-        """The table's name for ``column`` (canonical name or Chinese alias), or ``None``."""
+        """The table's name for ``column`` (canonical name or Chinese alias), or ``None``.
+
+        The core's fact columns (:data:`SCHOOL_COLUMNS`) are stored under their canonical
+        names, whichever name or case the file used.
+        """
         names = (column.name, column.alias) if isinstance(column, Column) else (column,)
         for name in names:
             if name in self.frame.columns and name not in ("school", "group"):
                 return name
         return None
+
+    @property
+    def has_group_rows(self) -> bool:
+        """Whether any row is about a research group (a ``group`` cell filled in)."""
+        return any(group for _, group in self.keys)
 
     def typed(self, name: str, type: str) -> np.ndarray[Any, Any]:
         """Column ``name`` read as ``text``, ``number``, ``date`` or ``flag`` (see :meth:`ability2.Batch.column`)."""
@@ -102,8 +111,10 @@ class SchoolTable:
             if bad:
                 from ability2.errors import RosterProblem
 
+                known = {column.name: column.label for column in SCHOOL_COLUMNS}
+                label = known.get(name, name)
                 raise SchoolTableError(
-                    [RosterProblem(self.source, int(self.rows[i]), name, message) for i, message in bad[:50]]
+                    [RosterProblem(self.source, int(self.rows[i]), label, message) for i, message in bad[:50]]
                 )
             self._typed[key] = values
         cached: np.ndarray[Any, Any] = self._typed[key]

@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from ability2.errors import Ability2Error, PolicyFileError
+from ability2.errors import Ability2Error, PolicyFileError, SchoolTableError
 from ability2.roster import RosterError
 
 __all__ = ["main"]
@@ -185,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except RosterError as exc:
         # every problem, not only the first ones the exception's text shows
-        print(f"ability2: error: roster rejected: {len(exc.problems)} problem(s)", file=sys.stderr)
+        what = "school table" if isinstance(exc, SchoolTableError) else "roster"
+        print(f"ability2: error: {what} rejected: {len(exc.problems)} problem(s)", file=sys.stderr)
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
         return EXIT_USAGE

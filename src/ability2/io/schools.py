@@ -12,11 +12,16 @@ import os
 from typing import Any
 
 from ability2.errors import RosterProblem, SchoolTableError
-from ability2.schools import SCHOOL_KEYS, SchoolTable
+from ability2.schools import SCHOOL_COLUMNS, SCHOOL_KEYS, SchoolTable
 
 __all__ = ["read_schools"]
 
-_KEYS = {name.casefold(): column.name for column in SCHOOL_KEYS for name in (column.name, column.alias)}
+#: the key columns and the core's fact columns, by name or alias in any case: stored under the canonical name
+_KEYS = {
+    name.casefold(): column.name for column in (*SCHOOL_KEYS, *SCHOOL_COLUMNS) for name in (column.name, column.alias)
+}
+#: the reader's own row-number column (a name no header cell can produce)
+_ROW = "\x00row"
 
 
 def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
@@ -63,7 +68,7 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
         raise SchoolTableError(problems)
     data = table.data
     frame = data.select(
-        pl.col("__row"),
+        pl.col("__row").alias(_ROW),
         *[
             (
                 pl.col(f"c{j}").fill_null("").str.strip_chars()
@@ -76,10 +81,10 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
     if "group" not in frame.columns:
         frame = frame.with_columns(pl.lit("").alias("group"))
     blank = frame.select(
-        pl.all_horizontal([pl.col(c).str.strip_chars() == "" for c in frame.columns if c != "__row"]).alias("blank")
+        pl.all_horizontal([pl.col(c).str.strip_chars() == "" for c in frame.columns if c != _ROW]).alias("blank")
     ).get_column("blank")
     frame = frame.filter(~blank)
-    rows = frame.get_column("__row").to_list()
+    rows = frame.get_column(_ROW).to_list()
     seen: dict[tuple[str, str], int] = {}
     for row, school, group in zip(
         rows, frame.get_column("school").to_list(), frame.get_column("group").to_list(), strict=True
@@ -93,4 +98,4 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
             problems.append(RosterProblem(name, row, "school (学校)", f"{what} is given twice: rows {first} and {row}"))
     if problems:
         raise SchoolTableError(sorted(problems, key=lambda p: p.row or 0))
-    return SchoolTable(name, frame.drop("__row"), frame.get_column("__row").to_numpy(), headers)
+    return SchoolTable(name, frame.drop(_ROW), frame.get_column(_ROW).to_numpy(), headers)

@@ -143,6 +143,14 @@ def render_comparison_table(comparison: Comparison, lang: str = "zh", console: A
             status,
         )
     console.print(table)
+    for policy, result in zip(comparison.policies, comparison.results, strict=True):
+        for item in result.unchecked_dicts("zh" if zh else "en"):
+            note = (
+                f"未检查（{policy.name}）: {item['rule']}（{item['reason']}）"
+                if zh
+                else f"not checked ({policy.name}): {item['rule']} ({item['reason']})"
+            )
+            console.print(_plain(note), style="yellow")
     if len(comparison.policies) > 1:
         deltas = Table(
             title=("相对基准 " if zh else "against the baseline ") + comparison.baseline.name,

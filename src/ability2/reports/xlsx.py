@@ -304,6 +304,13 @@ def _sources_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
         for col, value in enumerate((item.rule, item.title, item.scope, item.layer, item.source)):
             sheet.put(i + 1, col, value, wrap if col == 4 else None)
     row = len(rows) + 2
+    unchecked = result.unchecked_dicts(lang)
+    if unchecked:  # the rules this input could not check, with why
+        sheet.put(row, 0, text("unchecked_title", lang))
+        for offset, entry in enumerate(unchecked, start=1):
+            for col, key in enumerate(("rule", "reason", "scope", "layer", "source")):
+                sheet.put(row + offset, col, entry[key], wrap if col == 4 else None)
+        row += len(unchecked) + 2
     sheet.put(row, 0, text("region", lang))
     sheet.put(row, 1, region_title(result, lang))
     sheet.put(row + 1, 0, text("on", lang))

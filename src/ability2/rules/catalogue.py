@@ -86,7 +86,8 @@ class Catalogue:
         """The policy's checked rules with their kinds, in evaluation order.
 
         Kinds in catalogue order (built-in first, then plugins by name); inside a kind, its
-        specs in order; a family's rules in policy order.
+        specs in order; a family's rules in policy order. A flag rule whose value is ``false``
+        is switched off: it is not planned, and needs no input.
         """
         from ability2.rules.kind import CHECKED_SCOPES
 
@@ -94,6 +95,8 @@ class Catalogue:
         for rule in policy:
             if rule.spec.scope not in CHECKED_SCOPES:
                 continue
+            if rule.spec.type_name == "flag" and rule.value is False:
+                continue  # a condition switched off: nothing to check, nothing needed
             kind = self.owners.get(rule.spec.id)
             if kind is None or not kind.checks:
                 from ability2.batch import EvaluationError
@@ -132,9 +135,18 @@ def assemble_catalogue(
             return
         known = specs.get(spec.id)
         if known is None:
+            family = next((other for other in specs.values() if other.matches(spec.id) or spec.matches(other.id)), None)
+            if family is not None:
+                messages.append(
+                    f"rule spec {spec.id!r} (plugin {plugin!r}) clashes with the family "
+                    f"{(family if family.family else spec).id + '.*'!r} (plugin {plugin_of[family.id]!r}); choose another id"
+                )
+                return
             specs[spec.id] = spec
             plugin_of[spec.id] = plugin
-        elif known != spec or (spec.check is not None and known.check is not spec.check):
+        elif (
+            known != spec or plugin_of[spec.id] != plugin or (spec.check is not None and known.check is not spec.check)
+        ):
             messages.append(
                 f"rule spec {spec.id!r} is defined twice: by plugin {plugin_of[spec.id]!r} and by plugin {plugin!r}"
             )
@@ -145,6 +157,9 @@ def assemble_catalogue(
     for plugin, kind in kind_items:
         if not all(hasattr(kind, name) for name in ("owns", "prepare", "evaluate", "exemptions", "specs")):
             messages.append(f"plugin {plugin!r} returned {kind!r}, not an ability2.RuleKind")
+            continue
+        if kind.checks and not _implements(kind, "evaluate") and not _implements(kind, "prepare"):
+            messages.append(f"rule kind {kind.label} (plugin {plugin!r}) implements neither evaluate nor prepare")
             continue
         kinds.append((plugin, kind))
         for spec in kind.specs:
@@ -199,6 +214,14 @@ def assemble_catalogue(
         plugin_of,
         tuple(plugin for plugin, _ in ordered),
     )
+
+
+def _implements(kind: RuleKind, method: str) -> bool:
+    """Whether ``kind`` has its own ``method`` (not the base class's)."""
+    from ability2.rules.kind import RuleKind
+
+    own = getattr(type(kind), method, None)
+    return own is not None and own is not getattr(RuleKind, method)
 
 
 def _adapter_type() -> type:

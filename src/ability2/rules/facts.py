@@ -222,8 +222,14 @@ def _missing_school_column(batch: Batch, rule: ResolvedRule, column: Column) -> 
             f"学校信息表没有“{column.alias}”（{column.name}）列",
             f"the school table has no {column.name} ({column.alias}) column",
         )
-    if rule.spec.scope is Scope.GROUP and batch.group_idx is None:
-        return ("花名册没有教研组列", "the roster has no group column")
+    if rule.spec.scope is Scope.GROUP:
+        if batch.group_idx is None:
+            return ("花名册没有教研组列", "the roster has no group column")
+        if not batch.schools.has_group_rows:
+            return (
+                "学校信息表没有教研组行（教研组列为空或缺失）",
+                "the school table has no group rows (no group column, or none filled in)",
+            )
     return None
 
 
@@ -338,7 +344,8 @@ class SchoolFactCount(RuleKind):
 
         column = self.columns[rule.spec.id]
         group = rule.spec.scope is Scope.GROUP
-        numbers = batch.group_fact(column, "number") if group else batch.school_fact(column, "number")
+        kind_of_number: Any = "whole" if isinstance(rule.value, CountRange) else "number"
+        numbers = batch.group_fact(column, kind_of_number) if group else batch.school_fact(column, kind_of_number)
         given = ~np.isnan(numbers)
         value = np.array(
             [None if np.isnan(x) else (int(x) if float(x).is_integer() else float(x)) for x in numbers], dtype=object

@@ -105,7 +105,8 @@ class PeerReviewGate(RuleKind):
         else:
             done = reviews == 1
             value = np.where(done, "yes", np.where(reviews == 0, "no", "unknown")).astype(object)
-        batch.offline_credited = np.where(done, batch.offline, 0)
+        # an exempt teacher holds the gate: their offline hours count as they stand
+        batch.offline_credited = np.where(done | batch.exempt_from(rule.id), batch.offline, 0)
         return self.column(rule, value, done, "yes")
 
     def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn | None:

@@ -76,8 +76,8 @@ class RuleKind:
             requires = (ability2.Column("certified_on", "认证日期", False, "date"),)
 
             def evaluate(self, batch, rule):
-                dates = batch.column("certified_on", "date")
-                count, total = batch.share(dates <= rule.value.by, by="school")
+                dates = batch.column("certified_on", "date")  # NaT when blank: compares False
+                count, total = batch.share(dates <= np.datetime64(rule.value.by, "D"), by="school")
                 ok = compare_ratio(rule.bound, count, total, rule.value.share)
                 return self.column(rule, count / total, ok, float(rule.value.share), "share", (count, total))
     """
