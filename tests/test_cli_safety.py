@@ -95,3 +95,49 @@ def test_validate_refuses_an_empty_folder_and_a_device(tmp_path: Path, capsys: p
     assert main(["validate", str(fifo)]) == 2
     assert "not a regular file or a folder" in capsys.readouterr().err
     assert main(["validate", "/dev/zero"]) == 2
+
+
+def test_an_18_digit_id_in_a_float_dataframe_column_is_refused() -> None:
+    frame = pd.DataFrame(
+        {
+            "teacher_id": [110101199001011234.0, 2.0],
+            "school": ["S", "S"],
+            "online_hours": [20, 20],
+            "offline_hours": [30, 30],
+            "abilities": ["A1;B2;C4"] * 2,
+        }
+    )
+    with pytest.raises(
+        ability2.RosterError,
+        match=r"<DataFrame>:2:teacher_id \(教师编号\): the id 110101199001011232 .* the DataFrame's float column",
+    ):
+        ability2.read_roster(frame)
+
+
+def test_a_cell_longer_than_excel_keeps_says_so(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        [
+            {
+                "teacher_id": "T1",
+                "school": "S",
+                "online_hours": "20",
+                "offline_hours": "30",
+                "abilities": "A1;B2;C4",
+                "备注": "x" * 40000,
+            }
+        ]
+    )
+    policy = ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1))
+    from ability2.reports import write_report
+
+    path = write_report(ability2.evaluate(frame, policy), tmp_path / "r.xlsx", "xlsx")
+    cells = [
+        v
+        for f in pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine").values()
+        for c in f.columns
+        for v in f[c].dropna()
+    ]
+    [long] = [v for v in cells if len(v) > 30000]
+    assert len(long) == 32767 and long.endswith(
+        "[40,000 characters; Excel keeps 32,767: the json report has the full text]"
+    )

@@ -418,7 +418,9 @@ def _from_workbook(path: str, raw: bytes) -> _Table:
 _EXACT_DIGITS = 15
 
 
-def _lost_digits(path: str, header: list[str], body: list[Any], first_row: int) -> list[RosterProblem]:
+def _lost_digits(
+    path: str, header: list[str], body: list[Any], first_row: int, holder: str = "the workbook"
+) -> list[RosterProblem]:
     """Id cells stored as numbers too long for a spreadsheet to keep (18-digit ids).
 
     The workbook itself has rounded them (110101199001011234 is stored as 110101199001011000).
@@ -442,7 +444,12 @@ def _lost_digits(path: str, header: list[str], body: list[Any], first_row: int) 
                         first_row + offset,
                         label,
                         f"the id {_float_text(value)} is stored as a number with more than {_EXACT_DIGITS} digits, "
-                        "so the workbook has already rounded its last digits: format the column as text and enter the ids again",
+                        f"so {holder} has already rounded its last digits: "
+                        + (
+                            "format the column as text and enter the ids again"
+                            if holder == "the workbook"
+                            else "read the ids as text (dtype=str) so that no digit is lost"
+                        ),
                     )
                 )
     return problems
@@ -549,9 +556,14 @@ def _from_pandas(frame: Any) -> _Table:
 
     header = [str(c) for c in frame.columns]
     columns: dict[str, Any] = {"__row": pl.int_range(2, len(frame) + 2, dtype=pl.Int64, eager=True)}
+    problems: list[RosterProblem] = []
     for j in range(frame.shape[1]):
         column = frame.iloc[:, j]
         dtype = column.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "f" and _canonical(header[j]) == "teacher_id":
+            # a float column cannot hold an 18-digit id: its last digits are already gone
+            values = [[v] for v in column.tolist()]
+            problems += _lost_digits(DATAFRAME_SOURCE, [header[j]], values, 2, "the DataFrame's float column")
         if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
             texts = _polars_texts(pl.Series(column.to_numpy()))
         else:
@@ -561,7 +573,7 @@ def _from_pandas(frame: Any) -> _Table:
             except Exception:
                 texts = pl.Series(_texts(values), dtype=pl.String)
         columns[f"c{j}"] = texts.alias(f"c{j}")
-    return _Table(header, 1, pl.DataFrame(columns))
+    return _Table(header, 1, pl.DataFrame(columns), problems)
 
 
 # --------------------------------------------------------------------------- validation

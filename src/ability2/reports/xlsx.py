@@ -43,6 +43,8 @@ __all__ = ["EXCEL_MAX_ROWS", "display_width", "write_xlsx"]
 
 #: rows in one Excel worksheet, header included
 EXCEL_MAX_ROWS = 1_048_576
+#: characters Excel keeps in one cell
+EXCEL_MAX_CELL = 32_767
 
 _MIN_WIDTH = 4
 _MAX_WIDTH = 60
@@ -117,6 +119,10 @@ class _Sheet:
             self._width(col, len(f"{value:g}") + (2 if fmt is self.formats.get("pct") else 0))
             return
         shown = neutralise(value if isinstance(value, str) else str(value))
+        if len(shown) > EXCEL_MAX_CELL:
+            # Excel holds 32,767 characters in a cell: say so in the cell, never cut without a word
+            note = f"…[{len(shown):,} characters; Excel keeps {EXCEL_MAX_CELL:,}: the json report has the full text]"
+            shown = shown[: EXCEL_MAX_CELL - len(note)] + note
         sheet.write_string(row, col, shown, fmt)
         self._width(col, display_width(shown))
 
