@@ -141,3 +141,45 @@ def test_a_cell_longer_than_excel_keeps_says_so(tmp_path: Path) -> None:
     assert len(long) == 32767 and long.endswith(
         "[40,000 characters; Excel keeps 32,767: the json report has the full text]"
     )
+
+
+def test_extra_columns_named_like_internal_ones_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "clash.csv"
+    path.write_text(
+        "teacher_id,school,online_hours,offline_hours,abilities,status,failed_rules,hours.total_min,__row\n"
+        "T1,S,20,30,A1;B2;C4,x1,x2,x3,x4\n",
+        encoding="utf-8",
+    )
+    result = ability2.evaluate(path, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    teachers = result.teachers
+    assert [teachers.loc[0, c] for c in ("roster:status", "roster:failed_rules", "roster:hours.total_min")] == [
+        "x1",
+        "x2",
+        "x3",
+    ]
+    assert teachers.loc[0, "status"] == "pending" and teachers.loc[0, "column __row (9)"] == "x4"
+    assert result.to_dict()["teachers"][0]["columns"] == {
+        "status": "x1",
+        "failed_rules": "x2",
+        "hours.total_min": "x3",
+        "column __row (9)": "x4",
+    }
+    assert (
+        main(
+            [
+                "evaluate",
+                str(path),
+                "--region",
+                "hebei",
+                "--on",
+                "2022-01-01",
+                "--format",
+                "xlsx",
+                "-o",
+                str(tmp_path / "r.xlsx"),
+            ]
+        )
+        == 0
+    )
+    sheet = pd.read_excel(tmp_path / "r.xlsx", sheet_name="教师", dtype=str, engine="calamine")
+    assert {"roster:status", "roster:hours.total_min", "column __row (9)"} <= set(sheet.columns)

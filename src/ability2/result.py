@@ -437,8 +437,9 @@ class Result:
         if "subject" in self.teacher_info and "subject" not in data:
             data["subject"] = np.asarray(self.teacher_info["subject"], dtype=object)
         for name, values in self.teacher_info.get("columns", {}).items():
-            if name not in data:
-                data[name] = np.asarray(values, dtype=object)
+            # a roster column named like a result column (status, a rule id) is kept, namespaced
+            key = name if name not in data else f"roster:{name}"
+            data[key] = np.asarray(values, dtype=object)
         return pd.DataFrame(data)
 
     def table(self, name: str, backend: str = "pandas") -> Any:

@@ -674,8 +674,9 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
                 continue  # an unnamed, empty column (trailing separators)
             written = f"column_{j + 1}"
         unique, k = written, 2
-        while unique in extras or unique in _BY_NAME:
-            unique, k = f"{written}_{k}", k + 1
+        while unique in extras or unique in _BY_NAME or unique.startswith("__"):
+            # a name the reader uses for its own work (__row ...) is kept under another name
+            unique, k = (f"{written}_{k}" if not written.startswith("__") else f"column {written} ({j + 1})"), k + 1
         extras[unique] = j
         order.append((unique, j))
     if table.header or not problems:
