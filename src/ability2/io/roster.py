@@ -178,11 +178,25 @@ def _file_problem(path: str, message: str) -> _Table:
 
 
 def _from_path(path: str) -> _Table:
+    import stat
+
+    from ability2.io.limits import LIMITS
+
+    not_regular = "not a regular file (a device, a pipe or a folder): give a CSV or XLSX file"
     try:
+        # look before opening: opening a pipe for reading would wait for a writer
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return _file_problem(path, not_regular)
         with open(path, "rb") as handle:
-            raw = handle.read()
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return _file_problem(path, not_regular)
+            raw = handle.read(LIMITS.max_bytes + 1)
     except OSError as exc:
         return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
+    if len(raw) > LIMITS.max_bytes:
+        return _file_problem(
+            path, f"too large: more than {LIMITS.max_bytes / 1024**2:,.0f} MB (ability2.io.limits.LIMITS.max_bytes)"
+        )
     suffix = os.path.splitext(path)[1].lower()
     if raw.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         return _from_workbook(path, raw)
@@ -383,6 +397,12 @@ def _from_workbook(path: str, raw: bytes) -> _Table:
     import polars as pl
     import python_calamine
 
+    from ability2.io.limits import WorkbookTooLarge, check_xlsx
+
+    try:
+        check_xlsx(raw)
+    except WorkbookTooLarge as exc:
+        return _file_problem(path, f"cannot read workbook: {exc}")
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
         try:
