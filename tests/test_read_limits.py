@@ -78,3 +78,17 @@ def test_a_file_past_the_size_limit_and_a_device_are_refused(tmp_path: Path, mon
 def test_dev_zero_on_the_command_line_is_exit_2() -> None:
     done = run("evaluate", "/dev/zero", "--region", "hebei", "--on", dt.date(2022, 1, 1).isoformat())
     assert done.returncode == 2 and "/dev/zero" in done.stderr
+
+
+def test_a_utf8_file_with_one_gbk_line_names_the_line(tmp_path: Path) -> None:
+    # decoding the whole file as GB18030 would garble every other school name without a word
+    path = tmp_path / "mixed.csv"
+    head = "teacher_id,school,online_hours,offline_hours,abilities\nT1,实验小学,20,30,A1;B2;C4\n".encode()
+    path.write_bytes(head + "T2,实验小学,20,30,A1;B2;C4\n".encode("gbk") + "T3,实验小学,20,30,A1;B2;C4\n".encode())
+    with pytest.raises(ability2.RosterError, match=r"mixed.csv:3:-: not UTF-8 text, though the rest of the file is"):
+        ability2.read_roster(path)
+    whole_gbk = tmp_path / "gbk.csv"
+    whole_gbk.write_bytes(
+        ("teacher_id,school,online_hours,offline_hours,abilities\nT1,实验小学,20,30,A1;B2;C4\n").encode("gbk")
+    )
+    assert list(ability2.read_roster(whole_gbk).school) == ["实验小学"]

@@ -224,6 +224,30 @@ def _decode(raw: bytes) -> tuple[str, bytes, bool] | None:
     return text, text.encode("utf-8"), True
 
 
+def _mixed_encoding_rows(body: bytes) -> list[int]:
+    """Line numbers that are not UTF-8 in a file whose other non-ASCII lines are: one encoding per file.
+
+    A GBK file has no valid multi-byte UTF-8 line (or all by chance); a UTF-8 file with a few
+    GBK lines pasted in has both. Decoding such a file whole as GB18030 would garble every
+    other line without a word, so its odd lines are named instead. UTF-16 files are left to
+    the decoder.
+    """
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return []
+    utf8_lines = 0
+    bad: list[int] = []
+    for number, line in enumerate(body.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(number)
+        else:
+            utf8_lines += 1
+    return bad if utf8_lines and bad else []
+
+
 def _from_text(path: str, raw: bytes) -> _Table:
     body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
     try:  # UTF-8 goes to polars as is: it rejects invalid UTF-8 itself, so no full decode here
@@ -238,6 +262,14 @@ def _from_text(path: str, raw: bytes) -> _Table:
             table = _polars_csv(body, delimiter, header, header_index)
             if table is not None:
                 return table
+    mixed = _mixed_encoding_rows(body)
+    if mixed:
+        message = (
+            "not UTF-8 text, though the rest of the file is: this line is in another encoding (GBK?); "
+            "save the whole file in one encoding"
+        )
+        problems = [RosterProblem(path, row, None, message) for row in mixed[:50]]
+        return _Table([], None, _file_problem(path, "").data, problems)
     decoded = _decode(raw)
     if decoded is None:
         return _file_problem(path, "cannot decode the file: it is neither UTF-8 nor GB18030/GBK text")
