@@ -183,3 +183,45 @@ def test_extra_columns_named_like_internal_ones_are_kept(tmp_path: Path) -> None
     )
     sheet = pd.read_excel(tmp_path / "r.xlsx", sheet_name="教师", dtype=str, engine="calamine")
     assert {"roster:status", "roster:hours.total_min", "column __row (9)"} <= set(sheet.columns)
+
+
+def test_sigterm_during_a_report_leaves_no_temporary_file(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = "".join(f"T{i},S{i % 50},20,30,A1;B2;C4,合格;合格;合格\n" for i in range(60000))
+    path = tmp_path / "big.csv"
+    path.write_text("teacher_id,school,online_hours,offline_hours,abilities,grades\n" + rows, encoding="utf-8")
+    out = tmp_path / "out" / "r.xlsx"
+    out.parent.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ability2",
+            "evaluate",
+            str(path),
+            "--region",
+            "hebei",
+            "--on",
+            "2022-01-01",
+            "--format",
+            "xlsx",
+            "-o",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.parent.glob(".r.xlsx.*.tmp")) and process.poll() is None:
+        time.sleep(0.02)
+    if process.poll() is not None:
+        pytest.skip("the report was written before a signal could be sent")
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    assert list(out.parent.iterdir()) == []  # neither the report nor a temporary file
+    assert "terminated" in err

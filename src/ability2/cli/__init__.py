@@ -180,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    restore = _exit_cleanly_on_sigterm()
     try:
         result: int = args.func(args)
         return result
@@ -205,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ability2: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("ability2: terminated; nothing half-written is left", file=sys.stderr)
+        return 143
     except Exception as exc:  # an ability2 bug: say so plainly
         if os.environ.get("ABILITY2_DEBUG"):
             traceback.print_exc()
@@ -214,3 +218,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        restore()
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind (removing half-written temporary files), then exit 143."""
+
+
+def _exit_cleanly_on_sigterm() -> Callable[[], None]:
+    """Turn SIGTERM into an exception while the command runs, so that writers clean up; returns the undo."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
