@@ -94,7 +94,9 @@ def test_c4_takes_one_of_two_tasks_and_the_video_task_has_five_minutes() -> None
 
 
 def test_a5_clip_of_about_five_minutes() -> None:
-    result = assess_ability("A5", [{"item": "问题描述"}, {"item": "课堂导入设计"}, {"item": "课堂导入片段", "minutes": 4}])
+    result = assess_ability(
+        "A5", [{"item": "问题描述"}, {"item": "课堂导入设计"}, {"item": "课堂导入片段", "minutes": 4}]
+    )
     assert result.grade in {"pass", "excellent"}
     assert not result.sheet_complete
 

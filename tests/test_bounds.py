@@ -25,7 +25,10 @@ def test_inclusive_caps_pass_at_the_limit(word: str) -> None:
     assert not Bound(word).holds(Fraction(61, 100), Fraction(60, 100))
 
 
-@pytest.mark.parametrize(("word", "direction"), [("超过", Direction.MIN), ("不满", Direction.MAX), ("低于", Direction.MAX), ("少于", Direction.MAX)])
+@pytest.mark.parametrize(
+    ("word", "direction"),
+    [("超过", Direction.MIN), ("不满", Direction.MAX), ("低于", Direction.MAX), ("少于", Direction.MAX)],
+)
 def test_exclusive_words_fail_at_the_limit(word: str, direction: Direction) -> None:
     bound = Bound(word)
     assert bound.direction is direction

@@ -16,7 +16,9 @@ Write = Callable[[str, str], Path]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ability2", *args], capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ability2", *args], capture_output=True, text=True, check=False, timeout=120
+    )
 
 
 def test_regions_json_has_the_contract_fields(capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,16 +71,22 @@ def test_date_before_the_rules_exits_2() -> None:
 
 
 def test_validate_a_good_and_a_bad_file(write: Write, capsys: pytest.CaptureFixture[str]) -> None:
-    good = write("good.yaml", """
+    good = write(
+        "good.yaml",
+        """
 region: {id: testprov, name: 测试省, level: province, parent: cn}
 documents:
   d: {title: 测试, date: 2020-01-01}
 rules:
   hours.online_min: {value: 25, bound: 不少于, source: {document: d, clause: 一}}
-""")
+""",
+    )
     assert main(["validate", str(good)]) == 0
     assert "1 policy file(s) valid" in capsys.readouterr().out
-    bad = write("bad.yaml", "region: {id: testprov, name: 测试省, level: province, parent: cn}\nrules:\n  hours.online_min: {value: 25}\n")
+    bad = write(
+        "bad.yaml",
+        "region: {id: testprov, name: 测试省, level: province, parent: cn}\nrules:\n  hours.online_min: {value: 25}\n",
+    )
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml:3" in err
@@ -108,11 +116,16 @@ def test_python_dash_m_and_console_script_agree() -> None:
     assert result.stdout.startswith("ability2 ")
 
 
-def test_validate_a_second_file_for_an_installed_region_says_declared_twice(write: Write, capsys: pytest.CaptureFixture[str]) -> None:
-    other = write("hebei.yaml", """
+def test_validate_a_second_file_for_an_installed_region_says_declared_twice(
+    write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = write(
+        "hebei.yaml",
+        """
 region: {id: hebei, name: 河北省, level: province, parent: cn}
 rules: {}
-""")
+""",
+    )
     assert main(["validate", str(other)]) == 2
     assert "'hebei' is declared twice" in capsys.readouterr().err
 
@@ -123,21 +136,34 @@ def test_validate_a_plugin_folder_without_its_entry_point(tmp_path: Path, capsys
     folder = scaffold_plugin("testland", output=tmp_path / "p")
     assert main(["validate", str(folder)]) == 0
     project = folder / "pyproject.toml"
-    project.write_text(project.read_text(encoding="utf-8").replace("[project.entry-points.ability2]\ntestland = \"ability2_testland\"\n", ""), encoding="utf-8")
+    project.write_text(
+        project.read_text(encoding="utf-8").replace(
+            '[project.entry-points.ability2]\ntestland = "ability2_testland"\n', ""
+        ),
+        encoding="utf-8",
+    )
     assert main(["validate", str(folder)]) == 2
     assert "entry-points.ability2" in capsys.readouterr().err
 
 
 def test_impossible_dates_and_infinite_values_are_located(write: Write, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = write("bad.yaml", "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-30}\nrules: {}\n")
+    bad = write(
+        "bad.yaml",
+        "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-30}\nrules: {}\n",
+    )
     assert main(["validate", str(bad)]) == 2
     assert "bad.yaml:3: malformed YAML: invalid date '2021-02-30'" in capsys.readouterr().err
-    inf = write("inf.yaml", "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-28}\nrules:\n  hours.online_min: {value: .inf, bound: 不少于, source: {document: d, clause: a}}\n")
+    inf = write(
+        "inf.yaml",
+        "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-28}\nrules:\n  hours.online_min: {value: .inf, bound: 不少于, source: {document: d, clause: a}}\n",
+    )
     assert main(["validate", str(inf)]) == 2
     assert "expected a finite number" in capsys.readouterr().err
 
 
-def test_os_errors_are_usage_errors_not_bugs(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_os_errors_are_usage_errors_not_bugs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ability2.cli.commands as commands
 
     def refuse(*args: object, **kwargs: object) -> int:

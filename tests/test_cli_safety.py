@@ -225,3 +225,20 @@ def test_sigterm_during_a_report_leaves_no_temporary_file(tmp_path: Path) -> Non
     assert process.returncode == 143, err
     assert list(out.parent.iterdir()) == []  # neither the report nor a temporary file
     assert "terminated" in err
+
+
+def test_validate_runs_no_code_from_the_folder_unless_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    package = tmp_path / "src" / "ability2_evil"
+    (package / "policies").mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (package / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('code ran')\n", encoding="utf-8")
+    (package / "policies" / "evil.yaml").write_text(
+        "region: {id: evil, name: 恶, level: province, parent: cn}\n"
+        "documents:\n  d: {title: t, date: 2021-01-01}\n"
+        "rules:\n  hours.total_min: {value: 50, bound: 不少于, replaces: cn, source: {document: d, clause: 一}}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(tmp_path / "src")]) == 0
+    assert not marker.exists()
+    assert main(["validate", str(tmp_path / "src"), "--import"]) == 0
+    assert marker.read_text(encoding="utf-8") == "code ran"

@@ -20,7 +20,15 @@ DAY = dt.date(2024, 5, 1)  # every seed region is in force
 
 
 def teacher(tid: str, **fields: Any) -> dict[str, str]:
-    row = {"teacher_id": tid, "school": "S1", "online_hours": "25", "offline_hours": "25", "abilities": "A1;B2;C4", "grades": "合格;合格;合格", "peer_reviews": "是"}
+    row = {
+        "teacher_id": tid,
+        "school": "S1",
+        "online_hours": "25",
+        "offline_hours": "25",
+        "abilities": "A1;B2;C4",
+        "grades": "合格;合格;合格",
+        "peer_reviews": "是",
+    }
     row.update({k: str(v) for k, v in fields.items()})
     return row
 
@@ -45,7 +53,14 @@ def test_what_if_leaves_the_baseline_untouched_and_shares_unchanged_rules(kaiyua
 
 def test_a_bad_change_set_is_rejected_whole(kaiyuan: ability2.Policy) -> None:
     with pytest.raises(ChangeSetError) as info:
-        kaiyuan.with_changes({"school.excellent_rate_mx": 0.3, "school.pass_rate_min": "150%", "hours.online_min": "lots", "selection.count": {"value": 3, "bound": "大约"}})
+        kaiyuan.with_changes(
+            {
+                "school.excellent_rate_mx": 0.3,
+                "school.pass_rate_min": "150%",
+                "hours.online_min": "lots",
+                "selection.count": {"value": 3, "bound": "大约"},
+            }
+        )
     messages = [str(p) for p in info.value.problems]
     assert len(messages) == 4
     assert any("did you mean 'school.excellent_rate_max'" in m for m in messages)
@@ -69,7 +84,9 @@ def test_a_dated_change_applies_only_from_its_date(kaiyuan: ability2.Policy) -> 
 def test_compare_finds_who_differs_and_the_rule_that_makes_the_difference(ability2_registry: Registry) -> None:
     # 开原 asks for ≥2 dimensions; 兖州 does not: A2;A3;A4 (all 教学设计) fails only under 开原
     rows = [teacher("T1"), teacher("T2", abilities="A2;A3;A4")]
-    comparison = compare(pd.DataFrame(rows), ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"], on=DAY, registry=ability2_registry)
+    comparison = compare(
+        pd.DataFrame(rows), ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"], on=DAY, registry=ability2_registry
+    )
     status = comparison.status()
     assert list(status["liaoning/tieling/kaiyuan"]) == ["pass", "fail"]
     [row] = comparison.differences().to_dict("records")
@@ -80,7 +97,12 @@ def test_compare_finds_who_differs_and_the_rule_that_makes_the_difference(abilit
 
 
 def test_policy_table_marks_real_differences_not_wording(ability2_registry: Registry) -> None:
-    comparison = compare(pd.DataFrame([teacher("T1")]), ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"], on=DAY, registry=ability2_registry)
+    comparison = compare(
+        pd.DataFrame([teacher("T1")]),
+        ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"],
+        on=DAY,
+        registry=ability2_registry,
+    )
     table = comparison.policy_table().set_index("rule")
     assert not table.loc["hours.total_min", "differs"]  # ≥ 50 from 不少于 and from 至少
     assert table.loc["school.pass_rate_min", "differs"]  # 95% vs 100%
@@ -93,7 +115,9 @@ def test_deltas_against_a_what_if(ability2_registry: Registry, kaiyuan: ability2
     grades = ["优秀;优秀;合格", "优秀;优秀;合格", "优秀;优秀;合格", "合格;合格;合格", "合格;合格;合格"]
     # A11 brings the fourth dimension (学业评价), so the school's scope check holds in both
     rows = [teacher(f"T{i}", abilities="A1;B2;C4" if i else "A11;B2;C4", grades=g) for i, g in enumerate(grades)]
-    comparison = compare(pd.DataFrame(rows), [kaiyuan, kaiyuan.with_changes({"school.excellent_rate_max": "30%"}, label="cap 30%")])
+    comparison = compare(
+        pd.DataFrame(rows), [kaiyuan, kaiyuan.with_changes({"school.excellent_rate_max": "30%"}, label="cap 30%")]
+    )
     [delta] = comparison.deltas().to_dict("records")
     assert (delta["policy"], delta["schools_now_fail"], delta["schools_changed"]) == ("cap 30%", 1, "S1")
     assert delta["winners"] == delta["losers"] == 0  # a school check: no teacher changes
@@ -101,7 +125,12 @@ def test_deltas_against_a_what_if(ability2_registry: Registry, kaiyuan: ability2
 
 def test_errors_come_before_any_work(ability2_registry: Registry) -> None:
     with pytest.raises(Ability2Error) as info:
-        compare(pd.DataFrame([teacher("T1")]), ["guangxi", "atlantis", "shandong/jining/yanzhou"], on=dt.date(2020, 1, 1), registry=ability2_registry)
+        compare(
+            pd.DataFrame([teacher("T1")]),
+            ["guangxi", "atlantis", "shandong/jining/yanzhou"],
+            on=dt.date(2020, 1, 1),
+            registry=ability2_registry,
+        )
     text = str(info.value)
     assert "atlantis" in text and "shandong/jining/yanzhou" in text  # both problems at once
     with pytest.raises(ability2.RosterError):
@@ -115,7 +144,14 @@ def test_polars_in_and_out(ability2_registry: Registry) -> None:
     assert isinstance(status, pl.DataFrame)
     assert status["guangxi"].to_list() == ["pass", "fail"]
     assert isinstance(comparison.schools(), pd.DataFrame)
-    assert set(comparison.schools()["metric"]) == {"teachers", "passed", "excellent", "pass_rate", "excellent_rate", "checks_failed"}
+    assert set(comparison.schools()["metric"]) == {
+        "teachers",
+        "passed",
+        "excellent",
+        "pass_rate",
+        "excellent_rate",
+        "checks_failed",
+    }
 
 
 def test_rich_display_is_compact_and_cites_sources(ability2_registry: Registry, kaiyuan: ability2.Policy) -> None:

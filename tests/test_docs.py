@@ -48,10 +48,15 @@ def scratch(tmp_path: Path) -> Path:
     import ability2
 
     [(_, form)] = ability2.load_registry().policy("370812", on=dt.date(2022, 11, 20)).forms()
-    scores = {"schools": {"白塔示范小学(样例)": {s.name: {i.name: i.points for i in s.items if not i.rules} for s in form.sections}}}
+    scores = {
+        "schools": {
+            "白塔示范小学(样例)": {s.name: {i.name: i.points for i in s.items if not i.rules} for s in form.sections}
+        }
+    }
     (folder / "scores.yaml").write_text(json.dumps(scores, ensure_ascii=False), encoding="utf-8")
     (folder / "schools.csv").write_text(
-        "学校,信息化管理团队,首席信息官,研修活动实施方案,发展规划已备案\n白塔示范小学(样例),是,是,是,否\n", encoding="utf-8"
+        "学校,信息化管理团队,首席信息官,研修活动实施方案,发展规划已备案\n白塔示范小学(样例),是,是,是,否\n",
+        encoding="utf-8",
     )
     return folder
 
@@ -69,13 +74,21 @@ def install_editable(folder: Path, site: Path) -> None:
     project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     info = site / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
     info.mkdir(parents=True, exist_ok=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n", encoding="utf-8")
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n", encoding="utf-8"
+    )
     points = project["entry-points"]["ability2"]
-    (info / "entry_points.txt").write_text("[ability2]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()), encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[ability2]\n" + "".join(f"{k} = {v}\n" for k, v in points.items()), encoding="utf-8"
+    )
     (site / f"{project['name']}.pth").write_text(str(folder / "src") + "\n", encoding="utf-8")
 
 
-SKIP = (re.compile(r"^python3 -m venv"), re.compile(r"^(\.venv/bin/)?pip install -q? ?-r "), re.compile(r"^(\.venv/bin/)?pip install -q -r"))
+SKIP = (
+    re.compile(r"^python3 -m venv"),
+    re.compile(r"^(\.venv/bin/)?pip install -q? ?-r "),
+    re.compile(r"^(\.venv/bin/)?pip install -q -r"),
+)
 
 
 def shell_lines(page: Path) -> list[str]:
@@ -119,5 +132,7 @@ def test_shell_examples_run(page: Path, tmp_path: Path) -> None:
             result = subprocess.run(words, cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
             if redirect is not None:
                 redirect.write_text(result.stdout, encoding="utf-8")
-            assert result.returncode == expect, f"{page.name}: {part.strip()}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+            assert result.returncode == expect, (
+                f"{page.name}: {part.strip()}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+            )
     shutil.rmtree(work, ignore_errors=True)

@@ -69,7 +69,11 @@ def test_20_online_30_offline_passes_hebei_hours_and_fails_jiangsu(ability2_regi
 
 
 def test_exactly_25_offline_hours_pass_and_24_5_fail(ability2_registry: Registry) -> None:
-    result = run(ability2_registry, KAIYUAN, [teacher("T1", offline_hours=25), teacher("T2", offline_hours=24.5, online_hours=30)])
+    result = run(
+        ability2_registry,
+        KAIYUAN,
+        [teacher("T1", offline_hours=25), teacher("T2", offline_hours=24.5, online_hours=30)],
+    )
     assert reason(result, "T1", "hours.offline_min").ok
     assert not reason(result, "T2", "hours.offline_min").ok
 
@@ -130,7 +134,11 @@ def school_of(n: int, passing: int, excellent: int = 0, **fields: Any) -> list[d
     rows = []
     for i in range(n):
         grades = "优秀;优秀;优秀" if i < excellent else "合格;合格;合格"
-        rows.append(teacher(f"T{i:02d}", grades=grades, **fields) if i < passing else teacher(f"T{i:02d}", online_hours=0, **fields))
+        rows.append(
+            teacher(f"T{i:02d}", grades=grades, **fields)
+            if i < passing
+            else teacher(f"T{i:02d}", online_hours=0, **fields)
+        )
     return rows
 
 
@@ -144,7 +152,9 @@ def test_yanzhou_pass_rate_of_exactly_95_percent_holds(ability2_registry: Regist
 
 def test_yanzhou_excellent_rate_of_exactly_10_percent_holds(ability2_registry: Registry) -> None:
     assert school_check(run(ability2_registry, YANZHOU, school_of(20, 20, excellent=2)), "school.excellent_rate_min").ok
-    assert not school_check(run(ability2_registry, YANZHOU, school_of(20, 20, excellent=1)), "school.excellent_rate_min").ok
+    assert not school_check(
+        run(ability2_registry, YANZHOU, school_of(20, 20, excellent=1)), "school.excellent_rate_min"
+    ).ok
 
 
 def test_kaiyuan_excellent_rate_is_over_ability_certifications(ability2_registry: Registry) -> None:
@@ -176,17 +186,29 @@ def test_yanzhou_multimedia_share_of_teachers_at_most_50_percent(ability2_regist
 def test_yanzhou_school_scope_of_8_to_10_abilities(ability2_registry: Registry) -> None:
     def rows(distinct: int) -> list[dict[str, Any]]:
         pool = ["A1", "A2", "A3", "B1", "B2", "B3", "C1", "C2", "C3", "C4", "C5", "C6"][:distinct]
-        return [teacher(f"T{i}", abilities=";".join([pool[i % distinct], pool[(i + 1) % distinct], pool[(i + 2) % distinct]])) for i in range(12)]
+        return [
+            teacher(
+                f"T{i}", abilities=";".join([pool[i % distinct], pool[(i + 1) % distinct], pool[(i + 2) % distinct]])
+            )
+            for i in range(12)
+        ]
 
     for distinct, ok in ((7, False), (8, True), (10, True), (11, False)):
-        check = school_check(run(ability2_registry, YANZHOU, rows(distinct)), "school.scope_abilities_min" if distinct < 9 else "school.scope_abilities_max")
+        check = school_check(
+            run(ability2_registry, YANZHOU, rows(distinct)),
+            "school.scope_abilities_min" if distinct < 9 else "school.scope_abilities_max",
+        )
         assert check.ok is ok, distinct
 
 
 def test_baita_excellent_videos_per_group_at_least_30_percent(ability2_registry: Registry) -> None:
     # 白塔: 要求本组提交的优秀视频数不少于本组总人数的30%
-    rows = [teacher(f"A{i}", group="语文组", subject="语文", excellent_video="是" if i < 3 else "否") for i in range(10)]
-    rows += [teacher(f"B{i}", group="数学组", subject="数学", excellent_video="是" if i < 2 else "否") for i in range(10)]
+    rows = [
+        teacher(f"A{i}", group="语文组", subject="语文", excellent_video="是" if i < 3 else "否") for i in range(10)
+    ]
+    rows += [
+        teacher(f"B{i}", group="数学组", subject="数学", excellent_video="是" if i < 2 else "否") for i in range(10)
+    ]
     result = run(ability2_registry, BAITA, rows)
     groups = result.to_dict()["groups"]
     assert [(g["group"], g["status"]) for g in groups] == [("语文组", "pass"), ("数学组", "fail")]
@@ -196,7 +218,10 @@ def test_baita_excellent_videos_per_group_at_least_30_percent(ability2_registry:
 
 
 def test_baita_videos_must_cover_every_subject(ability2_registry: Registry) -> None:
-    rows = [teacher(f"A{i}", group="综合组", subject="音乐" if i < 5 else "美术", excellent_video="是" if i < 5 else "否") for i in range(10)]
+    rows = [
+        teacher(f"A{i}", group="综合组", subject="音乐" if i < 5 else "美术", excellent_video="是" if i < 5 else "否")
+        for i in range(10)
+    ]
     check = school_check(run(ability2_registry, BAITA, rows), "school.excellent_video_every_subject")
     assert not check.ok
     assert "美术" in check.message
@@ -206,7 +231,11 @@ def test_baita_videos_must_cover_every_subject(ability2_registry: Registry) -> N
 
 
 def test_json_matches_contract_and_round_trips(ability2_registry: Registry) -> None:
-    rows = [teacher("T2", group="语文组"), teacher("T1", group="数学组", online_hours=3), teacher("T3", school="S2", group="语文组")]
+    rows = [
+        teacher("T2", group="语文组"),
+        teacher("T1", group="数学组", online_hours=3),
+        teacher("T3", school="S2", group="语文组"),
+    ]
     result = run(ability2_registry, YANZHOU, rows)
     data = result.to_dict()
     assert (data["region"], data["on"]) == ("shandong/jining/yanzhou", "2022-11-20")
@@ -215,7 +244,16 @@ def test_json_matches_contract_and_round_trips(ability2_registry: Registry) -> N
     assert set(data["teachers"][0]) >= {"teacher_id", "school", "group", "status", "reasons"}
     assert set(data["teachers"][0]["reasons"][0]) >= {"rule", "ok", "value", "limit", "message", "source"}
     school = data["schools"][0]
-    assert set(school) >= {"school", "teachers", "passed", "excellent", "pass_rate", "excellent_rate", "status", "checks"}
+    assert set(school) >= {
+        "school",
+        "teachers",
+        "passed",
+        "excellent",
+        "pass_rate",
+        "excellent_rate",
+        "status",
+        "checks",
+    }
     assert school["teachers"] == 2 and school["passed"] == 1 and school["pass_rate"] == 0.5
     text = json.dumps(data, ensure_ascii=False)
     assert ability2.Result.from_json(text).to_dict() == data
@@ -233,7 +271,9 @@ def test_explain_reads_well(ability2_registry: Registry) -> None:
 
 
 def test_tables_are_pandas(ability2_registry: Registry) -> None:
-    result = run(ability2_registry, YANZHOU, [teacher("T1", note="extra column kept"), teacher("T2", online_hours=1, note="x")])
+    result = run(
+        ability2_registry, YANZHOU, [teacher("T1", note="extra column kept"), teacher("T2", online_hours=1, note="x")]
+    )
     teachers = result.teachers
     assert list(teachers["status"]) == ["pass", "fail"]
     assert teachers.loc[1, "failed_rules"].startswith("hours.")
@@ -245,7 +285,14 @@ def test_a_plugin_rule_written_per_teacher_runs_over_the_batch(write: Callable[[
     def check(row: ability2.evaluate.TeacherRow, rule: ability2.ResolvedRule) -> tuple[Any, bool]:
         return len(row.abilities), "C4" not in row.abilities or row.offline_hours >= 30
 
-    spec = ability2.RuleSpec("teacher.smart_needs_more_practice", ability2.Kind.FLAG, ability2.Scope.TEACHER, "智慧环境加练", "smart needs practice", check=check)
+    spec = ability2.RuleSpec(
+        "teacher.smart_needs_more_practice",
+        ability2.Kind.FLAG,
+        ability2.Scope.TEACHER,
+        "智慧环境加练",
+        "smart needs practice",
+        check=check,
+    )
 
     class Plugin:
         __name__ = "custom"
@@ -254,16 +301,30 @@ def test_a_plugin_rule_written_per_teacher_runs_over_the_batch(write: Callable[[
         def ability2_rule_specs(self) -> list[ability2.RuleSpec]:
             return [spec]
 
-    prov = write("p.yaml", """
+    prov = write(
+        "p.yaml",
+        """
 region: {id: testprov, name: 测试省, level: province, parent: cn}
 documents:
   d: {title: 测试, date: 2020-01-01}
 rules:
   teacher.smart_needs_more_practice: {value: true, source: {document: d, clause: 一}}
-""")
+""",
+    )
     registry = ability2.load_registry(plugins=[Plugin()], entry_points=False, extra_files=[prov])
-    result = evaluate(read_roster(pd.DataFrame([teacher("T1", offline_hours=25), teacher("T2", offline_hours=30), teacher("T3", abilities="A1;B2;A3")])), registry.policy("testprov", on=dt.date(2021, 1, 1)))
-    assert [reason(result, t, "teacher.smart_needs_more_practice").ok for t in ("T1", "T2", "T3")] == [False, True, True]
+    result = evaluate(
+        read_roster(
+            pd.DataFrame(
+                [teacher("T1", offline_hours=25), teacher("T2", offline_hours=30), teacher("T3", abilities="A1;B2;A3")]
+            )
+        ),
+        registry.policy("testprov", on=dt.date(2021, 1, 1)),
+    )
+    assert [reason(result, t, "teacher.smart_needs_more_practice").ok for t in ("T1", "T2", "T3")] == [
+        False,
+        True,
+        True,
+    ]
 
 
 # --- one implementation for one and for many ----------------------------------------------
@@ -275,7 +336,9 @@ rows_strategy = st.lists(
             "online_hours": str(online),
             "offline_hours": str(offline),
             "abilities": ";".join(abilities),
-            "grades": "" if grades is None else ";".join(grades[: len(abilities)] + ["合格"] * (len(abilities) - len(grades[: len(abilities)]))),
+            "grades": ""
+            if grades is None
+            else ";".join(grades[: len(abilities)] + ["合格"] * (len(abilities) - len(grades[: len(abilities)]))),
             "peer_reviews": peer,
         },
         st.sampled_from([0, 10, 20, 24.5, 25, 30, 45]),
@@ -291,7 +354,9 @@ rows_strategy = st.lists(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=rows_strategy, where=st.sampled_from([XUSHUI, BAITA, KAIYUAN, YANZHOU, GUANGXI]))
-def test_a_teacher_gets_the_same_verdict_alone_and_in_a_batch(ability2_registry: Registry, rows: list[dict[str, Any]], where: tuple[str, dt.date]) -> None:
+def test_a_teacher_gets_the_same_verdict_alone_and_in_a_batch(
+    ability2_registry: Registry, rows: list[dict[str, Any]], where: tuple[str, dt.date]
+) -> None:
     full = [{"teacher_id": f"T{i}", "school": "S1", **row} for i, row in enumerate(rows)]
     batch = run(ability2_registry, where, full)
     for i, row in enumerate(full):
@@ -316,7 +381,10 @@ def test_cli_evaluate_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureF
     bad = tmp_path / "bad.csv"
     pd.DataFrame([teacher("T1", online_hours=-2), teacher("T1", abilities="A1;D7;C4")]).to_csv(bad, index=False)
     out = tmp_path / "out.xlsx"
-    assert main(["evaluate", str(bad), "--region", "370812", "--on", "2022-11-20", "--format", "xlsx", "-o", str(out)]) == 2
+    assert (
+        main(["evaluate", str(bad), "--region", "370812", "--on", "2022-11-20", "--format", "xlsx", "-o", str(out)])
+        == 2
+    )
     err = capsys.readouterr().err
     assert f"{bad}:2:online_hours (线上学时)" in err
     assert "D7" in err
@@ -326,7 +394,12 @@ def test_cli_evaluate_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureF
 def test_cli_evaluate_refuses_a_missing_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "roster.csv"
     pd.DataFrame([teacher("T1")]).to_csv(good, index=False)
-    assert main(["evaluate", str(good), "--region", "guangxi", "--format", "html", "-o", str(tmp_path / "nope" / "r.html")]) == 2
+    assert (
+        main(
+            ["evaluate", str(good), "--region", "guangxi", "--format", "html", "-o", str(tmp_path / "nope" / "r.html")]
+        )
+        == 2
+    )
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -335,7 +408,23 @@ def test_cli_evaluate_writes_html_and_xlsx(tmp_path: Path) -> None:
     pd.DataFrame([teacher("T1", group="语文组"), teacher("T2", group="语文组")]).to_csv(good, index=False)
     for fmt in ("html", "xlsx"):
         target = tmp_path / f"r.{fmt}"
-        assert main(["evaluate", str(good), "--region", "jiangsu/changzhou/jintan/baita", "--on", "2022-06-01", "--format", fmt, "-o", str(target)]) == 0
+        assert (
+            main(
+                [
+                    "evaluate",
+                    str(good),
+                    "--region",
+                    "jiangsu/changzhou/jintan/baita",
+                    "--on",
+                    "2022-06-01",
+                    "--format",
+                    fmt,
+                    "-o",
+                    str(target),
+                ]
+            )
+            == 0
+        )
         assert target.stat().st_size > 1000
 
 
@@ -348,17 +437,24 @@ def test_cli_demo_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_allowed_environments_and_abilities(write: Callable[[str, str], Path]) -> None:
-    school = write("school.yaml", """
+    school = write(
+        "school.yaml",
+        """
 region: {id: testprov, name: 测试省, level: province, parent: cn}
 documents:
   d: {title: 测试学校方案, date: 2021-01-01}
 rules:
   selection.environments_allowed: {value: [multimedia, hybrid], source: {document: d, clause: 三}}
   selection.abilities_allowed: {value: [A1, A5, B2, B6, C4], source: {document: d, clause: 三}}
-""")
+""",
+    )
     registry = ability2.load_registry(entry_points=False, extra_files=[school])
     policy = registry.policy("testprov", on=dt.date(2021, 6, 1))
-    rows = [teacher("T1", abilities="A1;B2;A5"), teacher("T2", abilities="A1;B2;C4"), teacher("T3", abilities="A1;B2;B3")]
+    rows = [
+        teacher("T1", abilities="A1;B2;A5"),
+        teacher("T2", abilities="A1;B2;C4"),
+        teacher("T3", abilities="A1;B2;B3"),
+    ]
     result = evaluate(read_roster(pd.DataFrame(rows)), policy)
     envs = [reason(result, t, "selection.environments_allowed").ok for t in ("T1", "T2", "T3")]
     codes = [reason(result, t, "selection.abilities_allowed").ok for t in ("T1", "T2", "T3")]

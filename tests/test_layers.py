@@ -17,7 +17,14 @@ import ability2
 ROOT = Path(ability2.__file__).resolve().parent
 
 #: presentation: command line, reports, plots, notebook displays, the demo, the scaffold
-PRESENTATION = ("ability2.cli", "ability2.reports", "ability2.plots", "ability2.display", "ability2.demo", "ability2.scaffold")
+PRESENTATION = (
+    "ability2.cli",
+    "ability2.reports",
+    "ability2.plots",
+    "ability2.display",
+    "ability2.demo",
+    "ability2.scaffold",
+)
 
 #: the only ways up from the core into presentation, each a convenience method that exists
 #: for the reader: (importer, imported, the function that imports)

@@ -26,7 +26,10 @@ def problems_of(path: Path) -> list[str]:
 
 
 def test_a_good_file_loads_with_values_dates_and_sources(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   hours.online_min:
     value: 25
@@ -40,7 +43,8 @@ rules:
   timeline.stage1:
     value: {name: 第一阶段, start: 2024-03-01, end: 2024-03-17}
     source: {document: doc, clause: 五、第一阶段}
-""")
+""",
+    )
     layer = load_layer(path)
     online, cap, stage = layer.entries
     assert online.value == 25
@@ -55,10 +59,14 @@ rules:
 
 
 def test_shares_are_exact(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   school.pass_rate_min: {value: 0.95, bound: 以上, source: {document: doc, clause: x}}
-""")
+""",
+    )
     assert load_layer(path).entries[0].value == Fraction(19, 20)
 
 
@@ -70,53 +78,73 @@ def test_malformed_yaml_names_file_and_line(write: Write) -> None:
 
 
 def test_duplicate_keys_are_refused(write: Write) -> None:
-    path = write("dup.yaml", HEAD + """
+    path = write(
+        "dup.yaml",
+        HEAD
+        + """
 rules:
   hours.online_min: {value: 25, bound: 不少于, source: {document: doc, clause: a}}
   hours.online_min: {value: 20, bound: 不少于, source: {document: doc, clause: b}}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert "duplicate key 'hours.online_min'" in message
     assert "dup.yaml:7" in message
 
 
 def test_unknown_key_names_its_path_and_line(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   hours.online_min:
     value: 25
     bound: 不少于
     sourse: {document: doc, clause: a}
-""")
+""",
+    )
     messages = problems_of(path)
     assert any('p.yaml:9: rules["hours.online_min"].sourse: unknown key' in m for m in messages), messages
 
 
 def test_misspelled_rule_id_suggests_the_right_one(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   hours.onlin_min: {value: 25, bound: 不少于, source: {document: doc, clause: a}}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert "unknown rule 'hours.onlin_min'" in message
     assert "'hours.online_min'" in message
 
 
 def test_rule_without_source_is_refused(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   hours.online_min: {value: 25, bound: 不少于}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert 'rules["hours.online_min"]' in message
     assert "source" in message
 
 
 def test_unknown_document_is_refused(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   hours.online_min: {value: 25, bound: 不少于, source: {document: dco, clause: a}}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert "unknown document 'dco'" in message
     assert "'doc'" in message
@@ -129,11 +157,20 @@ rules:
         ("hours.online_min: {value: twenty, bound: 不少于, source: {document: doc, clause: a}}", "expected a number"),
         ("school.pass_rate_min: {value: 120%, bound: 以上, source: {document: doc, clause: a}}", "cannot exceed 1"),
         ("selection.count: {value: 2.5, bound: 为, source: {document: doc, clause: a}}", "whole number"),
-        ("hours.offline_requires_peer_review: {value: yes please, source: {document: doc, clause: a}}", "true or false"),
+        (
+            "hours.offline_requires_peer_review: {value: yes please, source: {document: doc, clause: a}}",
+            "true or false",
+        ),
         ("hours.online_min: {value: 25, source: {document: doc, clause: a}}", "boundary word"),
         ("hours.online_min: {value: 25, bound: 不超过, source: {document: doc, clause: a}}", "states a max"),
-        ("school.excellent_rate_max: {value: 60%, bound: 不超过, basis: schools, source: {document: doc, clause: a}}", "unknown basis"),
-        ("selection.environments_allowed: {value: [multimedia, cloud], source: {document: doc, clause: a}}", "unknown environment"),
+        (
+            "school.excellent_rate_max: {value: 60%, bound: 不超过, basis: schools, source: {document: doc, clause: a}}",
+            "unknown basis",
+        ),
+        (
+            "selection.environments_allowed: {value: [multimedia, cloud], source: {document: doc, clause: a}}",
+            "unknown environment",
+        ),
     ],
 )
 def test_wrong_values_are_refused(write: Write, rule: str, expected: str) -> None:
@@ -143,19 +180,26 @@ def test_wrong_values_are_refused(write: Write, rule: str, expected: str) -> Non
 
 
 def test_phase_that_ends_before_it_starts(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   timeline.stage:
     value: {name: 阶段, start: 2024-05-30, end: 2024-03-18}
     source: {document: doc, clause: a}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert 'rules["timeline.stage"].value.end' in message
     assert "before it starts" in message
 
 
 def test_form_items_must_add_up_to_their_section(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   form.school:
     value:
@@ -171,41 +215,52 @@ rules:
           points: 4
           items: [{name: 线上, points: 4}]
     source: {document: doc, clause: 附件1}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert "sections[0].points" in message
     assert "add up to 3" in message
 
 
 def test_undated_document_needs_from(write: Write) -> None:
-    path = write("p.yaml", """
+    path = write(
+        "p.yaml",
+        """
 region: {id: testprov, name: 测试省, level: province, parent: cn}
 documents:
   doc: {title: 无日期文件}
 rules:
   hours.online_min: {value: 25, bound: 不少于, source: {document: doc, clause: a}}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert "has no date" in message
     assert "from:" in message
 
 
 def test_overlapping_dated_values_are_refused(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   hours.online_min:
     - {value: 20, bound: 不少于, source: {document: doc, clause: a}}
     - {value: 25, bound: 不少于, from: 2023-01-01, source: {document: doc, clause: b}}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert "two values of hours.online_min" in message
 
 
 def test_region_id_and_parent_must_agree(write: Write) -> None:
-    path = write("p.yaml", """
+    path = write(
+        "p.yaml",
+        """
 region: {id: testprov/city, name: 测试市, level: city, parent: otherprov}
 rules: {}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert "region.parent" in message
     assert "expected 'testprov'" in message
@@ -225,27 +280,39 @@ def test_python_tags_never_run(write: Write) -> None:
 
 
 def test_every_problem_of_a_file_is_listed_at_once(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   hours.online_min: {value: -3, bound: 不少于, source: {document: doc, clause: a}}
   school.pass_rate_min: {value: 2, bound: 以上, source: {document: doc, clause: a}}
   hours.nonsense: {value: 1}
-""")
+""",
+    )
     assert len(problems_of(path)) == 3
 
 
 def test_unknown_ability_code_is_refused(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   selection.abilities_allowed: {value: [A1, B2, D9], source: {document: doc, clause: a}}
-""")
+""",
+    )
     [message] = problems_of(path)
     assert 'rules["selection.abilities_allowed"].value' in message and "unknown micro-ability 'D9'" in message
 
 
 def test_ability_codes_are_normalised(write: Write) -> None:
-    path = write("p.yaml", HEAD + """
+    path = write(
+        "p.yaml",
+        HEAD
+        + """
 rules:
   selection.abilities_allowed: {value: [a1, 技术支持的课堂导入], source: {document: doc, clause: a}}
-""")
+""",
+    )
     assert load_layer(path).entries[0].value == ("A1", "A5")

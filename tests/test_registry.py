@@ -143,7 +143,14 @@ def test_replaces_naming_the_wrong_layer_is_an_error(write: Write) -> None:
 
 
 def test_replaces_with_nothing_to_replace_is_an_error(write: Write) -> None:
-    path = write("prov.yaml", PROV.replace("    bound: 不少于\n    source: {document: prov-doc, clause: 二、(一)}", "    bound: 不少于\n    replaces: cn\n    source: {document: prov-doc, clause: 二、(一)}", 1))
+    path = write(
+        "prov.yaml",
+        PROV.replace(
+            "    bound: 不少于\n    source: {document: prov-doc, clause: 二、(一)}",
+            "    bound: 不少于\n    replaces: cn\n    source: {document: prov-doc, clause: 二、(一)}",
+            1,
+        ),
+    )
     with pytest.raises(PolicyFileError, match="no ancestor layer has this rule"):
         registry_of(FilesPlugin("p", path))
 
@@ -177,7 +184,9 @@ def test_duplicate_codes_are_an_error(write: Write, tree: dict[str, Path]) -> No
 
 
 def test_a_document_key_declared_twice_differently_is_an_error(write: Write, tree: dict[str, Path]) -> None:
-    clash = write("c.yaml", CITY.replace("rules: {}", "documents:\n  prov-doc: {title: 另一个文件, date: 2021-01-01}\nrules: {}"))
+    clash = write(
+        "c.yaml", CITY.replace("rules: {}", "documents:\n  prov-doc: {title: 另一个文件, date: 2021-01-01}\nrules: {}")
+    )
     with pytest.raises(PolicyFileError, match="also declared, differently"):
         registry_of(FilesPlugin("p", tree["prov"], clash))
 
@@ -207,7 +216,14 @@ def test_a_plugin_that_crashes_is_named() -> None:
 
 
 def test_a_school_rule_nothing_evaluates_is_refused_at_load() -> None:
-    spec = ability2.RuleSpec("school.cohort_share_min", ability2.Kind.SHARE, ability2.Scope.SCHOOL, "批次完成比例下限", "cohort share, floor", ability2.Direction.MIN)
+    spec = ability2.RuleSpec(
+        "school.cohort_share_min",
+        ability2.Kind.SHARE,
+        ability2.Scope.SCHOOL,
+        "批次完成比例下限",
+        "cohort share, floor",
+        ability2.Direction.MIN,
+    )
 
     class Specs:
         __name__ = "specs"
@@ -216,13 +232,23 @@ def test_a_school_rule_nothing_evaluates_is_refused_at_load() -> None:
         def ability2_rule_specs(self) -> list[ability2.RuleSpec]:
             return [spec]
 
-    with pytest.raises(RegistryError, match=r"rule 'school.cohort_share_min' \(plugin 'specs'\) is a school rule that no rule kind evaluates"):
+    with pytest.raises(
+        RegistryError,
+        match=r"rule 'school.cohort_share_min' \(plugin 'specs'\) is a school rule that no rule kind evaluates",
+    ):
         registry_of(Specs())
 
 
 def test_plugin_rule_specs_extend_the_catalogue(write: Write) -> None:
     # a region-scope rule is recorded (the bureau's process): it needs no kind
-    spec = ability2.RuleSpec("school.cohort_share_min", ability2.Kind.SHARE, ability2.Scope.REGION, "批次完成比例下限", "cohort share, floor", ability2.Direction.MIN)
+    spec = ability2.RuleSpec(
+        "school.cohort_share_min",
+        ability2.Kind.SHARE,
+        ability2.Scope.REGION,
+        "批次完成比例下限",
+        "cohort share, floor",
+        ability2.Direction.MIN,
+    )
 
     class Specs:
         __name__ = "specs"
@@ -231,7 +257,10 @@ def test_plugin_rule_specs_extend_the_catalogue(write: Write) -> None:
         def ability2_rule_specs(self) -> list[ability2.RuleSpec]:
             return [spec]
 
-    prov = write("p.yaml", PROV + "  school.cohort_share_min: {value: 25%, bound: 不少于, source: {document: prov-doc, clause: 三}}\n")
+    prov = write(
+        "p.yaml",
+        PROV + "  school.cohort_share_min: {value: 25%, bound: 不少于, source: {document: prov-doc, clause: 三}}\n",
+    )
     registry = registry_of(Specs(), FilesPlugin("p", prov))
     assert registry.policy("testprov", on=dt.date(2021, 1, 1))["school.cohort_share_min"].value * 4 == 1
 
@@ -247,7 +276,13 @@ def test_plugins_listing_names_regions_and_hooks(tree: dict[str, Path]) -> None:
 def test_national_policy_holds_only_what_the_nation_fixes() -> None:
     # reference §6: no national selection count, rates, review chain
     policy = load_registry(entry_points=False).policy("cn", on=dt.date(2022, 1, 1))
-    assert set(policy.rules) == {"hours.total_min", "hours.practice_share_min", "hours.cycle_years", "grading.ability", "grading.teacher"}
+    assert set(policy.rules) == {
+        "hours.total_min",
+        "hours.practice_share_min",
+        "hours.cycle_years",
+        "grading.ability",
+        "grading.teacher",
+    }
     assert policy["hours.total_min"].value == 50
     assert policy["hours.total_min"].bound.word == "不少于"  # type: ignore[union-attr]
     assert "教师〔2019〕1号" in policy["hours.total_min"].source

@@ -37,7 +37,9 @@ def load_rules(rules_yaml: str) -> list:
 @settings(max_examples=40, deadline=None)
 @given(percent=percents, word=st.sampled_from(floor_words))
 def test_share_written_as_percent_loads_exactly(percent, word) -> None:
-    [entry] = load_rules(f"  school.pass_rate_min: {{value: '{percent}%', bound: {word}, source: {{document: d, clause: a}}}}\n")
+    [entry] = load_rules(
+        f"  school.pass_rate_min: {{value: '{percent}%', bound: {word}, source: {{document: d, clause: a}}}}\n"
+    )
     assert entry.value == Fraction(percent) / 100
     assert entry.bound == Bound(word)
 
@@ -63,6 +65,13 @@ def test_phase_round_trip(start, days, name) -> None:
 @given(points=st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=6), cap=percents)
 def test_form_round_trip(points, cap) -> None:
     section = FormSection("节", sum(points), tuple(FormItem(f"项{i}", p) for i, p in enumerate(points)))
-    form = ScoringForm("表", sum(points), (section,), pass_min=0, pass_bound=Bound("以上"),
-                       excellent_cap=Fraction(cap) / 100, excellent_cap_bound=Bound("以内"))
+    form = ScoringForm(
+        "表",
+        sum(points),
+        (section,),
+        pass_min=0,
+        pass_bound=Bound("以上"),
+        excellent_cap=Fraction(cap) / 100,
+        excellent_cap_bound=Bound("以内"),
+    )
     assert converter.structure(converter.unstructure(form), ScoringForm) == form

@@ -34,13 +34,25 @@ def test_generated_plugin_is_discovered_and_its_tests_pass(tmp_path: Path) -> No
     site = tmp_path / "site"
     register_entry_point(site, "ability2-sichuan", "ability2_sichuan", "sichuan")
     env = env_with(folder / "src", site)
-    regions = subprocess.run([sys.executable, "-m", "ability2", "regions", "--json"], env=env, capture_output=True, text=True, check=True, timeout=120)
+    regions = subprocess.run(
+        [sys.executable, "-m", "ability2", "regions", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     listed = {r["id"]: r for r in json.loads(regions.stdout)}
     assert listed["sichuan"]["parent"] == "cn"
     assert listed["sichuan"]["level"] == "province"
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", str(folder / "tests"), "-q", "-p", "no:cacheprovider"],
-        env=env, capture_output=True, text=True, check=False, timeout=300, cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=folder,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "3 passed" in tests.stdout  # the YAML case and the two discovery tests
@@ -63,7 +75,9 @@ def test_a_child_region_gets_the_next_level_and_its_parent(tmp_path: Path, capsy
         (["room1", "--parent", "jiangsu/changzhou/jintan/baita"], "is a school"),
     ],
 )
-def test_bad_input_is_refused_and_nothing_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+def test_bad_input_is_refused_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     target = tmp_path / "out"
     assert main(["new-plugin", *args, "-o", str(target)]) == 2
     assert message in capsys.readouterr().err

@@ -121,7 +121,13 @@ def test_excellent_schools_capped_at_30_percent(ability2_registry: Registry) -> 
     totals = [(f"S{i}", Fraction(100 - i)) for i in range(10)]
     grades = rank_excellent(form, totals)  # type: ignore[arg-type]
     assert [s for s, g in grades.items() if g == "excellent"] == ["S0", "S1", "S2"]
-    tied = [("A", Fraction(95)), ("B", Fraction(95)), ("C", Fraction(95)), ("D", Fraction(95)), *[(f"S{i}", Fraction(81)) for i in range(6)]]
+    tied = [
+        ("A", Fraction(95)),
+        ("B", Fraction(95)),
+        ("C", Fraction(95)),
+        ("D", Fraction(95)),
+        *[(f"S{i}", Fraction(81)) for i in range(6)],
+    ]
     # four schools tie for first: taking them all would make 40% > 30%, so none is excellent
     assert "excellent" not in rank_excellent(form, tied).values()  # type: ignore[arg-type]
     assert rank_excellent(form, [("X", Fraction(79))])["X"] == "fail"  # type: ignore[arg-type]
@@ -136,8 +142,15 @@ def test_items_that_follow_from_the_roster_are_prefilled(ability2_registry: Regi
     policy = ability2_registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 11, 20))
     [(_, form)] = policy.forms()
     rows = [
-        {"teacher_id": f"T{i}", "school": "S1", "online_hours": "25", "offline_hours": "25" if i < 19 else "10",
-         "abilities": "A1;B2;C4", "grades": "优秀;优秀;优秀" if i < 2 else "合格;合格;合格", "peer_reviews": "是"}
+        {
+            "teacher_id": f"T{i}",
+            "school": "S1",
+            "online_hours": "25",
+            "offline_hours": "25" if i < 19 else "10",
+            "abilities": "A1;B2;C4",
+            "grades": "优秀;优秀;优秀" if i < 2 else "合格;合格;合格",
+            "peer_reviews": "是",
+        }
         for i in range(20)
     ]
     filled = prefill(form, evaluate(read_roster(pd.DataFrame(rows)), policy))["S1"]
@@ -147,13 +160,18 @@ def test_items_that_follow_from_the_roster_are_prefilled(ability2_registry: Regi
     assert filled["校本研修组织实施"] == {"三种环境下教师选择内容比例调控": 0}
 
 
-def test_cli_form_fill_with_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str], ability2_registry: Registry) -> None:
+def test_cli_form_fill_with_scores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], ability2_registry: Registry
+) -> None:
     [(_, form)] = ability2_registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 11, 20)).forms()
     full = {s.name: {i.name: i.points for i in s.items} for s in form.sections}
     low = json.loads(json.dumps(full))
     low["校本研修组织实施"]["线下校本研修实践"] = 0
     scores = tmp_path / "scores.yaml"
-    scores.write_text(json.dumps({"schools": {"甲校": full, "乙校": low, "丙校": full, "丁校": low}}, ensure_ascii=False), encoding="utf-8")
+    scores.write_text(
+        json.dumps({"schools": {"甲校": full, "乙校": low, "丙校": full, "丁校": low}}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     assert main(["form", "370812", "--on", "2022-11-20", "--scores", str(scores), "--json"]) == 0
     rows = {r["school"]: r for r in json.loads(capsys.readouterr().out)["schools"]}
     assert (rows["甲校"]["total"], rows["乙校"]["total"]) == (100, 80)

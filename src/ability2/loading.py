@@ -201,7 +201,9 @@ class _LayerBuilder:
             if spec is None:
                 known = [s.id for s in self.catalogue if not s.family]
                 self.problem(
-                    path, f"unknown rule {rule_id!r}{_suggest(rule_id, known)} (run `ability2 rules` for the catalogue)"
+                    path,
+                    f"unknown rule {rule_id!r}{_suggest(rule_id, known)} (run `ability2 rules` for the catalogue; "
+                    "a plugin's own rule is known once the plugin is installed, or with `ability2 validate --import`)",
                 )
                 continue
             raws = data if isinstance(data, list) else [data]

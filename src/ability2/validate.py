@@ -51,8 +51,9 @@ def _kind_of(path: Path) -> str | None:
 def _plugin_modules(path: Path) -> list[object]:
     """Import the plugin packages under ``path`` (a package folder holding ``policies/``).
 
-    A plugin may add rule kinds in Python (``ability2_rule_specs``); its policy files can only
-    be checked with those kinds known, so validating a plugin folder imports the plugin.
+    A plugin may add rule kinds in Python (``ability2_rule_kinds``, ``ability2_rule_specs``);
+    its policy files can only be checked with those kinds known. Importing runs the
+    package's code, so it happens only when asked (``validate --import``, ``import_plugins``).
     """
     import importlib
     import sys
@@ -106,8 +107,13 @@ def _check_entry_point(path: Path) -> None:
         )
 
 
-def validate_path(path: Path) -> ValidationReport:
-    """Check ``path`` (a file or a folder); raises :class:`PolicyFileError` listing every problem."""
+def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationReport:
+    """Check ``path`` (a file or a folder); raises :class:`PolicyFileError` listing every problem.
+
+    Policy files are data: by default nothing under ``path`` is imported or run, and the rule
+    kinds known are those of the installed plugins. ``import_plugins=True`` also imports the
+    plugin packages found under ``path`` (their own rule kinds become known): their code runs.
+    """
     from ability2.registry import assemble, files_in, load_registry
 
     if not path.exists():
@@ -143,7 +149,7 @@ def validate_path(path: Path) -> ValidationReport:
             [Problem(str(path), "", "no policy file here: no YAML file with a top-level `region:` key in this folder")]
         )
     parsed_regions = {parse_layer(p).region_id for p in policy_files}
-    modules = _plugin_modules(path)
+    modules = _plugin_modules(path) if import_plugins else []
     try:
         installed = load_registry(plugins=modules)
     except Ability2Error:

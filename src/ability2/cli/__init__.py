@@ -173,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = add("validate", commands.cmd_validate, "check a policy YAML file or a plugin folder")
     validate.add_argument("path", metavar="PATH", help="a policy file or a folder (every YAML file with a region: key)")
+    validate.add_argument(
+        "--import",
+        dest="import_plugins",
+        action="store_true",
+        help="also import the plugin packages under PATH, so that their own rule kinds are known (runs their code)",
+    )
     return parser
 
 

@@ -213,7 +213,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``ability2 validate PATH``: check policy files as the registry would load them."""
     from ability2.validate import validate_path
 
-    report = validate_path(Path(args.path))
+    report = validate_path(Path(args.path), import_plugins=args.import_plugins)
     for line in report.lines:
         print(line)
     return 0

@@ -16,8 +16,12 @@ from ability2.validate import ValidationReport, validate_path
 __all__ = ["Case", "CaseFile", "ValidationReport", "check_plugin_folder", "load_cases", "run_case"]
 
 
-def check_plugin_folder(path: str) -> ValidationReport:
-    """Validate every policy file under ``path`` as the registry would load it."""
+def check_plugin_folder(path: str, *, import_plugins: bool = True) -> ValidationReport:
+    """Validate every policy file under ``path`` as the registry would load it.
+
+    A plugin's own tests trust its code, so its packages are imported (their rule kinds
+    become known) unless ``import_plugins=False``.
+    """
     from pathlib import Path
 
-    return validate_path(Path(path))
+    return validate_path(Path(path), import_plugins=import_plugins)
