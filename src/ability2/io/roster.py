@@ -507,6 +507,17 @@ def _lost_digits(
     return problems
 
 
+def _not_unicode(cells: list[str]) -> list[int]:
+    """Positions of the cells whose text cannot be written as UTF-8 (lone surrogates from a DataFrame)."""
+    broken = []
+    for i, cell in enumerate(cells):
+        try:
+            cell.encode("utf-8")
+        except UnicodeEncodeError:
+            broken.append(i)
+    return broken
+
+
 def _texts(cells: Iterable[Any]) -> list[str]:
     return [v if v.__class__ is str else _cell_text(v) for v in cells]
 
@@ -623,7 +634,17 @@ def _from_pandas(frame: Any) -> _Table:
             try:
                 texts = pl.Series(values, dtype=pl.String, strict=True)
             except Exception:
-                texts = pl.Series(_texts(values), dtype=pl.String)
+                cells = _texts(values)
+                broken = _not_unicode(cells)
+                for i in broken[:50]:
+                    problems.append(
+                        RosterProblem(
+                            DATAFRAME_SOURCE, i + 2, header[j], "the cell holds text that is not valid Unicode (a lone surrogate)"
+                        )
+                    )
+                for i in broken:
+                    cells[i] = ""
+                texts = pl.Series(cells, dtype=pl.String)
         columns[f"c{j}"] = texts.alias(f"c{j}")
     return _Table(header, 1, pl.DataFrame(columns), problems)
 
