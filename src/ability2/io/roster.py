@@ -639,7 +639,10 @@ def _from_pandas(frame: Any) -> _Table:
                 for i in broken[:50]:
                     problems.append(
                         RosterProblem(
-                            DATAFRAME_SOURCE, i + 2, header[j], "the cell holds text that is not valid Unicode (a lone surrogate)"
+                            DATAFRAME_SOURCE,
+                            i + 2,
+                            header[j],
+                            "the cell holds text that is not valid Unicode (a lone surrogate)",
                         )
                     )
                 for i in broken:
