@@ -637,3 +637,29 @@ def test_distinct_count_by_group_without_groups() -> None:
     batch = ability2.Batch(ability2.read_roster(pd.DataFrame([row("T1"), row("T2")])), policy)
     assert len(batch.distinct_count(batch.online, "group")) == 0
     assert len(batch.count(np.ones(2, dtype=bool), "group")) == 0
+
+
+def test_a_kind_with_only_a_preparation_step_is_run(tmp_path: Path) -> None:
+    class GateOnly(ability2.RuleKind):
+        name = "test.gate_only"
+        specs = (
+            ability2.RuleSpec("test.gate_only", ability2.Kind.FLAG, ability2.Scope.TEACHER, "只准备", "gate only"),
+        )
+
+        def prepare(self, batch: ability2.Batch, rule: ability2.ResolvedRule) -> ability2.RuleColumn:
+            batch.offline_credited = batch.offline * 0  # credits no offline hours
+            return self.column(rule, np.full(batch.n, "no", dtype=object), np.ones(batch.n, dtype=bool), "yes")
+
+    class Kinds:
+        __name__ = "gateonly"
+
+        @ability2.hookimpl
+        def ability2_rule_kinds(self) -> list[ability2.RuleKind]:
+            return [GateOnly()]
+
+    rules = "  test.gate_only: {value: true, source: {document: doc, clause: 一}}\n"
+    policy = _registry_with(tmp_path, rules, Kinds()).policy("testprov", on=dt.date(2021, 6, 1))
+    result = ability2.evaluate(pd.DataFrame([row("T1")]), policy)
+    reasons = result.explain("T1").reasons
+    assert reasons[0].rule == "test.gate_only"  # a gate's column leads
+    assert [r.rule for r in reasons if not r.ok] == ["hours.total_min", "hours.practice_share_min"]

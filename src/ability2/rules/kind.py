@@ -109,8 +109,12 @@ class RuleKind:
         return None
 
     def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn | None:
-        """Check ``rule`` over every entity of its scope; ``None`` when :meth:`prepare` did."""
-        raise NotImplementedError(f"rule kind {self.label} does not evaluate {rule.id}")
+        """Check ``rule`` over every entity of its scope; ``None`` when :meth:`prepare` gave the verdict.
+
+        The default gives none: a kind implements ``evaluate``, ``prepare`` or both (one
+        with neither is refused when the registry loads).
+        """
+        return None
 
     def exemptions(self, batch: Batch, rule: ResolvedRule) -> Exemption | None:
         """Teachers this rule exempts from other rules (``None``: none)."""
