@@ -115,6 +115,8 @@ def test_an_18_digit_id_in_a_float_dataframe_column_is_refused() -> None:
 
 
 def test_a_cell_longer_than_excel_keeps_says_so(tmp_path: Path) -> None:
+    # by default such a cell is refused (max_cell_chars is Excel's own 32,767); a program that raises the limit
+    # still gets no silent truncation in the xlsx report
     frame = pd.DataFrame(
         [
             {
@@ -128,9 +130,16 @@ def test_a_cell_longer_than_excel_keeps_says_so(tmp_path: Path) -> None:
         ]
     )
     policy = ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1))
+    from ability2.limits import limited
     from ability2.reports import write_report
 
-    path = write_report(ability2.evaluate(frame, policy), tmp_path / "r.xlsx", "xlsx")
+    with pytest.raises(
+        ability2.RosterError, match=r"<DataFrame>:2:备注: cell too long: 40,000 characters; at most 32,767"
+    ):
+        ability2.read_roster(frame)
+    with limited(max_cell_chars=50_000):
+        result = ability2.evaluate(frame, policy)
+    path = write_report(result, tmp_path / "r.xlsx", "xlsx")
     cells = [
         v
         for f in pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine").values()

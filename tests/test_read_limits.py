@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 
 import ability2
-from ability2.io import limits
+from ability2.limits import limited
 
 
 def workbook(path: Path, far: tuple[int, int] | None = None, filler: int = 0) -> Path:
@@ -51,21 +51,26 @@ def test_a_formatted_blank_far_away_does_not_stop_a_good_workbook(tmp_path: Path
     assert len(roster) == 1
 
 
-def test_a_workbook_that_unpacks_past_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_workbook_that_unpacks_past_the_limit_is_refused(tmp_path: Path) -> None:
     path = workbook(tmp_path / "bomb.xlsx", filler=30000)
     assert path.stat().st_size < 20_000  # 30,000 characters compress to almost nothing
-    monkeypatch.setattr(limits.LIMITS, "max_unpacked", 20_000)
-    with pytest.raises(ability2.RosterError, match=r"bomb.xlsx:-:-: cannot read workbook: the workbook unpacks to"):
+    with (
+        limited(max_unpacked_bytes=20_000),
+        pytest.raises(ability2.RosterError, match=r"bomb.xlsx:-:-: cannot read workbook: the workbook unpacks to"),
+    ):
         ability2.read_roster(path)
+    assert len(ability2.read_roster(path)) == 1  # the default limit reads it
 
 
-def test_a_file_past_the_size_limit_and_a_device_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_past_the_size_limit_and_a_device_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text(
         "teacher_id,school,online_hours,offline_hours,abilities\n" + "T1,S1,20,30,A1\n" * 100, encoding="utf-8"
     )
-    monkeypatch.setattr(limits.LIMITS, "max_bytes", 1000)
-    with pytest.raises(ability2.RosterError, match=r"r.csv:-:-: too large: more than"):
+    with (
+        limited(max_file_bytes=1000),
+        pytest.raises(ability2.RosterError, match=r"r.csv:-:-: too large: more than .*limit max_file_bytes"),
+    ):
         ability2.read_roster(path)
     with pytest.raises(ability2.RosterError, match="not a regular file"):
         ability2.read_roster("/dev/zero")

@@ -36,15 +36,18 @@ RENAMES = {"from_": "from", "pass_": "pass"}
 _PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 
 
-#: numbers in policy data: at most this many significant digits ...
-MAX_DIGITS = 30
-#: ... and a magnitude below 10**MAX_EXPONENT (hours, shares and counts are small numbers)
-MAX_EXPONENT = 15
+def _bounds() -> tuple[int, int]:
+    """Significant digits and digits before the point a number may have (:mod:`ability2.limits`)."""
+    from ability2.limits import current
+
+    limits = current()
+    return limits.max_number_digits, limits.max_number_exponent
 
 
 def _bounded(number: Fraction, shown: Any) -> Fraction:
-    if abs(number) >= 10**MAX_EXPONENT:
-        raise ValueError(f"number out of range: {str(shown)[:40]!r} (at most {MAX_EXPONENT} digits before the point)")
+    _, max_exponent = _bounds()
+    if abs(number) >= 10**max_exponent:
+        raise ValueError(f"number out of range: {str(shown)[:40]!r} (at most {max_exponent} digits before the point)")
     return number
 
 
@@ -52,9 +55,10 @@ def exact_number(value: Any) -> Fraction:
     """Read a number exactly: ``0.3`` is 3/10, not the float nearest to it.
 
     Accepts ints, floats (through their shortest decimal repr), and decimal strings.
-    Booleans are refused, and so are numbers past :data:`MAX_DIGITS` significant digits or
-    :data:`MAX_EXPONENT` digits before the point: an 11-character ``1e99999999`` would
-    otherwise build a number of a hundred million digits.
+    Booleans are refused, and so are numbers past the limits ``max_number_digits``
+    significant digits or ``max_number_exponent`` digits before the point
+    (:mod:`ability2.limits`): an 11-character ``1e99999999`` would otherwise build a number
+    of a hundred million digits.
     """
     if isinstance(value, bool):
         raise TypeError(f"expected a number, got {value!r}")
@@ -70,7 +74,7 @@ def exact_number(value: Any) -> Fraction:
         return _decimal(value, value)
     if isinstance(value, str):
         text = value.strip()
-        if len(text) > 2 * MAX_DIGITS + 10:
+        if len(text) > 2 * _bounds()[0] + 10:
             raise ValueError(f"number out of range: {text[:40]!r}… ({len(text)} characters)")
         try:
             number = Decimal(text)
@@ -86,12 +90,13 @@ def _decimal(number: Decimal, shown: Any) -> Fraction:
     if not number.is_finite():
         raise TypeError(f"expected a finite number, got {shown!r}")
     digits = number.as_tuple().digits
+    max_digits, max_exponent = _bounds()
     if number != 0 and (
-        number.adjusted() >= MAX_EXPONENT or len(digits) > MAX_DIGITS or number.adjusted() < -MAX_DIGITS
+        number.adjusted() >= max_exponent or len(digits) > max_digits or number.adjusted() < -max_digits
     ):
         raise ValueError(
-            f"number out of range: {str(shown)[:40]!r} (at most {MAX_DIGITS} significant digits, "
-            f"{MAX_EXPONENT} before the point)"
+            f"number out of range: {str(shown)[:40]!r} (at most {max_digits} significant digits, "
+            f"{max_exponent} before the point)"
         )
     return Fraction(number)
 
@@ -103,7 +108,7 @@ def parse_share(value: Any) -> Fraction:
         if match:
             share = exact_number(match.group(1)) / 100
         elif "/" in value:
-            if len(value) > 2 * MAX_DIGITS + 10:
+            if len(value) > 2 * _bounds()[0] + 10:
                 raise ValueError(f"number out of range: {value[:40]!r}…")
             try:
                 share = Fraction(value.strip())

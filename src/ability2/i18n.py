@@ -73,6 +73,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "rules_count": ("条规则", "rules"),
         "evaluated_by": ("评估方式", "evaluated by"),
         "recorded": ("仅记录", "recorded"),
+        "limit": ("限制", "limit"),
     },
     "report": {
         "total": ("合计", "Total"),

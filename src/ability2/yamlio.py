@@ -5,7 +5,7 @@ them. The reader also refuses duplicate keys (PyYAML keeps the last one silently
 would drop a rule without a word) and keeps the node tree, so that an error found later
 can name the line of the key it is about.
 
-Every YAML file is untrusted input, so reading is bounded (:data:`LIMITS`): the text's size,
+Every YAML file is untrusted input, so reading is bounded (:mod:`ability2.limits`): the text's size,
 how deep values nest, and how many values the document holds once its aliases are expanded
 (a "billion laughs" file of a few hundred bytes would otherwise expand to billions). Past a
 limit the file is refused with its name, before anything walks the expanded data.
@@ -20,25 +20,11 @@ from typing import Any
 import yaml
 
 from ability2.errors import PolicyFileError, Problem
+from ability2.limits import current, hint
 
-__all__ = ["LIMITS", "YamlDocument", "YamlLimits", "format_path", "read_yaml"]
+__all__ = ["YamlDocument", "format_path", "read_yaml"]
 
 PathPart = str | int
-
-
-class YamlLimits:
-    """Bounds on one YAML document (policy, what-if, scores and case files)."""
-
-    #: characters of text (a seed policy file is under 40,000)
-    max_chars: int = 5_000_000
-    #: nesting depth of mappings and sequences
-    max_depth: int = 64
-    #: values (mapping entries, list items, scalars) once aliases are expanded
-    max_values: int = 1_000_000
-
-
-#: the limits in force; a program may lower or raise them (``ability2.yamlio.LIMITS.max_values = ...``)
-LIMITS = YamlLimits()
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -51,7 +37,7 @@ class _StrictLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call,unused-ignore]
             if isinstance(key, Hashable) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     None,
@@ -67,7 +53,7 @@ class _StrictLoader(yaml.SafeLoader):
 def _construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> object:
     """A date or time; an impossible one (2021-02-30) is an error on its line, not a crash."""
     try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[no-untyped-call]
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[no-untyped-call,unused-ignore]
     except (ValueError, OverflowError) as exc:
         raise yaml.constructor.ConstructorError(
             None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
@@ -137,7 +123,8 @@ class YamlDocument:
 
 def _check_size(root: yaml.Node, name: str) -> None:
     """Refuse a node graph nested too deeply or too large once its aliases are expanded."""
-    budget = LIMITS.max_values
+    limits = current()
+    budget = limits.max_yaml_values
     seen = 0
     stack: list[tuple[yaml.Node, int]] = [(root, 1)]
     while stack:
@@ -150,15 +137,23 @@ def _check_size(root: yaml.Node, name: str) -> None:
                         name,
                         "",
                         f"too large: more than {budget:,} values once its aliases (*name) are expanded; "
-                        "a policy file needs far fewer (a file that repeats aliases of aliases is refused)",
+                        "a policy file needs far fewer (a file that repeats aliases of aliases is refused) "
+                        f"{hint('max_yaml_values')}",
                         node.start_mark.line + 1,
                     )
                 ]
             )
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-            if depth > LIMITS.max_depth:
+            if depth > limits.max_yaml_depth:
                 raise PolicyFileError(
-                    [Problem(name, "", f"nested deeper than {LIMITS.max_depth} levels", node.start_mark.line + 1)]
+                    [
+                        Problem(
+                            name,
+                            "",
+                            f"nested deeper than {limits.max_yaml_depth} levels {hint('max_yaml_depth')}",
+                            node.start_mark.line + 1,
+                        )
+                    ]
                 )
             children = (
                 [child for pair in node.value for child in pair]
@@ -169,19 +164,21 @@ def _check_size(root: yaml.Node, name: str) -> None:
 
 
 def read_yaml(text: str, name: str) -> YamlDocument:
-    """Parse ``text`` (the content of file ``name``) with the safe loader, within :data:`LIMITS`.
+    """Parse ``text`` (the content of file ``name``) with the safe loader, within the limits in force.
 
     Raises :class:`PolicyFileError` naming the file and line when the YAML is malformed,
     repeats a key, holds a character YAML does not allow (NUL, form feed ...), or exceeds a
     limit (size, nesting, values once aliases are expanded, a number too long to read).
     """
-    if len(text) > LIMITS.max_chars:
+    limits = current()
+    if len(text) > limits.max_yaml_chars:
         raise PolicyFileError(
             [
                 Problem(
                     name,
                     "",
-                    f"too large: {len(text):,} characters; a YAML file here holds at most {LIMITS.max_chars:,}",
+                    f"too large: {len(text):,} characters; a YAML file here holds at most "
+                    f"{limits.max_yaml_chars:,} {hint('max_yaml_chars')}",
                 )
             ]
         )
@@ -191,7 +188,7 @@ def read_yaml(text: str, name: str) -> YamlDocument:
         root = loader.get_single_node()
         if root is not None:
             _check_size(root, name)
-        data = loader.construct_document(root) if root is not None else None  # type: ignore[no-untyped-call]
+        data = loader.construct_document(root) if root is not None else None  # type: ignore[no-untyped-call,unused-ignore]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -207,7 +204,13 @@ def read_yaml(text: str, name: str) -> YamlDocument:
         raise PolicyFileError([Problem(name, "", f"malformed YAML: {exc}")]) from None
     except RecursionError:
         raise PolicyFileError(
-            [Problem(name, "", f"nested too deeply to read (more than {LIMITS.max_depth} levels are refused)")]
+            [
+                Problem(
+                    name,
+                    "",
+                    f"nested too deeply to read (more than {limits.max_yaml_depth} levels are refused)",
+                )
+            ]
         ) from None
     except ValueError as exc:  # a number longer than Python reads (int max str digits)
         raise PolicyFileError([Problem(name, "", f"malformed YAML: {str(exc)[:200]}")]) from None

@@ -38,6 +38,16 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)") from None
 
 
+def limit_assignment(text: str) -> tuple[str, int]:
+    """Argparse type for ``--limit``: ``NAME=VALUE`` (:func:`ability2.limits.parse_limit`)."""
+    from ability2.limits import parse_limit
+
+    try:
+        return parse_limit(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     from ability2.cli import commands
@@ -52,6 +62,15 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.set_defaults(func=func)
+        command.add_argument(
+            "--limit",
+            dest="limits",
+            action="append",
+            type=limit_assignment,
+            default=[],
+            metavar="NAME=N",
+            help="change an input limit for this run, e.g. max_rows=20M (repeatable; 'ability2 limits' lists them)",
+        )
         return command
 
     def add_lang(command: argparse.ArgumentParser) -> None:
@@ -171,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inventory.add_argument("region", metavar="REGION", help="region id or code")
 
+    limits = add("limits", commands.cmd_limits, "list the limits on input (file size, rows, cells, YAML) in force")
+    limits.add_argument("--json", action="store_true", help="print JSON")
+    add_lang(limits)
+
     validate = add("validate", commands.cmd_validate, "check a policy YAML file or a plugin folder")
     validate.add_argument("path", metavar="PATH", help="a policy file or a folder (every YAML file with a region: key)")
     validate.add_argument(
@@ -188,7 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     restore = _exit_cleanly_on_sigterm()
     try:
-        result: int = args.func(args)
+        from ability2.limits import limited
+
+        with limited(**dict(args.limits)):
+            result: int = args.func(args)
         return result
     except RosterError as exc:
         # every problem, not only the first ones the exception's text shows

@@ -209,6 +209,23 @@ def cmd_inventory(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_limits(args: argparse.Namespace) -> int:
+    """``ability2 limits [--json]``: the input limits in force (after any ``--limit``)."""
+    from ability2.limits import describe, shown
+
+    rows = describe(lang=args.lang)
+    if args.json:
+        _print_json(
+            [{"limit": name, "value": value, "unit": unit, "meaning": meaning} for name, value, unit, meaning in rows]
+        )
+        return 0
+    table = _table(None, [label(k, args.lang) for k in ("limit", "value", "title")])
+    for name, value, _, meaning in rows:
+        table.add_row(name, shown(name, value), meaning)
+    _console().print(table)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """``ability2 validate PATH``: check policy files as the registry would load them."""
     from ability2.validate import validate_path

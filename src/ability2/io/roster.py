@@ -159,6 +159,12 @@ def read_roster(source: str | os.PathLike[str] | Any, *, framework: Framework | 
 
 
 def _load(source: Any) -> tuple[str, _Table]:
+    """The source read as text cells, within the limits on rows and cell length."""
+    name, table = _read_source(source)
+    return name, _within_limits(name, table)
+
+
+def _read_source(source: Any) -> tuple[str, _Table]:
     pandas = sys.modules.get("pandas")
     polars = sys.modules.get("polars")
     if polars is not None and isinstance(source, polars.DataFrame):
@@ -171,6 +177,54 @@ def _load(source: Any) -> tuple[str, _Table]:
     raise TypeError(f"read_roster() needs a file path or a pandas/polars DataFrame, not {type(source).__name__}")
 
 
+#: at most this many over-long cells are named one by one
+_LONG_CELLS_NAMED = 50
+
+
+def _within_limits(name: str, table: _Table) -> _Table:
+    """The table, or a table of problems when it has more rows or longer cells than the limits allow."""
+    import polars as pl
+
+    from ability2.limits import current, hint
+
+    limits = current()
+    frame = table.data
+    if frame.height > limits.max_rows:
+        return _file_problem(
+            name,
+            f"too many rows: {frame.height:,} data rows; at most {limits.max_rows:,} are read {hint('max_rows')}",
+        )
+    cells = [c for c in frame.columns if c != "__row"]
+    if not cells or frame.height == 0:
+        return table
+    # bytes bound characters from above: the exact count only where some cell could be too long
+    longest = frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells])).item()
+    if longest is None or longest <= limits.max_cell_chars:
+        return table
+    problems: list[RosterProblem] = []
+    for j, column in enumerate(cells):
+        too_long = frame.filter(pl.col(column).str.len_chars() > limits.max_cell_chars).head(_LONG_CELLS_NAMED)
+        header = (
+            table.header[int(column[1:])] if column[1:].isdigit() and int(column[1:]) < len(table.header) else column
+        )
+        for row, text in zip(
+            too_long.get_column("__row").to_list(), too_long.get_column(column).to_list(), strict=True
+        ):
+            problems.append(
+                RosterProblem(
+                    name,
+                    row,
+                    _header_text(header) or f"column {j + 1}",
+                    f"cell too long: {len(text):,} characters; at most {limits.max_cell_chars:,} are read "
+                    f"{hint('max_cell_chars')}",
+                )
+            )
+    if not problems:
+        return table
+    problems.sort(key=lambda p: p.row or 0)
+    return attrs.evolve(table, problems=[*table.problems, *problems[:_LONG_CELLS_NAMED]])
+
+
 def _file_problem(path: str, message: str) -> _Table:
     import polars as pl
 
@@ -180,8 +234,9 @@ def _file_problem(path: str, message: str) -> _Table:
 def _from_path(path: str) -> _Table:
     import stat
 
-    from ability2.io.limits import LIMITS
+    from ability2.limits import current, hint
 
+    max_bytes = current().max_file_bytes
     not_regular = "not a regular file (a device, a pipe or a folder): give a CSV or XLSX file"
     try:
         # look before opening: opening a pipe for reading would wait for a writer
@@ -190,13 +245,11 @@ def _from_path(path: str) -> _Table:
         with open(path, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return _file_problem(path, not_regular)
-            raw = handle.read(LIMITS.max_bytes + 1)
+            raw = handle.read(max_bytes + 1)
     except OSError as exc:
         return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
-    if len(raw) > LIMITS.max_bytes:
-        return _file_problem(
-            path, f"too large: more than {LIMITS.max_bytes / 1024**2:,.0f} MB (ability2.io.limits.LIMITS.max_bytes)"
-        )
+    if len(raw) > max_bytes:
+        return _file_problem(path, f"too large: more than {max_bytes / 1024**2:,.0f} MB {hint('max_file_bytes')}")
     suffix = os.path.splitext(path)[1].lower()
     if raw.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         return _from_workbook(path, raw)
@@ -429,18 +482,27 @@ def _from_workbook(path: str, raw: bytes) -> _Table:
     import polars as pl
     import python_calamine
 
-    from ability2.io.limits import WorkbookTooLarge, check_xlsx
+    from ability2.io.extent import WorkbookTooLarge, check_workbook
+    from ability2.limits import current, hint
 
     try:
-        check_xlsx(raw)
+        check_workbook(raw)
     except WorkbookTooLarge as exc:
         return _file_problem(path, f"cannot read workbook: {exc}")
+    max_cells = current().max_sheet_cells
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
         try:
             if not workbook.sheet_names:
                 return _file_problem(path, "cannot read workbook: it has no sheets")
-            rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_index(0)
+            if sheet.height * sheet.width > max_cells:  # a second guard, before any Python object is built
+                return _file_problem(
+                    path,
+                    f"cannot read workbook: the first sheet spans {sheet.height:,} rows × {sheet.width:,} columns; "
+                    f"at most {max_cells:,} cells are read {hint('max_sheet_cells')}",
+                )
+            rows = sheet.to_python(skip_empty_area=False)
         finally:
             workbook.close()
     except Exception as exc:  # corrupt, encrypted or not a workbook at all

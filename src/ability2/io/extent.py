@@ -1,0 +1,358 @@
+"""Measure a workbook's first sheet by its content before a reader builds it.
+
+Workbook readers allocate a sheet's whole extent: every cell from A1 to the last cell with
+content. A 1.8 KB XLSX whose one stray cell sits at XFD1048576, a 5 KB XLS with a cell at
+IV65536 or an 800-byte ODS that repeats one cell 20,000 × 4,000 times would make them
+allocate gigabytes. :func:`check_workbook` finds the extent from the file's own records, in
+bounded chunks and without building any cell, and refuses a workbook past the limits
+(``max_unpacked_bytes``, ``max_sheet_cells``, ``max_rows``: :mod:`ability2.limits`) with
+:class:`WorkbookTooLarge`.
+
+Formats: XLSX/XLSM (sheet XML), XLSB (binary records), ODS (``content.xml``, repeated rows
+and cells counted as repeated) and XLS (BIFF8 records in the OLE2 ``Workbook`` stream).
+Cells without content (formatted blanks) do not count, as readers skip them. A file this
+module cannot make sense of is left to the reader, which rejects what it cannot read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+from collections.abc import Iterator
+from typing import IO
+
+from ability2.limits import Limits, current, hint
+
+__all__ = ["WorkbookTooLarge", "check_workbook"]
+
+_CHUNK = 1 << 20
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class WorkbookTooLarge(ValueError):
+    """A workbook past a limit; the message says which and by how much."""
+
+
+def check_workbook(raw: bytes) -> None:
+    """Refuse a workbook whose parts unpack past the limit or whose first sheet spans too many cells or rows.
+
+    The cost is one pass over the first sheet's records (at most ``max_unpacked_bytes``),
+    never its extent. Raises :class:`WorkbookTooLarge`; returns quietly for anything it
+    cannot read (the workbook reader then says what is wrong).
+    """
+    limits = current()
+    if raw.startswith(_OLE_MAGIC):
+        extent = _xls_extent(raw, limits)
+    else:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(raw))
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return
+        with archive:
+            extent = _zip_extent(archive, limits)
+    if extent is not None:
+        _check_extent(*extent, limits)
+
+
+def _check_extent(rows: int, columns: int, limits: Limits) -> None:
+    if rows * columns > limits.max_sheet_cells:
+        raise WorkbookTooLarge(
+            f"the first sheet spans {rows:,} rows × {columns:,} columns ({rows * columns:,} cells, up to its last "
+            f"filled cell); at most {limits.max_sheet_cells:,} cells are read {hint('max_sheet_cells')}. Delete the "
+            "stray cells far from the table (select the empty rows and columns after it and delete them), "
+            "or save the sheet as CSV"
+        )
+    if rows > limits.max_rows + 1:
+        raise WorkbookTooLarge(
+            f"the first sheet has {rows:,} rows; at most {limits.max_rows:,} data rows are read {hint('max_rows')}"
+        )
+
+
+def _too_much_xml(limits: Limits) -> WorkbookTooLarge:
+    return WorkbookTooLarge(
+        f"the workbook unpacks to more than {limits.max_unpacked_bytes / 1024**2:,.0f} MB "
+        f"{hint('max_unpacked_bytes')} (a workbook that small on disk and that large inside is refused)"
+    )
+
+
+def _chunks(stream: IO[bytes], limits: Limits) -> Iterator[bytes]:
+    """The stream in chunks, refusing more than ``max_unpacked_bytes`` in all."""
+    inflated = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return
+        inflated += len(chunk)
+        if inflated > limits.max_unpacked_bytes:
+            raise _too_much_xml(limits)
+        yield chunk
+
+
+# --------------------------------------------------------------------------- zip formats
+
+
+def _zip_extent(archive: zipfile.ZipFile, limits: Limits) -> tuple[int, int] | None:
+    declared = sum(info.file_size for info in archive.infolist())
+    if declared > limits.max_unpacked_bytes:
+        raise WorkbookTooLarge(
+            f"the workbook unpacks to {declared / 1024**2:,.0f} MB; at most "
+            f"{limits.max_unpacked_bytes / 1024**2:,.0f} MB is read {hint('max_unpacked_bytes')} "
+            "(a workbook that small on disk and that large inside is refused)"
+        )
+    names = set(archive.namelist())
+    if "content.xml" in names:
+        with archive.open("content.xml") as stream:
+            return _ods_extent(_chunks(stream, limits))
+    if "xl/workbook.bin" in names:
+        sheet = _first_xlsb_sheet(archive, names)
+        if sheet is None:
+            return None
+        with archive.open(sheet) as stream:
+            return _xlsb_extent(_chunks(stream, limits))
+    sheet = _first_xlsx_sheet(archive, names)
+    if sheet is None:
+        return None
+    with archive.open(sheet) as stream:
+        return _xlsx_extent(_chunks(stream, limits))
+
+
+_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"')
+_REL = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]+)"[^>]*?\bTarget="([^"]+)"')
+_REL_REVERSED = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]+)"[^>]*?\bId="([^"]+)"')
+
+
+def _relationship_target(archive: zipfile.ZipFile, rels: str, relation: bytes, names: set[str]) -> str | None:
+    """The zip path a workbook relationship id points at, if the archive has it."""
+    if rels not in names or archive.getinfo(rels).file_size > _CHUNK:
+        return None
+    data = archive.read(rels)
+    targets = {rid: target for rid, target in _REL.findall(data)}
+    targets.update({rid: target for target, rid in _REL_REVERSED.findall(data)})
+    target = targets.get(relation)
+    if target is None:
+        return None
+    text = target.decode("utf-8", "replace")
+    path = text.lstrip("/") if text.startswith("/") else "xl/" + text
+    return path if path in names else None
+
+
+def _first_xlsx_sheet(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """The zip path of an XLSX workbook's first sheet (the one a reader opens), if it can be found."""
+    if "xl/workbook.xml" not in names or archive.getinfo("xl/workbook.xml").file_size > 16 * _CHUNK:
+        return None
+    first = _SHEET.search(archive.read("xl/workbook.xml"))
+    if first is None:
+        return None
+    return _relationship_target(archive, "xl/_rels/workbook.xml.rels", first.group(1), names)
+
+
+#: a cell with content: ``<c r="B7" ...>`` (not a self-closing ``<c r="B7" s="1"/>``, a formatted blank cell,
+#: which readers skip)
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+
+
+def _complete_tags(data: bytes) -> tuple[bytes, bytes]:
+    """``data`` split before a tag the chunk cuts in two; a "tag" longer than a chunk is dropped, not kept growing."""
+    cut = data.rfind(b"<")
+    if cut < 0 or b">" in data[cut:] or len(data) - cut > _CHUNK:
+        return data, b""
+    return data[:cut], data[cut:]
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + (letter - 64)
+    return number
+
+
+def _xlsx_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
+    rows = columns = 0
+    tail = b""
+    for chunk in chunks:
+        data = tail + chunk
+        complete, tail = _complete_tags(data)
+        for letters, number in _CELL_REF.findall(complete):
+            columns = max(columns, _column_number(letters))
+            rows = max(rows, int(number))
+    return rows, columns
+
+
+#: the tags of an ODS table that decide its extent
+_ODS_TAG = re.compile(
+    rb"<table:table-row(?=[\s/>])([^>]*?)(/?)>|</table:table-row>"
+    rb"|<table:(?:covered-)?table-cell(?=[\s/>])([^>]*?)(/?)>|</table:table>"
+)
+_ROWS_REPEATED = re.compile(rb'number-rows-repeated="([0-9]{1,12})"')
+_COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="([0-9]{1,12})"')
+
+
+def _repeat(pattern: re.Pattern[bytes], attributes: bytes) -> int:
+    found = pattern.search(attributes)
+    return int(found.group(1)) if found else 1
+
+
+def _ods_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
+    """Rows and columns up to the last cell with content in the first table, repeats expanded by arithmetic."""
+    rows = columns = 0
+    row = column = 0
+    repeat = 1
+    filled = False
+    tail = b""
+    for chunk in chunks:
+        data = tail + chunk
+        complete, tail = _complete_tags(data)
+        for match in _ODS_TAG.finditer(complete):
+            tag = match.group(0)
+            if tag.startswith(b"<table:table-row"):
+                repeat = _repeat(_ROWS_REPEATED, match.group(1))
+                column = 0
+                filled = False
+                if match.group(2) == b"/":  # an empty row written as one tag
+                    row += repeat
+            elif tag == b"</table:table-row>":
+                if filled:
+                    rows = row + repeat
+                row += repeat
+            elif tag == b"</table:table>":
+                return rows, columns
+            else:
+                span = _repeat(_COLUMNS_REPEATED, match.group(3))
+                if match.group(4) != b"/" or b"value-type=" in match.group(3):
+                    filled = True
+                    columns = max(columns, column + span)
+                column += span
+    return rows, columns
+
+
+def _xlsb_varint(data: bytes, position: int, most: int) -> tuple[int, int]:
+    value = shift = 0
+    for _ in range(most):
+        if position >= len(data):
+            raise IndexError(position)
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return value, position
+
+
+def _xlsb_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
+    """The (type, body) records of an XLSB part."""
+    data = b""
+    position = 0
+    for chunk in chunks:
+        data = data[position:] + chunk
+        position = 0
+        while True:
+            try:
+                kind, after = _xlsb_varint(data, position, 2)
+                size, after = _xlsb_varint(data, after, 4)
+            except IndexError:
+                break
+            if after + size > len(data):
+                if size > 16 * _CHUNK:
+                    return  # no record is that large: not a sheet we can read
+                break
+            yield kind, data[after : after + size]
+            position = after + size
+
+
+_BRT_BUNDLE_SHEET = 156
+_BRT_ROW_HEADER = 0
+#: BrtCellRk ... BrtFmlaError and BrtCellRString (BrtCellBlank, 1, is a formatted blank)
+_BRT_CELLS = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 62})
+
+
+def _first_xlsb_sheet(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    with archive.open("xl/workbook.bin") as stream:
+        for kind, body in _xlsb_records(_chunks(stream, current())):
+            if kind == _BRT_BUNDLE_SHEET and len(body) >= 12:
+                (length,) = struct.unpack_from("<I", body, 8)
+                relation = body[12 : 12 + 2 * length].decode("utf-16-le", "replace").encode()
+                return _relationship_target(archive, "xl/_rels/workbook.bin.rels", relation, names)
+    return None
+
+
+def _xlsb_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
+    rows = columns = 0
+    row = 0
+    for kind, body in _xlsb_records(chunks):
+        if kind == _BRT_ROW_HEADER and len(body) >= 4:
+            (row,) = struct.unpack_from("<I", body)
+        elif kind in _BRT_CELLS and len(body) >= 4:
+            (column,) = struct.unpack_from("<I", body)
+            rows = max(rows, row + 1)
+            columns = max(columns, column + 1)
+    return rows, columns
+
+
+# --------------------------------------------------------------------------- XLS (BIFF8 in OLE2)
+
+_BOF, _EOF, _BOUNDSHEET = 0x0809, 0x000A, 0x0085
+#: NUMBER, RK, LABELSST, LABEL, BOOLERR, FORMULA, RSTRING: one cell at (row, column)
+_XLS_CELLS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6})
+_XLS_MULRK = 0x00BD
+
+
+def _xls_extent(raw: bytes, limits: Limits) -> tuple[int, int] | None:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(raw))
+    except Exception:  # not an OLE2 file olefile can read: the workbook reader says why
+        return None
+    with ole:
+        name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        if name is None:
+            return None
+        size = ole.get_size(name)
+        if size > limits.max_unpacked_bytes:
+            raise _too_much_xml(limits)
+        try:
+            stream = ole.openstream(name).read()
+        except Exception:
+            return None
+    return _biff_extent(stream)
+
+
+def _biff_extent(stream: bytes) -> tuple[int, int] | None:
+    """Rows and columns up to the last cell with content on the first worksheet of a BIFF stream."""
+    end = len(stream)
+    position = 0
+    first_sheet: int | None = None
+    while position + 4 <= end:  # the workbook globals: find the first worksheet's BOF
+        kind, size = struct.unpack_from("<HH", stream, position)
+        if kind == _BOUNDSHEET and size >= 6 and first_sheet is None:
+            offset, _, sheet_type = struct.unpack_from("<IBB", stream, position + 4)
+            if sheet_type == 0:
+                first_sheet = offset
+        if kind == _EOF:
+            break
+        position += 4 + size
+    if first_sheet is None or first_sheet + 4 > end:
+        return None
+    rows = columns = 0
+    depth = 0
+    position = first_sheet
+    while position + 4 <= end:
+        kind, size = struct.unpack_from("<HH", stream, position)
+        body = position + 4
+        if kind == _BOF:
+            depth += 1
+        elif kind == _EOF:
+            depth -= 1
+            if depth <= 0:
+                break
+        elif depth == 1 and size >= 4 and body + size <= end and (kind in _XLS_CELLS or kind == _XLS_MULRK):
+            row, column = struct.unpack_from("<HH", stream, body)
+            if kind == _XLS_MULRK and size >= 6:
+                (column,) = struct.unpack_from("<H", stream, body + size - 2)
+            rows = max(rows, row + 1)
+            columns = max(columns, column + 1)
+        position = body + size
+    return rows, columns

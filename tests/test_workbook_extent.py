@@ -1,0 +1,295 @@
+"""Workbooks are measured by their content before they are read (issue 10: XLSX, XLS, ODS, XLSB).
+
+Each hostile file below is a few kilobytes that a workbook reader would expand to gigabytes
+(measured before this check: the 824-byte ODS took 10 GB and 32 s, the 5.6 KB XLS 1.2 GB).
+They must be refused in a child process within 10 s and 500 MB, naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlwt
+
+import ability2
+from ability2.io.extent import WorkbookTooLarge, _biff_extent, _ods_extent, _xlsb_extent, check_workbook
+from ability2.limits import limited
+
+HEADER = ("teacher_id", "school", "online_hours", "offline_hours", "abilities")
+ROW = ("T1", "实验小学", "20", "30", "A1;B2;C4")
+
+_ODS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    '<office:body><office:spreadsheet><table:table table:name="S1">'
+)
+_ODS_TAIL = "</table:table></office:spreadsheet></office:body></office:document-content>"
+_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def cell(text: str, repeat: int = 1) -> str:
+    repeated = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    return f'<table:table-cell office:value-type="string"{repeated}><text:p>{text}</text:p></table:table-cell>'
+
+
+def row(cells: str, repeat: int = 1) -> str:
+    repeated = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{repeated}>{cells}</table:table-row>"
+
+
+def ods(path: Path, body: str) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", _ODS_HEAD + body + _ODS_TAIL)
+        archive.writestr("META-INF/manifest.xml", _MANIFEST)
+    return path
+
+
+def good_ods_body() -> str:
+    # what LibreOffice writes: the table, then a million empty rows and columns as repeats
+    empty_tail = '<table:table-cell table:number-columns-repeated="1019"/>'
+    return (
+        row("".join(cell(h) for h in HEADER) + empty_tail)
+        + row("".join(cell(v) for v in ROW) + empty_tail)
+        + row('<table:table-cell table:number-columns-repeated="1024"/>', repeat=1048574)
+    )
+
+
+def xls(path: Path, far: tuple[int, int] | None = None) -> Path:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("名册")
+    for j, value in enumerate(HEADER):
+        sheet.write(0, j, value)
+    for j, value in enumerate(ROW):
+        sheet.write(1, j, value)
+    sheet.write(2, 0, "T2")
+    sheet.write(2, 1, "实验小学")
+    sheet.write(2, 2, 20.5)
+    sheet.write(2, 3, 30)
+    sheet.write(2, 4, "A1;B2;C4")
+    if far is not None:
+        sheet.write(far[0], far[1], " ")
+    book.save(str(path))
+    return path
+
+
+_CHILD = """
+import json, sys, time
+start = time.monotonic()
+import ability2
+try:
+    ability2.read_roster(sys.argv[1])
+    outcome = "read"
+except ability2.RosterError as exc:
+    outcome = str(exc)
+# VmHWM is this process's own peak (ru_maxrss would carry the parent's peak across exec)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"outcome": outcome, "seconds": time.monotonic() - start, "mb": peak / 1024}))
+"""
+
+
+def read_in_child(path: Path) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    measured: dict[str, object] = json.loads(done.stdout)
+    return measured
+
+
+def hostile_files(folder: Path) -> dict[str, Path]:
+    return {
+        # 824 bytes: one cell repeated 4,000 times across, its row 20,000 times down (80 million cells)
+        "ods_repeats": ods(folder / "repeats.ods", row(cell("x", 4000), repeat=20000)),
+        # a header, then one cell with content a million rows further down
+        "ods_far": ods(
+            folder / "far.ods",
+            row("".join(cell(h) for h in HEADER))
+            + row("<table:table-cell/>", repeat=1_000_000)
+            + row('<table:table-cell table:number-columns-repeated="1000"/>' + cell(" ")),
+        ),
+        # 5.6 KB: a space at IV65536, the last cell an XLS sheet has
+        "xls_far": xls(folder / "far.xls", far=(65535, 255)),
+    }
+
+
+@pytest.mark.parametrize("case", ["ods_repeats", "ods_far", "xls_far"])
+def test_a_workbook_that_expands_to_gigabytes_is_refused_in_seconds_and_little_memory(
+    tmp_path: Path, case: str
+) -> None:
+    path = hostile_files(tmp_path)[case]
+    assert path.stat().st_size < 10_000
+    measured = read_in_child(path)
+    assert f"{path}:-:-: cannot read workbook: the first sheet spans" in str(measured["outcome"])
+    assert "max_sheet_cells" in str(measured["outcome"])
+    assert float(str(measured["seconds"])) < 10 and float(str(measured["mb"])) < 500
+
+
+def test_the_command_line_refuses_them_with_exit_2(tmp_path: Path) -> None:
+    path = hostile_files(tmp_path)["ods_repeats"]
+    done = subprocess.run(
+        [sys.executable, "-m", "ability2", "evaluate", str(path), "--region", "hebei", "--on", "2022-01-01"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "repeats.ods" in done.stderr and "Traceback" not in done.stderr
+    assert "20,000 rows × 4,000 columns" in done.stderr
+
+
+def test_an_ods_with_a_million_empty_repeated_rows_is_read(tmp_path: Path) -> None:
+    # LibreOffice pads every sheet with repeated empty rows and cells: they are not content
+    roster = ability2.read_roster(ods(tmp_path / "good.ods", good_ods_body()))
+    assert list(roster.teacher_id) == ["T1"] and list(roster.school) == ["实验小学"]
+
+
+def test_an_xls_roster_is_read_with_its_numbers_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
+    roster = ability2.read_roster(xls(tmp_path / "r.xls"))
+    assert list(roster.teacher_id) == ["T1", "T2"]
+    assert list(roster.school) == ["实验小学", "实验小学"]
+    assert [int(h) for h in roster.online] == [2000, 2050]  # hundredths of an hour
+
+
+def test_raising_the_limit_reads_what_the_default_refuses(tmp_path: Path) -> None:
+    path = ods(
+        tmp_path / "wide.ods",
+        row("".join(cell(h) for h in HEADER)) + row("".join(cell(v) for v in ROW)) + row(cell(" ", 30), repeat=1),
+    )
+    with limited(max_sheet_cells=60), pytest.raises(ability2.RosterError, match="3 rows × 30 columns"):
+        ability2.read_roster(path)
+    with limited(max_sheet_cells=90):
+        assert list(ability2.read_roster(path).teacher_id) == ["T1"]
+
+
+def test_the_row_limit_holds_for_workbooks_before_reading(tmp_path: Path) -> None:
+    path = ods(tmp_path / "long.ods", row("".join(cell(h) for h in HEADER)) + row(cell("T"), repeat=50))
+    with limited(max_rows=10), pytest.raises(WorkbookTooLarge, match="51 rows; at most 10 data rows"):
+        check_workbook(path.read_bytes())
+    check_workbook(path.read_bytes())  # within the default
+
+
+# ------------------------------------------------------------------ the scanners, record by record
+
+
+def test_the_ods_scanner_counts_repeats_and_ignores_empty_cells() -> None:
+    body = (
+        row(cell("a") + '<table:table-cell table:number-columns-repeated="5"/>' + cell("b", 3))  # content ends at 9
+        + row("<table:table-cell/>", repeat=7)  # empty rows: counted only when content follows
+        + "<table:table-row-group>"  # a group tag is not a row
+        + row(cell("c"), repeat=2)
+        + "</table:table-row-group>"
+        + '<table:table-row table:number-rows-repeated="100"/>'
+    )
+    data = (_ODS_HEAD + body + _ODS_TAIL + _ODS_HEAD + row(cell("z", 99)) + _ODS_TAIL).encode()
+    assert _ods_extent(iter([data])) == (10, 9)  # only the first table counts
+    # the same, cut into pieces at every position a chunk boundary could fall
+    assert _ods_extent(iter([data[i : i + 7] for i in range(0, len(data), 7)])) == (10, 9)
+
+
+def biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def test_the_biff_scanner_finds_the_first_worksheets_last_cell() -> None:
+    bof = biff(0x0809, b"\x00\x06\x10\x00" + b"\x00" * 12)
+    eof = biff(0x000A, b"")
+    sheet = (
+        bof
+        + biff(0x00FD, struct.pack("<HHHI", 0, 0, 15, 0))  # LABELSST at A1
+        + biff(0x00BD, struct.pack("<HHHIHIH", 4, 2, 0, 0, 0, 0, 3))  # MULRK on row 5, columns C..D
+        + biff(0x0201, struct.pack("<HHH", 60000, 200, 15))  # BLANK far away: a formatted blank, not content
+        + bof
+        + biff(0x0203, struct.pack("<HHHd", 9000, 100, 0, 1.0))  # a chart's own substream: skipped by depth
+        + eof
+        + eof
+    )
+    chart_sheet = bof + biff(0x0203, struct.pack("<HHHd", 99, 99, 0, 1.0)) + eof
+    name = b"\x04\x00S1\x00\x00"
+    globals_length = len(bof) + 2 * (4 + 6 + len(name)) + len(eof)
+    chart_offset = globals_length
+    sheet_offset = chart_offset + len(chart_sheet)
+    globals_ = (
+        bof
+        + biff(0x0085, struct.pack("<IBB", chart_offset, 0, 2) + name)  # a chart sheet comes first
+        + biff(0x0085, struct.pack("<IBB", sheet_offset, 0, 0) + name)
+        + eof
+    )
+    assert _biff_extent(globals_ + chart_sheet + sheet) == (5, 4)
+
+
+def xlsb_record(kind: int, body: bytes) -> bytes:
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            byte = value & 0x7F
+            value >>= 7
+            out.append(byte | (0x80 if value else 0))
+            if not value:
+                return bytes(out)
+
+    return varint(kind) + varint(len(body)) + body
+
+
+def test_the_xlsb_scanner_follows_row_headers_and_cells() -> None:
+    records = (
+        xlsb_record(145, b"")  # BrtBeginSheetData: two-byte type
+        + xlsb_record(0, struct.pack("<I", 0) + b"\x00" * 8)
+        + xlsb_record(7, struct.pack("<III", 0, 0, 1))  # BrtCellIsst at A1
+        + xlsb_record(0, struct.pack("<I", 41) + b"\x00" * 8)
+        + xlsb_record(5, struct.pack("<IId", 6, 0, 2.5))  # BrtCellReal at G42
+        + xlsb_record(1, struct.pack("<II", 900, 0))  # BrtCellBlank: not content
+        + xlsb_record(0, struct.pack("<I", 70000) + b"\x00" * 8)  # an empty row header
+        + xlsb_record(146, b"")
+    )
+    assert _xlsb_extent(iter([records])) == (42, 7)
+    assert _xlsb_extent(iter([records[i : i + 5] for i in range(0, len(records), 5)])) == (42, 7)
+
+
+def test_an_xlsb_workbook_is_measured_on_the_sheet_its_workbook_part_names_first(tmp_path: Path) -> None:
+    def wide(text: str) -> bytes:
+        return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+    far_sheet = xlsb_record(0, struct.pack("<I", 1_048_575) + b"\x00" * 8) + xlsb_record(
+        6, struct.pack("<II", 16383, 0) + wide(" ")
+    )
+    small_sheet = xlsb_record(0, struct.pack("<I", 0) + b"\x00" * 8) + xlsb_record(
+        6, struct.pack("<II", 0, 0) + wide("a")
+    )
+    rels = (
+        '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId2" Type="worksheet" Target="worksheets/sheet2.bin"/>'
+        '<Relationship Id="rId1" Type="worksheet" Target="worksheets/sheet1.bin"/></Relationships>'
+    )
+
+    def book(first: str) -> bytes:
+        path = tmp_path / f"{first}.xlsb"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr(
+                "xl/workbook.bin",
+                xlsb_record(_BRT_BUNDLE_SHEET, struct.pack("<II", 0, 1) + wide(first) + wide("S")),
+            )
+            archive.writestr("xl/_rels/workbook.bin.rels", rels)
+            archive.writestr("xl/worksheets/sheet1.bin", far_sheet)
+            archive.writestr("xl/worksheets/sheet2.bin", small_sheet)
+        return path.read_bytes()
+
+    with pytest.raises(WorkbookTooLarge, match="1,048,576 rows × 16,384 columns"):
+        check_workbook(book("rId1"))
+    check_workbook(book("rId2"))  # the far sheet is not the first: it is never read
+
+
+_BRT_BUNDLE_SHEET = 156
