@@ -99,17 +99,44 @@ class AbilityAssessment:
         return "\n".join(lines)
 
 
-def _evidence(raw: Evidence | Mapping[str, Any]) -> Evidence:
+_FIELDS = ("item", "level", "minutes", "teacher_on_screen", "copies")
+
+
+def _evidence(raw: Evidence | Mapping[str, Any], number: int) -> Evidence:
+    """One evidence entry, checked field by field: a platform's JSON is untrusted input."""
+    where = f"evidence entry {number}"
     if isinstance(raw, Evidence):
-        return raw
-    unknown = set(raw) - {"item", "level", "minutes", "teacher_on_screen", "copies"}
-    if unknown:
-        raise Ability2Error(
-            f"unknown evidence field(s) {sorted(unknown)}; use item, level, minutes, teacher_on_screen, copies"
-        )
-    if "item" not in raw:
-        raise Ability2Error("each evidence entry needs `item` (the item's id or name)")
-    return Evidence(**raw)
+        fields = {name: getattr(raw, name) for name in _FIELDS}
+    elif isinstance(raw, Mapping):
+        unknown = [str(key) for key in raw if key not in _FIELDS]
+        if unknown:
+            raise Ability2Error(f"{where}: unknown field(s) {sorted(unknown)}; use {', '.join(_FIELDS)}")
+        fields = dict(raw)
+    else:
+        raise Ability2Error(f"{where}: expected a mapping of {', '.join(_FIELDS)}, not {type(raw).__name__}")
+    item = fields.get("item")
+    if not isinstance(item, str) or not item.strip():
+        raise Ability2Error(f"{where}: needs `item`, the item's id or name as text")
+    level = fields.get("level")
+    if level is not None and not isinstance(level, str):
+        raise Ability2Error(f"{where}: level is 优秀/合格/不合格 or excellent/pass/fail, not {level!r}")
+    minutes = fields.get("minutes")
+    if minutes is not None:
+        from ability2.converting import exact_number
+
+        try:
+            minutes = exact_number(minutes)
+        except (TypeError, ValueError) as exc:
+            raise Ability2Error(f"{where}: minutes: {exc}") from None
+        if minutes < 0:
+            raise Ability2Error(f"{where}: minutes cannot be negative")
+    on_screen = fields.get("teacher_on_screen")
+    if on_screen is not None and not isinstance(on_screen, bool):
+        raise Ability2Error(f"{where}: teacher_on_screen is true or false, not {on_screen!r}")
+    copies = fields.get("copies")
+    if copies is not None and (isinstance(copies, bool) or not isinstance(copies, int) or copies < 0):
+        raise Ability2Error(f"{where}: copies is a whole number, not {copies!r}")
+    return Evidence(item=item, level=level, minutes=minutes, teacher_on_screen=on_screen, copies=copies)
 
 
 def _match(item: EvidenceItem, key: str) -> bool:
@@ -178,7 +205,10 @@ def assess_ability(
 ) -> AbilityAssessment:
     """Grade one micro-ability from the evidence a teacher submitted for it.
 
-    Raises :class:`SheetUnavailableError` when the framework data lacks the ability's sheet.
+    Raises :class:`SheetUnavailableError` when the framework data lacks the ability's sheet,
+    :class:`~ability2.errors.UnknownAbilityError` for a code that is not one of the 30, and
+    :class:`~ability2.errors.Ability2Error` naming the entry for evidence that is malformed
+    (an unknown field, a level or number of the wrong type).
     """
     framework = framework or load_framework()
     ability = framework.ability(code)
@@ -188,7 +218,9 @@ def assess_ability(
             f"{ability.code} {ability.name}: its submission sheet (提交指南和评价标准) is not in the framework data, "
             "so its evidence cannot be assessed; a plugin can add it through the ability2_sheet_files hook"
         )
-    given = [_evidence(raw) for raw in evidence]
+    if isinstance(evidence, str | bytes | Mapping) or not isinstance(evidence, Iterable):
+        raise Ability2Error(f"evidence is a list of entries, not {type(evidence).__name__}")
+    given = [_evidence(raw, number) for number, raw in enumerate(evidence, start=1)]
     used: set[int] = set()
     assessments: list[ItemAssessment] = []
     for item in sheet.items:

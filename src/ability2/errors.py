@@ -20,10 +20,12 @@ __all__ = [
     "PolicyFileError",
     "Problem",
     "RegistryError",
+    "ResultFormatError",
     "RosterError",
     "RosterProblem",
     "SchoolTableError",
     "SheetUnavailableError",
+    "UnknownAbilityError",
     "UnknownRegionError",
     "UnknownRuleError",
 ]
@@ -93,6 +95,22 @@ class UnknownRuleError(Ability2Error, LookupError):
     def __init__(self, rule_id: str, where: str) -> None:
         self.rule_id = rule_id
         super().__init__(f"rule {rule_id!r} is not in {where}")
+
+
+class UnknownAbilityError(Ability2Error, KeyError):
+    """A micro-ability code or name that is not one of the framework's 30 (A1–A13, B1–B10, C1–C7)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"unknown micro-ability {code!r}; codes run A1–A13, B1–B10, C1–C7")
+
+    def __str__(self) -> str:
+        # KeyError would quote the message; this is a sentence for a person
+        return str(self.args[0])
+
+
+class ResultFormatError(Ability2Error, ValueError):
+    """Text given to :meth:`ability2.Result.from_json` that is not an evaluation result's JSON."""
 
 
 class PolicyDateError(Ability2Error):

@@ -86,6 +86,12 @@ def fill_form(form: ScoringForm, scores: Mapping[str, Mapping[str, Any]]) -> Fil
     Every item must be scored, between 0 and its points; an unknown section or item, a
     missing item or a score out of range is an error listing every problem.
     """
+    from ability2.converting import exact_number
+
+    if not isinstance(scores, Mapping):
+        raise Ability2Error(
+            f"form scores rejected: expected {{section: {{item: points}}}}, not {type(scores).__name__}"
+        )
     problems: list[str] = []
     filled: dict[tuple[str, str], Fraction] = {}
     sections = {section.name: section for section in form.sections}
@@ -94,6 +100,9 @@ def fill_form(form: ScoringForm, scores: Mapping[str, Mapping[str, Any]]) -> Fil
             problems.append(f"unknown section {name!r}; the form's sections are {list(sections)}")
     for section in form.sections:
         given = scores.get(section.name, {})
+        if not isinstance(given, Mapping):
+            problems.append(f"{section.name}: expected {{item: points}}, not {type(given).__name__}")
+            continue
         items = {item.name: item for item in section.items}
         for item_name in given:
             if item_name not in items:
@@ -103,9 +112,10 @@ def fill_form(form: ScoringForm, scores: Mapping[str, Mapping[str, Any]]) -> Fil
                 problems.append(f"{section.name} / {item.name}: no score given")
                 continue
             try:
-                value = Fraction(str(given[item.name]))
-            except (ValueError, ZeroDivisionError):
-                problems.append(f"{section.name} / {item.name}: {given[item.name]!r} is not a number")
+                value = exact_number(given[item.name])
+            except (TypeError, ValueError) as exc:
+                shown = repr(given[item.name])[:60]
+                problems.append(f"{section.name} / {item.name}: {shown} is not a number ({exc})")
                 continue
             if not 0 <= value <= item.points:
                 problems.append(f"{section.name} / {item.name}: {value} is outside 0..{item.points}")
@@ -216,7 +226,11 @@ def _split_scores(
     """Assessors' and self-check scores from a school's entries (a number is the assessors')."""
     assessed: dict[str, dict[str, Any]] = {}
     selfcheck: dict[str, dict[str, Any]] = {}
+    if not isinstance(sections, Mapping):
+        raise Ability2Error(f"expected {{section: {{item: points}}}}, not {type(sections).__name__}")
     for section, items in sections.items():
+        if not isinstance(items, Mapping):
+            raise Ability2Error(f"{section}: expected {{item: points}}, not {type(items).__name__}")
         for item, value in items.items():
             if isinstance(value, Mapping):
                 unknown = set(value) - {"self", "evaluator"}
@@ -238,6 +252,10 @@ def score_schools(
 ) -> list[dict[str, Any]]:
     """Fill the form for every school (given scores win over pre-filled ones) and grade them."""
     prefilled = prefilled or {}
+    if not isinstance(scores, Mapping):
+        raise Ability2Error(
+            f"form scores rejected: expected {{school: {{section: {{item: points}}}}}}, not {type(scores).__name__}"
+        )
     rows = []
     filled_forms: list[tuple[str, FilledForm]] = []
     self_totals: dict[str, Fraction | None] = {}

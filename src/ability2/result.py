@@ -572,7 +572,26 @@ class Result:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
-        """Rebuild a result from its JSON (:meth:`to_dict` of the rebuilt result is equal)."""
+        """Rebuild a result from its JSON (:meth:`to_dict` of the rebuilt result is equal).
+
+        Raises :class:`~ability2.errors.ResultFormatError` when ``data`` is not a result's
+        JSON (a missing key, a value of the wrong type).
+        """
+        from ability2.errors import ResultFormatError
+
+        try:
+            return cls._from_dict(data)
+        except ResultFormatError:
+            raise
+        except KeyError as exc:
+            raise ResultFormatError(f"not an evaluation result: a required key is missing: {exc}") from None
+        except (TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+            raise ResultFormatError(f"not an evaluation result: {type(exc).__name__}: {str(exc)[:200]}") from None
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any]) -> Result:
+        if not isinstance(data, dict):
+            raise TypeError(f"the JSON holds a {type(data).__name__}, not an object")
         teachers = data["teachers"]
         columns = _columns_from_reasons([t["reasons"] for t in teachers])
         groups = data.get("groups", [])
@@ -604,8 +623,20 @@ class Result:
 
     @classmethod
     def from_json(cls, text: str) -> Result:
-        """Rebuild a result from JSON text."""
-        return cls.from_dict(json.loads(text))
+        """Rebuild a result from JSON text.
+
+        Raises :class:`~ability2.errors.ResultFormatError` for text that is not JSON (with its
+        line and column) or not a result's JSON.
+        """
+        from ability2.errors import ResultFormatError
+
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ResultFormatError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        except RecursionError:
+            raise ResultFormatError("not an evaluation result: nested too deeply") from None
+        return cls.from_dict(data)
 
 
 def _teacher_info(roster: Roster) -> dict[str, Any]:

@@ -35,12 +35,19 @@ class Framework:
     sheets: Mapping[str, SubmissionSheet]
 
     def ability(self, code_or_name: str) -> Competency:
-        """Find an ability by code (``A1``, case-insensitive), name or alias."""
+        """Find an ability by code (``A1``, case-insensitive), name or alias.
+
+        Raises :class:`~ability2.errors.UnknownAbilityError` (a ``KeyError``) for any other text.
+        """
+        from ability2.errors import UnknownAbilityError
+
+        if not isinstance(code_or_name, str):
+            raise TypeError(f"a micro-ability is named by its code or name as text, not {type(code_or_name).__name__}")
         wanted = code_or_name.strip()
         for ability in self.abilities:
             if wanted.upper() == ability.code or wanted == ability.name or wanted in ability.aliases:
                 return ability
-        raise KeyError(f"unknown micro-ability {code_or_name!r}; codes run A1–A13, B1–B10, C1–C7")
+        raise UnknownAbilityError(code_or_name)
 
     def has_ability(self, code: str) -> bool:
         """Whether ``code`` names one of the 30 abilities."""
