@@ -293,3 +293,90 @@ def test_an_xlsb_workbook_is_measured_on_the_sheet_its_workbook_part_names_first
 
 
 _BRT_BUNDLE_SHEET = 156
+
+
+def bomb_xlsx(path: Path, rows: int) -> Path:
+    """An xlsx whose sheet is ``rows`` identical rows of inline text: it compresses about 400 times."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        padding = " " * 2000  # whitespace between cells, as a zip bomb pads its XML
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(
+                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b"<sheetData>"
+            )
+            header = "".join(
+                f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in zip("ABCDE", HEADER, strict=True)
+            )
+            sheet.write(f'<row r="1">{header}</row>'.encode())
+            body = "".join(
+                f'<c r="{c}{{n}}" t="inlineStr"><is><t>{v}</t></is></c>{padding}'
+                for c, v in zip("BCDE", ROW[1:], strict=True)
+            )
+            for n in range(2, rows + 2):
+                teacher = f'<c r="A{n}" t="inlineStr"><is><t>T{n}</t></is></c>'
+                sheet.write(f'<row r="{n}">{teacher}{body.format(n=n)}</row>'.encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return path
+
+
+def test_a_zip_bomb_is_refused_by_its_ratio_before_it_is_read(tmp_path: Path) -> None:
+    # the issue's case at a tenth of its size: 60 MB of sheet XML in a file of a few hundred KB
+    path = bomb_xlsx(tmp_path / "bomb.xlsx", rows=7_000)
+    unpacked = sum(info.file_size for info in zipfile.ZipFile(path).infolist())
+    assert unpacked > 50 * 1024**2 and unpacked / path.stat().st_size > 100
+    measured = read_in_child(path)
+    assert "cannot read workbook: the workbook unpacks to" in str(measured["outcome"])
+    assert "max_unpacked_ratio" in str(measured["outcome"])
+    assert float(str(measured["seconds"])) < 10 and float(str(measured["mb"])) < 500
+    with limited(max_unpacked_ratio=1000):  # an operator who trusts the source reads it
+        assert len(ability2.read_roster(path)) == 7_000
+
+
+def test_a_small_workbook_is_never_refused_for_its_ratio(tmp_path: Path) -> None:
+    path = bomb_xlsx(tmp_path / "small.xlsx", rows=500)  # 5 MB inside, far past 100 times its size
+    assert len(ability2.read_roster(path)) == 500
+
+
+def test_sizes_a_zip_directory_understates_are_caught_while_inflating(tmp_path: Path) -> None:
+    path = bomb_xlsx(tmp_path / "liar.xlsx", rows=6_000)
+    data = bytearray(path.read_bytes())
+    # rewrite every declared uncompressed size (local headers and central directory) to 1 KB
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            data[start + offset : start + offset + 4] = struct.pack("<I", 1024)
+            start += 4
+    path.write_bytes(bytes(data))
+    check_workbook(bytes(data))  # inflating stops at the declared sizes: nothing large is built here
+    measured = read_in_child(path)  # and the reader refuses a part larger than declared
+    assert "liar.xlsx:-:-: cannot read workbook:" in str(measured["outcome"])
+    assert "larger than its declared uncompressed size" in str(measured["outcome"])
+    assert float(str(measured["mb"])) < 500

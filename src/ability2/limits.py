@@ -64,6 +64,13 @@ class Limits:
         "bytes a workbook decompresses to (XLSX/ODS parts, XLS streams)",
         "工作簿解压后的字节数",
     )
+    #: times a workbook may grow when unpacked, past 16 MB (rosters grow about ten times, zip bombs hundreds)
+    max_unpacked_ratio: int = _limit(
+        100,
+        _COUNT,
+        "times a workbook may grow when unpacked, once past 16 MB (rosters grow about tenfold)",
+        "工作簿解压后相对文件大小的最大倍数（超过 16 MB 时检查）",
+    )
     #: cells of the first sheet's extent (rows × columns up to its last cell with content)
     max_sheet_cells: int = _limit(
         15_000_000,

@@ -20,6 +20,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO
 
@@ -48,10 +49,12 @@ def check_workbook(raw: bytes) -> None:
     else:
         try:
             archive = zipfile.ZipFile(io.BytesIO(raw))
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return
-        with archive:
-            extent = _zip_extent(archive, limits)
+            with archive:
+                extent = _zip_extent(archive, len(raw), limits)
+        except WorkbookTooLarge:
+            raise
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
+            return  # a damaged or encrypted archive: the workbook reader says what is wrong
     if extent is not None:
         _check_extent(*extent, limits)
 
@@ -70,52 +73,80 @@ def _check_extent(rows: int, columns: int, limits: Limits) -> None:
         )
 
 
-def _too_much_xml(limits: Limits) -> WorkbookTooLarge:
-    return WorkbookTooLarge(
-        f"the workbook unpacks to more than {limits.max_unpacked_bytes / 1024**2:,.0f} MB "
-        f"{hint('max_unpacked_bytes')} (a workbook that small on disk and that large inside is refused)"
-    )
+#: below this many unpacked bytes a workbook's compression ratio is not looked at
+_RATIO_FLOOR = 16 * 1024**2
 
 
-def _chunks(stream: IO[bytes], limits: Limits) -> Iterator[bytes]:
-    """The stream in chunks, refusing more than ``max_unpacked_bytes`` in all."""
-    inflated = 0
-    while True:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            return
-        inflated += len(chunk)
-        if inflated > limits.max_unpacked_bytes:
-            raise _too_much_xml(limits)
-        yield chunk
+class _Budget:
+    """The bytes a workbook's parts may inflate to, paid for chunk by chunk.
+
+    At most ``max_unpacked_bytes``, and no more than ``max_unpacked_ratio`` times the file
+    (rosters grow about ten times, zip bombs hundreds).
+    """
+
+    def __init__(self, packed: int, limits: Limits) -> None:
+        self.limits = limits
+        self.allowed = min(limits.max_unpacked_bytes, max(_RATIO_FLOOR, limits.max_unpacked_ratio * packed))
+        self.packed = packed
+        self.used = 0
+
+    def spend(self, size: int) -> None:
+        self.used += size
+        if self.used > self.allowed:
+            raise self.refusal(self.used, more=True)
+
+    def refusal(self, size: int, *, more: bool = False) -> WorkbookTooLarge:
+        limits = self.limits
+        what = f"more than {self.allowed / 1024**2:,.0f} MB" if more else f"{size / 1024**2:,.0f} MB"
+        if self.allowed < limits.max_unpacked_bytes:
+            return WorkbookTooLarge(
+                f"the workbook unpacks to {what}, over {limits.max_unpacked_ratio} times its "
+                f"{self.packed / 1024**2:,.1f} MB on disk {hint('max_unpacked_ratio')}: a workbook that small on "
+                "disk and that large inside (a zip bomb) is refused"
+            )
+        return WorkbookTooLarge(
+            f"the workbook unpacks to {what}; at most {limits.max_unpacked_bytes / 1024**2:,.0f} MB is read "
+            f"{hint('max_unpacked_bytes')} (a workbook that small on disk and that large inside is refused)"
+        )
+
+    def chunks(self, stream: IO[bytes]) -> Iterator[bytes]:
+        """The stream in chunks, each paid for from the budget."""
+        while True:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                return
+            self.spend(len(chunk))
+            yield chunk
 
 
 # --------------------------------------------------------------------------- zip formats
 
 
-def _zip_extent(archive: zipfile.ZipFile, limits: Limits) -> tuple[int, int] | None:
+def _zip_extent(archive: zipfile.ZipFile, packed: int, limits: Limits) -> tuple[int, int] | None:
+    """The first sheet's extent; every part is inflated once, against the budget (sizes declared can lie)."""
+    budget = _Budget(packed, limits)
     declared = sum(info.file_size for info in archive.infolist())
-    if declared > limits.max_unpacked_bytes:
-        raise WorkbookTooLarge(
-            f"the workbook unpacks to {declared / 1024**2:,.0f} MB; at most "
-            f"{limits.max_unpacked_bytes / 1024**2:,.0f} MB is read {hint('max_unpacked_bytes')} "
-            "(a workbook that small on disk and that large inside is refused)"
-        )
+    if declared > budget.allowed:
+        raise budget.refusal(declared)
     names = set(archive.namelist())
     if "content.xml" in names:
-        with archive.open("content.xml") as stream:
-            return _ods_extent(_chunks(stream, limits))
-    if "xl/workbook.bin" in names:
-        sheet = _first_xlsb_sheet(archive, names)
-        if sheet is None:
-            return None
-        with archive.open(sheet) as stream:
-            return _xlsb_extent(_chunks(stream, limits))
-    sheet = _first_xlsx_sheet(archive, names)
-    if sheet is None:
-        return None
-    with archive.open(sheet) as stream:
-        return _xlsx_extent(_chunks(stream, limits))
+        sheet: str | None = "content.xml"
+        measure = _ods_extent
+    elif "xl/workbook.bin" in names:
+        sheet = _first_xlsb_sheet(archive, names, budget)
+        measure = _xlsb_extent
+    else:
+        sheet = _first_xlsx_sheet(archive, names)
+        measure = _xlsx_extent
+    extent = None
+    for info in archive.infolist():
+        with archive.open(info) as stream:
+            if info.filename == sheet:
+                extent = measure(budget.chunks(stream))
+            else:
+                for _ in budget.chunks(stream):
+                    pass
+    return extent
 
 
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"')
@@ -268,9 +299,11 @@ _BRT_ROW_HEADER = 0
 _BRT_CELLS = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 62})
 
 
-def _first_xlsb_sheet(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+def _first_xlsb_sheet(archive: zipfile.ZipFile, names: set[str], budget: _Budget) -> str | None:
+    if "xl/workbook.bin" not in names or archive.getinfo("xl/workbook.bin").file_size > 16 * _CHUNK:
+        return None
     with archive.open("xl/workbook.bin") as stream:
-        for kind, body in _xlsb_records(_chunks(stream, current())):
+        for kind, body in _xlsb_records(iter([stream.read(16 * _CHUNK)])):
             if kind == _BRT_BUNDLE_SHEET and len(body) >= 12:
                 (length,) = struct.unpack_from("<I", body, 8)
                 relation = body[12 : 12 + 2 * length].decode("utf-16-le", "replace").encode()
@@ -312,7 +345,10 @@ def _xls_extent(raw: bytes, limits: Limits) -> tuple[int, int] | None:
             return None
         size = ole.get_size(name)
         if size > limits.max_unpacked_bytes:
-            raise _too_much_xml(limits)
+            raise WorkbookTooLarge(
+                f"the workbook's stream is {size / 1024**2:,.0f} MB; at most "
+                f"{limits.max_unpacked_bytes / 1024**2:,.0f} MB is read {hint('max_unpacked_bytes')}"
+            )
         try:
             stream = ole.openstream(name).read()
         except Exception:
