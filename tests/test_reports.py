@@ -342,9 +342,15 @@ def test_failure_while_writing_leaves_no_file(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(html_module, "render_html", broken_html)
-    monkeypatch.setattr(Result, "to_dict", lambda self, lang="zh": {"x": object()})
+    import ability2.reports.jsonout as json_module
+
+    def broken_slices(*args: Any) -> Any:
+        yield '{"teacher_id": "half written"}'  # the stream has started writing when it fails
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(json_module, "_teacher_slices", broken_slices)
     target = tmp_path / f"r.{fmt}"
-    with pytest.raises((RuntimeError, TypeError)):
+    with pytest.raises(RuntimeError, match="boom"):
         write_report(result, target, fmt)
     assert list(tmp_path.iterdir()) == []
 

@@ -473,9 +473,12 @@ class Result:
         )
 
     def _school_row(self, index: int, *, with_checks: bool, lang: str = "zh") -> dict[str, Any]:
+        return self._attach_checks(self._school_base(index), self.school_columns, index, with_checks, lang)
+
+    def _school_base(self, index: int) -> dict[str, Any]:
+        """School ``index``'s counts, rates and status, without its checks."""
         if self._stored_school_rows is not None:
-            stored = dict(self._stored_school_rows[index])
-            return self._attach_checks(stored, self.school_columns, index, with_checks, lang)
+            return dict(self._stored_school_rows[index])
         stats = self.school_stats
         teachers = int(stats["teachers"][index])
         passed = int(stats["passed"][index])
@@ -496,7 +499,7 @@ class Result:
             row["ability_pass_rate"] = round(certs_passed / total, 6) if total else 0
             row["ability_excellent_rate"] = round(certs_excellent / total, 6) if total else 0
         row["status"] = self._status_of_school(index)
-        return self._attach_checks(row, self.school_columns, index, with_checks, lang)
+        return row
 
     @staticmethod
     def _attach_checks(
@@ -511,14 +514,17 @@ class Result:
         return row
 
     def _group_row(self, index: int, *, with_checks: bool, lang: str = "zh") -> dict[str, Any]:
+        return self._attach_checks(self._group_base(index), self.group_columns, index, with_checks, lang)
+
+    def _group_base(self, index: int) -> dict[str, Any]:
+        """Group ``index``'s school, name, size and status, without its checks."""
         school, group = self.group_keys[index]
-        row: dict[str, Any] = {
+        return {
             "school": school,
             "group": group,
             "teachers": int(self.group_sizes[index]),
             "status": self.group_status[index],
         }
-        return self._attach_checks(row, self.group_columns, index, with_checks, lang)
 
     # -- JSON ----------------------------------------------------------------------------
     def iter_teacher_dicts(self, lang: str = "zh") -> Iterator[dict[str, Any]]:
@@ -567,8 +573,10 @@ class Result:
         return out
 
     def to_json(self, lang: str = "zh", indent: int | None = None) -> str:
-        """:meth:`to_dict` as JSON text (UTF-8, Chinese kept as is)."""
-        return json.dumps(self.to_dict(lang), ensure_ascii=False, indent=indent)
+        """:meth:`to_dict` as JSON text (UTF-8, Chinese kept as is), rendered without building the dictionary."""
+        from ability2.reports.jsonout import iter_json
+
+        return "".join(iter_json(self, lang, indent))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:

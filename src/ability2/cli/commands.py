@@ -343,9 +343,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"{target}", file=sys.stderr)
             return 0
         if args.format == "json" and target is None:
-            text = result.to_json(lang=args.lang, indent=2)
+            from ability2.reports.jsonout import write_json
+
             stages.close()
-            sys.stdout.write(text + "\n")
+            write_json(result, sys.stdout, lang=args.lang, indent=2)
             return 0
         from ability2.reports import write_report
 

@@ -10,7 +10,6 @@ The writers import pandas, xlsxwriter and rich only when called.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +38,9 @@ def render_report(result: Result, fmt: str, *, lang: str = "zh") -> str:
     """The ``json`` or ``html`` report as text (for standard output); ``xlsx`` is binary: use :func:`write_report`."""
     _check_args(fmt, lang)
     if fmt == "json":
-        return json.dumps(result.to_dict(lang), ensure_ascii=False) + "\n"
+        from ability2.reports.jsonout import iter_json
+
+        return "".join(iter_json(result, lang)) + "\n"
     if fmt == "html":
         from ability2.reports.html import render_html
 
@@ -64,6 +65,11 @@ def write_report(result: Result, path: str | os.PathLike[str], fmt: str, *, lang
             from ability2.reports.xlsx import write_xlsx
 
             write_xlsx(result, temporary, lang)
+        elif fmt == "json":  # streamed: the document is never whole in memory
+            from ability2.reports.jsonout import write_json
+
+            with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+                write_json(result, handle, lang)
         else:
             temporary.write_bytes(render_report(result, fmt, lang=lang).encode("utf-8"))
 

@@ -1,0 +1,207 @@
+"""The JSON report (contract §3.1), written as a stream: a million teachers in seconds, in bounded memory.
+
+The text is exactly what ``json.dumps(result.to_dict(lang), ensure_ascii=False, indent=...)``
+gives, without building that dictionary: a rule's verdict on a teacher depends only on the
+rule's per-entity fields (value, verdict, counts, exemption), and a rule takes few distinct
+combinations of them over a roster (hours come in few values), so each distinct reason is
+rendered once and every teacher's ``reasons`` is assembled from the rendered pieces, a slice
+of teachers at a time. A rule kind's own ``formatter`` must therefore depend only on those
+fields (:class:`~ability2.RuleColumn`), as the core's do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ability2.result import Result, RuleColumn
+
+__all__ = ["iter_json", "write_json"]
+
+#: teachers rendered per slice: bounds the memory the text takes before it is written
+SLICE = 20_000
+
+_encode = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
+
+
+class _Layout:
+    """Where json.dumps puts line breaks and separators, for ``indent`` None (one line) or a number."""
+
+    def __init__(self, indent: int | None) -> None:
+        self.indent = indent
+
+    def newline(self, level: int) -> str:
+        """The break before an item at ``level`` (nothing on one line)."""
+        return "" if self.indent is None else "\n" + " " * (self.indent * level)
+
+    def separator(self, level: int) -> str:
+        """Between two items at ``level``."""
+        return ", " if self.indent is None else "," + self.newline(level)
+
+    def value(self, obj: Any, level: int) -> str:
+        """``obj`` as json.dumps writes it when nested at ``level``."""
+        text = json.dumps(obj, ensure_ascii=False, indent=self.indent)
+        return text if self.indent is None else text.replace("\n", self.newline(level))
+
+    def container(self, items: Sequence[str], level: int, brackets: str = "[]") -> str:
+        """A list (or object) whose items are already rendered at ``level + 1``."""
+        if not items:
+            return brackets
+        inner = self.separator(level + 1).join(items)
+        return brackets[0] + self.newline(level + 1) + inner + self.newline(level) + brackets[1]
+
+
+def distinct_reasons(column: RuleColumn) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``(codes, representatives)``: entity i's reason equals that of ``representatives[codes[i]]``.
+
+    Entities are grouped by every per-entity field a reason is made from; values are told
+    apart by type as well (``1``, ``1.0`` and ``True`` read differently in JSON).
+    """
+    import numpy as np
+    import pandas as pd
+
+    size = len(column.ok)
+    parts: list[Any] = [column.value, column.ok]
+    if column.counts is not None:
+        parts += list(column.counts)
+    parts += [
+        part
+        for part in (column.pending, column.excellent, column.exempt, column.exempt_reason, column.messages)
+        if part is not None
+    ]
+    key = np.zeros(size, dtype=np.int64)
+    for part in parts:
+        array = np.asarray(part)
+        if array.shape != (size,):
+            return np.arange(size), np.arange(size)
+        if array.dtype == object:
+            kinds = pd.api.types.infer_dtype(array, skipna=False)
+            if kinds not in ("string", "boolean", "integer"):
+                array = np.asarray([f"{type(v).__name__}:{v!r}" for v in array.tolist()], dtype=object)
+        codes, uniques = pd.factorize(array, use_na_sentinel=False)
+        key = key * max(len(uniques), 1) + codes
+        key = pd.factorize(key)[0].astype(np.int64)
+    _, representatives, codes = np.unique(key, return_index=True, return_inverse=True)
+    return codes.reshape(size), representatives
+
+
+def _reason_texts(column: RuleColumn, lang: str, layout: _Layout, level: int) -> np.ndarray[Any, Any]:
+    """Every entity's reason, rendered at ``level``, as an object array (one string per distinct reason)."""
+    import numpy as np
+
+    codes, representatives = distinct_reasons(column)
+    rendered = np.empty(len(representatives), dtype=object)
+    for slot, index in enumerate(representatives.tolist()):
+        rendered[slot] = layout.value(column.reason_at(int(index), lang).to_dict(), level)
+    texts: np.ndarray[Any, Any] = rendered[codes]
+    return texts
+
+
+def _texts(values: Any, start: int, stop: int, *, null_if_empty: bool = False) -> list[str]:
+    texts = [str(value) for value in values[start:stop]]  # as to_dict writes them: str(v)
+    if null_if_empty:
+        return [_encode(text) if text else "null" for text in texts]
+    return [_encode(text) for text in texts]
+
+
+def _teacher_slices(result: Result, lang: str, layout: _Layout) -> Iterator[str]:
+    """The ``teachers`` entries, rendered at level 2, a slice at a time."""
+    from itertools import repeat
+
+    info = result.teacher_info
+    extra = info.get("columns", {})
+    reasons = [_reason_texts(column, lang, layout, 4) for column in result.teacher_columns]
+    between, inside = layout.separator(3), layout.separator(4)
+    for start in range(0, len(result), SLICE):
+        stop = min(start + SLICE, len(result))
+        count = stop - start
+        # every piece of every entry in order, as parallel sequences: one join per teacher
+        pieces: list[Any] = [repeat("{" + layout.newline(3) + '"teacher_id": ', count)]
+        pieces.append(_texts(result.teacher_ids, start, stop))
+        if "name" in info:
+            pieces += [repeat(between + '"name": ', count), _texts(info["name"], start, stop)]
+        pieces += [repeat(between + '"school": ', count), _texts(result.teacher_schools, start, stop)]
+        groups = (
+            repeat("null", count)
+            if result.teacher_groups is None
+            else _texts(result.teacher_groups, start, stop, null_if_empty=True)
+        )
+        pieces += [repeat(between + '"group": ', count), groups]
+        if "subject" in info:
+            pieces += [repeat(between + '"subject": ', count), _texts(info["subject"], start, stop)]
+        pieces += [repeat(between + '"status": ', count), _texts(result.status, start, stop)]
+        if reasons:
+            pieces.append(repeat(between + '"reasons": [' + layout.newline(4), count))
+            for number, column in enumerate(reasons):
+                if number:
+                    pieces.append(repeat(inside, count))
+                pieces.append(column[start:stop].tolist())
+            pieces.append(repeat(layout.newline(3) + "]", count))
+        else:
+            pieces.append(repeat(between + '"reasons": []', count))
+        if extra:
+            pieces += [repeat(between + '"columns": ', count), _extra_columns(extra, start, stop, layout)]
+        pieces.append(repeat(layout.newline(2) + "}", count))
+        yield layout.separator(2).join(map("".join, zip(*pieces, strict=True)))
+
+
+def _extra_columns(extra: dict[str, Sequence[Any]], start: int, stop: int, layout: _Layout) -> list[str]:
+    """The roster's extra columns of each teacher in the slice, as the ``columns`` object at level 3."""
+    names = list(extra)
+    return [
+        layout.container([f"{_encode(name)}: {layout.value(extra[name][i], 4)}" for name in names], 3, brackets="{}")
+        for i in range(start, stop)
+    ]
+
+
+def _entity(row: dict[str, Any], checks: list[str], layout: _Layout) -> str:
+    """A group or school entry at level 2: its fields, then its ``checks`` (already rendered at level 4)."""
+    closing = layout.newline(2) + "}"
+    text = layout.value(row, 2)
+    if not row or not text.endswith(closing):  # pragma: no cover - json.dumps always closes so
+        raise AssertionError(f"unexpected rendering of {row!r}")
+    return text[: -len(closing)] + layout.separator(3) + '"checks": ' + layout.container(checks, 3) + closing
+
+
+def _entities(
+    result: Result, columns: list[RuleColumn], rows: Iterator[dict[str, Any]], lang: str, layout: _Layout
+) -> list[str]:
+    rendered = [_reason_texts(column, lang, layout, 4) for column in columns]
+    return [_entity(row, [texts[i] for texts in rendered], layout) for i, row in enumerate(rows)]
+
+
+def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> Iterator[str]:
+    """The JSON document of ``result`` in pieces; joined, they equal ``json.dumps(result.to_dict(lang), ...)``."""
+    layout = _Layout(indent)
+    yield "{" + layout.newline(1) + '"region": ' + layout.value(result.region, 1)
+    yield layout.separator(1) + '"on": ' + layout.value(result.on, 1)
+    yield layout.separator(1) + '"teachers": '
+    if len(result) == 0:
+        yield "[]"
+    else:
+        yield "[" + layout.newline(2)
+        for number, piece in enumerate(_teacher_slices(result, lang, layout)):
+            yield (layout.separator(2) if number else "") + piece
+        yield layout.newline(1) + "]"
+    groups = _entities(
+        result, result.group_columns, (result._group_base(i) for i in range(len(result.group_keys))), lang, layout
+    )
+    yield layout.separator(1) + '"groups": ' + layout.container(groups, 1)
+    schools = _entities(
+        result, result.school_columns, (result._school_base(i) for i in range(len(result.school_names))), lang, layout
+    )
+    yield layout.separator(1) + '"schools": ' + layout.container(schools, 1)
+    if result.unchecked:
+        yield layout.separator(1) + '"unchecked": ' + layout.value(result.unchecked_dicts(lang), 1)
+    yield layout.newline(0) + "}"
+
+
+def write_json(result: Result, handle: TextIO, lang: str = "zh", indent: int | None = None) -> None:
+    """Write the JSON document of ``result`` to ``handle`` as it is rendered (a newline after it)."""
+    for piece in iter_json(result, lang, indent):
+        handle.write(piece)
+    handle.write("\n")

@@ -1,0 +1,133 @@
+"""The streamed JSON report is the contract's document, byte for byte (issue 11).
+
+The reference is ``json.dumps(result.to_dict(lang), ensure_ascii=False, indent=...)``, which
+builds the whole document in memory; the stream must write the same text without doing so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ability2
+from ability2.reports import jsonout
+from ability2.reports.jsonout import distinct_reasons, write_json
+
+REGIONS = {
+    "hebei/baoding/xushui": dt.date(2022, 6, 1),
+    "jiangsu/changzhou/jintan/baita": dt.date(2022, 4, 10),
+    "liaoning/tieling/kaiyuan": dt.date(2025, 1, 1),
+    "shandong/jining/yanzhou": dt.date(2022, 11, 21),
+    "guangxi": dt.date(2022, 6, 1),
+}
+
+ROW = st.fixed_dictionaries(
+    {
+        "teacher_id": st.text(alphabet="T0123456789", min_size=1, max_size=6),
+        "name": st.sampled_from(["张三", "李四", 'O"Brien', "\\back", "tab\there"]),
+        "school": st.sampled_from(["实验小学", "一中", "S"]),
+        "group": st.sampled_from(["", "数学", "语文"]),
+        "subject": st.sampled_from(["数学", "语文", ""]),
+        "online_hours": st.sampled_from(["0", "10", "20", "25.5", "50"]),
+        "offline_hours": st.sampled_from(["0", "5", "25", "30", "32.25"]),
+        "abilities": st.sampled_from(["A1;B2;C4", "A1", "A1;A2;B1;C7", "B3;C5"]),
+        "grade_words": st.lists(st.sampled_from(["优秀", "合格", "不合格"]), min_size=4, max_size=4),
+        "graded": st.booleans(),
+        "备注": st.sampled_from(["", "转岗", "=1+1", "长" * 40]),
+    }
+).map(
+    lambda row: {
+        **{k: v for k, v in row.items() if k not in ("grade_words", "graded")},
+        "grades": ";".join(row["grade_words"][: row["abilities"].count(";") + 1]) if row["graded"] else "",
+    }
+)
+
+
+def reference(result: ability2.Result, lang: str, indent: int | None) -> str:
+    return json.dumps(result.to_dict(lang), ensure_ascii=False, indent=indent)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(ROW, min_size=1, max_size=25, unique_by=lambda r: r["teacher_id"]),
+    st.sampled_from(sorted(REGIONS)),
+    st.sampled_from(["zh", "en"]),
+    st.sampled_from([None, 2, 4]),
+)
+def test_the_stream_equals_the_document_json_dumps_writes(
+    rows: list[dict[str, str]], region: str, lang: str, indent: int | None
+) -> None:
+    registry = ability2.load_registry()
+    result = ability2.evaluate(pd.DataFrame(rows), registry.policy(region, on=REGIONS[region]))
+    assert result.to_json(lang, indent) == reference(result, lang, indent)
+
+
+def test_slices_join_seamlessly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonout, "SLICE", 7)
+    frame = pd.DataFrame(
+        {
+            "teacher_id": [f"T{i}" for i in range(30)],
+            "school": [f"S{i % 4}" for i in range(30)],
+            "online_hours": [str(10 + i) for i in range(30)],
+            "offline_hours": ["30"] * 30,
+            "abilities": ["A1;B2;C4"] * 30,
+        }
+    )
+    result = ability2.evaluate(frame, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    for indent in (None, 2):
+        handle = io.StringIO()
+        write_json(result, handle, indent=indent)
+        assert handle.getvalue() == reference(result, "zh", indent) + "\n"
+
+
+def test_a_stored_result_streams_the_same_text() -> None:
+    frame = pd.DataFrame(
+        {
+            "teacher_id": ["T1", "T2"],
+            "school": ["S", "S"],
+            "group": ["数学", ""],
+            "online_hours": ["20", "10"],
+            "offline_hours": ["30", "5"],
+            "abilities": ["A1;B2;C4", "A1"],
+            "备注": ["x", None],
+        }
+    )
+    result = ability2.evaluate(frame, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    stored = ability2.Result.from_json(result.to_json())
+    for indent in (None, 2):
+        assert stored.to_json("zh", indent) == reference(stored, "zh", indent) == result.to_json("zh", indent)
+
+
+@pytest.mark.parametrize(
+    ("values", "same"),
+    [
+        ([1, 1.0, True, "1", None], [0, 1, 2, 3, 4]),  # told apart by type: JSON writes each differently
+        ([50, 50, 48, 50], [0, 0, 2, 0]),
+        (["yes", "no", "yes", "not given"], [0, 1, 0, 3]),
+    ],
+)
+def test_distinct_reasons_groups_only_what_reads_the_same(values: list[Any], same: list[int]) -> None:
+    import numpy as np
+
+    column = ability2.RuleColumn(
+        rule="r",
+        title="t",
+        title_en="t",
+        source="s",
+        layer="l",
+        bound=None,
+        symbol=None,
+        limit=1,
+        unit="",
+        value=np.asarray(values, dtype=object),
+        ok=np.ones(len(values), dtype=bool),
+    )
+    codes, representatives = distinct_reasons(column)
+    assert [int(representatives[c]) for c in codes] == same
