@@ -221,3 +221,20 @@ def test_any_school_table_gives_a_result_or_a_documented_error(
     schools = pd.DataFrame(rows) if rows else pd.DataFrame({"school": []})
     for region in ("hebei/baoding/xushui", "jiangsu/changzhou/jintan/baita", "shandong/jining/yanzhou"):
         documented(ability2.evaluate, roster, registry.policy(region, on=dt.date(2022, 12, 1)), schools=schools)
+
+
+def test_a_huge_exponent_in_a_school_table_is_a_bad_cell_not_a_hang(registry: ability2.Registry) -> None:
+    # found by the property above on a fresh machine: Fraction("1e99999999") builds the whole number
+    roster = pd.DataFrame(
+        {
+            "teacher_id": ["T1"],
+            "school": ["S"],
+            "online_hours": ["20"],
+            "offline_hours": ["30"],
+            "abilities": ["A1;B2;C4"],
+        }
+    )
+    schools = pd.DataFrame({"school": ["S"], "it_team_size": ["1e99999999"]})
+    policy = registry.policy("shandong/jining/yanzhou", on=dt.date(2022, 12, 1))
+    with pytest.raises(Ability2Error, match=r"it_team_size.*not a number: '1e99999999'"):
+        ability2.evaluate(roster, policy, schools=schools)

@@ -447,6 +447,8 @@ def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[in
     """Typed values of ``texts`` and the ``(index, message)`` of each cell that is not of the type."""
     import numpy as np
 
+    from ability2.converting import exact_number
+
     bad: list[tuple[int, str]] = []
     if type == "text":
         return np.array(texts, dtype=object), bad
@@ -459,8 +461,9 @@ def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[in
             try:
                 if len(cell) > 40:
                     raise ValueError
-                number = float(Fraction(cell))
-            except (ValueError, ZeroDivisionError, OverflowError):
+                # "1/2" is a fraction; anything else goes through the bounded reader ("1e99999999" is not built)
+                number = float(Fraction(cell) if "/" in cell else exact_number(cell))
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
                 bad.append((i, f"not a number: {cell[:40]!r}"))
                 continue
             numbers[i] = number
