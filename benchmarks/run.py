@@ -1,17 +1,19 @@
 """Benchmark: ability2 against hand-written polars and pandas passes computing the same verdicts.
 
 For each cohort size (synthetic, seeded: about 20 teachers per school) and each seed region,
-two implementations start from the same pandas DataFrame of text columns (as a CSV reader
-gives it) and compute every teacher's status and every school's status:
+three implementations start from the same CSV file and compute every teacher's status and
+every school's status:
 
-- **ability2**: ``read_roster(frame)`` (validate and encode once) then ``evaluate``;
-- **baseline**: what an analyst writes: ``str.split`` the ability and grade columns,
-  compare, ``groupby`` school, with the policy's numbers typed in.
+- **ability2**: ``read_roster(csv)`` (validate and encode once), ``evaluate``, then the
+  ``teachers`` and ``schools`` tables;
+- **polars** (``peers.polars_pass``): eager polars, as a strong data engineer writes it;
+- **pandas** (``baseline``): what an analyst writes: ``str.split`` the ability and grade
+  columns, compare, ``groupby`` school.
 
-Both run in the same process, one after the other, on the same data; the script checks
-that their verdicts agree before it reports a time. Peak memory is the peak resident set of
-a fresh process running ability2 alone on that cohort: read the roster from CSV, evaluate. Also measured:
-``import ability2`` time and CSV read time at the largest size.
+All run in the same process, alternately, on the same file; the script checks that their
+verdicts agree before it reports the median time. Peak memory is the peak resident set of a
+fresh process running ability2 alone on that cohort: read the roster from CSV, evaluate.
+Also measured: ``import ability2`` time and CSV read time at the largest size.
 
 Usage::
 
