@@ -282,7 +282,7 @@ def test_tables_are_pandas(ability2_registry: Registry) -> None:
 
 
 def test_a_plugin_rule_written_per_teacher_runs_over_the_batch(write: Callable[[str, str], Path]) -> None:
-    def check(row: ability2.evaluate.TeacherRow, rule: ability2.ResolvedRule) -> tuple[Any, bool]:
+    def check(row: ability2.TeacherRow, rule: ability2.ResolvedRule) -> tuple[Any, bool]:
         return len(row.abilities), "C4" not in row.abilities or row.offline_hours >= 30
 
     spec = ability2.RuleSpec(

@@ -13,3 +13,33 @@ def test_import_loads_neither_pandas_nor_numpy() -> None:
     modules = set(json.loads(result.stdout))
     heavy = {"pandas", "numpy", "polars", "matplotlib", "openpyxl", "xlsxwriter", "rich"}
     assert not heavy & modules, heavy & modules
+
+
+def test_import_ability2_imports_no_submodule_until_a_name_is_used() -> None:
+    code = (
+        "import sys, json, ability2; before = sorted(m for m in sys.modules if m.startswith('ability2'));"
+        "ability2.load_registry; after = sorted(m for m in sys.modules if m.startswith('ability2'));"
+        "print(json.dumps([before, after]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    before, after = json.loads(done.stdout)
+    assert before == ["ability2"]
+    assert "ability2.registry" in after
+
+
+def test_public_functions_are_not_shadowed_by_their_modules() -> None:
+    # a submodule imported first must not replace the function of the same name on the package
+    code = (
+        "import ability2.evaluation, ability2.comparison, ability2;"
+        "print(callable(ability2.evaluate), callable(ability2.compare), ability2.evaluate.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.split() == ["True", "True", "ability2.evaluation"]
+
+
+def test_every_public_name_resolves() -> None:
+    import ability2
+
+    for name in ability2.__all__:
+        assert getattr(ability2, name) is not None, name
+    assert set(ability2.__all__) <= set(dir(ability2))

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ability2
-from ability2.reports import jsonout
-from ability2.reports.jsonout import distinct_reasons, write_json
+from ability2 import resultjson as jsonout
+from ability2.resultjson import distinct_reasons, write_json
 
 REGIONS = {
     "hebei/baoding/xushui": dt.date(2022, 6, 1),

@@ -78,8 +78,8 @@ def test_plugin_kinds_come_after_the_builtin_ones_by_plugin_name(registry: abili
     assert others == sorted(others)
 
 
-def test_evaluate_py_names_no_rule_id() -> None:
-    source = (Path(ability2.__file__).parent / "evaluate.py").read_text(encoding="utf-8")
+def test_the_evaluation_module_names_no_rule_id() -> None:
+    source = (Path(ability2.__file__).parent / "evaluation.py").read_text(encoding="utf-8")
     for prefix in ("hours.", "selection.", "grading.", "group.", "school.", "region."):
         assert f'"{prefix}' not in source and f"'{prefix}" not in source, prefix
 

@@ -32,8 +32,8 @@ CALLBACKS = {
     ("ability2.__main__", "ability2.cli", None),  # `python -m ability2` is the CLI
     ("ability2.policy", "ability2.display", "_repr_html_"),  # Jupyter shows a Policy
     ("ability2.result", "ability2.display", "_repr_html_"),  # ... a Result
-    ("ability2.compare", "ability2.display", "_repr_html_"),  # ... a Comparison
-    ("ability2.compare", "ability2.plots", "plot"),  # Comparison.plot() draws with plots
+    ("ability2.comparison", "ability2.display", "_repr_html_"),  # ... a Comparison
+    ("ability2.comparison", "ability2.plots", "plot"),  # Comparison.plot() draws with plots
 }
 
 
@@ -152,7 +152,7 @@ def test_the_core_does_not_import_presentation_except_reader_callbacks() -> None
 
 
 def test_evaluation_never_imports_reports_plots_or_the_cli() -> None:
-    evaluation = ("ability2.evaluate", "ability2.batch", "ability2.rules", "ability2.result", "ability2.policy")
+    evaluation = ("ability2.evaluation", "ability2.batch", "ability2.rules", "ability2.result", "ability2.policy")
     edges = import_edges()
     reached: set[str] = set()
     todo = [m for m in {s for s, _ in edges} if any(m == e or m.startswith(e + ".") for e in evaluation)]

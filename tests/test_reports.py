@@ -19,7 +19,7 @@ from python_calamine import CalamineWorkbook
 
 import ability2
 from ability2.errors import Ability2Error
-from ability2.evaluate import evaluate
+from ability2.evaluation import evaluate
 from ability2.reports import FORMATS, render_report, write_report
 from ability2.reports.html import render_html
 from ability2.reports.safety import neutralise
@@ -342,7 +342,7 @@ def test_failure_while_writing_leaves_no_file(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(html_module, "render_html", broken_html)
-    import ability2.reports.jsonout as json_module
+    import ability2.resultjson as json_module
 
     def broken_slices(*args: Any) -> Any:
         yield '{"teacher_id": "half written"}'  # the stream has started writing when it fails

@@ -10,7 +10,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ability2.compare import Comparison
+    from ability2.comparison import Comparison
     from ability2.policy import Policy
     from ability2.result import Result
 

@@ -1,6 +1,6 @@
 """Plots of comparisons and timelines (matplotlib, Chinese labels by default).
 
-:class:`ComparisonPlots` (``comparison.plot``) draws a :class:`~ability2.compare.Comparison`:
+:class:`ComparisonPlots` (``comparison.plot``) draws a :class:`~ability2.Comparison`:
 pass and excellent rates by policy, the flow of teachers between the statuses of two
 policies, and a school's environment shares against each policy's limits.
 :func:`plot_timeline` draws the phases of one or several policies as a Gantt chart.
@@ -35,7 +35,7 @@ from ability2.rules.spec import Scope
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ability2.compare import Comparison
+    from ability2.comparison import Comparison
     from ability2.policy import Policy
     from ability2.result import Result
 
@@ -312,7 +312,7 @@ def _limit_text(rule: Any) -> str:
 
 
 class ComparisonPlots:
-    """The plots of a :class:`~ability2.compare.Comparison` (``comparison.plot``).
+    """The plots of a :class:`~ability2.Comparison` (``comparison.plot``).
 
     Each method returns the matplotlib Figure it drew on; pass ``ax=`` to draw into an
     existing axes, and ``lang="en"`` for English labels (data such as school names stay

@@ -574,7 +574,7 @@ class Result:
 
     def to_json(self, lang: str = "zh", indent: int | None = None) -> str:
         """:meth:`to_dict` as JSON text (UTF-8, Chinese kept as is), rendered without building the dictionary."""
-        from ability2.reports.jsonout import iter_json
+        from ability2.resultjson import iter_json
 
         return "".join(iter_json(self, lang, indent))
 

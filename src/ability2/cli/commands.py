@@ -318,7 +318,7 @@ def _read_schools(path: str | None) -> Any:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``ability2 evaluate ROSTER --region REGION [--on] [--format] [-o]``."""
-    from ability2.evaluate import evaluate
+    from ability2.evaluation import evaluate
     from ability2.io.roster import read_roster
     from ability2.registry import load_registry
 
@@ -343,7 +343,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             print(f"{target}", file=sys.stderr)
             return 0
         if args.format == "json" and target is None:
-            from ability2.reports.jsonout import write_json
+            from ability2.resultjson import write_json
 
             stages.close()
             write_json(result, sys.stdout, lang=args.lang, indent=2)
@@ -360,7 +360,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``ability2 compare ROSTER --region R1 --region R2 ... [--what-if FILE] [--format] [-o]``."""
-    from ability2.compare import compare
+    from ability2.comparison import compare
     from ability2.errors import Ability2Error
     from ability2.io.roster import read_roster
     from ability2.registry import load_registry
@@ -491,7 +491,7 @@ def _fill_forms(args: argparse.Namespace, policy: Any) -> int:
     scores = load_scores(args.scores) if args.scores else {}
     prefilled = None
     if args.roster:
-        from ability2.evaluate import evaluate
+        from ability2.evaluation import evaluate
         from ability2.io.roster import read_roster
 
         prefilled = prefill(form, evaluate(read_roster(args.roster, framework=policy.framework), policy))

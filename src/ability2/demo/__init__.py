@@ -43,7 +43,7 @@ def run_demo(output_dir: Path, *, lang: str = "zh", console: Any = None) -> int:
     from rich.console import Console
 
     from ability2.errors import Ability2Error
-    from ability2.evaluate import evaluate
+    from ability2.evaluation import evaluate
     from ability2.i18n import status_label
     from ability2.io.roster import read_roster
     from ability2.registry import load_registry

@@ -38,7 +38,7 @@ def render_report(result: Result, fmt: str, *, lang: str = "zh") -> str:
     """The ``json`` or ``html`` report as text (for standard output); ``xlsx`` is binary: use :func:`write_report`."""
     _check_args(fmt, lang)
     if fmt == "json":
-        from ability2.reports.jsonout import iter_json
+        from ability2.resultjson import iter_json
 
         return "".join(iter_json(result, lang)) + "\n"
     if fmt == "html":
@@ -66,7 +66,7 @@ def write_report(result: Result, path: str | os.PathLike[str], fmt: str, *, lang
 
             write_xlsx(result, temporary, lang)
         elif fmt == "json":  # streamed: the document is never whole in memory
-            from ability2.reports.jsonout import write_json
+            from ability2.resultjson import write_json
 
             with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
                 write_json(result, handle, lang)

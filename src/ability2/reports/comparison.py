@@ -16,7 +16,7 @@ from ability2.reports.safety import neutralise
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ability2.compare import Comparison
+    from ability2.comparison import Comparison
 
 __all__ = ["SHEETS", "render_comparison_html", "render_comparison_table", "write_comparison"]
 

@@ -67,7 +67,7 @@ class RuleSpec:
     counts in 课程学时合格人数).
 
     ``check`` is for a plugin's own teacher rule written in plain Python:
-    ``check(teacher, rule) -> (value, ok)``, called with a :class:`ability2.evaluate.TeacherRow`
+    ``check(teacher, rule) -> (value, ok)``, called with a :class:`ability2.TeacherRow`
     and the resolved rule; the evaluator runs it over every teacher of the batch.
     """
 

@@ -310,7 +310,7 @@ def compare(
     own date.
     """
     from ability2.errors import PolicyDateError, UnknownRegionError
-    from ability2.evaluate import evaluate
+    from ability2.evaluation import evaluate
     from ability2.io.roster import read_roster
     from ability2.policy import Policy
     from ability2.roster import Roster
