@@ -48,6 +48,21 @@ def limit_assignment(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked (reading package metadata costs start-up time)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=str(kwargs.get("help")))
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: object, values: object, option: object = None
+    ) -> None:
+        from ability2.cli import commands
+
+        sys.stdout.write(f"ability2 {commands.version()}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     from ability2.cli import commands
@@ -56,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ability2",
         description="Teacher IT competency programme 2.0 (能力提升工程2.0) rules as code.",
     )
-    parser.add_argument("--version", action="version", version=f"ability2 {commands.version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
