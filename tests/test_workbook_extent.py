@@ -123,10 +123,24 @@ def hostile_files(folder: Path) -> dict[str, Path]:
         ),
         # 5.6 KB: a space at IV65536, the last cell an XLS sheet has
         "xls_far": xls(folder / "far.xls", far=(65535, 255)),
+        # the first case: a space at XFD1048576 (the reader aborted allocating 512 GiB)
+        "xlsx_far": xlsx_far(folder / "far.xlsx"),
     }
 
 
-@pytest.mark.parametrize("case", ["ods_repeats", "ods_far", "xls_far"])
+def xlsx_far(path: Path) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for j, value in enumerate(HEADER):
+        sheet.write_string(0, j, value)
+    sheet.write_string(1_048_575, 16_383, " ")
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("case", ["ods_repeats", "ods_far", "xls_far", "xlsx_far"])
 def test_a_workbook_that_expands_to_gigabytes_is_refused_in_seconds_and_little_memory(
     tmp_path: Path, case: str
 ) -> None:
