@@ -53,21 +53,53 @@ YES = {"yes", "是", "1", "true", "y"}
 
 
 def cohort(size: int, seed: int = 2022) -> pd.DataFrame:
-    """A synthetic roster: about 20 teachers per school, realistic hours and grades."""
+    """A synthetic roster: about 20 teachers per school, realistic hours and grades.
+
+    Schools differ, so that every school rule of the seed regions passes for some schools
+    and fails for others: a school is diligent or not (a quarter of a lax school's teachers
+    log too few hours; a third are exemplary: every teacher meets every teacher rule), grades
+    its teachers 优秀 more or less often, lets its teachers choose among 6, 12 or all 30
+    abilities (a tenth among one environment's only), and records excellent lesson videos
+    more or less often.
+    """
     rng = np.random.default_rng(seed)
-    schools = np.array([f"S{i:06d}" for i in range(max(1, size // 20))], dtype=object)
-    school = schools[rng.integers(0, len(schools), size)]
+    n_schools = max(1, size // 20)
+    schools = np.array([f"S{i:06d}" for i in range(n_schools)], dtype=object)
+    at = rng.integers(0, n_schools, size)
+    school = schools[at]
     groups = np.array(["语文组", "数学组", "英语组", "综合组"], dtype=object)
     subjects = np.array(["语文", "数学", "英语", "科学", "音乐"], dtype=object)
+    kind = rng.random(n_schools)
+    lax, exemplary = kind < 0.3, kind > 0.65  # an exemplary school: every teacher meets every teacher rule
+    excellent_share = rng.uniform(0.05, 0.7, n_schools)
+    video_share = rng.uniform(0.05, 0.8, n_schools)
+    pool_size = np.where(exemplary, 30, rng.choice([6, 12, 30], n_schools, p=[0.25, 0.35, 0.4]))
     online = rng.choice(
         [20, 24.5, 25, 26, 28, 30, 32, 35, 40], size, p=[0.03, 0.02, 0.2, 0.1, 0.15, 0.2, 0.1, 0.1, 0.1]
     )
     offline = rng.choice([20, 24.5, 25, 27.5, 28, 30, 32], size, p=[0.03, 0.02, 0.3, 0.1, 0.15, 0.3, 0.1])
-    k = rng.choice([2, 3, 3, 3, 3, 4], size)
-    picks = np.argsort(rng.random((size, 30)), axis=1)[:, :4]
+    short = rng.random(size) < np.where(lax[at], 0.25, 0.01)
+    online = np.where(short, 12, online)
+    model = exemplary[at]
+    online = np.where(model, np.maximum(online, 25), online)
+    offline = np.where(model, np.maximum(offline, 25), offline)
+    k = np.where(model, 3, rng.choice([2, 3, 3, 3, 3, 4], size))
+    # each school's pool of abilities: its first pool_size codes in a school-specific order
+    order = np.argsort(rng.random((n_schools, 30)), axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(30)[None, :].repeat(n_schools, axis=0), axis=1)
+    outside = rank >= pool_size[:, None]
+    # a tenth of the schools keep to one environment (A, B or C codes only)
+    letter = np.array([code[0] for code in CODES])
+    single = (rng.random(n_schools) < 0.1) & ~exemplary
+    chosen = np.array(["A", "B", "C"])[rng.integers(0, 3, n_schools)]
+    outside = np.where(single[:, None], letter[None, :] != chosen[:, None], outside)
+    scores = rng.random((size, 30)) + outside[at] * 2.0
+    picks = np.argsort(scores, axis=1)[:, :4]
     code_array = np.array(CODES, dtype=object)
     grade_words = np.array(["优秀", "合格", "不合格"], dtype=object)
-    grade_pick = rng.choice(3, (size, 4), p=[0.3, 0.68, 0.02])
+    draw = rng.random((size, 4))
+    grade_pick = np.where(draw < excellent_share[at, None], 0, np.where((draw > 0.985) & ~model[:, None], 2, 1))
     abilities = np.empty(size, dtype=object)
     grades = np.empty(size, dtype=object)
     ungraded = rng.random(size) < 0.03
@@ -88,8 +120,8 @@ def cohort(size: int, seed: int = 2022) -> pd.DataFrame:
             "offline_hours": [f"{v:g}" for v in offline],
             "abilities": abilities,
             "grades": grades,
-            "excellent_video": np.where(rng.random(size) < 0.35, "是", "否"),
-            "peer_reviews": np.where(rng.random(size) < 0.97, "是", "否"),
+            "excellent_video": np.where(rng.random(size) < video_share[at], "是", "否"),
+            "peer_reviews": np.where(model | (rng.random(size) < 0.97), "是", "否"),
         }
     )
 
@@ -335,6 +367,13 @@ def main(argv: list[str] | None = None) -> int:
             if not all(same.values()):
                 print(f"MISMATCH {region} {size}: {same}", file=sys.stderr)
                 return 1
+            one_sided = [
+                column.rule
+                for column in result.school_columns
+                if np.asarray(column.ok, dtype=bool).all() or not np.asarray(column.ok, dtype=bool).any()
+            ]
+            if one_sided:
+                print(f"note: {region} {size}: every school gets the same verdict on {one_sided}", file=sys.stderr)
             memory = None if args.no_memory else peak_memory_mb(csv_path, region, on.isoformat())
             row = {
                 "teachers": size,
@@ -347,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
                 "peak_mb": None if memory is None else round(memory),
                 "teachers_per_s": int(size / seconds["ability2"]),
                 "failing_schools": int((ours_schools == "fail").sum()),
+                "school_rules_one_sided": one_sided,
                 "schools": len(ours_schools),
             }
             rows.append(row)
