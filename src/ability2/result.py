@@ -458,9 +458,39 @@ class Result:
     @property
     def schools(self) -> pd.DataFrame:
         """One row per school (first-appearance order): counts, rates, status, a column per check."""
+        import numpy as np
         import pandas as pd
 
-        return pd.DataFrame([self._school_row(i, with_checks=False) for i in range(len(self.school_names))])
+        if self._stored_school_rows is not None or not len(self.school_names):
+            return pd.DataFrame([self._school_row(i, with_checks=False) for i in range(len(self.school_names))])
+        # column by column, the same values as _school_base gives row by row
+        stats = self.school_stats
+        teachers = [int(v) for v in np.asarray(stats["teachers"]).tolist()]
+        passed = [int(v) for v in np.asarray(stats["passed"]).tolist()]
+        excellent = [int(v) for v in np.asarray(stats["excellent"]).tolist()]
+
+        def rates(counts: list[int], totals: list[int]) -> list[float | int]:
+            return [round(c / t, 6) if t else 0 for c, t in zip(counts, totals, strict=True)]
+
+        data: dict[str, Any] = {
+            "school": list(self.school_names),
+            "teachers": teachers,
+            "passed": passed,
+            "excellent": excellent,
+            "pass_rate": rates(passed, teachers),
+            "excellent_rate": rates(excellent, teachers),
+        }
+        selections = stats.get("certifications", stats.get("selections"))
+        if selections is not None:
+            totals = [int(v) for v in np.asarray(selections).tolist()]
+            certs_passed = [int(v) for v in np.asarray(stats["certifications_passed"]).tolist()]
+            certs_excellent = [int(v) for v in np.asarray(stats["certifications_excellent"]).tolist()]
+            data["ability_pass_rate"] = rates(certs_passed, totals)
+            data["ability_excellent_rate"] = rates(certs_excellent, totals)
+        data["status"] = self.school_status()
+        for column in self.school_columns:
+            data[column.rule] = np.asarray(column.ok, dtype=bool)
+        return pd.DataFrame(data)
 
     @property
     def groups(self) -> pd.DataFrame:
