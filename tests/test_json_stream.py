@@ -70,17 +70,19 @@ def test_the_stream_equals_the_document_json_dumps_writes(
 
 
 def test_slices_join_seamlessly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(jsonout, "SLICE", 7)
+    monkeypatch.setattr(jsonout, "SLICE", 3)  # teachers, groups and schools all span several slices
     frame = pd.DataFrame(
         {
             "teacher_id": [f"T{i}" for i in range(30)],
             "school": [f"S{i % 4}" for i in range(30)],
+            "group": [f"G{i % 3}" for i in range(30)],
             "online_hours": [str(10 + i) for i in range(30)],
             "offline_hours": ["30"] * 30,
             "abilities": ["A1;B2;C4"] * 30,
         }
     )
     result = ability2.evaluate(frame, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    assert len(result.school_names) > 3 and len(result.group_keys) > 3
     for indent in (None, 2):
         handle = io.StringIO()
         write_json(result, handle, indent=indent)

@@ -92,7 +92,9 @@ class RuleColumn:
     ok: Any
     counts: tuple[Any, Any] | None = None
     messages: list[str] | None = None
-    #: a kind's own sentence writer ``formatter(column, index, lang)``, else the shared one
+    #: a kind's own sentence writer ``formatter(column, index, lang)``, else the shared one; its sentence must
+    #: follow from the per-entity fields below and ``value``/``ok``/``counts`` (the JSON report renders each
+    #: distinct combination once)
     formatter: Callable[[RuleColumn, int, str], str] | None = None
     #: per entity: the rule is not yet decided (a teacher rule: the status becomes pending)
     pending: Any = None

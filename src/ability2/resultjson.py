@@ -12,7 +12,7 @@ fields (:class:`~ability2.RuleColumn`), as the core's do.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -167,11 +167,20 @@ def _entity(row: dict[str, Any], checks: list[str], layout: _Layout) -> str:
     return text[: -len(closing)] + layout.separator(3) + '"checks": ' + layout.container(checks, 3) + closing
 
 
-def _entities(
-    result: Result, columns: list[RuleColumn], rows: Iterator[dict[str, Any]], lang: str, layout: _Layout
-) -> list[str]:
+def _entity_list(
+    columns: list[RuleColumn], count: int, row_at: Callable[[int], dict[str, Any]], lang: str, layout: _Layout
+) -> Iterator[str]:
+    """A list of groups or schools at level 1, in pieces of at most ``SLICE`` entries (``[]`` when empty)."""
+    if not count:
+        yield "[]"
+        return
     rendered = [_reason_texts(column, lang, layout, 4) for column in columns]
-    return [_entity(row, [texts[i] for texts in rendered], layout) for i, row in enumerate(rows)]
+    yield "[" + layout.newline(2)
+    for start in range(0, count, SLICE):
+        stop = min(start + SLICE, count)
+        entries = [_entity(row_at(i), [texts[i] for texts in rendered], layout) for i in range(start, stop)]
+        yield (layout.separator(2) if start else "") + layout.separator(2).join(entries)
+    yield layout.newline(1) + "]"
 
 
 def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> Iterator[str]:
@@ -187,14 +196,10 @@ def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> It
         for number, piece in enumerate(_teacher_slices(result, lang, layout)):
             yield (layout.separator(2) if number else "") + piece
         yield layout.newline(1) + "]"
-    groups = _entities(
-        result, result.group_columns, (result._group_base(i) for i in range(len(result.group_keys))), lang, layout
-    )
-    yield layout.separator(1) + '"groups": ' + layout.container(groups, 1)
-    schools = _entities(
-        result, result.school_columns, (result._school_base(i) for i in range(len(result.school_names))), lang, layout
-    )
-    yield layout.separator(1) + '"schools": ' + layout.container(schools, 1)
+    yield layout.separator(1) + '"groups": '
+    yield from _entity_list(result.group_columns, len(result.group_keys), result._group_base, lang, layout)
+    yield layout.separator(1) + '"schools": '
+    yield from _entity_list(result.school_columns, len(result.school_names), result._school_base, lang, layout)
     if result.unchecked:
         yield layout.separator(1) + '"unchecked": ' + layout.value(result.unchecked_dicts(lang), 1)
     yield layout.newline(0) + "}"
