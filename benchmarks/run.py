@@ -1,12 +1,13 @@
 """Benchmark: ability2 against hand-written polars and pandas passes computing the same verdicts.
 
 For each cohort size (synthetic, seeded: about 20 teachers per school) and each seed region,
-three implementations start from the same CSV file and compute every teacher's status and
+four implementations start from the same CSV file and compute every teacher's status and
 every school's status:
 
 - **ability2**: ``read_roster(csv)`` (validate and encode once), ``evaluate``, then the
   ``teachers`` and ``schools`` tables;
 - **polars** (``peers.polars_pass``): eager polars, as a strong data engineer writes it;
+- **duckdb** (``peers.duckdb_pass``): DuckDB SQL over the CSV;
 - **pandas** (``baseline``): what an analyst writes: ``str.split`` the ability and grade
   columns, compare, ``groupby`` school.
 
@@ -38,7 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from peers import polars_pass
+from peers import duckdb_pass, polars_pass
 
 REGIONS = (
     "hebei/baoding/xushui",
@@ -351,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "ability2": lambda path=csv_path, policy=policy: run_ability2(path, policy),
                     "polars": lambda path=csv_path, policy=policy: polars_pass(path, policy),
+                    "duckdb": lambda path=csv_path, policy=policy: duckdb_pass(path, policy),
                     "pandas": lambda path=csv_path, policy=policy: run_pandas(path, policy),
                 },
                 repeat,
@@ -359,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
             ours_teachers = np.asarray(result.status, dtype=object)
             ours_schools = pd.Series(result.school_status(), index=result.school_names)
             same = {}
-            for peer in ("polars", "pandas"):
+            for peer in ("polars", "duckdb", "pandas"):
                 status, school_status = values[peer]
                 same[peer] = bool((ours_teachers == status).all()) and bool(
                     (ours_schools.reindex(school_status.index) == school_status).all()
@@ -380,8 +382,10 @@ def main(argv: list[str] | None = None) -> int:
                 "region": region,
                 "ability2_s": round(seconds["ability2"], 3),
                 "polars_s": round(seconds["polars"], 3),
+                "duckdb_s": round(seconds["duckdb"], 3),
                 "pandas_s": round(seconds["pandas"], 3),
                 "vs_polars": round(seconds["ability2"] / seconds["polars"], 3),
+                "vs_duckdb": round(seconds["ability2"] / seconds["duckdb"], 3),
                 "vs_pandas": round(seconds["ability2"] / seconds["pandas"], 3),
                 "peak_mb": None if memory is None else round(memory),
                 "teachers_per_s": int(size / seconds["ability2"]),
@@ -405,12 +409,13 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps({"rows": rows, "extras": extras, "scaling_1m_100k": scaling}, ensure_ascii=False, indent=2),
             encoding="utf-8",
         )
-    header = "| teachers | region | ability2 s | polars s | pandas s | ÷ polars | ÷ pandas | peak MB | teachers/s | failing schools |"
-    lines = [header, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    header = "| teachers | region | ability2 s | polars s | duckdb s | pandas s | ÷ polars | ÷ duckdb | ÷ pandas | peak MB | teachers/s | failing schools |"
+    lines = [header, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         lines.append(
-            f"| {r['teachers']:,} | {r['region']} | {r['ability2_s']} | {r['polars_s']} | {r['pandas_s']} | {r['vs_polars']} "
-            f"| {r['vs_pandas']} | {r['peak_mb'] or '-'} | {r['teachers_per_s']:,} | {r['failing_schools']:,} / {r['schools']:,} |"
+            f"| {r['teachers']:,} | {r['region']} | {r['ability2_s']} | {r['polars_s']} | {r['duckdb_s']} | {r['pandas_s']} "
+            f"| {r['vs_polars']} | {r['vs_duckdb']} | {r['vs_pandas']} | {r['peak_mb'] or '-'} | {r['teachers_per_s']:,} "
+            f"| {r['failing_schools']:,} / {r['schools']:,} |"
         )
     print("\n".join(lines))
     print()
