@@ -454,3 +454,15 @@ def test_a_new_report_gets_the_usual_file_mode(result: Result, tmp_path: Path) -
     finally:
         os.umask(umask)
     assert oct(target.stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_an_xlsx_report_past_a_sheets_rows_is_refused_with_advice(
+    result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ability2.reports.xlsx as xlsx_module
+
+    # a sheet holds 1,048,576 rows; pretend it holds fewer than this roster's teachers
+    monkeypatch.setattr(xlsx_module, "EXCEL_MAX_ROWS", len(result))
+    with pytest.raises(Ability2Error, match=r"do not fit in one Excel sheet .* write the json report instead"):
+        write_report(result, tmp_path / "r.xlsx", "xlsx")
+    assert list(tmp_path.iterdir()) == []
