@@ -26,6 +26,43 @@ YES = ["yes", "是", "1", "true", "y"]
 ENVIRONMENTS = ("multimedia", "hybrid", "smart")
 
 
+def school_measures(get: Any) -> list[tuple[Any, str, str | None]]:
+    """``(rule, numerator, denominator)`` for each school rule of the policy the peers check.
+
+    Both peers aggregate the same per-school columns: ``n``, ``passed``, ``excellent``,
+    ``certs``, ``certs_passed``, ``certs_excellent``, ``has_<environment>``, ``video``,
+    ``scope``, ``scope_envs``, ``scope_dims``; a rule compares ``numerator / denominator``
+    (or the numerator alone) with its value.
+    """
+    measures: list[tuple[Any, str, str | None]] = []
+    for rule_id, teacher_col, cert_col in (
+        ("school.pass_rate_min", "passed", "certs_passed"),
+        ("school.excellent_rate_max", "excellent", "certs_excellent"),
+        ("school.excellent_rate_min", "excellent", "certs_excellent"),
+    ):
+        rule = get(rule_id)
+        if rule is not None:
+            measures.append((rule, cert_col, "certs") if rule.basis == "abilities" else (rule, teacher_col, "n"))
+    for env in ENVIRONMENTS:
+        for direction in ("min", "max"):
+            rule = get(f"school.{env}_share_{direction}")
+            if rule is not None:
+                measures.append((rule, f"has_{env}", "n"))
+    for rule_id, column in (
+        ("school.scope_abilities_min", "scope"),
+        ("school.scope_abilities_max", "scope"),
+        ("school.scope_environments_min", "scope_envs"),
+        ("school.scope_dimensions_min", "scope_dims"),
+    ):
+        rule = get(rule_id)
+        if rule is not None:
+            measures.append((rule, column, None))
+    video = get("school.excellent_video_share_min")
+    if video is not None:
+        measures.append((video, "video", "n"))
+    return measures
+
+
 def _compare(rule: Any, values: pl.Expr, limit: Any) -> pl.Expr:
     symbol = rule.bound.symbol
     limit = float(limit)  # policy numbers are exact Fractions; polars compares floats
@@ -125,32 +162,9 @@ def polars_pass(csv_path: Path, policy: Any) -> tuple[np.ndarray[Any, Any], pd.S
         pl.col("dims").list.explode(keep_nulls=False, empty_as_null=False).n_unique().alias("scope_dims"),
     )
     school_ok = pl.lit(True)
-    for rule_id, teacher_col, cert_col in (
-        ("school.pass_rate_min", "passed", "certs_passed"),
-        ("school.excellent_rate_max", "excellent", "certs_excellent"),
-        ("school.excellent_rate_min", "excellent", "certs_excellent"),
-    ):
-        rule = get(rule_id)
-        if rule is not None:
-            numerator, denominator = (cert_col, "certs") if rule.basis == "abilities" else (teacher_col, "n")
-            school_ok = school_ok & _compare(rule, pl.col(numerator) / pl.col(denominator), float(rule.value))
-    for env in ENVIRONMENTS:
-        for direction in ("min", "max"):
-            rule = get(f"school.{env}_share_{direction}")
-            if rule is not None:
-                school_ok = school_ok & _compare(rule, pl.col(f"has_{env}") / pl.col("n"), float(rule.value))
-    for rule_id, column in (
-        ("school.scope_abilities_min", "scope"),
-        ("school.scope_abilities_max", "scope"),
-        ("school.scope_environments_min", "scope_envs"),
-        ("school.scope_dimensions_min", "scope_dims"),
-    ):
-        rule = get(rule_id)
-        if rule is not None:
-            school_ok = school_ok & _compare(rule, pl.col(column), rule.value)
-    video = get("school.excellent_video_share_min")
-    if video is not None:
-        school_ok = school_ok & _compare(video, pl.col("video") / pl.col("n"), float(video.value))
+    for rule, numerator, denominator in school_measures(get):
+        measure = pl.col(numerator) if denominator is None else pl.col(numerator) / pl.col(denominator)
+        school_ok = school_ok & _compare(rule, measure, rule.value)
     if get("school.excellent_video_every_subject") is not None:
         covered = (
             teachers.group_by("school", "subject")
@@ -267,32 +281,9 @@ def duckdb_pass(csv_path: Path, policy: Any) -> tuple[np.ndarray[Any, Any], pd.S
             """
         )
         school_conditions = ["TRUE"]
-        for rule_id, teacher_col, cert_col in (
-            ("school.pass_rate_min", "passed", "certs_passed"),
-            ("school.excellent_rate_max", "excellent", "certs_excellent"),
-            ("school.excellent_rate_min", "excellent", "certs_excellent"),
-        ):
-            rule = get(rule_id)
-            if rule is not None:
-                ratio = f"{cert_col} / certs" if rule.basis == "abilities" else f"{teacher_col} / n"
-                school_conditions.append(_sql_compare(rule, ratio, rule.value))
-        for env in ENVIRONMENTS:
-            for direction in ("min", "max"):
-                rule = get(f"school.{env}_share_{direction}")
-                if rule is not None:
-                    school_conditions.append(_sql_compare(rule, f"has_{env} / n", rule.value))
-        for rule_id, column in (
-            ("school.scope_abilities_min", "scope"),
-            ("school.scope_abilities_max", "scope"),
-            ("school.scope_environments_min", "scope_envs"),
-            ("school.scope_dimensions_min", "scope_dims"),
-        ):
-            rule = get(rule_id)
-            if rule is not None:
-                school_conditions.append(_sql_compare(rule, column, rule.value))
-        video = get("school.excellent_video_share_min")
-        if video is not None:
-            school_conditions.append(_sql_compare(video, "video / n", video.value))
+        for rule, numerator, denominator in school_measures(get):
+            measure = numerator if denominator is None else f"{numerator} / {denominator}"
+            school_conditions.append(_sql_compare(rule, measure, rule.value))
         if get("school.excellent_video_every_subject") is not None:
             school_conditions.append("every_subject")
         school_ok = " AND ".join(school_conditions)
