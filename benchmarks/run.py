@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from peers import duckdb_pass, polars_pass
+from peers import duckdb_pass, polars_pass, school_measures
 
 REGIONS = (
     "hebei/baoding/xushui",
@@ -208,35 +208,13 @@ def baseline(df: pd.DataFrame, policy: Any) -> tuple[np.ndarray, pd.Series]:
         ]
     ].sum()
     scope = schools["ability_set"].agg(lambda sets: frozenset().union(*sets))
+    agg["scope"] = scope.apply(len)
+    agg["scope_envs"] = scope.apply(lambda s: len({env_of[c] for c in s}))
+    agg["scope_dims"] = scope.apply(lambda s: len({dim_of[c] for c in s}))
     school_ok = pd.Series(True, index=agg.index)
-    for rule_id, teacher_col, cert_col in (
-        ("school.pass_rate_min", "passed", "certs_passed"),
-        ("school.excellent_rate_max", "excellent", "certs_excellent"),
-        ("school.excellent_rate_min", "excellent", "certs_excellent"),
-    ):
-        rule = get(rule_id)
-        if rule is not None:
-            if rule.basis == "abilities":
-                school_ok &= _cmp(rule, agg[cert_col] / agg["certs"], float(rule.value))
-            else:
-                school_ok &= _cmp(rule, agg[teacher_col] / agg["n"], float(rule.value))
-    for env in ("multimedia", "hybrid", "smart"):
-        for direction in ("min", "max"):
-            rule = get(f"school.{env}_share_{direction}")
-            if rule is not None:
-                school_ok &= _cmp(rule, agg[f"has_{env}"] / agg["n"], float(rule.value))
-    for rule_id, measure in (
-        ("school.scope_abilities_min", scope.apply(len)),
-        ("school.scope_abilities_max", scope.apply(len)),
-        ("school.scope_environments_min", scope.apply(lambda s: len({env_of[c] for c in s}))),
-        ("school.scope_dimensions_min", scope.apply(lambda s: len({dim_of[c] for c in s}))),
-    ):
-        rule = get(rule_id)
-        if rule is not None:
-            school_ok &= _cmp(rule, measure, rule.value)
-    video = get("school.excellent_video_share_min")
-    if video is not None:
-        school_ok &= _cmp(video, agg["video"] / agg["n"], float(video.value))
+    for rule, numerator, denominator in school_measures(get):
+        measure = agg[numerator] if denominator is None else agg[numerator] / agg[denominator]
+        school_ok &= _cmp(rule, measure, float(rule.value))
     if get("school.excellent_video_every_subject") is not None:
         covered = (
             pd.DataFrame({"school": df["school"], "subject": df["subject"], "video": frame["video"]})
