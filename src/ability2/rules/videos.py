@@ -109,16 +109,21 @@ class EverySubjectVideo(RuleKind):
             return self.column(rule, value, np.zeros(batch.n_schools, dtype=bool), "every subject")
         import pandas as pd
 
-        frame = pd.DataFrame(
-            {"school": batch.school_idx, "subject": roster.subject, "video": roster.excellent_video == 1}
-        )
-        frame = frame[frame["subject"] != ""]
-        covered = frame.groupby(["school", "subject"], sort=False)["video"].any().reset_index()
-        uncovered = covered[~covered["video"]].groupby("school")["subject"].agg(lambda s: "、".join(map(str, s)))
+        # (school, subject) pairs in order of first appearance, with whether any has a video
+        given = np.asarray(roster.subject, dtype=object) != ""
+        subject_codes, subjects = pd.factorize(np.asarray(roster.subject, dtype=object)[given])
+        width = max(len(subjects), 1)
+        pairs = np.asarray(batch.school_idx, dtype=np.int64)[given] * width + subject_codes
+        pair_codes, first_seen = pd.factorize(pairs)
+        covered = np.bincount(pair_codes, weights=(roster.excellent_video == 1)[given], minlength=len(first_seen)) > 0
+        uncovered: dict[int, list[str]] = {}
+        for pair in first_seen[~covered].tolist():
+            school, subject = divmod(int(pair), width)
+            uncovered.setdefault(school, []).append(str(subjects[subject]))
         value = np.full(batch.n_schools, "", dtype=object)
         ok = np.ones(batch.n_schools, dtype=bool)
-        for school, subjects in uncovered.items():
-            value[int(school)] = f"missing: {subjects}"
-            ok[int(school)] = False
+        for school, names in uncovered.items():
+            value[school] = f"missing: {'、'.join(names)}"
+            ok[school] = False
         value[ok] = "all covered"
         return self.column(rule, value, ok, "every subject")
