@@ -16,6 +16,7 @@ module cannot make sense of is left to the reader, which rejects what it cannot 
 
 from __future__ import annotations
 
+import collections
 import io
 import re
 import struct
@@ -53,8 +54,10 @@ def check_workbook(raw: bytes) -> None:
                 extent = _zip_extent(archive, len(raw), limits)
         except WorkbookTooLarge:
             raise
+        # zipfile raises RuntimeError for an encrypted part and NotImplementedError for a compression
+        # method it lacks: like a damaged archive, these are left to the reader, which says what is wrong
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
-            return  # a damaged or encrypted archive: the workbook reader says what is wrong
+            return
     if extent is not None:
         _check_extent(*extent, limits)
 
@@ -109,6 +112,10 @@ class _Budget:
             f"{hint('max_unpacked_bytes')} (a workbook that small on disk and that large inside is refused)"
         )
 
+    def drain(self, stream: IO[bytes]) -> None:
+        """Inflate a part only to pay for its size (parts other than the first sheet are not looked into)."""
+        collections.deque(self.chunks(stream), maxlen=0)
+
     def chunks(self, stream: IO[bytes]) -> Iterator[bytes]:
         """The stream in chunks, each paid for from the budget."""
         while True:
@@ -144,8 +151,7 @@ def _zip_extent(archive: zipfile.ZipFile, packed: int, limits: Limits) -> tuple[
             if info.filename == sheet:
                 extent = measure(budget.chunks(stream))
             else:
-                for _ in budget.chunks(stream):
-                    pass
+                budget.drain(stream)
     return extent
 
 
