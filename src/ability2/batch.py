@@ -143,24 +143,25 @@ class Batch:
         self.offline = roster.offline.astype(np.int64)
         #: offline hours that count; a preparation step (the peer-review gate) may lower them
         self.offline_credited = self.offline
-        school_codes, school_names = pd.factorize(pd.Series(roster.school, dtype=object), sort=False)
-        self.school_idx = np.asarray(school_codes, dtype=np.int64)
-        self.school_names = [str(s) for s in school_names.tolist()]
+        schools_of = roster.factorize("school")
+        assert schools_of is not None  # a required column
+        self.school_idx = np.asarray(schools_of.codes, dtype=np.int64)
+        self.school_names = list(schools_of.values)
         self.n_schools = len(self.school_names)
         self.school_size = np.bincount(self.school_idx, minlength=self.n_schools).astype(np.int64)
         self.group_idx: np.ndarray[Any, Any] | None
-        if roster.group is not None:
+        groups_of = roster.factorize("group")
+        if groups_of is not None:
             # a blank group cell means "in no group": such teachers are in no group's check
-            groups = pd.Series(roster.group, dtype=object).replace("", None)
-            group_codes, group_names = pd.factorize(groups, sort=False)
-            group_codes = np.asarray(group_codes, dtype=np.int64)
-            width = max(1, len(group_names))
+            groups_of = groups_of.without_blank()
+            group_codes = np.asarray(groups_of.codes, dtype=np.int64)
+            group_list = groups_of.values
+            width = max(1, len(group_list))
             in_group = group_codes >= 0
             combined = self.school_idx * width + group_codes
             pair_codes, pairs = pd.factorize(combined[in_group], sort=False)
             self.group_idx = np.full(self.n, -1, dtype=np.int64)
             self.group_idx[in_group] = pair_codes
-            group_list = [str(g) for g in group_names.tolist()]
             self.group_keys: list[tuple[str, str]] = [
                 (self.school_names[p // width], group_list[p % width]) for p in pairs.tolist()
             ]

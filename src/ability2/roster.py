@@ -27,6 +27,7 @@ __all__ = [
     "GRADE_UNGRADED",
     "HOURS_SCALE",
     "Column",
+    "Factorized",
     "Roster",
     "RosterError",
     "RosterProblem",
@@ -69,6 +70,47 @@ COLUMNS: tuple[Column, ...] = (
 
 
 @attrs.frozen(eq=False)
+class Factorized:
+    """A text column as integer codes: ``values[codes[i]]`` is teacher ``i``'s text.
+
+    ``values`` are the distinct texts in order of first appearance, so code 0 is the first
+    row's text. Schools, research groups and subjects are held this way.
+    """
+
+    codes: np.ndarray[Any, Any]
+    values: tuple[str, ...]
+
+    def decoded(self) -> np.ndarray[Any, Any]:
+        """The column as a numpy object array, one ``str`` per teacher (repeated texts share one object)."""
+        import numpy as np
+
+        table = np.empty(len(self.values), dtype=object)
+        table[:] = self.values
+        decoded: np.ndarray[Any, Any] = table[self.codes]
+        return decoded
+
+    def without_blank(self) -> Factorized:
+        """The same codes with a blank text (``""``) coded ``-1`` and left out of :attr:`values`."""
+        import numpy as np
+
+        if "" not in self.values:
+            return self
+        blank = self.values.index("")
+        codes = np.asarray(self.codes, dtype=np.int64)
+        codes = np.where(codes == blank, -1, codes - (codes > blank))
+        return Factorized(codes, self.values[:blank] + self.values[blank + 1 :])
+
+    @classmethod
+    def of(cls, texts: Any) -> Factorized:
+        """Factorize an array of texts, in order of first appearance."""
+        import numpy as np
+        import pandas as pd
+
+        codes, values = pd.factorize(pd.Series(np.asarray(texts, dtype=object), dtype=object), sort=False)
+        return cls(np.asarray(codes, dtype=np.int64), tuple(str(v) for v in values.tolist()))
+
+
+@attrs.frozen(eq=False)
 class Roster:
     """A validated roster: one row per teacher, in file order, encoded for evaluation.
 
@@ -97,6 +139,16 @@ class Roster:
     headers: Mapping[str, str] = attrs.field(factory=dict)
     #: the row number a spreadsheet shows for each teacher (``None`` when unknown)
     rows: np.ndarray[Any, Any] | None = None
+    #: school, group and subject as integer codes, when the reader made them (see :meth:`factorize`)
+    factorized: Mapping[str, Factorized] = attrs.field(factory=dict)
+
+    def factorize(self, column: str) -> Factorized | None:
+        """``school``, ``group`` or ``subject`` as integer codes in order of first appearance (``None``: no such column)."""
+        found = self.factorized.get(column)
+        if found is not None:
+            return found
+        texts = getattr(self, column)
+        return None if texts is None else Factorized.of(texts)
 
     def row_number(self, index: int) -> int | None:
         """The row number of teacher ``index`` as the source file shows it, if known."""

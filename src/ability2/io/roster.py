@@ -48,6 +48,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ability2.io.encoding import (
+    AbilityLists,
+    Distinct,
+    GradeLists,
+    distinct,
+    encode_abilities,
+    encode_grades,
+    gather_lists,
+)
 from ability2.roster import (
     COLUMNS,
     GRADE_EXCELLENT,
@@ -56,6 +65,7 @@ from ability2.roster import (
     GRADE_UNGRADED,
     HOURS_SCALE,
     Column,
+    Factorized,
     Roster,
     RosterError,
     RosterProblem,
@@ -851,83 +861,84 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
 
     codes_map, ranges = _code_table(framework)
     code_names = [ability.code for ability in framework.abilities]
-    work: list[pl.Expr] = [pl.col("__row"), pl.int_range(0, pl.len(), dtype=pl.Int64).alias("__pos")]
-    bad: dict[str, list[pl.Expr]] = {}  # column -> its checks (true: the cell has a problem)
+    row_numbers = frame.get_column("__row").to_numpy()
+    bad: dict[str, Any] = {}  # column -> per-row mask of cells with a problem
+    detail: dict[str, Any] = {}  # column -> a per-row array its messages need
+    distinct_of: dict[str, Distinct] = {}
 
     def has(column_name: str) -> bool:
         return column_name in present
 
+    def coded(column_name: str, *, first_seen: bool = False) -> Distinct:
+        found = distinct_of.get(column_name)
+        if found is None:
+            found = distinct_of[column_name] = distinct(frame, column_name, first_seen=first_seen)
+        return found
+
+    duplicated = np.zeros(n, dtype=bool)
     if has("teacher_id"):
-        tid = pl.col("teacher_id")
-        if frame.get_column("teacher_id").n_unique() == n:
-            work.append(pl.repeat(False, pl.len()).alias("__dup"))
-        else:
-            work.append(((tid != "") & ~tid.is_first_distinct()).alias("__dup"))
-        bad["teacher_id"] = [tid == "", pl.col("__dup")]
+        ids = frame.get_column("teacher_id")
+        # distinct hashes mean distinct ids; equal hashes are checked exactly
+        if ids.hash().n_unique() != n:
+            duplicated = frame.select((pl.col("teacher_id") != "") & ~pl.col("teacher_id").is_first_distinct())
+            duplicated = duplicated.to_series().to_numpy()
+        bad["teacher_id"] = (ids == "").to_numpy() | duplicated
+        detail["teacher_id"] = duplicated
     if has("school"):
-        bad["school"] = [pl.col("school") == ""]
-    for column_name, short in (("online_hours", "__on"), ("offline_hours", "__off")):
+        bad["school"] = (frame.get_column("school") == "").to_numpy()
+    hours: dict[str, Any] = {}
+    for column_name in ("online_hours", "offline_hours"):
         if has(column_name):
-            c = pl.col(column_name)
-            # Plain decimals with at most 2 places: polars' decimal parse, exact in hundredths.
-            hundredths = c.cast(pl.Decimal(18, _PLACES), strict=False).to_physical().cast(pl.Int64)
-            work.append(pl.when(c.str.contains(_PLAIN_HOURS)).then(hundredths).alias(short))
-            bad[column_name] = [pl.col(short).is_null()]
+            cells = coded(column_name)
+            value, wrong = _hours_per_value(cells.values)
+            hours[column_name] = cells.gather(value)
+            bad[column_name] = cells.gather(wrong)
+    abilities: AbilityLists | None = None
     if has("abilities"):
-        abilities = pl.col("abilities")
-        tokens = abilities.str.replace_all(_SEPARATORS, " ").str.strip_chars().str.split(" ")
-        codes = tokens.list.eval(pl.element().replace_strict(codes_map, default=None, return_dtype=pl.Int8))
-        work += [codes.alias("__codes"), pl.when(abilities == "").then(0).otherwise(tokens.list.len()).alias("__n")]
-        bad["abilities"] = [
-            abilities == "",
-            _has_null(pl.col("__codes")),
-            pl.col("__codes").list.n_unique() != pl.col("__codes").list.len(),
-        ]
+        cells = coded("abilities")
+        abilities = encode_abilities(cells.values, codes_map, _SEPARATORS)
+        bad["abilities"] = cells.gather(abilities.bad)
+    grade_lists: GradeLists | None = None
     if has("grades"):
-        grades = pl.col("grades")
-        grade_text = grades.str.to_lowercase().str.strip_chars()
-        slots = grade_text.str.replace_all(_GRADE_SEPARATORS, _SLOT).str.replace_all(r"\s+", _SLOT)
-        words = slots.str.split(_SLOT)
-        # an empty slot between explicit separators is an ability not graded yet
-        graded = words.list.eval(
-            pl.when(pl.element() == "")
-            .then(pl.lit(GRADE_UNGRADED, dtype=pl.Int8))
-            .otherwise(pl.element().replace_strict(_GRADE_WORDS, default=None, return_dtype=pl.Int8))
-        )
-        work.append(pl.when(grades != "").then(graded).alias("__grades"))
-        bad["grades"] = [_has_null(pl.col("__grades"))]
-        if has("abilities"):
-            bad["grades"].append((pl.col("__n") > 0) & (pl.col("__grades").list.len() != pl.col("__n")))
+        cells = coded("grades")
+        grade_lists = encode_grades(cells.values, _GRADE_WORDS, _GRADE_SEPARATORS, _SLOT, GRADE_UNGRADED)
+        bad["grades"] = cells.gather(grade_lists.bad)
+        if abilities is not None:
+            written = coded("abilities").gather(abilities.count)
+            given = cells.gather(grade_lists.count)
+            bad["grades"] |= (written > 0) & (given >= 0) & (given != written)
+            detail["grades"] = written
+    flags: dict[str, Any] = {}
     for column_name in ("excellent_video", "peer_reviews"):
         if has(column_name):
-            flag = (
-                pl.col(column_name)
-                .str.to_lowercase()
-                .replace_strict({"": _UNKNOWN, **_YES_NO}, default=None, return_dtype=pl.Int8)
+            cells = coded(column_name)
+            flag = cells.values.str.to_lowercase().replace_strict(
+                {"": _UNKNOWN, **_YES_NO}, default=None, return_dtype=pl.Int8
             )
-            work.append(flag.alias(f"__{column_name}"))
-            bad[column_name] = [pl.col(f"__{column_name}").is_null()]
+            flags[column_name] = cells.gather(flag.fill_null(_UNKNOWN).to_numpy().astype(np.int8))
+            bad[column_name] = cells.gather(flag.is_null().to_numpy())
 
-    encoded = frame.select(*[pl.col(c) for c in present], *work)
-    flags = {f"__bad_{c}": pl.any_horizontal(checks).fill_null(False) for c, checks in bad.items()}
-    failing = encoded.with_columns(**flags).filter(pl.any_horizontal(list(flags))) if flags else encoded.clear()
-
-    # -- word the problems of the failing cells, column by column; fix up hours only Decimal reads
-    patches: dict[str, tuple[list[int], list[int]]] = {"__on": ([], []), "__off": ([], [])}
+    # -- word the problems of the failing cells, column by column
     found: list[RosterProblem] = []
-    if failing.height:
+    if any(mask.any() for mask in bad.values()):
         first_rows: dict[str, int] = {}
-        if has("teacher_id") and failing["__dup"].any():
-            duplicated = failing.filter(pl.col("__dup"))["teacher_id"].unique()
-            firsts = encoded.filter(pl.col("teacher_id").is_in(duplicated.implode()) & ~pl.col("__dup"))
+        if duplicated.any():
+            twice = frame.filter(pl.Series(duplicated))["teacher_id"].unique()
+            firsts = frame.filter(pl.col("teacher_id").is_in(twice.implode()) & ~pl.Series(duplicated))
             first_rows = dict(zip(firsts["teacher_id"].to_list(), firsts["__row"].to_list(), strict=True))
-        cells = _CellProblems(name, codes_map, code_names, ranges, first_rows, patches)
+        cells_problems = _CellProblems(name, codes_map, code_names, ranges, first_rows)
         for column in COLUMNS:
             if column.name in bad:
-                rows = failing.filter(pl.col(f"__bad_{column.name}"))
-                found += cells.problems(column, rows)
+                where = np.flatnonzero(bad[column.name])
+                if len(where):
+                    found += cells_problems.problems(
+                        column,
+                        row_numbers[where].tolist(),
+                        frame.get_column(column.name).gather(where).to_list(),
+                        None if column.name not in detail else detail[column.name][where].tolist(),
+                    )
     problems = _merge_by_row(problems, found)
-    if not problems and encoded.height == 0:
+    if not problems and n == 0:
         problems.append(
             RosterProblem(name, None, None, "the roster has no teacher rows (only a header, or only blank rows)")
         )
@@ -936,88 +947,76 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         raise RosterError(problems)
 
     # -- encode
-    def hours(short: str) -> Any:
-        values = encoded.get_column(short).fill_null(0).to_numpy().astype(np.int64, copy=True)
-        positions, fixed = patches[short]
-        if positions:
-            values[np.asarray(positions, dtype=np.int64)] = np.asarray(fixed, dtype=np.int64)
-        return values
+    assert abilities is not None
+    offsets, flat_codes = gather_lists(abilities.codes, coded("abilities").index)
+    flat_grades = np.full(int(offsets[-1]), GRADE_UNGRADED, dtype=np.int8)
+    if grade_lists is not None:
+        grade_cells = coded("grades")
+        row_graded = grade_cells.gather(grade_lists.count) >= 0
+        if row_graded.any():
+            _, given = gather_lists(grade_lists.grades, grade_cells.index, row_graded)
+            flat_grades[np.repeat(row_graded, np.diff(offsets))] = given
 
     def text(column_name: str) -> Any:
         if column_name not in present:
             return None
-        return _object_array(encoded.get_column(column_name))
+        return frame.get_column(column_name).to_numpy().astype(object, copy=False)
 
-    codes_list = encoded.get_column("__codes")
-    counts = codes_list.list.len().cast(pl.Int64).to_numpy()
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    flat_codes = codes_list.explode().cast(pl.Int8).to_numpy() if n else np.zeros(0, dtype=np.int8)
-    flat_codes = np.ascontiguousarray(flat_codes, dtype=np.int8)
-    flat_grades = np.full(int(offsets[-1]), GRADE_UNGRADED, dtype=np.int8)
-    if has("grades") and n:
-        grade_list = encoded.get_column("__grades")
-        row_graded = grade_list.is_not_null().to_numpy()
-        if row_graded.any():
-            given = grade_list.filter(grade_list.is_not_null()).explode().cast(pl.Int8).to_numpy()
-            flat_grades[np.repeat(row_graded, counts)] = given
-
-    def yes_no(column_name: str) -> Any:
+    def labels(column_name: str) -> Factorized | None:
         if column_name not in present:
             return None
-        return encoded.get_column(f"__{column_name}").to_numpy().astype(np.int8, copy=False)
+        cells = coded(column_name, first_seen=True)
+        return Factorized(cells.index, tuple(cells.values.to_list()))
+
+    factorized = {c: f for c in ("school", "group", "subject") if (f := labels(c)) is not None}
+
+    def repeated(column_name: str) -> Any:
+        if column_name not in factorized:
+            return None
+        return factorized[column_name].decoded()
 
     return Roster(
         source=name,
         frame=frame.drop("__row"),
-        rows=frame.get_column("__row").to_numpy(),
+        rows=row_numbers,
         teacher_id=text("teacher_id"),
-        school=text("school"),
-        online=hours("__on"),
-        offline=hours("__off"),
+        school=repeated("school"),
+        online=hours["online_hours"],
+        offline=hours["offline_hours"],
         ability_offsets=offsets,
         ability_codes=flat_codes,
         grades=flat_grades,
         name=text("name"),
-        group=text("group"),
-        subject=text("subject"),
-        excellent_video=yes_no("excellent_video"),
-        peer_reviews=yes_no("peer_reviews"),
+        group=repeated("group"),
+        subject=repeated("subject"),
+        excellent_video=flags.get("excellent_video"),
+        peer_reviews=flags.get("peer_reviews"),
         has_grades=has("grades"),
         extra_columns=tuple(extras),
         headers=headers,
+        factorized=factorized,
     )
 
 
-def _object_array(series: Any) -> Any:
-    """A String Series as a numpy object array; repeated values (schools, groups) share one str."""
+def _hours_per_value(values: pl.Series) -> tuple[Any, Any]:
+    """Distinct hours texts -> (hundredths, whether the text is a problem).
+
+    Plain decimals with at most 2 places are read by polars, exactly in hundredths; the
+    rest (``1e1``, ``12.500``, words) go through :func:`_hours_value` one distinct text at a time.
+    """
     import numpy as np
     import polars as pl
 
-    size = len(series)
-    if size >= 10_000 and series.head(10_000).n_unique() <= 2_500:
-        distinct = series.unique(maintain_order=True)
-        if len(distinct) * 4 <= size:
-            index = (
-                pl.DataFrame({"v": series})
-                .join(
-                    pl.DataFrame({"v": distinct, "i": pl.int_range(0, len(distinct), eager=True)}),
-                    on="v",
-                    how="left",
-                    maintain_order="left",
-                )
-                .get_column("i")
-                .to_numpy()
-            )
-            return np.array(distinct.to_list(), dtype=object)[index]
-    return series.to_numpy().astype(object, copy=False)
-
-
-def _has_null(lists: pl.Expr) -> pl.Expr:
-    """Whether each list holds a null (an unknown code or word)."""
-    import polars as pl
-
-    return lists.list.eval(pl.element().is_null().any()).list.first()
+    cell = pl.col("v")
+    hundredths = cell.cast(pl.Decimal(18, _PLACES), strict=False).to_physical().cast(pl.Int64)
+    parsed = pl.DataFrame({"v": values}).select(pl.when(cell.str.contains(_PLAIN_HOURS)).then(hundredths)).to_series()
+    value = parsed.fill_null(0).to_numpy().astype(np.int64, copy=True)
+    wrong = parsed.is_null().to_numpy().copy()
+    for position in np.flatnonzero(wrong).tolist():
+        number, message = _hours_value(values[position])
+        if message is None and number is not None:
+            value[position], wrong[position] = number, False
+    return value, wrong
 
 
 def _merge_by_row(first: list[RosterProblem], second: list[RosterProblem]) -> list[RosterProblem]:
@@ -1041,21 +1040,20 @@ class _CellProblems:
     code_names: Sequence[str]
     ranges: str
     first_rows: Mapping[str, int]
-    patches: dict[str, tuple[list[int], list[int]]]
 
-    def problems(self, column: Column, rows: Any) -> list[RosterProblem]:
-        """The problems of ``column`` in ``rows`` (a polars DataFrame of flagged rows)."""
+    def problems(
+        self, column: Column, rows: Sequence[int], values: Sequence[str], detail: Sequence[Any] | None
+    ) -> list[RosterProblem]:
+        """The problems of ``column`` in the flagged cells ``values`` on spreadsheet ``rows``.
+
+        ``detail`` is what the column's check needs beyond the text: whether the teacher id
+        is a duplicate, how many abilities the row lists (for its grades).
+        """
         check = getattr(self, f"_{column.name}")
-        extra = {
-            "teacher_id": ["__dup"],
-            "online_hours": ["__pos"],
-            "offline_hours": ["__pos"],
-            "grades": ["__n"] if "__n" in rows.columns else [],
-        }.get(column.name, [])
-        columns = [rows.get_column(c).to_list() for c in ["__row", column.name, *extra]]
+        more = [()] * len(rows) if detail is None else [(d,) for d in detail]
         found: list[RosterProblem] = []
-        for row, value, *more in zip(*columns, strict=True):
-            found += [RosterProblem(self.file, row, column.label, m) for m in check(value, *more)]
+        for row, value, extra in zip(rows, values, more, strict=True):
+            found += [RosterProblem(self.file, row, column.label, m) for m in check(value, *extra)]
         return found
 
     def _teacher_id(self, tid: str, duplicate: bool) -> list[str]:
@@ -1066,20 +1064,12 @@ class _CellProblems:
     def _school(self, _: str) -> list[str]:
         return ["empty: a school name or id is required"]
 
-    def _hours(self, short: str, text: str, position: int) -> list[str]:
-        value, message = _hours_value(text)
-        if message is not None:
-            return [message]
-        if value is not None:
-            self.patches[short][0].append(position)
-            self.patches[short][1].append(value)
-        return []
+    def _hours(self, text: str) -> list[str]:
+        _, message = _hours_value(text)
+        return [] if message is None else [message]
 
-    def _online_hours(self, text: str, position: int) -> list[str]:
-        return self._hours("__on", text, position)
-
-    def _offline_hours(self, text: str, position: int) -> list[str]:
-        return self._hours("__off", text, position)
+    _online_hours = _hours
+    _offline_hours = _hours
 
     def _abilities(self, text: str) -> list[str]:
         tokens = _tokens(text)

@@ -110,8 +110,12 @@ class EverySubjectVideo(RuleKind):
         import pandas as pd
 
         # (school, subject) pairs in order of first appearance, with whether any has a video
-        given = np.asarray(roster.subject, dtype=object) != ""
-        subject_codes, subjects = pd.factorize(np.asarray(roster.subject, dtype=object)[given])
+        subjects_of = roster.factorize("subject")
+        assert subjects_of is not None
+        subjects_of = subjects_of.without_blank()  # a blank subject is no subject
+        subjects = subjects_of.values
+        given = subjects_of.codes >= 0
+        subject_codes = np.asarray(subjects_of.codes, dtype=np.int64)[given]
         width = max(len(subjects), 1)
         pairs = np.asarray(batch.school_idx, dtype=np.int64)[given] * width + subject_codes
         pair_codes, first_seen = pd.factorize(pairs)

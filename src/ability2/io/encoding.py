@@ -1,0 +1,175 @@
+"""Encode a roster's text columns by their distinct values.
+
+A province's roster repeats itself: a million teachers write a few dozen spellings of their
+hours, about a hundred of their grades and a hundred thousand ability lists, in 50,000
+schools. Each column is therefore parsed once per *distinct* cell text (polars expressions
+over the distinct values) and the result gathered back to the rows by an integer index
+(numpy). Parsing a million cells becomes parsing their distinct values plus one hash join.
+
+Every function here returns per-distinct results and the row index; the reader
+(:mod:`ability2.io.roster`) words the problems of the rows whose cell failed a check.
+polars and numpy are imported inside the functions, so importing this module stays light.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
+
+__all__ = ["AbilityLists", "Distinct", "GradeLists", "distinct", "encode_abilities", "encode_grades", "gather_lists"]
+
+
+@attrs.frozen(eq=False)
+class Distinct:
+    """A text column as its distinct values and, per row, the position of the row's value.
+
+    ``values[index[i]]`` is row ``i``'s text. With ``first_seen`` the values are in order of
+    first appearance (schools, groups, subjects: the order tables show them in).
+    """
+
+    values: pl.Series
+    index: np.ndarray[Any, Any]
+
+    def gather(self, per_value: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """A per-value array read at every row."""
+        gathered: np.ndarray[Any, Any] = per_value[self.index]
+        return gathered
+
+
+def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> Distinct:
+    """The distinct values of a String column (no nulls) and each row's position among them."""
+    import polars as pl
+
+    series = frame.get_column(column)
+    values = series.unique(maintain_order=first_seen)
+    if len(values) == len(series) and first_seen:
+        import numpy as np
+
+        return Distinct(values, np.arange(len(series), dtype=np.int64))
+    lookup = pl.DataFrame({"v": values, "i": pl.int_range(0, len(values), dtype=pl.Int64, eager=True)})
+    index = (
+        pl.DataFrame({"v": series}).join(lookup, on="v", how="left", maintain_order="left").get_column("i").to_numpy()
+    )
+    return Distinct(values, index)
+
+
+@attrs.frozen(eq=False)
+class AbilityLists:
+    """Ability cells parsed once per distinct text.
+
+    Per distinct value: ``codes`` (List[Int8], null for an unknown code), ``count`` (codes
+    written, 0 for an empty cell) and ``bad`` (empty, unknown code, or a code twice).
+    """
+
+    codes: pl.Series
+    count: np.ndarray[Any, Any]
+    bad: np.ndarray[Any, Any]
+
+
+def encode_abilities(values: pl.Series, codes_map: Mapping[str, int], separators: str) -> AbilityLists:
+    """Split each distinct ability cell on ``separators`` and map its codes through ``codes_map``."""
+    import polars as pl
+
+    cell = pl.col("v")
+    tokens = cell.str.replace_all(separators, " ").str.strip_chars().str.split(" ")
+    codes = tokens.list.eval(pl.element().replace_strict(codes_map, default=None, return_dtype=pl.Int8))
+    parsed = pl.DataFrame({"v": values}).select(
+        codes.alias("codes"),
+        pl.when(cell == "").then(0).otherwise(tokens.list.len()).cast(pl.Int64).alias("count"),
+    )
+    checks = parsed.select(
+        (
+            (pl.col("count") == 0)
+            | _has_null(pl.col("codes"))
+            | (pl.col("codes").list.n_unique() != pl.col("codes").list.len())
+        )
+        .fill_null(True)
+        .alias("bad")
+    )
+    return AbilityLists(
+        parsed.get_column("codes"),
+        parsed.get_column("count").to_numpy(),
+        checks.get_column("bad").to_numpy(),
+    )
+
+
+@attrs.frozen(eq=False)
+class GradeLists:
+    """Grade cells parsed once per distinct text.
+
+    Per distinct value: ``grades`` (List[Int8], null for a blank cell, a null element for an
+    unknown word), ``count`` (grades written, ``-1`` for a blank cell) and ``bad`` (an
+    unknown word).
+    """
+
+    grades: pl.Series
+    count: np.ndarray[Any, Any]
+    bad: np.ndarray[Any, Any]
+
+
+def encode_grades(values: pl.Series, words: Mapping[str, int], separators: str, slot: str, ungraded: int) -> GradeLists:
+    """Split each distinct grade cell into slots and map its words through ``words``.
+
+    An empty slot between explicit ``separators`` is an ability not graded yet (``ungraded``);
+    without explicit separators, whitespace separates the grades.
+    """
+    import polars as pl
+
+    cell = pl.col("v")
+    text = cell.str.to_lowercase().str.strip_chars()
+    slots = text.str.replace_all(separators, slot).str.replace_all(r"\s+", slot).str.split(slot)
+    graded = slots.list.eval(
+        pl.when(pl.element() == "")
+        .then(pl.lit(ungraded, dtype=pl.Int8))
+        .otherwise(pl.element().replace_strict(words, default=None, return_dtype=pl.Int8))
+    )
+    parsed = pl.DataFrame({"v": values}).select(pl.when(cell != "").then(graded).alias("grades"))
+    checks = parsed.select(
+        _has_null(pl.col("grades")).fill_null(False).alias("bad"),
+        pl.col("grades").list.len().fill_null(-1).cast(pl.Int64).alias("count"),
+    )
+    return GradeLists(
+        parsed.get_column("grades"),
+        checks.get_column("count").to_numpy(),
+        checks.get_column("bad").to_numpy(),
+    )
+
+
+def gather_lists(
+    lists: pl.Series, index: np.ndarray[Any, Any], rows: np.ndarray[Any, Any] | None = None
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Per-row lists gathered from per-value lists: ``(offsets, flat)`` as int64 and int8 arrays.
+
+    Row ``i`` gets ``lists[index[i]]``, as ``flat[offsets[i]:offsets[i + 1]]``. ``rows`` (a
+    boolean mask) limits the gathering to some rows; the others get empty lists. The
+    per-value lists must hold no nulls.
+    """
+    import numpy as np
+
+    value_count = np.asarray(lists.list.len().fill_null(0).to_numpy(), dtype=np.int64)
+    value_offsets = np.zeros(len(value_count) + 1, dtype=np.int64)
+    np.cumsum(value_count, out=value_offsets[1:])
+    # a null or empty list explodes to one null: dropped, as its count is 0
+    values_flat = lists.explode().drop_nulls().to_numpy().astype(np.int8, copy=False)
+    counts = value_count[index]
+    if rows is not None:
+        counts = np.where(rows, counts, 0)
+    offsets = np.zeros(len(index) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    total = int(offsets[-1])
+    shift = np.repeat(offsets[:-1] - value_offsets[:-1][index], counts)
+    flat: np.ndarray[Any, Any] = values_flat[np.arange(total, dtype=np.int64) - shift]
+    return offsets, flat
+
+
+def _has_null(lists: pl.Expr) -> pl.Expr:
+    """Whether each list holds a null (an unknown code or word)."""
+    import polars as pl
+
+    return lists.list.eval(pl.element().is_null().any()).list.first()
