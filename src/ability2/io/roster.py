@@ -904,10 +904,10 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         grade_lists = encode_grades(cells.values, _GRADE_WORDS, _GRADE_SEPARATORS, _SLOT, GRADE_UNGRADED)
         bad["grades"] = cells.gather(grade_lists.bad)
         if abilities is not None:
-            written = coded("abilities").gather(abilities.count)
+            listed = coded("abilities").gather(abilities.count)
             given = cells.gather(grade_lists.count)
-            bad["grades"] |= (written > 0) & (given >= 0) & (given != written)
-            detail["grades"] = written
+            bad["grades"] |= (listed > 0) & (given >= 0) & (given != listed)
+            detail["grades"] = listed
     flags: dict[str, Any] = {}
     for column_name in ("excellent_video", "peer_reviews"):
         if has(column_name):
