@@ -637,3 +637,71 @@ def test_an_id_too_long_for_a_number_cell_is_reported(tmp_path: Path) -> None:
     [problem] = problems_of(path)
     assert (problem.row, problem.column) == (3, "teacher_id (教师编号)")
     assert "format the column as text" in problem.message
+
+
+# --------------------------------------------------------------------------- repeated cell texts
+
+
+def test_repeated_texts_are_read_row_by_row(tmp_path: Path) -> None:
+    """Cells are parsed once per distinct text: every row still gets its own value and its own problem."""
+    lines = ["teacher_id,school,group,online_hours,offline_hours,abilities,grades"]
+    lines += [f"T{i},S{i % 2}, 组{i % 3} ,1e1,abc,A1;B2,合格;合格" for i in range(4)]
+    lines += ["T9,S0,,1e1,5,A1;B2;C1,合格;合格", "T10,S1,,12.500,5,C7,合格"]
+    problems = problems_of(str(write_csv(tmp_path / "r.csv", lines)))
+    # the same bad hours on four rows: four problems; the same grades against three abilities: one
+    assert [(p.row, p.column) for p in problems] == [
+        *[(i + 2, "offline_hours (线下学时)") for i in range(4)],
+        (6, "grades (考核结果)"),
+    ]
+    assert "2 grades for 3 abilities" in problems[-1].message
+    lines = [line.replace("abc", "2") for line in lines[:5]] + ["T9,S0,,1e1,5,A1;B2;C1,合格;合格;", lines[6]]
+    roster = read_roster(str(write_csv(tmp_path / "ok.csv", lines)))
+    assert list(roster.online) == [1000] * 5 + [1250]
+    assert [abilities_of(roster, i) for i in range(6)] == [["A1", "B2"]] * 4 + [["A1", "B2", "C1"], ["C7"]]
+    assert [grades_of(roster, i) for i in range(6)] == [[GRADE_PASS] * 2] * 4 + [
+        [GRADE_PASS, GRADE_PASS, GRADE_UNGRADED],
+        [GRADE_PASS],
+    ]
+    assert list(roster.school) == ["S0", "S1", "S0", "S1", "S0", "S1"]
+    assert list(roster.group) == ["组0", "组1", "组2", "组0", "", ""]  # type: ignore[arg-type]
+    school = roster.factorize("school")
+    assert school is not None and school.values == ("S0", "S1") and list(school.codes) == [0, 1, 0, 1, 0, 1]
+    group = roster.factorize("group")
+    assert group is not None and group.without_blank().values == ("组0", "组1", "组2")
+    assert list(group.without_blank().codes) == [0, 1, 2, 0, -1, -1]
+
+
+ROW_CELLS = st.fixed_dictionaries(
+    {
+        "school": st.sampled_from(["S1", " S1", "S2", ""]),
+        "online_hours": st.sampled_from(["1", "1.5", "1e1", "-1", "x", "", "12.500", "0.001"]),
+        "abilities": st.sampled_from(["A1", "a1;B2", "A1 A1", "Z9", "", "C7、C6", "、"]),
+        "grades": st.sampled_from(["", "合格", "合格;", "优秀 合格", "好", "pass,fail"]),
+        "peer_reviews": st.sampled_from(["", "是", "No", "maybe"]),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW_CELLS, min_size=1, max_size=12))
+def test_a_roster_reads_as_its_rows_read_one_by_one(tmp_path: Path, rows: list[dict[str, str]]) -> None:
+    """Property: repeated texts change nothing: each row's values and problems are those it has alone."""
+    header = "teacher_id,school,online_hours,offline_hours,abilities,grades,peer_reviews"
+
+    def line(i: int, cells: dict[str, str]) -> str:
+        return f"T{i},{cells['school']},{cells['online_hours']},0,{cells['abilities']},{cells['grades']},{cells['peer_reviews']}"
+
+    def outcome(lines: list[str], name: str) -> tuple[list[tuple[str, str]], list[object] | None]:
+        path = write_csv(tmp_path / name, [header, *lines])
+        try:
+            roster = read_roster(str(path))
+        except RosterError as error:
+            return [(str(p.column), p.message) for p in error.problems], None
+        values = [(int(roster.online[i]), abilities_of(roster, i), grades_of(roster, i)) for i in range(len(roster))]
+        return [], list(values)
+
+    whole_problems, whole_values = outcome([line(i, r) for i, r in enumerate(rows)], "all.csv")
+    alone = [outcome([line(i, r)], f"row{i}.csv") for i, r in enumerate(rows)]
+    assert whole_problems == [p for problems, _ in alone for p in problems]
+    if whole_values is not None:
+        assert whole_values == [v for _, values in alone for v in values or []]
