@@ -70,6 +70,28 @@ class TeacherRow:
     extra: dict[str, Any]
 
 
+def factorize_integers(values: Any) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Integer codes of ``values`` and the distinct values, in order of first appearance (numpy only)."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.int64)
+    distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[order] = np.arange(len(distinct), dtype=np.int64)
+    codes: np.ndarray[Any, Any] = rank[inverse.reshape(-1)]
+    return codes, distinct[order]
+
+
+def _objects(texts: Sequence[str]) -> np.ndarray[Any, Any]:
+    """A numpy object array of ``texts`` (for gathering by integer codes)."""
+    import numpy as np
+
+    table = np.empty(len(texts), dtype=object)
+    table[:] = list(texts)
+    return table
+
+
 class Batch:
     """A roster encoded once for every rule: per-teacher arrays, schools, groups, aggregations.
 
@@ -92,7 +114,6 @@ class Batch:
 
     def __init__(self, roster: Roster, policy: Policy, schools: SchoolTable | None = None) -> None:
         import numpy as np
-        import pandas as pd
 
         framework = policy.framework
         self.roster = roster
@@ -129,16 +150,15 @@ class Batch:
         grades = roster.grades.astype(np.int64)
         self.grades = grades
 
-        def per_teacher(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-            counted: np.ndarray[Any, Any] = np.bincount(
-                self.teacher_of_selection, weights=flags, minlength=self.n
-            ).astype(np.int64)
-            return counted
-
-        self.n_fail = per_teacher(grades == GRADE_FAIL)
-        self.n_ungraded = per_teacher(grades == GRADE_UNGRADED)
-        self.n_excellent = per_teacher(grades == GRADE_EXCELLENT)
-        self.n_pass = per_teacher(grades == GRADE_PASS)
+        # grades per teacher, one count for each of the four grades (ungraded, fail, pass, excellent)
+        width = GRADE_EXCELLENT - GRADE_UNGRADED + 1
+        per_grade = np.bincount(
+            self.teacher_of_selection * width + (grades - GRADE_UNGRADED), minlength=self.n * width
+        ).reshape(self.n, width)
+        self.n_fail = np.ascontiguousarray(per_grade[:, GRADE_FAIL - GRADE_UNGRADED], dtype=np.int64)
+        self.n_ungraded = np.ascontiguousarray(per_grade[:, 0], dtype=np.int64)
+        self.n_excellent = np.ascontiguousarray(per_grade[:, GRADE_EXCELLENT - GRADE_UNGRADED], dtype=np.int64)
+        self.n_pass = np.ascontiguousarray(per_grade[:, GRADE_PASS - GRADE_UNGRADED], dtype=np.int64)
         self.online = roster.online.astype(np.int64)
         self.offline = roster.offline.astype(np.int64)
         #: offline hours that count; a preparation step (the peer-review gate) may lower them
@@ -158,13 +178,16 @@ class Batch:
             group_list = groups_of.values
             width = max(1, len(group_list))
             in_group = group_codes >= 0
-            combined = self.school_idx * width + group_codes
-            pair_codes, pairs = pd.factorize(combined[in_group], sort=False)
+            pair_codes, pairs = factorize_integers(self.school_idx[in_group] * width + group_codes[in_group])
             self.group_idx = np.full(self.n, -1, dtype=np.int64)
             self.group_idx[in_group] = pair_codes
-            self.group_keys: list[tuple[str, str]] = [
-                (self.school_names[p // width], group_list[p % width]) for p in pairs.tolist()
-            ]
+            self.group_keys: list[tuple[str, str]] = list(
+                zip(
+                    _objects(self.school_names)[pairs // width].tolist(),
+                    _objects(group_list)[pairs % width].tolist(),
+                    strict=True,
+                )
+            )
             self.group_size = np.bincount(self.group_idx[in_group], minlength=len(self.group_keys)).astype(np.int64)
         else:
             self.group_idx = None

@@ -20,6 +20,7 @@ from ability2.errors import Ability2Error
 from ability2.i18n import STATUSES, status_label
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ability2.policy import Policy, ResolvedRule
@@ -428,12 +429,7 @@ class Result:
         if self.teacher_groups is not None:
             data["group"] = np.asarray(self.teacher_groups, dtype=object)
         data["status"] = np.asarray(self.status, dtype=object)
-        failed = np.full(len(self), "", dtype=object)
-        for column in self.teacher_columns:
-            bad = ~np.asarray(column.ok, dtype=bool)
-            if bad.any():
-                failed[bad] = np.where(failed[bad] == "", column.rule, failed[bad] + ";" + column.rule)
-        data["failed_rules"] = failed
+        data["failed_rules"] = _failed_rules(self.teacher_columns, len(self))
         for column in self.teacher_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
         if "subject" in self.teacher_info and "subject" not in data:
@@ -472,7 +468,16 @@ class Result:
         excellent = [int(v) for v in np.asarray(stats["excellent"]).tolist()]
 
         def rates(counts: list[int], totals: list[int]) -> list[float | int]:
-            return [round(c / t, 6) if t else 0 for c, t in zip(counts, totals, strict=True)]
+            # each distinct (count, total) pair rounded once: a province has a few hundred
+            memo: dict[tuple[int, int], float | int] = {}
+            out: list[float | int] = []
+            for pair in zip(counts, totals, strict=True):
+                rate = memo.get(pair)
+                if rate is None:
+                    c, t = pair
+                    rate = memo[pair] = round(c / t, 6) if t else 0
+                out.append(rate)
+            return out
 
         data: dict[str, Any] = {
             "school": list(self.school_names),
@@ -735,3 +740,22 @@ def _columns_from_reasons(rows: list[list[dict[str, Any]]]) -> list[RuleColumn]:
             )
         )
     return columns
+
+
+def _failed_rules(columns: Sequence[RuleColumn], size: int) -> np.ndarray[Any, Any]:
+    """Per teacher, the ids of the rules failed, ``;``-joined in rule order (``""``: none).
+
+    Each teacher's failures are a bit mask; the text is made once per distinct mask.
+    """
+    import numpy as np
+
+    masks = np.zeros(size, dtype=object if len(columns) > 62 else np.int64)
+    for bit, column in enumerate(columns):
+        bad = ~np.asarray(column.ok, dtype=bool)
+        if bad.any():
+            masks[bad] += 1 << bit
+    distinct, inverse = np.unique(masks, return_inverse=True)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = [";".join(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
+    failed: np.ndarray[Any, Any] = texts[inverse.reshape(-1)]
+    return failed

@@ -44,18 +44,26 @@ class Distinct:
 
 def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> Distinct:
     """The distinct values of a String column (no nulls) and each row's position among them."""
+    import numpy as np
     import polars as pl
 
     series = frame.get_column(column)
-    values = series.unique(maintain_order=first_seen)
-    if len(values) == len(series) and first_seen:
-        import numpy as np
-
-        return Distinct(values, np.arange(len(series), dtype=np.int64))
+    values = series.unique()
     lookup = pl.DataFrame({"v": values, "i": pl.int_range(0, len(values), dtype=pl.Int64, eager=True)})
     index = (
-        pl.DataFrame({"v": series}).join(lookup, on="v", how="left", maintain_order="left").get_column("i").to_numpy()
+        pl.DataFrame({"v": series})
+        .join(lookup, on="v", how="left", maintain_order="left")
+        .get_column("i")
+        .to_numpy()
     )
+    if first_seen and len(values) > 1:
+        # renumber by first appearance: cheaper than polars' order-keeping unique
+        first = np.full(len(values), len(index), dtype=np.int64)
+        np.minimum.at(first, index, np.arange(len(index), dtype=np.int64))
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[order] = np.arange(len(values), dtype=np.int64)
+        return Distinct(values.gather(order), rank[index])
     return Distinct(values, index)
 
 

@@ -104,7 +104,7 @@ class PeerReviewGate(RuleKind):
             value: Any = np.full(batch.n, "no peer_reviews column", dtype=object)
         else:
             done = reviews == 1
-            value = np.where(done, "yes", np.where(reviews == 0, "no", "unknown")).astype(object)
+            value = np.array(["unknown", "no", "yes"], dtype=object)[np.asarray(reviews, dtype=np.int64) + 1]
         # an exempt teacher holds the gate: their offline hours count as they stand
         batch.offline_credited = np.where(done | batch.exempt_from(rule.id), batch.offline, 0)
         return self.column(rule, value, done, "yes")

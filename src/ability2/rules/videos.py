@@ -107,7 +107,7 @@ class EverySubjectVideo(RuleKind):
             missing = "subject" if roster.subject is None else "excellent_video"
             value = np.full(batch.n_schools, f"no {missing} column", dtype=object)
             return self.column(rule, value, np.zeros(batch.n_schools, dtype=bool), "every subject")
-        import pandas as pd
+        from ability2.batch import factorize_integers
 
         # (school, subject) pairs in order of first appearance, with whether any has a video
         subjects_of = roster.factorize("subject")
@@ -118,7 +118,7 @@ class EverySubjectVideo(RuleKind):
         subject_codes = np.asarray(subjects_of.codes, dtype=np.int64)[given]
         width = max(len(subjects), 1)
         pairs = np.asarray(batch.school_idx, dtype=np.int64)[given] * width + subject_codes
-        pair_codes, first_seen = pd.factorize(pairs)
+        pair_codes, first_seen = factorize_integers(pairs)
         covered = np.bincount(pair_codes, weights=(roster.excellent_video == 1)[given], minlength=len(first_seen)) > 0
         uncovered: dict[int, list[str]] = {}
         for pair in first_seen[~covered].tolist():
