@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import ability2
 from ability2 import resultjson as jsonout
+from ability2.reports import render_report
 from ability2.resultjson import distinct_reasons, write_json
 
 REGIONS = {
@@ -133,3 +134,70 @@ def test_distinct_reasons_groups_only_what_reads_the_same(values: list[Any], sam
     )
     codes, representatives = distinct_reasons(column)
     assert [int(representatives[c]) for c in codes] == same
+
+
+# --------------------------------------------------------------------------- JSON Lines
+
+
+def from_jsonl(text: str) -> dict[str, Any]:
+    """The §3.1 document rebuilt from JSON Lines: each reason given back its rule's source and layer."""
+    assert text.endswith("\n")
+    lines = [json.loads(line) for line in text.splitlines()]
+    head, records = lines[0], lines[1:]
+    assert head["record"] == "result" and head["format"] == "ability2-jsonl/1"
+    stated = {(r["scope"], r["rule"]): (r["source"], r["layer"]) for r in head["rules"]}
+    assert all(source for source, _ in stated.values())  # every rule's source, never empty
+
+    def restored(scope: str, reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for reason in reasons:
+            assert "source" not in reason and "layer" not in reason  # stated once, in the header
+            source, layer = stated[(scope, reason["rule"])]
+            out.append({**reason, "source": source, "layer": layer})
+        return out
+
+    document: dict[str, Any] = {"region": head["region"], "on": head["on"], "teachers": [], "groups": [], "schools": []}
+    kinds = [record.pop("record") for record in records]
+    assert kinds == sorted(kinds, key=["teacher", "group", "school", "unchecked"].index)  # in that order
+    for kind, record in zip(kinds, records, strict=True):
+        if kind == "teacher":
+            document["teachers"].append({**record, "reasons": restored("teacher", record["reasons"])})
+        elif kind == "unchecked":
+            document.setdefault("unchecked", []).append(record)
+        else:
+            document[kind + "s"].append({**record, "checks": restored(kind, record["checks"])})
+    return document
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(ROW, min_size=1, max_size=25, unique_by=lambda r: r["teacher_id"]),
+    st.sampled_from(sorted(REGIONS)),
+    st.sampled_from(["zh", "en"]),
+)
+def test_json_lines_hold_the_document_with_each_source_once(rows: list[dict[str, str]], region: str, lang: str) -> None:
+    registry = ability2.load_registry()
+    result = ability2.evaluate(pd.DataFrame(rows), registry.policy(region, on=REGIONS[region]))
+    text = render_report(result, "jsonl", lang=lang)
+    assert len(text.splitlines()) == 1 + len(result) + len(result.group_keys) + len(result.school_names) + len(
+        result.unchecked
+    )
+    assert from_jsonl(text) == json.loads(json.dumps(result.to_dict(lang), ensure_ascii=False))
+
+
+def test_json_lines_slices_end_in_whole_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonout, "SLICE", 3)
+    frame = pd.DataFrame(
+        {
+            "teacher_id": [f"T{i}" for i in range(10)],
+            "school": [f"S{i % 4}" for i in range(10)],
+            "group": [f"G{i % 3}" for i in range(10)],
+            "online_hours": ["20"] * 10,
+            "offline_hours": ["30"] * 10,
+            "abilities": ["A1;B2;C4"] * 10,
+        }
+    )
+    result = ability2.evaluate(frame, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    pieces = list(jsonout.iter_jsonl(result))
+    assert len(pieces) > 6 and all(piece.endswith("\n") for piece in pieces)
+    assert from_jsonl("".join(pieces)) == json.loads(result.to_json())

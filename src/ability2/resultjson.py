@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from ability2.result import Result, RuleColumn
 
-__all__ = ["iter_json", "write_json"]
+__all__ = ["JSONL_FORMAT", "iter_json", "iter_jsonl", "write_json", "write_jsonl"]
 
 #: teachers rendered per slice: bounds the memory the text takes before it is written
 SLICE = 20_000
@@ -89,14 +89,23 @@ def distinct_reasons(column: RuleColumn) -> tuple[np.ndarray[Any, Any], np.ndarr
     return codes.reshape(size), representatives
 
 
-def _reason_texts(column: RuleColumn, lang: str, layout: _Layout, level: int) -> np.ndarray[Any, Any]:
-    """Every entity's reason, rendered at ``level``, as an object array (one string per distinct reason)."""
+def _reason_texts(
+    column: RuleColumn, lang: str, layout: _Layout, level: int, *, compact: bool = False
+) -> np.ndarray[Any, Any]:
+    """Every entity's reason, rendered at ``level``, as an object array (one string per distinct reason).
+
+    ``compact`` leaves out what is the same for every entity of the rule (``source`` and
+    ``layer``): JSON Lines states it once, in its header.
+    """
     import numpy as np
 
     codes, representatives = distinct_reasons(column)
     rendered = np.empty(len(representatives), dtype=object)
     for slot, index in enumerate(representatives.tolist()):
-        rendered[slot] = layout.value(column.reason_at(int(index), lang).to_dict(), level)
+        reason = column.reason_at(int(index), lang).to_dict()
+        if compact:
+            del reason["source"], reason["layer"]
+        rendered[slot] = layout.value(reason, level)
     texts: np.ndarray[Any, Any] = rendered[codes]
     return texts
 
@@ -110,17 +119,25 @@ def _texts(values: Any, start: int, stop: int, *, null_if_empty: bool = False) -
 
 def _teacher_slices(result: Result, lang: str, layout: _Layout) -> Iterator[str]:
     """The ``teachers`` entries, rendered at level 2, a slice at a time."""
+    for entries in _teacher_entries(result, lang, layout):
+        yield layout.separator(2).join(entries)
+
+
+def _teacher_entries(
+    result: Result, lang: str, layout: _Layout, *, opening: str = "{", compact: bool = False
+) -> Iterator[list[str]]:
+    """Each slice's ``teachers`` entries, rendered at level 2; ``opening`` starts each entry."""
     from itertools import repeat
 
     info = result.teacher_info
     extra = info.get("columns", {})
-    reasons = [_reason_texts(column, lang, layout, 4) for column in result.teacher_columns]
+    reasons = [_reason_texts(column, lang, layout, 4, compact=compact) for column in result.teacher_columns]
     between, inside = layout.separator(3), layout.separator(4)
     for start in range(0, len(result), SLICE):
         stop = min(start + SLICE, len(result))
         count = stop - start
         # every piece of every entry in order, as parallel sequences: one join per teacher
-        pieces: list[Any] = [repeat("{" + layout.newline(3) + '"teacher_id": ', count)]
+        pieces: list[Any] = [repeat(opening + layout.newline(3) + '"teacher_id": ', count)]
         pieces.append(_texts(result.teacher_ids, start, stop))
         if "name" in info:
             pieces += [repeat(between + '"name": ', count), _texts(info["name"], start, stop)]
@@ -146,7 +163,7 @@ def _teacher_slices(result: Result, lang: str, layout: _Layout) -> Iterator[str]
         if extra:
             pieces += [repeat(between + '"columns": ', count), _extra_columns(extra, start, stop, layout)]
         pieces.append(repeat(layout.newline(2) + "}", count))
-        yield layout.separator(2).join(map("".join, zip(*pieces, strict=True)))
+        yield list(map("".join, zip(*pieces, strict=True)))
 
 
 def _extra_columns(extra: dict[str, Sequence[Any]], start: int, stop: int, layout: _Layout) -> list[str]:
@@ -210,3 +227,61 @@ def write_json(result: Result, handle: TextIO, lang: str = "zh", indent: int | N
     for piece in iter_json(result, lang, indent):
         handle.write(piece)
     handle.write("\n")
+
+
+#: the ``format`` of the first line of :func:`iter_jsonl`'s output; its number changes when the shape does
+JSONL_FORMAT = "ability2-jsonl/1"
+
+
+def iter_jsonl(result: Result, lang: str = "zh") -> Iterator[str]:
+    """The result as JSON Lines: one JSON object per line, each rule's source stated once.
+
+    The first line describes the result: ``{"record": "result", "format", "region", "on",
+    "rules": [{"rule", "scope", "title", "source", "layer"}, ...]}``, every rule the
+    policy checked, in the order of the reasons. Then one line per teacher (roster order),
+    group and school (first appearance): ``{"record": "teacher" | "group" | "school", ...}``
+    with the fields of contract §3.1's entries, whose ``reasons`` and ``checks`` leave out
+    ``source`` and ``layer`` (the first line has them). Last, one ``{"record":
+    "unchecked", ...}`` line per rule that could not be checked. Each piece yielded is
+    whole lines, each ending in a line feed.
+    """
+    layout = _Layout(None)
+    title = "title_en" if lang == "en" else "title"
+    rules = [
+        {"rule": c.rule, "scope": scope, "title": getattr(c, title), "source": c.source, "layer": c.layer}
+        for scope, columns in (
+            ("teacher", result.teacher_columns),
+            ("group", result.group_columns),
+            ("school", result.school_columns),
+        )
+        for c in columns
+    ]
+    head = {"record": "result", "format": JSONL_FORMAT, "region": result.region, "on": result.on, "rules": rules}
+    yield json.dumps(head, ensure_ascii=False) + "\n"
+    for entries in _teacher_entries(result, lang, layout, opening='{"record": "teacher", ', compact=True):
+        yield "\n".join(entries) + "\n"
+    yield from _jsonl_entities("group", result.group_columns, len(result.group_keys), result._group_base, lang)
+    yield from _jsonl_entities("school", result.school_columns, len(result.school_names), result._school_base, lang)
+    for item in result.unchecked_dicts(lang) if result.unchecked else []:
+        yield json.dumps({"record": "unchecked", **item}, ensure_ascii=False) + "\n"
+
+
+def _jsonl_entities(
+    record: str, columns: list[RuleColumn], count: int, row_at: Callable[[int], dict[str, Any]], lang: str
+) -> Iterator[str]:
+    """Groups or schools as JSON Lines, ``SLICE`` lines at a time."""
+    layout = _Layout(None)
+    rendered = [_reason_texts(column, lang, layout, 4, compact=True) for column in columns]
+    for start in range(0, count, SLICE):
+        stop = min(start + SLICE, count)
+        lines = [
+            _entity({"record": record, **row_at(i)}, [texts[i] for texts in rendered], layout)
+            for i in range(start, stop)
+        ]
+        yield "\n".join(lines) + "\n"
+
+
+def write_jsonl(result: Result, handle: TextIO, lang: str = "zh") -> None:
+    """Write :func:`iter_jsonl`'s lines to ``handle`` as they are rendered."""
+    for piece in iter_jsonl(result, lang):
+        handle.write(piece)

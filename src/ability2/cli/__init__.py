@@ -120,9 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--region", required=True, metavar="REGION", help="region id or code")
     evaluate.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
     evaluate.add_argument(
-        "--format", choices=("table", "json", "xlsx", "html"), default="table", help="output format (default: table)"
+        "--format",
+        choices=("table", "json", "jsonl", "xlsx", "html", "csv", "parquet"),
+        default="table",
+        help="output format (default: table); csv and parquet write the teachers, groups and schools tables",
     )
-    evaluate.add_argument("-o", "--output", metavar="FILE", help="write to FILE (required for xlsx and html)")
+    evaluate.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (required for xlsx and html); for csv and parquet a folder",
+    )
     evaluate.add_argument(
         "--schools",
         metavar="FILE",

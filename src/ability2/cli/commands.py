@@ -236,6 +236,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+#: formats that write a folder of tables
+_TABLE_FORMATS = ("csv", "parquet")
+
+
 def _check_output(path: str | None, fmt: str, inputs: tuple[str | None, ...] = ()) -> Path | None:
     """Refuse a bad output path before any work is done: a missing folder, a folder, an input file."""
     from ability2.errors import Ability2Error
@@ -243,8 +247,19 @@ def _check_output(path: str | None, fmt: str, inputs: tuple[str | None, ...] = (
     if path is None:
         if fmt in ("xlsx", "html"):
             raise Ability2Error(f"--format {fmt} writes a file: give one with -o FILE")
+        if fmt in _TABLE_FORMATS:
+            raise Ability2Error(f"--format {fmt} writes three tables: give a folder with -o FOLDER")
         return None
     target = Path(path)
+    if fmt in _TABLE_FORMATS:
+        from ability2.reports.export import check_folder
+
+        for source in inputs:
+            if source is not None and Path(source).exists() and Path(source).resolve().parent == target.resolve():
+                name = Path(source).name
+                if name in {f"{table}.{fmt}" for table in ("teachers", "groups", "schools")}:
+                    raise Ability2Error(f"cannot write into {path}: the input {source} would be overwritten")
+        return check_folder(target)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise Ability2Error(f"cannot write {path}: folder {folder} does not exist")
@@ -342,15 +357,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             _table_to_file(lambda console: render_table(result, lang=args.lang, console=console), target)
             print(f"{target}", file=sys.stderr)
             return 0
-        if args.format == "json" and target is None:
-            from ability2.resultjson import write_json
+        if args.format in ("json", "jsonl") and target is None:
+            from ability2.resultjson import write_json, write_jsonl
 
             stages.close()
-            write_json(result, sys.stdout, lang=args.lang, indent=2)
+            if args.format == "json":
+                write_json(result, sys.stdout, lang=args.lang, indent=2)
+            else:
+                write_jsonl(result, sys.stdout, lang=args.lang)
+            return 0
+        assert target is not None
+        if args.format in _TABLE_FORMATS:
+            from ability2.reports.export import write_tables
+
+            for path in write_tables(result, target, args.format):
+                print(f"{path}", file=sys.stderr)
             return 0
         from ability2.reports import write_report
 
-        assert target is not None
         write_report(result, target, args.format, lang=args.lang)
     finally:
         stages.close()

@@ -51,10 +51,7 @@ def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> D
     values = series.unique()
     lookup = pl.DataFrame({"v": values, "i": pl.int_range(0, len(values), dtype=pl.Int64, eager=True)})
     index = (
-        pl.DataFrame({"v": series})
-        .join(lookup, on="v", how="left", maintain_order="left")
-        .get_column("i")
-        .to_numpy()
+        pl.DataFrame({"v": series}).join(lookup, on="v", how="left", maintain_order="left").get_column("i").to_numpy()
     )
     if first_seen and len(values) > 1:
         # renumber by first appearance: cheaper than polars' order-keeping unique

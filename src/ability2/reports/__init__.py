@@ -1,4 +1,4 @@
-"""Reports of an evaluation: JSON (contract §3.1), Excel, printable HTML and terminal tables.
+"""Reports of an evaluation: JSON (contract §3.1), JSON Lines, Excel, printable HTML and terminal tables.
 
 :func:`write_report` writes one report file atomically: it checks the target folder before
 any work, writes a temporary file next to the target and renames it into place only when
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMATS", "render_report", "write_report"]
 
 #: the file formats :func:`write_report` writes
-FORMATS = ("json", "xlsx", "html")
+FORMATS = ("json", "jsonl", "xlsx", "html")
 
 _LANGS = ("zh", "en")
 
@@ -35,12 +35,16 @@ def _check_args(fmt: str, lang: str) -> None:
 
 
 def render_report(result: Result, fmt: str, *, lang: str = "zh") -> str:
-    """The ``json`` or ``html`` report as text (for standard output); ``xlsx`` is binary: use :func:`write_report`."""
+    """The ``json``, ``jsonl`` or ``html`` report as text (for standard output); ``xlsx`` is binary: use :func:`write_report`."""
     _check_args(fmt, lang)
     if fmt == "json":
         from ability2.resultjson import iter_json
 
         return "".join(iter_json(result, lang)) + "\n"
+    if fmt == "jsonl":
+        from ability2.resultjson import iter_jsonl
+
+        return "".join(iter_jsonl(result, lang))
     if fmt == "html":
         from ability2.reports.html import render_html
 
@@ -49,7 +53,7 @@ def render_report(result: Result, fmt: str, *, lang: str = "zh") -> str:
 
 
 def write_report(result: Result, path: str | os.PathLike[str], fmt: str, *, lang: str = "zh") -> Path:
-    """Write ``result`` as a ``json``, ``xlsx`` or ``html`` report at ``path``; return the path.
+    """Write ``result`` as a ``json``, ``jsonl``, ``xlsx`` or ``html`` report at ``path``; return the path.
 
     Raises :class:`~ability2.errors.Ability2Error` before any work when the format or
     language is unknown, or the folder of ``path`` is missing or not writable. Nothing is
@@ -70,6 +74,11 @@ def write_report(result: Result, path: str | os.PathLike[str], fmt: str, *, lang
 
             with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
                 write_json(result, handle, lang)
+        elif fmt == "jsonl":
+            from ability2.resultjson import write_jsonl
+
+            with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+                write_jsonl(result, handle, lang)
         else:
             temporary.write_bytes(render_report(result, fmt, lang=lang).encode("utf-8"))
 
