@@ -201,3 +201,20 @@ def test_json_lines_slices_end_in_whole_lines(monkeypatch: pytest.MonkeyPatch) -
     pieces = list(jsonout.iter_jsonl(result))
     assert len(pieces) > 6 and all(piece.endswith("\n") for piece in pieces)
     assert from_jsonl("".join(pieces)) == json.loads(result.to_json())
+
+
+SCALARS = st.one_of(
+    st.text(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(), SCALARS, max_size=6), st.sampled_from([None, 2]), st.integers(0, 3))
+def test_flat_objects_read_as_json_dumps_writes_them(row: dict[str, Any], indent: int | None, level: int) -> None:
+    layout = jsonout._Layout(indent)
+    assert layout.flat_object(row, level) == layout.value(row, level)

@@ -400,12 +400,10 @@ class Result:
         return [column.reason_at(index, lang) for column in self.group_columns]
 
     def _status_of_school(self, index: int) -> str:
-        self.school_status()
-        assert self._school_status is not None
-        return self._school_status[index]
+        return self._school_statuses()[index]
 
-    def school_status(self) -> list[str]:
-        """``pass`` for a school whose checks all hold, else ``fail`` (computed once)."""
+    def _school_statuses(self) -> list[str]:
+        """The statuses, computed once and shared (callers must not change the list)."""
         if self._school_status is None:
             import numpy as np
 
@@ -413,7 +411,11 @@ class Result:
             for column in self.school_columns:
                 ok &= np.asarray(column.ok, dtype=bool)
             self._school_status = ["pass" if flag else "fail" for flag in ok]
-        return list(self._school_status)
+        return self._school_status
+
+    def school_status(self) -> list[str]:
+        """``pass`` for a school whose checks all hold, else ``fail`` (a new list each call)."""
+        return list(self._school_statuses())
 
     # -- tables --------------------------------------------------------------------------
     @property

@@ -12,6 +12,7 @@ fields (:class:`~ability2.RuleColumn`), as the core's do.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -47,12 +48,30 @@ class _Layout:
         text = json.dumps(obj, ensure_ascii=False, indent=self.indent)
         return text if self.indent is None else text.replace("\n", self.newline(level))
 
+    def flat_object(self, row: dict[str, Any], level: int) -> str:
+        """A dict of text, numbers, booleans and nulls as json.dumps writes it at ``level`` (faster)."""
+        if any(isinstance(value, dict | list | tuple) for value in row.values()):
+            return self.value(row, level)
+        items = [f"{_encode(key)}: {_scalar(value)}" for key, value in row.items()]
+        return self.container(items, level, brackets="{}")
+
     def container(self, items: Sequence[str], level: int, brackets: str = "[]") -> str:
         """A list (or object) whose items are already rendered at ``level + 1``."""
         if not items:
             return brackets
         inner = self.separator(level + 1).join(items)
         return brackets[0] + self.newline(level + 1) + inner + self.newline(level) + brackets[1]
+
+
+def _scalar(value: Any) -> str:
+    """One JSON value as json.dumps writes it (``ensure_ascii=False``)."""
+    if isinstance(value, str):
+        return _encode(value)
+    if type(value) not in (int, float):  # None, booleans, numpy scalars ...: as json.dumps writes them
+        return json.dumps(value, ensure_ascii=False)
+    if type(value) is float and not math.isfinite(value):
+        return json.dumps(value)
+    return repr(value)
 
 
 def distinct_reasons(column: RuleColumn) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -178,7 +197,7 @@ def _extra_columns(extra: dict[str, Sequence[Any]], start: int, stop: int, layou
 def _entity(row: dict[str, Any], checks: list[str], layout: _Layout) -> str:
     """A group or school entry at level 2: its fields, then its ``checks`` (already rendered at level 4)."""
     closing = layout.newline(2) + "}"
-    text = layout.value(row, 2)
+    text = layout.flat_object(row, 2)
     if not row or not text.endswith(closing):  # pragma: no cover - json.dumps always closes so
         raise AssertionError(f"unexpected rendering of {row!r}")
     return text[: -len(closing)] + layout.separator(3) + '"checks": ' + layout.container(checks, 3) + closing
