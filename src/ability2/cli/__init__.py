@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands.cmd_evaluate,
         "evaluate a roster under a region's policy: every teacher, group and school, with reasons",
     )
-    evaluate.add_argument("roster", metavar="ROSTER", help="CSV (UTF-8 or GBK) or XLSX roster (contract §2)")
+    evaluate.add_argument("roster", metavar="ROSTER", help="CSV (UTF-8 or GBK), XLSX or Parquet roster (contract §2)")
     evaluate.add_argument("--region", required=True, metavar="REGION", help="region id or code")
     evaluate.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
     evaluate.add_argument(
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = add(
         "compare", commands.cmd_compare, "evaluate one roster under several regions (or a what-if) and compare"
     )
-    compare.add_argument("roster", metavar="ROSTER", help="CSV (UTF-8 or GBK) or XLSX roster (contract §2)")
+    compare.add_argument("roster", metavar="ROSTER", help="CSV (UTF-8 or GBK), XLSX or Parquet roster (contract §2)")
     compare.add_argument(
         "--region",
         action="append",

@@ -34,6 +34,7 @@ use them, so importing this module stays light.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import io
@@ -41,7 +42,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from itertools import product
 from typing import TYPE_CHECKING, Any
@@ -128,6 +129,7 @@ _INT64_MAX = 2**63 - 1
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_PARQUET_MAGIC = b"PAR1"
 _WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _DELIMITERS = (",", "\t", ";")
 
@@ -208,7 +210,18 @@ def _within_limits(name: str, table: _Table) -> _Table:
     if not cells or frame.height == 0:
         return table
     # bytes bound characters from above: the exact count only where some cell could be too long
-    longest = frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells])).item()
+    longest, volume = frame.select(
+        pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells]).alias("longest"),
+        pl.sum_horizontal([pl.col(c).str.len_bytes().cast(pl.Int64).sum() for c in cells]).alias("volume"),
+    ).row(0)
+    if volume is not None and volume > limits.max_unpacked_bytes:
+        # a Parquet dictionary (or a workbook's shared string) repeated on every row reads
+        # small, but every cell becomes its own text from here on
+        return _file_problem(
+            name,
+            f"too much text: the cells hold {volume:,} bytes of text; at most {limits.max_unpacked_bytes:,} "
+            f"are read {hint('max_unpacked_bytes')}",
+        )
     if longest is None or longest <= limits.max_cell_chars:
         return table
     problems: list[RosterProblem] = []
@@ -261,6 +274,8 @@ def _from_path(path: str) -> _Table:
     if len(raw) > max_bytes:
         return _file_problem(path, f"too large: more than {max_bytes / 1024**2:,.0f} MB {hint('max_file_bytes')}")
     suffix = os.path.splitext(path)[1].lower()
+    if raw.startswith(_PARQUET_MAGIC) or suffix == ".parquet":
+        return _from_parquet(path, raw)
     if raw.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         return _from_workbook(path, raw)
     if suffix in _WORKBOOK_SUFFIXES:
@@ -486,6 +501,66 @@ def _python_csv(path: str, text: str, delimiter: str, header: list[str], header_
         }
     )
     return _Table(header, header_index + 1, frame, problems)
+
+
+def _from_parquet(path: str, raw: bytes) -> _Table:
+    """A Parquet file: measured by its own metadata first, then read by polars and turned to text as a DataFrame is."""
+    import polars as pl
+
+    from ability2.io.parquet_extent import ParquetTooLarge, check_parquet
+    from ability2.limits import current
+
+    limits = current()
+    try:
+        check_parquet(
+            raw,
+            max_rows=limits.max_rows,
+            max_unpacked_bytes=limits.max_unpacked_bytes,
+            max_unpacked_ratio=limits.max_unpacked_ratio,
+        )
+    except ParquetTooLarge as exc:
+        return _file_problem(path, f"cannot read Parquet file: {exc}")
+    failure: str | None = None
+    with _stderr_captured() as captured:
+        try:
+            frame = pl.read_parquet(io.BytesIO(raw))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # corrupt pages, unsupported encodings; a damaged page can make polars panic
+            failure = str(exc).strip() or captured() or type(exc).__name__
+    if failure is not None:
+        detail = failure.splitlines()[0][:300]
+        return _file_problem(path, f"cannot read Parquet file (damaged or unsupported): {detail}")
+    return _from_polars(frame)  # rows numbered as in a CSV export: record 1 is row 2
+
+
+@contextlib.contextmanager
+def _stderr_captured() -> Iterator[Callable[[], str]]:
+    """Hold what native code writes to the process's standard error (a Rust panic's message) while reading.
+
+    Yields a function giving the text held; it is not shown, so a damaged file ends in one
+    clear problem, not a panic report. Python's own ``sys.stderr`` is untouched.
+    """
+    import tempfile
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no file descriptor 2 (embedded interpreters): nothing to hold
+        yield lambda: ""
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+
+        def text() -> str:
+            held.seek(0)
+            return held.read(4096).decode("utf-8", "replace").strip()
+
+        try:
+            yield text
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _from_workbook(path: str, raw: bytes) -> _Table:

@@ -1,0 +1,253 @@
+"""Measure a Parquet file before reading it: rows and unpacked bytes, from its own metadata.
+
+A Parquet file states its sizes: the footer (Thrift compact protocol) gives each column
+chunk's row count, compressed and uncompressed size and where its pages start, and each
+page header gives the page's compressed and uncompressed size. A reader allocates what
+those numbers say, so a file of a few kilobytes that claims gigabytes would take them.
+:func:`check_parquet` reads the footer and every page header (not the data) and refuses,
+before any decoding:
+
+* a footer or page header that does not parse, points outside the file, or nests too deep;
+* more rows than ``max_rows``;
+* column chunks that unpack to more than ``max_unpacked_bytes``, or to more than
+  ``max_unpacked_ratio`` times the file (past 16 MB);
+* a page that claims more bytes than its column chunk, or pages that overrun their chunk.
+
+Only the Thrift structures named here are decoded; everything else is skipped by type.
+Pure Python, no dependency: the footer is small and a page header is a few dozen bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+__all__ = ["ParquetExtent", "ParquetTooLarge", "check_parquet", "is_parquet"]
+
+MAGIC = b"PAR1"
+#: Thrift structures nested deeper than this are refused (Parquet's own need a handful)
+_MAX_DEPTH = 32
+#: a footer larger than this is refused (a million columns' metadata is far smaller)
+_MAX_FOOTER = 64 * 1024 * 1024
+#: ratios are checked only past this many unpacked bytes, as for workbooks
+_RATIO_FLOOR = 16 * 1024 * 1024
+
+# Thrift compact protocol types
+_TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(1, 13)
+
+
+class ParquetTooLarge(ValueError):
+    """The file's own metadata is broken, or states more rows or bytes than the limits allow."""
+
+
+@attrs.frozen
+class ParquetExtent:
+    """What a Parquet file states about itself: rows, and bytes once its pages are unpacked."""
+
+    rows: int
+    unpacked_bytes: int
+    columns: int
+
+
+def is_parquet(raw: bytes) -> bool:
+    """Whether ``raw`` is framed as a Parquet file (``PAR1`` at both ends)."""
+    return len(raw) >= 12 and raw.startswith(MAGIC) and raw.endswith(MAGIC)
+
+
+class _Reader:
+    """A Thrift compact protocol reader over ``data[start:end]`` that never reads past ``end``."""
+
+    def __init__(self, data: bytes, start: int, end: int) -> None:
+        self.data, self.pos, self.end = data, start, end
+
+    def byte(self) -> int:
+        if self.pos >= self.end:
+            raise ParquetTooLarge("metadata ends early")
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def varint(self) -> int:
+        shift = result = 0
+        while True:
+            b = self.byte()
+            result |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return result
+            shift += 7
+            if shift > 63:
+                raise ParquetTooLarge("a number in the metadata is too long")
+
+    def zigzag(self) -> int:
+        n = self.varint()
+        return (n >> 1) ^ -(n & 1)
+
+    def skip(self, size: int) -> bytes:
+        if size < 0 or self.pos + size > self.end:
+            raise ParquetTooLarge("a length in the metadata points past its end")
+        chunk = self.data[self.pos : self.pos + size]
+        self.pos += size
+        return chunk
+
+    def value(self, kind: int, depth: int) -> Any:
+        """Read (and mostly discard) one value of Thrift type ``kind``."""
+        if depth > _MAX_DEPTH:
+            raise ParquetTooLarge(f"metadata nested more than {_MAX_DEPTH} deep")
+        if kind in (_TRUE, _FALSE):
+            return kind == _TRUE
+        if kind == _BYTE:
+            return self.byte()
+        if kind in (_I16, _I32, _I64):
+            return self.zigzag()
+        if kind == _DOUBLE:
+            return self.skip(8)
+        if kind == _BINARY:
+            return self.skip(self.varint())
+        if kind in (_LIST, _SET):
+            return self.items(depth, None)
+        if kind == _MAP:
+            size = self.varint()
+            if size:
+                if 2 * size > self.end - self.pos:  # every key and value takes at least a byte
+                    raise ParquetTooLarge("a map in the metadata is longer than the metadata")
+                types = self.byte()
+                for _ in range(size):
+                    self.element(types >> 4, depth + 1)
+                    self.element(types & 0x0F, depth + 1)
+            return None
+        if kind == _STRUCT:
+            return self.struct(depth + 1, {})
+        raise ParquetTooLarge(f"unknown type {kind} in the metadata")
+
+    def element(self, kind: int, depth: int) -> Any:
+        """A list, set or map element (booleans there take a byte each)."""
+        if kind in (_TRUE, _FALSE):
+            return self.byte() == 1
+        return self.value(kind, depth)
+
+    def items(self, depth: int, fields: Fields | None) -> list[Any]:
+        """A list; its structs keep the ``fields`` asked for (other elements are read and dropped)."""
+        header = self.byte()
+        size, element = header >> 4, header & 0x0F
+        if size == 15:
+            size = self.varint()
+        if size > self.end - self.pos:  # every element takes at least one byte
+            raise ParquetTooLarge("a list in the metadata is longer than the metadata")
+        if fields is not None and element == _STRUCT:
+            return [self.struct(depth + 1, fields) for _ in range(size)]
+        for _ in range(size):
+            self.element(element, depth + 1)
+        return []
+
+    def struct(self, depth: int, fields: Fields) -> dict[int, Any]:
+        """A struct's fields that ``fields`` asks for, by id, when their wire type is the expected one."""
+        if depth > _MAX_DEPTH:
+            raise ParquetTooLarge(f"metadata nested more than {_MAX_DEPTH} deep")
+        found: dict[int, Any] = {}
+        last = 0
+        while True:
+            header = self.byte()
+            if header == 0:
+                return found
+            kind, delta = header & 0x0F, header >> 4
+            field = last + delta if delta else self.zigzag()
+            last = field
+            wanted = fields.get(field)
+            if wanted is None or kind not in wanted[0]:
+                self.value(kind, depth)
+            else:
+                found[field] = wanted[1](self, depth)
+
+
+#: what a struct keeps: field id -> (the wire types expected, how to read the value)
+Fields = dict[int, tuple[tuple[int, ...], Callable[[_Reader, int], Any]]]
+
+_INTEGER = ((_I16, _I32, _I64), lambda reader, depth: reader.zigzag())
+
+
+def _list(fields: Fields) -> tuple[tuple[int, ...], Callable[[_Reader, int], Any]]:
+    return (_LIST,), lambda reader, depth: reader.items(depth, fields)
+
+
+def _struct(fields: Fields) -> tuple[tuple[int, ...], Callable[[_Reader, int], Any]]:
+    return (_STRUCT,), lambda reader, depth: reader.struct(depth + 1, fields)
+
+
+# ColumnMetaData: 5 num_values, 6 total_uncompressed_size, 7 total_compressed_size,
+# 9 data_page_offset, 11 dictionary_page_offset
+_COLUMN_META: Fields = {5: _INTEGER, 6: _INTEGER, 7: _INTEGER, 9: _INTEGER, 11: _INTEGER}
+# ColumnChunk: 3 meta_data; RowGroup: 1 columns, 3 num_rows; FileMetaData: 3 num_rows, 4 row_groups
+_ROW_GROUP: Fields = {1: _list({3: _struct(_COLUMN_META)}), 3: _INTEGER}
+_FILE_META: Fields = {3: _INTEGER, 4: _list(_ROW_GROUP)}
+# PageHeader: 2 uncompressed_page_size, 3 compressed_page_size; its data page (5), dictionary
+# page (7) and data page v2 (8) headers each begin with 1 num_values
+_COUNT: Fields = {1: _INTEGER}
+_PAGE_HEADER: Fields = {2: _INTEGER, 3: _INTEGER, 5: _struct(_COUNT), 7: _struct(_COUNT), 8: _struct(_COUNT)}
+
+
+def check_parquet(raw: bytes, *, max_rows: int, max_unpacked_bytes: int, max_unpacked_ratio: float) -> ParquetExtent:
+    """Measure ``raw`` (a whole Parquet file) by its metadata and page headers; raise :class:`ParquetTooLarge`."""
+    if not is_parquet(raw):
+        raise ParquetTooLarge("not a Parquet file: it must begin and end with PAR1")
+    (footer_size,) = struct.unpack("<I", raw[-8:-4])
+    footer_start = len(raw) - 8 - footer_size
+    if footer_size > _MAX_FOOTER or footer_start < len(MAGIC):
+        raise ParquetTooLarge("the footer's length points outside the file")
+    meta = _Reader(raw, footer_start, len(raw) - 8).struct(0, _FILE_META)
+    rows = int(meta.get(3, 0))
+    groups = meta.get(4, [])
+    group_rows = [int(group.get(3, 0)) for group in groups]
+    if rows < 0 or any(n < 0 for n in group_rows):
+        raise ParquetTooLarge("the footer states a negative row count")
+    if max(rows, sum(group_rows)) > max_rows:
+        raise ParquetTooLarge(f"too many rows: {max(rows, sum(group_rows)):,}; at most {max_rows:,} are read")
+    unpacked = columns = 0
+    for group in groups:
+        for chunk in group.get(1, []):
+            column = chunk.get(3)
+            if column is None:
+                raise ParquetTooLarge("a column chunk without metadata (or in another file) is not read")
+            columns += 1
+            unpacked += _check_chunk(raw, column, footer_start, max_rows)
+            _check_unpacked(unpacked, len(raw), max_unpacked_bytes, max_unpacked_ratio)
+    return ParquetExtent(rows, unpacked, columns)
+
+
+def _check_unpacked(unpacked: int, file_size: int, max_bytes: int, max_ratio: float) -> None:
+    if unpacked > max_bytes:
+        raise ParquetTooLarge(f"unpacks to more than {max_bytes:,} bytes")
+    if unpacked > _RATIO_FLOOR and unpacked > max_ratio * file_size:
+        raise ParquetTooLarge(f"unpacks to {unpacked / file_size:,.0f} times its size; at most {max_ratio:g} times")
+
+
+def _check_chunk(raw: bytes, column: dict[int, Any], data_end: int, max_rows: int) -> int:
+    """Walk a column chunk's page headers; return its unpacked size, checked against every page."""
+    total_unpacked, total_packed = int(column.get(6, -1)), int(column.get(7, -1))
+    values = int(column.get(5, -1))
+    offsets = [int(column[k]) for k in (9, 11) if k in column and int(column[k]) > 0]
+    if total_unpacked < 0 or total_packed < 0 or values < 0 or not offsets:
+        raise ParquetTooLarge("a column chunk's sizes, count or offsets are missing or negative")
+    if values > max_rows:  # roster columns are flat: one value a row
+        raise ParquetTooLarge(f"a column holds {values:,} values; at most {max_rows:,} are read")
+    start = min(offsets)
+    end = start + total_packed
+    if start < len(MAGIC) or end > data_end:
+        raise ParquetTooLarge("a column chunk points outside the file")
+    position, pages_unpacked = start, 0
+    while position < end:
+        header = _Reader(raw, position, end)
+        page = header.struct(0, _PAGE_HEADER)
+        unpacked, packed = int(page.get(2, -1)), int(page.get(3, -1))
+        if unpacked < 0 or packed < 0:
+            raise ParquetTooLarge("a page header's sizes are missing or negative")
+        counts = [int(page[k].get(1, 0)) for k in (5, 7, 8) if k in page]
+        if any(count < 0 or count > values for count in counts):
+            raise ParquetTooLarge("a page claims more values than its column chunk holds")
+        position = header.pos + packed
+        pages_unpacked += unpacked
+        if position > end or pages_unpacked > total_unpacked:
+            raise ParquetTooLarge("a page claims more bytes than its column chunk holds")
+    return total_unpacked
