@@ -349,6 +349,12 @@ def test_failure_while_writing_leaves_no_file(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(json_module, "_teacher_slices", broken_slices)
+
+    def broken_entries(*args: Any, **options: Any) -> Any:
+        yield ['{"record": "teacher", "teacher_id": "half written"}']
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(json_module, "_teacher_entries", broken_entries)
     target = tmp_path / f"r.{fmt}"
     with pytest.raises(RuntimeError, match="boom"):
         write_report(result, target, fmt)
