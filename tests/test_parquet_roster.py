@@ -86,7 +86,16 @@ def test_a_repeated_dictionary_value_is_counted_as_the_text_it_becomes(tmp_path:
     path.write_bytes(parquet_bytes(frame, compression="zstd"))
     assert path.stat().st_size < 100_000
     [problem] = problems_of(path)
-    assert "too much text: the cells hold 3,000,000,000 bytes" in problem
+    assert "cannot read Parquet file: its cells hold 3,000,000,000 bytes of text" in problem
+    assert "max_unpacked_ratio" in problem
+
+
+def test_text_past_the_byte_limit_is_refused_whatever_the_source(tmp_path: Path) -> None:
+    """The total text of a roster's cells is held to max_unpacked_bytes for CSV and DataFrames too."""
+    frame = pl.DataFrame({"教师编号": ["x" * 1000] * 100})
+    with limited(max_unpacked_bytes=50_000):
+        with pytest.raises(RosterError, match="too much text: the cells hold 100,000 bytes"):
+            read_roster(frame)
 
 
 # --------------------------------------------------------------------------- hand-made metadata

@@ -394,3 +394,43 @@ def test_sizes_a_zip_directory_understates_are_caught_while_inflating(tmp_path: 
     assert "liar.xlsx:-:-: cannot read workbook:" in str(measured["outcome"])
     assert "larger than its declared uncompressed size" in str(measured["outcome"])
     assert float(str(measured["mb"])) < 500
+
+
+def shared_text_bomb(path: Path, rows: int, length: int) -> Path:
+    """An XLSX whose one long shared string sits on every row: small on disk, gigabytes of cells."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))  # shared strings, xlsxwriter's default
+    sheet = book.add_worksheet()
+    for j, value in enumerate(HEADER):
+        sheet.write_string(0, j, value)
+    long_text = "长" * length
+    for r in range(1, rows + 1):
+        sheet.write_string(r, 0, long_text)
+    book.close()
+    return path
+
+
+def test_a_shared_string_on_every_row_is_counted_as_the_text_it_becomes(tmp_path: Path) -> None:
+    """300 KB on disk, 3 GB of cells: refused before the reader copies the string into every cell."""
+    path = shared_text_bomb(tmp_path / "shared.xlsx", rows=40_000, length=25_000)
+    assert path.stat().st_size < 400_000
+    measured = read_in_child(path)
+    assert "cells repeat shared text adding up to 2,861 MB" in str(measured["outcome"])
+    assert "max_unpacked_ratio" in str(measured["outcome"])
+    assert float(str(measured["seconds"])) < 10 and float(str(measured["mb"])) < 500
+
+
+def test_shared_strings_of_a_real_roster_are_far_below_the_bound(tmp_path: Path) -> None:
+    """Schools and grades repeat on every row of a real roster: it reads."""
+    import xlsxwriter
+
+    path = tmp_path / "roster.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for j, value in enumerate(HEADER):
+        sheet.write_string(0, j, value)
+    for r in range(1, 20_001):
+        sheet.write_row(r, 0, [f"T{r}", "某某市第一实验小学教育集团东校区", "30", "20", "A1;B2;C4"])
+    book.close()
+    assert len(ability2.read_roster(path)) == 20_000

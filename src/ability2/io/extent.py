@@ -145,14 +145,90 @@ def _zip_extent(archive: zipfile.ZipFile, packed: int, limits: Limits) -> tuple[
     else:
         sheet = _first_xlsx_sheet(archive, names)
         measure = _xlsx_extent
+    shared_part = _xlsx_shared_strings(archive, names) if measure is _xlsx_extent else None
+    text = _SharedText()
     extent = None
     for info in archive.infolist():
         with archive.open(info) as stream:
             if info.filename == sheet:
-                extent = measure(budget.chunks(stream))
+                extent = (
+                    _xlsx_extent(budget.chunks(stream), text)
+                    if measure is _xlsx_extent
+                    else measure(budget.chunks(stream))
+                )
+            elif info.filename == shared_part:
+                text.measure(budget.chunks(stream))
             else:
                 budget.drain(stream)
+    text.check(budget)
     return extent
+
+
+class _SharedText:
+    """The text an XLSX sheet's shared-string cells become: each cell is its own copy once read.
+
+    A shared string is stored once and referenced by index, so one long string on every row
+    is a small file whose cells hold gigabytes. The sheet's references are counted per index
+    and the strings measured (bytes between ``<si>`` and ``</si>``, an upper bound of the
+    text), in whichever order the archive holds the two parts.
+    """
+
+    def __init__(self) -> None:
+        self.references: collections.Counter[int] = collections.Counter()
+        self.lengths: list[int] = []
+
+    def measure(self, chunks: Iterator[bytes]) -> None:
+        """Record each shared string's length, in order."""
+        tail = b""
+        for chunk in chunks:
+            data = tail + chunk
+            end = 0
+            for match in _SHARED_ITEM.finditer(data):
+                self.lengths.append(match.end(1) - match.start(1))
+                end = match.end()
+            tail = data[end:]
+            if len(tail) > 64 * _CHUNK:  # one string longer than any cell may be: it cannot fit anywhere
+                self.lengths.append(len(tail))
+                tail = b""
+
+    def check(self, budget: _Budget) -> None:
+        """Refuse a sheet whose shared-string cells hold more text than the workbook may unpack to.
+
+        The same bound as the parts' own: ``max_unpacked_bytes``, and ``max_unpacked_ratio``
+        times the file past 16 MB (a roster's repeated school names are far below it).
+        """
+        volume = sum(
+            count * self.lengths[index] for index, count in self.references.items() if index < len(self.lengths)
+        )
+        if volume > budget.allowed:
+            limit = "max_unpacked_bytes" if budget.allowed >= budget.limits.max_unpacked_bytes else "max_unpacked_ratio"
+            raise WorkbookTooLarge(
+                f"the first sheet's cells repeat shared text adding up to {volume / 1024**2:,.0f} MB, from a "
+                f"{budget.packed / 1024**2:,.1f} MB file; at most {budget.allowed / 1024**2:,.0f} MB is read "
+                f"{hint(limit)}"
+            )
+
+
+#: a shared string: ``<si>...</si>`` (its text, runs and all)
+_SHARED_ITEM = re.compile(rb"<(?:\w+:)?si\b[^>]*>(.*?)</(?:\w+:)?si>", re.DOTALL)
+#: a cell holding a shared string, and its index: ``<c r="A2" t="s"><v>7</v></c>``
+_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="s"[^>]*?(?<!/)>\s*<(?:\w+:)?v>\s*([0-9]{1,10})\s*</(?:\w+:)?v>')
+_SHARED_TYPE = re.compile(rb'<Relationship\b[^>]*?\bType="[^"]*/sharedStrings"[^>]*>')
+_TARGET = re.compile(rb'\bTarget="([^"]+)"')
+
+
+def _xlsx_shared_strings(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """The zip path of an XLSX workbook's shared strings, as its relationships name it."""
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels in names and archive.getinfo(rels).file_size <= _CHUNK:
+        relation = _SHARED_TYPE.search(archive.read(rels))
+        target = _TARGET.search(relation.group(0)) if relation else None
+        if target is not None:
+            text = target.group(1).decode("utf-8", "replace")
+            path = text.lstrip("/") if text.startswith("/") else "xl/" + text
+            if path in names:
+                return path
+    return "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None
 
 
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"')
@@ -205,15 +281,33 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _xlsx_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
+def _complete_cells(data: bytes) -> tuple[bytes, bytes]:
+    """``data`` split before its last cell's opening tag, so that no cell is cut in two (a cell longer than a chunk is kept)."""
+    opening = max((data.rfind(p) for p in (b"<c ", b"<c>", b"<c\n", b"<c\t", b"<c\r")), default=-1)
+    prefixed = data.rfind(b":c ")
+    if prefixed > opening:
+        opening = data.rfind(b"<", 0, prefixed)
+    if opening <= 0 or len(data) - opening > _CHUNK:
+        return _complete_tags(data)
+    return data[:opening], data[opening:]
+
+
+def _xlsx_extent(chunks: Iterator[bytes], text: _SharedText | None = None) -> tuple[int, int]:
     rows = columns = 0
     tail = b""
     for chunk in chunks:
         data = tail + chunk
-        complete, tail = _complete_tags(data)
-        for letters, number in _CELL_REF.findall(complete):
-            columns = max(columns, _column_number(letters))
-            rows = max(rows, int(number))
+        complete, tail = _complete_cells(data)
+        rows, columns = _xlsx_cells(complete, rows, columns, text)
+    return _xlsx_cells(tail, rows, columns, text)
+
+
+def _xlsx_cells(data: bytes, rows: int, columns: int, text: _SharedText | None) -> tuple[int, int]:
+    for letters, number in _CELL_REF.findall(data):
+        columns = max(columns, _column_number(letters))
+        rows = max(rows, int(number))
+    if text is not None:
+        text.references.update(int(index) for index in _SHARED_CELL.findall(data))
     return rows, columns
 
 

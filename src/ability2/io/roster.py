@@ -508,7 +508,7 @@ def _from_parquet(path: str, raw: bytes) -> _Table:
     import polars as pl
 
     from ability2.io.parquet_extent import ParquetTooLarge, check_parquet
-    from ability2.limits import current
+    from ability2.limits import current, hint
 
     limits = current()
     try:
@@ -531,6 +531,21 @@ def _from_parquet(path: str, raw: bytes) -> _Table:
     if failure is not None:
         detail = failure.splitlines()[0][:300]
         return _file_problem(path, f"cannot read Parquet file (damaged or unsupported): {detail}")
+    # a dictionary value repeated on every row reads small but becomes that many cells of text
+    allowed = min(limits.max_unpacked_bytes, max(16 * 1024**2, limits.max_unpacked_ratio * len(raw)))
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    volume = (
+        frame.select(pl.sum_horizontal([pl.col(c).str.len_bytes().cast(pl.Int64).sum() for c in texts])).item()
+        if texts
+        else 0
+    )
+    if volume is not None and volume > allowed:
+        limit = "max_unpacked_bytes" if allowed >= limits.max_unpacked_bytes else "max_unpacked_ratio"
+        return _file_problem(
+            path,
+            f"cannot read Parquet file: its cells hold {volume:,} bytes of text, from a {len(raw):,}-byte file; "
+            f"at most {int(allowed):,} are read {hint(limit)}",
+        )
     return _from_polars(frame)  # rows numbered as in a CSV export: record 1 is row 2
 
 
