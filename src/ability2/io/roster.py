@@ -938,6 +938,8 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         for column_name, j in order
     ]
     frame = data.select(pl.col("__row"), *selected)
+    del data
+    table.data = None  # the cells as read are not needed past here: free them before encoding
     if order:
         nonblank = pl.any_horizontal(
             [pl.col(c) != "" if c in present else pl.col(c).str.strip_chars() != "" for c, _ in order]
