@@ -469,6 +469,6 @@ def test_an_xlsx_report_past_a_sheets_rows_is_refused_with_advice(
 
     # a sheet holds 1,048,576 rows; pretend it holds fewer than this roster's teachers
     monkeypatch.setattr(xlsx_module, "EXCEL_MAX_ROWS", len(result))
-    with pytest.raises(Ability2Error, match=r"do not fit in one Excel sheet .* write the json report instead"):
+    with pytest.raises(Ability2Error, match=r"do not fit in one Excel sheet .* as Parquet or CSV instead"):
         write_report(result, tmp_path / "r.xlsx", "xlsx")
     assert list(tmp_path.iterdir()) == []

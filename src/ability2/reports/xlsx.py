@@ -19,6 +19,7 @@ The workbook is written only when every sheet has been built: an error leaves no
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import unicodedata
@@ -52,6 +53,14 @@ _MAX_WIDTH = 60
 
 def display_width(value: str) -> int:
     """Columns ``value`` takes on screen: wide (CJK) characters count double; the longest line."""
+    if value.isascii() and "\n" not in value:  # ids, codes, numbers: one column a character
+        return len(value)
+    return _wide_width(value)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _wide_width(value: str) -> int:
+    """:func:`display_width` of text with wide characters or several lines (school names repeat: cached)."""
     best = 0
     for line in value.split("\n"):
         width = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in line)
@@ -330,11 +339,19 @@ def write_xlsx(result: Result, path: str | os.PathLike[str], lang: str = "zh") -
 
     if len(result) + 1 > EXCEL_MAX_ROWS:
         raise Ability2Error(
-            f"{len(result)} teachers do not fit in one Excel sheet ({EXCEL_MAX_ROWS - 1} rows at most); "
-            "write the json report instead, or split the roster"
+            f"{len(result):,} teachers do not fit in one Excel sheet ({EXCEL_MAX_ROWS - 1:,} rows at most); "
+            "write the tables as Parquet or CSV instead (--format parquet -o FOLDER), or the json report, "
+            "or split the roster"
         )
     workbook = xlsxwriter.Workbook(
-        os.fspath(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        os.fspath(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            # each row goes to disk once the next is begun: a province's sheet is never whole in memory
+            "constant_memory": True,
+        },
     )
     workbook.set_properties(
         {
