@@ -370,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
                 "failing_schools": int((ours_schools == "fail").sum()),
                 "school_rules_one_sided": one_sided,
                 "schools": len(ours_schools),
+                "same_verdicts": all(same.values()),
             }
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), file=sys.stderr, flush=True)
@@ -387,13 +388,13 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps({"rows": rows, "extras": extras, "scaling_1m_100k": scaling}, ensure_ascii=False, indent=2),
             encoding="utf-8",
         )
-    header = "| teachers | region | ability2 s | polars s | duckdb s | pandas s | ÷ polars | ÷ duckdb | ÷ pandas | peak MB | teachers/s | failing schools |"
-    lines = [header, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    header = "| teachers | region | ability2 s | polars s | duckdb s | pandas s | ÷ polars | ÷ duckdb | ÷ pandas | peak MB | teachers/s | failing schools | same verdicts |"
+    lines = [header, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         lines.append(
             f"| {r['teachers']:,} | {r['region']} | {r['ability2_s']} | {r['polars_s']} | {r['duckdb_s']} | {r['pandas_s']} "
             f"| {r['vs_polars']} | {r['vs_duckdb']} | {r['vs_pandas']} | {r['peak_mb'] or '-'} | {r['teachers_per_s']:,} "
-            f"| {r['failing_schools']:,} / {r['schools']:,} |"
+            f"| {r['failing_schools']:,} / {r['schools']:,} | {'yes' if r['same_verdicts'] else 'NO'} |"
         )
     print("\n".join(lines))
     print()

@@ -97,3 +97,11 @@ def test_a_utf8_file_with_one_gbk_line_names_the_line(tmp_path: Path) -> None:
         ("teacher_id,school,online_hours,offline_hours,abilities\nT1,实验小学,20,30,A1;B2;C4\n").encode("gbk")
     )
     assert list(ability2.read_roster(whole_gbk).school) == ["实验小学"]
+
+
+def test_a_high_file_limit_reserves_only_what_the_file_holds(tmp_path: Path) -> None:
+    """read(n) reserves n bytes: with the limit raised to 64 GB a small roster still reads."""
+    path = tmp_path / "r.csv"
+    path.write_text("teacher_id,school,online_hours,offline_hours,abilities\nT1,S,1,1,A1\n", encoding="utf-8")
+    with limited(max_file_bytes=64 * 1024**3):
+        assert len(ability2.read_roster(path)) == 1

@@ -266,9 +266,18 @@ def _from_path(path: str) -> _Table:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return _file_problem(path, not_regular)
         with open(path, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
                 return _file_problem(path, not_regular)
-            raw = handle.read(max_bytes + 1)
+            # read(n) reserves n bytes at once: ask for what the file holds (one more shows it grew past the limit)
+            raw = handle.read(min(max_bytes, status.st_size) + 1)
+            if len(raw) > status.st_size:  # it grew while being read: the rest in pieces, up to the limit
+                pieces = [raw]
+                size = len(raw)
+                while size <= max_bytes and (piece := handle.read(min(1 << 24, max_bytes + 1 - size))):
+                    pieces.append(piece)
+                    size += len(piece)
+                raw = b"".join(pieces)
     except OSError as exc:
         return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
     if len(raw) > max_bytes:
