@@ -150,15 +150,11 @@ class Batch:
         grades = roster.grades.astype(np.int64)
         self.grades = grades
 
-        # grades per teacher, one count for each of the four grades (ungraded, fail, pass, excellent)
-        width = GRADE_EXCELLENT - GRADE_UNGRADED + 1
-        per_grade = np.bincount(
-            self.teacher_of_selection * width + (grades - GRADE_UNGRADED), minlength=self.n * width
-        ).reshape(self.n, width)
-        self.n_fail = np.ascontiguousarray(per_grade[:, GRADE_FAIL - GRADE_UNGRADED], dtype=np.int64)
-        self.n_ungraded = np.ascontiguousarray(per_grade[:, 0], dtype=np.int64)
-        self.n_excellent = np.ascontiguousarray(per_grade[:, GRADE_EXCELLENT - GRADE_UNGRADED], dtype=np.int64)
-        self.n_pass = np.ascontiguousarray(per_grade[:, GRADE_PASS - GRADE_UNGRADED], dtype=np.int64)
+        self._offsets = offsets
+        self.n_fail = self.per_teacher_selections(grades == GRADE_FAIL)
+        self.n_ungraded = self.per_teacher_selections(grades == GRADE_UNGRADED)
+        self.n_excellent = self.per_teacher_selections(grades == GRADE_EXCELLENT)
+        self.n_pass = self.per_teacher_selections(grades == GRADE_PASS)
         self.online = roster.online.astype(np.int64)
         self.offline = roster.offline.astype(np.int64)
         #: offline hours that count; a preparation step (the peer-review gate) may lower them
@@ -285,13 +281,26 @@ class Batch:
         counted: np.ndarray[Any, Any] = np.bincount(pairs[0], minlength=size).astype(np.int64)
         return counted
 
+    def per_teacher_selections(self, flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """Count per teacher a per-selection array (one entry per chosen ability: graded, in an environment ...).
+
+        Selections are stored teacher by teacher, so each teacher's count is a difference of
+        running totals: one sequential pass, however many teachers.
+        """
+        import numpy as np
+
+        running = np.zeros(len(flags) + 1, dtype=np.int64)
+        np.cumsum(np.asarray(flags, dtype=np.int64), out=running[1:])
+        counted: np.ndarray[Any, Any] = running[self._offsets[1:]] - running[self._offsets[:-1]]
+        return counted
+
     def per_school_selections(self, flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Count per school a per-selection array (one entry per chosen ability: graded, in an environment ...)."""
         import numpy as np
 
-        school_of_selection = self.school_idx[self.teacher_of_selection]
+        per_teacher = self.per_teacher_selections(flags)
         counted: np.ndarray[Any, Any] = np.bincount(
-            school_of_selection, weights=flags, minlength=self.n_schools
+            self.school_idx, weights=per_teacher, minlength=self.n_schools
         ).astype(np.int64)
         return counted
 
