@@ -18,7 +18,7 @@ import pytest
 import xlwt
 
 import ability2
-from ability2.io.extent import WorkbookTooLarge, _biff_extent, _ods_extent, _xlsb_extent, check_workbook
+from ability2.io.extent import WorkbookTooLarge, _biff_extent, _ods_extent, _SharedText, _xlsb_extent, check_workbook
 from ability2.limits import limited
 
 HEADER = ("teacher_id", "school", "online_hours", "offline_hours", "abilities")
@@ -416,7 +416,7 @@ def test_a_shared_string_on_every_row_is_counted_as_the_text_it_becomes(tmp_path
     path = shared_text_bomb(tmp_path / "shared.xlsx", rows=40_000, length=25_000)
     assert path.stat().st_size < 400_000
     measured = read_in_child(path)
-    assert "cells repeat shared text adding up to 2,861 MB" in str(measured["outcome"])
+    assert "cells repeat text adding up to 2,861 MB" in str(measured["outcome"])
     assert "max_unpacked_ratio" in str(measured["outcome"])
     assert float(str(measured["seconds"])) < 10 and float(str(measured["mb"])) < 500
 
@@ -434,3 +434,28 @@ def test_shared_strings_of_a_real_roster_are_far_below_the_bound(tmp_path: Path)
         sheet.write_row(r, 0, [f"T{r}", "某某市第一实验小学教育集团东校区", "30", "20", "A1;B2;C4"])
     book.close()
     assert len(ability2.read_roster(path)) == 20_000
+
+
+def test_an_ods_cell_repeated_down_the_rows_is_counted_as_the_text_it_becomes(tmp_path: Path) -> None:
+    """986 bytes on disk, 6 GB of cells (21 GB and 84 s to read before): refused in seconds."""
+    body = row("".join(cell(h) for h in HEADER)) + row(cell("长" * 20_000), repeat=100_000)
+    path = ods(tmp_path / "repeated.ods", body)
+    assert path.stat().st_size < 2_000
+    measured = read_in_child(path)
+    assert "cells repeat text adding up to" in str(measured["outcome"])
+    assert float(str(measured["seconds"])) < 10 and float(str(measured["mb"])) < 500
+
+
+@pytest.mark.parametrize("piece", [1, 7, 64, 10_000])
+def test_ods_text_is_counted_the_same_however_the_part_is_cut(piece: int) -> None:
+    content = (
+        _ODS_HEAD + row(cell("abc") + cell("长长", repeat=3), repeat=5) + row(cell("x" * 50)) + _ODS_TAIL
+    ).encode()
+    whole, cut = _SharedText(), _SharedText()
+    expected = _ods_extent(iter([content]), whole)
+    assert _ods_extent(iter(content[i : i + piece] for i in range(0, len(content), piece)), cut) == expected
+    assert cut.expanded == whole.expanded > 0
+    # each cell's markup and text, times its repeats: (3 + 3 × 6) bytes per row over 5 rows, then 50
+    assert whole.expanded == 5 * (len(b"<text:p>abc</text:p>") + 3 * len("<text:p>长长</text:p>".encode())) + len(
+        b"<text:p>" + b"x" * 50 + b"</text:p>"
+    )

@@ -151,15 +151,13 @@ def _zip_extent(archive: zipfile.ZipFile, packed: int, limits: Limits) -> tuple[
     for info in archive.infolist():
         with archive.open(info) as stream:
             if info.filename == sheet:
-                extent = (
-                    _xlsx_extent(budget.chunks(stream), text)
-                    if measure is _xlsx_extent
-                    else measure(budget.chunks(stream))
-                )
+                extent = measure(budget.chunks(stream), text)
             elif info.filename == shared_part:
                 text.measure(budget.chunks(stream))
             else:
                 budget.drain(stream)
+    if extent is not None:  # a sheet too wide or too long is the first thing to say
+        _check_extent(*extent, limits)
     text.check(budget)
     return extent
 
@@ -176,6 +174,8 @@ class _SharedText:
     def __init__(self) -> None:
         self.references: collections.Counter[int] = collections.Counter()
         self.lengths: list[int] = []
+        #: bytes of repeated cells once expanded (ODS writes a repeated cell once)
+        self.expanded = 0
 
     def measure(self, chunks: Iterator[bytes]) -> None:
         """Record each shared string's length, in order."""
@@ -197,13 +197,13 @@ class _SharedText:
         The same bound as the parts' own: ``max_unpacked_bytes``, and ``max_unpacked_ratio``
         times the file past 16 MB (a roster's repeated school names are far below it).
         """
-        volume = sum(
+        volume = self.expanded + sum(
             count * self.lengths[index] for index, count in self.references.items() if index < len(self.lengths)
         )
         if volume > budget.allowed:
             limit = "max_unpacked_bytes" if budget.allowed >= budget.limits.max_unpacked_bytes else "max_unpacked_ratio"
             raise WorkbookTooLarge(
-                f"the first sheet's cells repeat shared text adding up to {volume / 1024**2:,.0f} MB, from a "
+                f"the first sheet's cells repeat text adding up to {volume / 1024**2:,.0f} MB, from a "
                 f"{budget.packed / 1024**2:,.1f} MB file; at most {budget.allowed / 1024**2:,.0f} MB is read "
                 f"{hint(limit)}"
             )
@@ -314,7 +314,7 @@ def _xlsx_cells(data: bytes, rows: int, columns: int, text: _SharedText | None) 
 #: the tags of an ODS table that decide its extent
 _ODS_TAG = re.compile(
     rb"<table:table-row(?=[\s/>])([^>]*?)(/?)>|</table:table-row>"
-    rb"|<table:(?:covered-)?table-cell(?=[\s/>])([^>]*?)(/?)>|</table:table>"
+    rb"|<table:(?:covered-)?table-cell(?=[\s/>])([^>]*?)(/?)>|</table:table>|</table:(?:covered-)?table-cell>"
 )
 _ROWS_REPEATED = re.compile(rb'number-rows-repeated="([0-9]{1,12})"')
 _COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="([0-9]{1,12})"')
@@ -325,13 +325,21 @@ def _repeat(pattern: re.Pattern[bytes], attributes: bytes) -> int:
     return int(found.group(1)) if found else 1
 
 
-def _ods_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
-    """Rows and columns up to the last cell with content in the first table, repeats expanded by arithmetic."""
+def _ods_extent(chunks: Iterator[bytes], text: _SharedText | None = None) -> tuple[int, int]:
+    """Rows and columns up to the last cell with content in the first table, repeats expanded by arithmetic.
+
+    With ``text``, also the bytes the cells hold once their repeats are expanded (a cell's
+    markup and text, times its column and row repeats): readers copy a repeated cell into
+    every place it repeats to.
+    """
     rows = columns = 0
     row = column = 0
     repeat = 1
     filled = False
     tail = b""
+    row_bytes = 0  # bytes of the current row's cells, repeats across included
+    cell_start: int | None = None  # where the open cell's content began in this chunk
+    cell_bytes = cell_span = 0
     for chunk in chunks:
         data = tail + chunk
         complete, tail = _complete_tags(data)
@@ -341,20 +349,32 @@ def _ods_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
                 repeat = _repeat(_ROWS_REPEATED, match.group(1))
                 column = 0
                 filled = False
+                row_bytes = 0
                 if match.group(2) == b"/":  # an empty row written as one tag
                     row += repeat
             elif tag == b"</table:table-row>":
                 if filled:
                     rows = row + repeat
                 row += repeat
+                if text is not None:
+                    text.expanded += row_bytes * repeat
             elif tag == b"</table:table>":
                 return rows, columns
+            elif tag.startswith(b"</"):  # a cell closes: its content, as many times as it repeats
+                if cell_start is not None:
+                    row_bytes += (cell_bytes + match.start() - cell_start) * cell_span
+                cell_start, cell_bytes = None, 0
             else:
                 span = _repeat(_COLUMNS_REPEATED, match.group(3))
                 if match.group(4) != b"/" or b"value-type=" in match.group(3):
                     filled = True
                     columns = max(columns, column + span)
+                if match.group(4) != b"/":
+                    cell_start, cell_bytes, cell_span = match.end(), 0, span
                 column += span
+        if cell_start is not None:  # the open cell goes on in the next chunk
+            cell_bytes += len(complete) - cell_start
+            cell_start = 0
     return rows, columns
 
 
@@ -411,7 +431,8 @@ def _first_xlsb_sheet(archive: zipfile.ZipFile, names: set[str], budget: _Budget
     return None
 
 
-def _xlsb_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
+def _xlsb_extent(chunks: Iterator[bytes], text: _SharedText | None = None) -> tuple[int, int]:
+    """Rows and columns of an XLSB sheet (its shared-string references are not counted yet: ``text`` is unused)."""
     rows = columns = 0
     row = 0
     for kind, body in _xlsb_records(chunks):
