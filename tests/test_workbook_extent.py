@@ -7,6 +7,7 @@ They must be refused in a child process within 10 s and 500 MB, naming the file.
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 import subprocess
@@ -18,7 +19,15 @@ import pytest
 import xlwt
 
 import ability2
-from ability2.io.extent import WorkbookTooLarge, _biff_extent, _ods_extent, _SharedText, _xlsb_extent, check_workbook
+from ability2.io.extent import (
+    WorkbookTooLarge,
+    _biff_extent,
+    _ods_extent,
+    _SharedText,
+    _sst_lengths,
+    _xlsb_extent,
+    check_workbook,
+)
 from ability2.limits import limited
 
 HEADER = ("teacher_id", "school", "online_hours", "offline_hours", "abilities")
@@ -459,3 +468,37 @@ def test_ods_text_is_counted_the_same_however_the_part_is_cut(piece: int) -> Non
     assert whole.expanded == 5 * (len(b"<text:p>abc</text:p>") + 3 * len("<text:p>长长</text:p>".encode())) + len(
         b"<text:p>" + b"x" * 50 + b"</text:p>"
     )
+
+
+def test_an_xls_shared_string_on_every_row_is_counted_as_the_text_it_becomes(tmp_path: Path) -> None:
+    """1 MB on disk, 30,000 cells of 20,000 characters: refused before the reader copies them."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("roster")
+    for j, value in enumerate(HEADER):
+        sheet.write(0, j, value)
+    long_text = "长" * 20_000
+    for r in range(1, 30_001):
+        sheet.write(r, 0, long_text)
+    path = tmp_path / "shared.xls"
+    book.save(str(path))
+    measured = read_in_child(path)
+    assert "cells repeat text adding up to" in str(measured["outcome"])
+    assert float(str(measured["seconds"])) < 10 and float(str(measured["mb"])) < 500
+
+
+def test_the_xls_string_table_is_read_across_its_continue_records() -> None:
+    """6,000 strings of mixed widths span many CONTINUE records: every length is read."""
+    import random
+
+    import olefile
+
+    rng = random.Random(1)
+    texts = ["".join(rng.choice("ab长c") for _ in range(rng.randint(1, 300))) for _ in range(6000)]
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("s")
+    for r, value in enumerate(texts):
+        sheet.write(r, 0, value)
+    handle = io.BytesIO()
+    book.save(handle)
+    stream = olefile.OleFileIO(io.BytesIO(handle.getvalue())).openstream("Workbook").read()
+    assert _sst_lengths(stream) == [len(t) for t in dict.fromkeys(texts)]

@@ -474,7 +474,133 @@ def _xls_extent(raw: bytes, limits: Limits) -> tuple[int, int] | None:
             stream = ole.openstream(name).read()
         except Exception:
             return None
-    return _biff_extent(stream)
+    extent = _biff_extent(stream)
+    if extent is not None:
+        _check_extent(*extent, limits)
+        volume = _biff_shared_text(stream)
+        budget = _Budget(len(raw), limits)
+        if volume > budget.allowed:
+            limit = "max_unpacked_bytes" if budget.allowed >= limits.max_unpacked_bytes else "max_unpacked_ratio"
+            raise WorkbookTooLarge(
+                f"the first sheet's cells repeat text adding up to {volume / 1024**2:,.0f} MB, from a "
+                f"{len(raw) / 1024**2:,.1f} MB file; at most {budget.allowed / 1024**2:,.0f} MB is read {hint(limit)}"
+            )
+    return extent
+
+
+_SST, _CONTINUE, _LABELSST = 0x00FC, 0x003C, 0x00FD
+
+
+def _biff_records(stream: bytes, start: int) -> Iterator[tuple[int, int, int]]:
+    """``(kind, body offset, body size)`` of each record from ``start`` (a record cut short ends the walk)."""
+    end = len(stream)
+    position = start
+    while position + 4 <= end:
+        kind, size = struct.unpack_from("<HH", stream, position)
+        if position + 4 + size > end:
+            return
+        yield kind, position + 4, size
+        position += 4 + size
+
+
+def _sst_lengths(stream: bytes) -> list[int]:
+    """The character count of each shared string (BIFF8 SST and its CONTINUE records)."""
+    pieces: list[bytes] = []
+    records = _biff_records(stream, 0)
+    for kind, body, size in records:
+        if kind == _SST:
+            pieces.append(stream[body : body + size])
+            for kind, body, size in records:
+                if kind != _CONTINUE:
+                    break
+                pieces.append(stream[body : body + size])
+            break
+        if kind == _EOF:
+            break
+    if not pieces or len(pieces[0]) < 8:
+        return []
+    (unique,) = struct.unpack_from("<I", pieces[0], 4)
+    lengths: list[int] = []
+    record, position = 0, 8
+
+    def take(count: int) -> None:  # skip ``count`` bytes of runs or extended data, across records
+        nonlocal record, position
+        while count > 0 and record < len(pieces):
+            available = len(pieces[record]) - position
+            if count < available:
+                position += count
+                return
+            count -= available
+            record, position = record + 1, 0
+
+    def byte() -> int:
+        nonlocal record, position
+        while record < len(pieces) and position >= len(pieces[record]):
+            record, position = record + 1, 0
+        if record >= len(pieces):
+            raise IndexError(record)
+        value = pieces[record][position]
+        position += 1
+        return value
+
+    try:
+        for _ in range(min(unique, sum(map(len, pieces)) // 3)):  # a string takes at least 3 bytes
+            characters = byte() | byte() << 8
+            flags = byte()
+            runs = (byte() | byte() << 8) if flags & 0x08 else 0
+            extended = (byte() | byte() << 8 | byte() << 16 | byte() << 24) if flags & 0x04 else 0
+            left = characters
+            while left > 0:  # characters may continue in the next record, after a fresh flags byte
+                if record < len(pieces) and position >= len(pieces[record]):
+                    record, position = record + 1, 0
+                    if record >= len(pieces):
+                        raise IndexError(record)
+                    flags = pieces[record][0]
+                    position = 1
+                if record >= len(pieces):
+                    raise IndexError(record)
+                width = 2 if flags & 0x01 else 1
+                fit = min(left, (len(pieces[record]) - position) // width)
+                if fit == 0:  # a character cut by a record boundary: not in a valid file
+                    raise IndexError(record)
+                position += fit * width
+                left -= fit
+            take(4 * runs + extended)
+            lengths.append(characters)
+    except IndexError:
+        pass  # a damaged table: what was read counts, the reader says the rest
+    return lengths
+
+
+def _biff_shared_text(stream: bytes) -> int:
+    """Bytes the first worksheet's shared-string cells hold once each is its own copy (3 bytes a character at most)."""
+    lengths = _sst_lengths(stream)
+    if not lengths:
+        return 0
+    first_sheet = None
+    for kind, body, size in _biff_records(stream, 0):
+        if kind == _BOUNDSHEET and size >= 6:
+            offset, _, sheet_type = struct.unpack_from("<IBB", stream, body)
+            if sheet_type == 0:
+                first_sheet = offset
+                break
+        if kind == _EOF:
+            break
+    if first_sheet is None:
+        return 0
+    references: collections.Counter[int] = collections.Counter()
+    depth = 0
+    for kind, body, size in _biff_records(stream, first_sheet):
+        if kind == _BOF:
+            depth += 1
+        elif kind == _EOF:
+            depth -= 1
+            if depth <= 0:
+                break
+        elif kind == _LABELSST and depth == 1 and size >= 10:
+            (index,) = struct.unpack_from("<I", stream, body + 6)
+            references[index] += 1
+    return sum(3 * count * lengths[index] for index, count in references.items() if index < len(lengths))
 
 
 def _biff_extent(stream: bytes) -> tuple[int, int] | None:
