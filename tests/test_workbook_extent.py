@@ -502,3 +502,35 @@ def test_the_xls_string_table_is_read_across_its_continue_records() -> None:
     book.save(handle)
     stream = olefile.OleFileIO(io.BytesIO(handle.getvalue())).openstream("Workbook").read()
     assert _sst_lengths(stream) == [len(t) for t in dict.fromkeys(texts)]
+
+
+def test_an_xlsb_shared_string_on_every_row_is_counted_as_the_text_it_becomes(tmp_path: Path) -> None:
+    """A hand-built XLSB: one 20,000-character shared string (BrtSSTItem) in 30,000 cells (BrtCellIsst)."""
+
+    def wide(text: str) -> bytes:
+        return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+    def book(rows: int) -> bytes:
+        sheet = b"".join(
+            xlsb_record(0, struct.pack("<I", r) + b"\x00" * 8) + xlsb_record(7, struct.pack("<III", 0, 0, 0))
+            for r in range(rows)
+        )
+        rels = (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://x/worksheet" Target="worksheets/sheet1.bin"/>'
+            '<Relationship Id="rId2" Type="http://x/relationships/sharedStrings" Target="strings.bin"/>'
+            "</Relationships>"
+        )
+        path = tmp_path / f"{rows}.xlsb"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(
+                "xl/workbook.bin", xlsb_record(_BRT_BUNDLE_SHEET, struct.pack("<II", 0, 1) + wide("rId1") + wide("S"))
+            )
+            archive.writestr("xl/_rels/workbook.bin.rels", rels)
+            archive.writestr("xl/worksheets/sheet1.bin", sheet)
+            archive.writestr("xl/strings.bin", xlsb_record(19, b"\x00" + wide("长" * 20_000)))
+        return path.read_bytes()
+
+    with pytest.raises(WorkbookTooLarge, match="cells repeat text adding up to 1,717 MB"):
+        check_workbook(book(30_000))
+    check_workbook(book(100))  # 6 MB of text: below the 16 MB floor

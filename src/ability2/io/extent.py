@@ -145,13 +145,21 @@ def _zip_extent(archive: zipfile.ZipFile, packed: int, limits: Limits) -> tuple[
     else:
         sheet = _first_xlsx_sheet(archive, names)
         measure = _xlsx_extent
-    shared_part = _xlsx_shared_strings(archive, names) if measure is _xlsx_extent else None
+    shared_part = (
+        _xlsx_shared_strings(archive, names, "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml")
+        if measure is _xlsx_extent
+        else _xlsx_shared_strings(archive, names, "xl/_rels/workbook.bin.rels", "xl/sharedStrings.bin")
+        if measure is _xlsb_extent
+        else None
+    )
     text = _SharedText()
     extent = None
     for info in archive.infolist():
         with archive.open(info) as stream:
             if info.filename == sheet:
                 extent = measure(budget.chunks(stream), text)
+            elif info.filename == shared_part and measure is _xlsb_extent:
+                text.measure_binary(budget.chunks(stream))
             elif info.filename == shared_part:
                 text.measure(budget.chunks(stream))
             else:
@@ -191,6 +199,13 @@ class _SharedText:
                 self.lengths.append(len(tail))
                 tail = b""
 
+    def measure_binary(self, chunks: Iterator[bytes]) -> None:
+        """Record each XLSB shared string's length (BrtSSTItem: flags, then a count of UTF-16 characters), 3 bytes a character."""
+        for kind, body in _xlsb_records(chunks):
+            if kind == _BRT_SST_ITEM and len(body) >= 5:
+                (characters,) = struct.unpack_from("<I", body, 1)
+                self.lengths.append(3 * characters)
+
     def check(self, budget: _Budget) -> None:
         """Refuse a sheet whose shared-string cells hold more text than the workbook may unpack to.
 
@@ -217,9 +232,8 @@ _SHARED_TYPE = re.compile(rb'<Relationship\b[^>]*?\bType="[^"]*/sharedStrings"[^
 _TARGET = re.compile(rb'\bTarget="([^"]+)"')
 
 
-def _xlsx_shared_strings(archive: zipfile.ZipFile, names: set[str]) -> str | None:
-    """The zip path of an XLSX workbook's shared strings, as its relationships name it."""
-    rels = "xl/_rels/workbook.xml.rels"
+def _xlsx_shared_strings(archive: zipfile.ZipFile, names: set[str], rels: str, default: str) -> str | None:
+    """The zip path of an XLSX (or XLSB) workbook's shared strings, as its relationships name it."""
     if rels in names and archive.getinfo(rels).file_size <= _CHUNK:
         relation = _SHARED_TYPE.search(archive.read(rels))
         target = _TARGET.search(relation.group(0)) if relation else None
@@ -228,7 +242,7 @@ def _xlsx_shared_strings(archive: zipfile.ZipFile, names: set[str]) -> str | Non
             path = text.lstrip("/") if text.startswith("/") else "xl/" + text
             if path in names:
                 return path
-    return "xl/sharedStrings.xml" if "xl/sharedStrings.xml" in names else None
+    return default if default in names else None
 
 
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"')
@@ -414,6 +428,8 @@ def _xlsb_records(chunks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
 
 
 _BRT_BUNDLE_SHEET = 156
+_BRT_CELL_ISST = 7
+_BRT_SST_ITEM = 19
 _BRT_ROW_HEADER = 0
 #: BrtCellRk ... BrtFmlaError and BrtCellRString (BrtCellBlank, 1, is a formatted blank)
 _BRT_CELLS = frozenset({2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 62})
@@ -432,7 +448,7 @@ def _first_xlsb_sheet(archive: zipfile.ZipFile, names: set[str], budget: _Budget
 
 
 def _xlsb_extent(chunks: Iterator[bytes], text: _SharedText | None = None) -> tuple[int, int]:
-    """Rows and columns of an XLSB sheet (its shared-string references are not counted yet: ``text`` is unused)."""
+    """Rows and columns of an XLSB sheet; with ``text``, its shared-string cells (BrtCellIsst) counted by index."""
     rows = columns = 0
     row = 0
     for kind, body in _xlsb_records(chunks):
@@ -442,6 +458,9 @@ def _xlsb_extent(chunks: Iterator[bytes], text: _SharedText | None = None) -> tu
             (column,) = struct.unpack_from("<I", body)
             rows = max(rows, row + 1)
             columns = max(columns, column + 1)
+            if kind == _BRT_CELL_ISST and text is not None and len(body) >= 12:
+                (index,) = struct.unpack_from("<I", body, 8)
+                text.references[index] += 1
     return rows, columns
 
 
