@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import struct
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -534,3 +536,52 @@ def test_an_xlsb_shared_string_on_every_row_is_counted_as_the_text_it_becomes(tm
     with pytest.raises(WorkbookTooLarge, match="cells repeat text adding up to 1,717 MB"):
         check_workbook(book(30_000))
     check_workbook(book(100))  # 6 MB of text: below the 16 MB floor
+
+
+def rewritten(path: Path, part: str, change: Callable[[bytes], bytes]) -> bytes:
+    """``path`` as a workbook with one part rewritten."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, change(data) if info.filename == part else data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("part", "change"),
+    [
+        ("xl/worksheets/sheet1.xml", lambda d: d.replace(b' t="s"', b" t='s'")),  # the other quote
+        ("xl/worksheets/sheet1.xml", lambda d: d.replace(b' t="s"><v>', b' t="s"><f>""</f> <v>')),  # a formula first
+        ("xl/sharedStrings.xml", lambda d: d.replace(b"<si>", b"<si/><si>", 1)),  # an empty item, self-closed
+    ],
+)
+def test_shared_text_is_counted_however_the_xml_is_written(
+    tmp_path: Path, part: str, change: Callable[[bytes], bytes]
+) -> None:
+    raw = rewritten(shared_text_bomb(tmp_path / "shared.xlsx", rows=8_000, length=25_000), part, change)
+    if part.endswith("sharedStrings.xml"):  # every index moves up one past the empty item
+        raw = rewritten(
+            _write(tmp_path / "moved.xlsx", raw),
+            "xl/worksheets/sheet1.xml",
+            lambda d: re.sub(rb"<v>(\d+)</v>", lambda m: b"<v>%d</v>" % (int(m.group(1)) + 1), d),
+        )
+    with pytest.raises(WorkbookTooLarge, match="cells repeat text adding up to"):
+        check_workbook(raw)
+
+
+def _write(path: Path, raw: bytes) -> Path:
+    path.write_bytes(raw)
+    return path
+
+
+def test_the_xlsx_scanners_take_linear_time_on_unclosed_tags() -> None:
+    """Tags that never close (``<si>``, ``<c `` repeated) are scanned once, not once per opening."""
+    import time
+
+    from ability2.io import extent
+
+    start = time.perf_counter()
+    extent._SharedText().measure(iter([b"<sst>" + b"<si>" * 500_000]))
+    extent._xlsx_extent(iter([b"<c " * 700_000]), extent._SharedText())
+    assert time.perf_counter() - start < 5  # quadratic scanning took 40 s on 128 KB

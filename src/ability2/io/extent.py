@@ -186,18 +186,27 @@ class _SharedText:
         self.expanded = 0
 
     def measure(self, chunks: Iterator[bytes]) -> None:
-        """Record each shared string's length, in order."""
+        """Record each shared string's length (bytes between ``<si>`` and ``</si>``; ``<si/>`` is 0), in order.
+
+        Tags are found one at a time (never a pattern spanning an item's content), so the
+        pass is linear however the part is written; an item may span chunks.
+        """
         tail = b""
+        consumed = 0  # bytes of the part before ``data``
+        opened: int | None = None  # where the open item's content began, counted from the part's start
         for chunk in chunks:
             data = tail + chunk
-            end = 0
-            for match in _SHARED_ITEM.finditer(data):
-                self.lengths.append(match.end(1) - match.start(1))
-                end = match.end()
-            tail = data[end:]
-            if len(tail) > 64 * _CHUNK:  # one string longer than any cell may be: it cannot fit anywhere
-                self.lengths.append(len(tail))
-                tail = b""
+            complete, tail = _complete_tags(data)
+            for match in _SHARED_ITEM_TAG.finditer(complete):
+                if match.group(1):  # </si>
+                    if opened is not None:
+                        self.lengths.append(consumed + match.start() - opened)
+                    opened = None
+                elif match.group(2):  # <si/>
+                    self.lengths.append(0)
+                else:
+                    opened = consumed + match.end()
+            consumed += len(complete)
 
     def measure_binary(self, chunks: Iterator[bytes]) -> None:
         """Record each XLSB shared string's length (BrtSSTItem: flags, then a count of UTF-16 characters), 3 bytes a character."""
@@ -225,9 +234,12 @@ class _SharedText:
 
 
 #: a shared string: ``<si>...</si>`` (its text, runs and all)
-_SHARED_ITEM = re.compile(rb"<(?:\w+:)?si\b[^>]*>(.*?)</(?:\w+:)?si>", re.DOTALL)
+#: the tags of a shared string: ``<si>``, ``</si>`` or ``<si/>`` (attributes never hold ``<`` or ``>``)
+_SHARED_ITEM_TAG = re.compile(rb"<(/?)(?:\w{1,64}:)?si\b[^<>]{0,4096}?(/?)>")
 #: a cell holding a shared string, and its index: ``<c r="A2" t="s"><v>7</v></c>``
-_SHARED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\bt="s"[^>]*?(?<!/)>\s*<(?:\w+:)?v>\s*([0-9]{1,10})\s*</(?:\w+:)?v>')
+#: the tags that say which cells hold shared strings: ``<c ... t="s">``, ``<v>``, ``</v>``, ``</c>``
+_CELL_VALUE_TAG = re.compile(rb"<(/?)(?:\w{1,64}:)?(c|v)\b([^<>]{0,4096}?)(/?)>")
+_SHARED_TYPE_ATTRIBUTE = re.compile(rb"""\bt\s*=\s*["']s["']""")
 _SHARED_TYPE = re.compile(rb'<Relationship\b[^>]*?\bType="[^"]*/sharedStrings"[^>]*>')
 _TARGET = re.compile(rb'\bTarget="([^"]+)"')
 
@@ -277,7 +289,7 @@ def _first_xlsx_sheet(archive: zipfile.ZipFile, names: set[str]) -> str | None:
 
 #: a cell with content: ``<c r="B7" ...>`` (not a self-closing ``<c r="B7" s="1"/>``, a formatted blank cell,
 #: which readers skip)
-_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>')
+_CELL_REF = re.compile(rb'<(?:\w{1,64}:)?c\b[^<>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^<>]*?(?<!/)>')
 
 
 def _complete_tags(data: bytes) -> tuple[bytes, bytes]:
@@ -309,20 +321,50 @@ def _complete_cells(data: bytes) -> tuple[bytes, bytes]:
 def _xlsx_extent(chunks: Iterator[bytes], text: _SharedText | None = None) -> tuple[int, int]:
     rows = columns = 0
     tail = b""
+    values = _SharedCells(text)
     for chunk in chunks:
         data = tail + chunk
         complete, tail = _complete_cells(data)
-        rows, columns = _xlsx_cells(complete, rows, columns, text)
-    return _xlsx_cells(tail, rows, columns, text)
+        rows, columns = _xlsx_cells(complete, rows, columns, values)
+    return _xlsx_cells(tail, rows, columns, values)
 
 
-def _xlsx_cells(data: bytes, rows: int, columns: int, text: _SharedText | None) -> tuple[int, int]:
+def _xlsx_cells(data: bytes, rows: int, columns: int, values: _SharedCells) -> tuple[int, int]:
     for letters, number in _CELL_REF.findall(data):
         columns = max(columns, _column_number(letters))
         rows = max(rows, int(number))
-    if text is not None:
-        text.references.update(int(index) for index in _SHARED_CELL.findall(data))
+    values.scan(data)
     return rows, columns
+
+
+class _SharedCells:
+    """Counts the shared-string index each ``t="s"`` cell holds, tag by tag (a formula or spaces may come first)."""
+
+    def __init__(self, text: _SharedText | None) -> None:
+        self.text = text
+        self.shared = False  # inside a cell whose type is a shared string
+        self.value: bytearray | None = None  # the open <v>'s text so far
+
+    def scan(self, data: bytes) -> None:
+        if self.text is None:
+            return
+        start = 0
+        for match in _CELL_VALUE_TAG.finditer(data):
+            closing, name, attributes, empty = match.groups()
+            if self.value is not None:
+                self.value += data[start : match.start()][:16]
+                if closing and name == b"v":
+                    index = bytes(self.value).strip()
+                    if self.shared and index.isdigit() and len(index) <= 10:
+                        self.text.references[int(index)] += 1
+                    self.value = None
+            if name == b"c":
+                self.shared = not closing and not empty and _SHARED_TYPE_ATTRIBUTE.search(attributes) is not None
+            elif name == b"v" and not closing and not empty and self.shared:
+                self.value = bytearray()
+            start = match.end()
+        if self.value is not None:  # the value goes on in the next piece
+            self.value += data[start:][:16]
 
 
 #: the tags of an ODS table that decide its extent

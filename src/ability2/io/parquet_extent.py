@@ -19,6 +19,7 @@ Pure Python, no dependency: the footer is small and a page header is a few dozen
 
 from __future__ import annotations
 
+import itertools
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -30,8 +31,11 @@ __all__ = ["ParquetExtent", "ParquetTooLarge", "check_parquet", "is_parquet"]
 MAGIC = b"PAR1"
 #: Thrift structures nested deeper than this are refused (Parquet's own need a handful)
 _MAX_DEPTH = 32
-#: a footer larger than this is refused (a million columns' metadata is far smaller)
-_MAX_FOOTER = 64 * 1024 * 1024
+#: a footer larger than this is refused (a roster's, a few dozen columns in a few hundred row
+#: groups, is well under a megabyte)
+_MAX_FOOTER = 8 * 1024 * 1024
+#: row groups, and column chunks in all, past which a file is refused (each is kept while measuring)
+_MAX_CHUNKS = 100_000
 #: ratios are checked only past this many unpacked bytes, as for workbooks
 _RATIO_FLOOR = 16 * 1024 * 1024
 
@@ -62,6 +66,7 @@ class _Reader:
 
     def __init__(self, data: bytes, start: int, end: int) -> None:
         self.data, self.pos, self.end = data, start, end
+        self.kept = 0
 
     def byte(self) -> int:
         if self.pos >= self.end:
@@ -137,6 +142,9 @@ class _Reader:
         if size > self.end - self.pos:  # every element takes at least one byte
             raise ParquetTooLarge("a list in the metadata is longer than the metadata")
         if fields is not None and element == _STRUCT:
+            self.kept += size  # row groups and column chunks are kept while measuring: bounded in all
+            if self.kept > _MAX_CHUNKS:
+                raise ParquetTooLarge(f"the metadata lists more than {_MAX_CHUNKS:,} row groups and column chunks")
             return [self.struct(depth + 1, fields) for _ in range(size)]
         for _ in range(size):
             self.element(element, depth + 1)
@@ -204,16 +212,24 @@ def check_parquet(raw: bytes, *, max_rows: int, max_unpacked_bytes: int, max_unp
         raise ParquetTooLarge("the footer states a negative row count")
     if max(rows, sum(group_rows)) > max_rows:
         raise ParquetTooLarge(f"too many rows: {max(rows, sum(group_rows)):,}; at most {max_rows:,} are read")
-    unpacked = columns = 0
-    for group in groups:
-        for chunk in group.get(1, []):
-            column = chunk.get(3)
-            if column is None:
-                raise ParquetTooLarge("a column chunk without metadata (or in another file) is not read")
-            columns += 1
-            unpacked += _check_chunk(raw, column, footer_start, max_rows)
-            _check_unpacked(unpacked, len(raw), max_unpacked_bytes, max_unpacked_ratio)
-    return ParquetExtent(rows, unpacked, columns)
+    chunks = [chunk.get(3) for group in groups for chunk in group.get(1, [])]
+    if len(chunks) > _MAX_CHUNKS:
+        raise ParquetTooLarge(f"the metadata lists {len(chunks):,} column chunks; at most {_MAX_CHUNKS:,}")
+    spans: list[tuple[int, int, dict[int, Any]]] = []
+    for column in chunks:
+        if column is None:
+            raise ParquetTooLarge("a column chunk without metadata (or in another file) is not read")
+        spans.append((*_chunk_span(column, footer_start, max_rows), column))
+    # chunks may not share bytes: each page header is then walked once, whatever the metadata says
+    spans.sort(key=lambda span: span[0])
+    for (_, end, _), (start, _, _) in itertools.pairwise(spans):
+        if start < end:
+            raise ParquetTooLarge("two column chunks claim the same bytes")
+    unpacked = 0
+    for start, end, column in spans:
+        unpacked += _check_chunk(raw, column, start, end)
+        _check_unpacked(unpacked, len(raw), max_unpacked_bytes, max_unpacked_ratio)
+    return ParquetExtent(rows, unpacked, len(spans))
 
 
 def _check_unpacked(unpacked: int, file_size: int, max_bytes: int, max_ratio: float) -> None:
@@ -223,19 +239,32 @@ def _check_unpacked(unpacked: int, file_size: int, max_bytes: int, max_ratio: fl
         raise ParquetTooLarge(f"unpacks to {unpacked / file_size:,.0f} times its size; at most {max_ratio:g} times")
 
 
-def _check_chunk(raw: bytes, column: dict[int, Any], data_end: int, max_rows: int) -> int:
-    """Walk a column chunk's page headers; return its unpacked size, checked against every page."""
+def _chunk_span(column: dict[int, Any], data_end: int, max_rows: int) -> tuple[int, int]:
+    """Where a column chunk's pages lie, ``(start, end)``, as a reader finds them.
+
+    Readers begin at the dictionary page when the chunk has one (``dictionary_page_offset``),
+    else at the first data page; a dictionary placed after the data is refused, so that the
+    pages measured are the pages read.
+    """
     total_unpacked, total_packed = int(column.get(6, -1)), int(column.get(7, -1))
     values = int(column.get(5, -1))
-    offsets = [int(column[k]) for k in (9, 11) if k in column and int(column[k]) > 0]
-    if total_unpacked < 0 or total_packed < 0 or values < 0 or not offsets:
+    data_offset, dictionary_offset = int(column.get(9, -1)), int(column.get(11, 0))
+    if total_unpacked < 0 or total_packed < 0 or values < 0 or data_offset < len(MAGIC):
         raise ParquetTooLarge("a column chunk's sizes, count or offsets are missing or negative")
     if values > max_rows:  # roster columns are flat: one value a row
         raise ParquetTooLarge(f"a column holds {values:,} values; at most {max_rows:,} are read")
-    start = min(offsets)
+    if dictionary_offset > data_offset:
+        raise ParquetTooLarge("a column chunk's dictionary is placed after its data")
+    start = dictionary_offset if dictionary_offset >= len(MAGIC) else data_offset
     end = start + total_packed
-    if start < len(MAGIC) or end > data_end:
+    if end > data_end:
         raise ParquetTooLarge("a column chunk points outside the file")
+    return start, end
+
+
+def _check_chunk(raw: bytes, column: dict[int, Any], start: int, end: int) -> int:
+    """Walk a column chunk's page headers; return its unpacked size, checked against every page."""
+    total_unpacked, values = int(column[6]), int(column[5])
     position, pages_unpacked = start, 0
     while position < end:
         header = _Reader(raw, position, end)

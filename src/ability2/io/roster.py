@@ -542,12 +542,21 @@ def _from_parquet(path: str, raw: bytes) -> _Table:
         return _file_problem(path, f"cannot read Parquet file (damaged or unsupported): {detail}")
     # a dictionary value repeated on every row reads small but becomes that many cells of text
     allowed = min(limits.max_unpacked_bytes, max(16 * 1024**2, limits.max_unpacked_ratio * len(raw)))
-    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    volume = (
-        frame.select(pl.sum_horizontal([pl.col(c).str.len_bytes().cast(pl.Int64).sum() for c in texts])).item()
-        if texts
-        else 0
-    )
+    nested = [name for name, dtype in frame.schema.items() if dtype.is_nested() or dtype == pl.Object]
+    if nested:
+        return _file_problem(
+            path,
+            f"cannot read Parquet file: column {nested[0]!r} holds lists or records; a roster cell holds one value",
+        )
+    sizes = []  # the bytes each text-like column becomes once every cell is its own text
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            sizes.append(pl.col(name).str.len_bytes().cast(pl.Int64).sum())
+        elif dtype in (pl.Categorical, pl.Enum) or isinstance(dtype, pl.Categorical | pl.Enum):
+            sizes.append(pl.col(name).cat.len_bytes().cast(pl.Int64).sum())
+        elif dtype == pl.Binary:
+            sizes.append(pl.col(name).bin.size().cast(pl.Int64).sum())
+    volume = frame.select(pl.sum_horizontal(sizes)).item() if sizes else 0
     if volume is not None and volume > allowed:
         limit = "max_unpacked_bytes" if allowed >= limits.max_unpacked_bytes else "max_unpacked_ratio"
         return _file_problem(
