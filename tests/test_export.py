@@ -135,3 +135,14 @@ def test_the_cli_writes_json_lines(tmp_path: Path, capsys: pytest.CaptureFixture
         == 0
     )
     assert [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()] == lines
+
+
+def test_csv_headers_are_guarded_and_rates_stay_floats(tmp_path: Path) -> None:
+    frame = ROWS.rename(columns={"备注": "=cmd|calc!A1"})
+    evaluated = ability2.evaluate(frame, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    write_tables(evaluated, tmp_path, "csv")
+    header = (tmp_path / "teachers.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "'=cmd|calc!A1" in header.split(",")
+    write_tables(evaluated, tmp_path, "parquet")
+    schools = pl.read_parquet(tmp_path / "schools.parquet")
+    assert all(schools.schema[c] == pl.Float64 for c in schools.columns if c.endswith("_rate"))

@@ -196,3 +196,29 @@ def test_damaged_parquet_is_a_roster_error_never_a_crash(tmp_path: Path, data: s
         read_roster(path)
     except RosterError as error:
         assert error.problems
+
+
+def test_threads_reading_damaged_parquet_leave_standard_error_as_it_was(tmp_path: Path) -> None:
+    """The panic guard swaps file descriptor 2; threads take turns, and it is put back."""
+    import contextlib
+    import os
+    import threading
+
+    raw = bytearray(parquet_bytes(compression="uncompressed"))
+    raw[len(raw) // 3] ^= 0xFF
+    path = tmp_path / "damaged.parquet"
+    path.write_bytes(bytes(raw))
+    before = os.fstat(2)
+
+    def read_many() -> None:
+        for _ in range(30):
+            with contextlib.suppress(RosterError):
+                read_roster(path)
+
+    threads = [threading.Thread(target=read_many) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = os.fstat(2)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)

@@ -705,3 +705,13 @@ def test_a_roster_reads_as_its_rows_read_one_by_one(tmp_path: Path, rows: list[d
     assert whole_problems == [p for problems, _ in alone for p in problems]
     if whole_values is not None:
         assert whole_values == [v for _, values in alone for v in values or []]
+
+
+def test_an_empty_grade_slot_counts_as_a_grade_in_the_message_too(tmp_path: Path) -> None:
+    """``合格;;合格`` is three grades (one still to come): two abilities get a clear problem, not a crash."""
+    path = write_csv(
+        tmp_path / "r.csv",
+        ["teacher_id,school,online_hours,offline_hours,abilities,grades", "T1,S1,30,20,A1;B2,合格;;合格"],
+    )
+    [problem] = problems_of(str(path))
+    assert problem.row == 2 and "3 grades for 2 abilities" in problem.message

@@ -42,6 +42,7 @@ import math
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from itertools import product
@@ -100,7 +101,8 @@ _SEPARATORS_RE = re.compile(_SEPARATORS)
 #: explicit separators between grades; with them an empty slot ("合格;;合格") is a grade not given yet
 _GRADE_SEPARATORS = r"\s*[;,、，；]\s*"
 _GRADE_SEPARATORS_RE = re.compile(_GRADE_SEPARATORS)
-_SLOT = "\x1f"
+#: joins grade slots: a private-use character, whitespace neither to Python nor to polars (\x1f is to Python)
+_SLOT = "\ue000"
 
 _GRADE_WORDS: dict[str, int] = {
     "优秀": GRADE_EXCELLENT,
@@ -130,6 +132,7 @@ _INT64_MAX = 2**63 - 1
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PARQUET_MAGIC = b"PAR1"
+_STDERR_LOCK = threading.Lock()
 _WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _DELIMITERS = (",", "\t", ";")
 
@@ -572,16 +575,24 @@ def _stderr_captured() -> Iterator[Callable[[], str]]:
     """Hold what native code writes to the process's standard error (a Rust panic's message) while reading.
 
     Yields a function giving the text held; it is not shown, so a damaged file ends in one
-    clear problem, not a panic report. Python's own ``sys.stderr`` is untouched.
+    clear problem, not a panic report. Python's own ``sys.stderr`` is untouched. Threads
+    reading Parquet at once take turns.
     """
+    with _STDERR_LOCK:  # file descriptor 2 is the process's: one reader holds it at a time
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):  # no file descriptor 2 (embedded interpreters): nothing to hold
+            yield lambda: ""
+            return
+        with _held_stderr(saved) as text:
+            yield text
+
+
+@contextlib.contextmanager
+def _held_stderr(saved: int) -> Iterator[Callable[[], str]]:
     import tempfile
 
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no file descriptor 2 (embedded interpreters): nothing to hold
-        yield lambda: ""
-        return
     with tempfile.TemporaryFile() as held:
         os.dup2(held.fileno(), 2)
 

@@ -9,8 +9,8 @@ same column names and codes as the Python tables and the JSON report (``status``
 read the xlsx or HTML report.
 
 * **CSV**: UTF-8 with a byte-order mark (so Excel and WPS open Chinese text correctly),
-  comma separated, a header row; true/false as ``true``/``false``. Every text cell that a
-  spreadsheet would run as a formula (``= + - @``, see
+  comma separated, a header row; true/false as ``true``/``false``. Every text cell and
+  header that a spreadsheet would run as a formula (``= + - @``, see
   :mod:`~ability2.reports.safety`) is written with a leading ``'``.
 * **Parquet**: typed columns (text, booleans, integers, rates as floats), zstd compressed,
   text stored as written.
@@ -52,7 +52,10 @@ def table_frame(result: Result, name: str) -> pl.DataFrame:
     if name not in TABLES:
         raise Ability2Error(f"unknown table {name!r}; use {', '.join(TABLES)}")
     frame: pd.DataFrame = getattr(result, name)
-    return pl.DataFrame([_series(str(column), frame[column]) for column in frame.columns])
+    table = pl.DataFrame([_series(str(column), frame[column]) for column in frame.columns])
+    # rates are fractions: a column of zeros (no school graded yet) is still a column of floats
+    rates = [column for column in table.columns if column.endswith("_rate")]
+    return table.with_columns(pl.col(rates).cast(pl.Float64)) if rates else table
 
 
 def _series(name: str, column: Any) -> pl.Series:
@@ -115,11 +118,15 @@ def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells a spreadsheet would run as formulas, prefixed with ``'``."""
     import polars as pl
 
+    from ability2.reports.safety import neutralise
+
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    return frame.with_columns(
+    frame = frame.with_columns(
         pl.when(pl.col(name).str.contains(_FORMULA))
         .then(pl.lit("'") + pl.col(name))
         .otherwise(pl.col(name))
         .alias(name)
         for name in texts
     )
+    # a roster's extra column may be headed like a formula too
+    return frame.rename({name: neutralise(name) for name in frame.columns if neutralise(name) != name})
