@@ -638,8 +638,18 @@ def _biff_shared_text(stream: bytes) -> int:
     lengths = _sst_lengths(stream)
     if not lengths:
         return 0
-    first_sheet = None
-    for kind, body, size in _biff_records(stream, 0):
+    references: collections.Counter[int] = collections.Counter()
+    for kind, body, size in _first_worksheet_records(stream):
+        if kind == _LABELSST and size >= 10:
+            (index,) = struct.unpack_from("<I", stream, body + 6)
+            references[index] += 1
+    return sum(3 * count * lengths[index] for index, count in references.items() if index < len(lengths))
+
+
+def _first_worksheet_records(stream: bytes) -> Iterator[tuple[int, int, int]]:
+    """``(kind, body offset, body size)`` of the first worksheet's own records (those of nested substreams left out)."""
+    first_sheet: int | None = None
+    for kind, body, size in _biff_records(stream, 0):  # the workbook globals: the first worksheet's BOF
         if kind == _BOUNDSHEET and size >= 6:
             offset, _, sheet_type = struct.unpack_from("<IBB", stream, body)
             if sheet_type == 0:
@@ -648,8 +658,7 @@ def _biff_shared_text(stream: bytes) -> int:
         if kind == _EOF:
             break
     if first_sheet is None:
-        return 0
-    references: collections.Counter[int] = collections.Counter()
+        return
     depth = 0
     for kind, body, size in _biff_records(stream, first_sheet):
         if kind == _BOF:
@@ -657,46 +666,22 @@ def _biff_shared_text(stream: bytes) -> int:
         elif kind == _EOF:
             depth -= 1
             if depth <= 0:
-                break
-        elif kind == _LABELSST and depth == 1 and size >= 10:
-            (index,) = struct.unpack_from("<I", stream, body + 6)
-            references[index] += 1
-    return sum(3 * count * lengths[index] for index, count in references.items() if index < len(lengths))
+                return
+        elif depth == 1:
+            yield kind, body, size
 
 
 def _biff_extent(stream: bytes) -> tuple[int, int] | None:
     """Rows and columns up to the last cell with content on the first worksheet of a BIFF stream."""
-    end = len(stream)
-    position = 0
-    first_sheet: int | None = None
-    while position + 4 <= end:  # the workbook globals: find the first worksheet's BOF
-        kind, size = struct.unpack_from("<HH", stream, position)
-        if kind == _BOUNDSHEET and size >= 6 and first_sheet is None:
-            offset, _, sheet_type = struct.unpack_from("<IBB", stream, position + 4)
-            if sheet_type == 0:
-                first_sheet = offset
-        if kind == _EOF:
-            break
-        position += 4 + size
-    if first_sheet is None or first_sheet + 4 > end:
-        return None
+    records = _first_worksheet_records(stream)
     rows = columns = 0
-    depth = 0
-    position = first_sheet
-    while position + 4 <= end:
-        kind, size = struct.unpack_from("<HH", stream, position)
-        body = position + 4
-        if kind == _BOF:
-            depth += 1
-        elif kind == _EOF:
-            depth -= 1
-            if depth <= 0:
-                break
-        elif depth == 1 and size >= 4 and body + size <= end and (kind in _XLS_CELLS or kind == _XLS_MULRK):
+    found = False
+    for kind, body, size in records:
+        found = True
+        if size >= 4 and (kind in _XLS_CELLS or kind == _XLS_MULRK):
             row, column = struct.unpack_from("<HH", stream, body)
             if kind == _XLS_MULRK and size >= 6:
                 (column,) = struct.unpack_from("<H", stream, body + size - 2)
             rows = max(rows, row + 1)
             columns = max(columns, column + 1)
-        position = body + size
-    return rows, columns
+    return (rows, columns) if found else None
