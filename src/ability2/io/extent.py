@@ -233,10 +233,8 @@ class _SharedText:
             )
 
 
-#: a shared string: ``<si>...</si>`` (its text, runs and all)
 #: the tags of a shared string: ``<si>``, ``</si>`` or ``<si/>`` (attributes never hold ``<`` or ``>``)
 _SHARED_ITEM_TAG = re.compile(rb"<(/?)(?:\w{1,64}:)?si\b[^<>]{0,4096}?(/?)>")
-#: a cell holding a shared string, and its index: ``<c r="A2" t="s"><v>7</v></c>``
 #: the tags that say which cells hold shared strings: ``<c ... t="s">``, ``<v>``, ``</v>``, ``</c>``
 _CELL_VALUE_TAG = re.compile(rb"<(/?)(?:\w{1,64}:)?(c|v)\b([^<>]{0,4096}?)(/?)>")
 _SHARED_TYPE_ATTRIBUTE = re.compile(rb"""\bt\s*=\s*["']s["']""")
@@ -628,8 +626,8 @@ def _sst_lengths(stream: bytes) -> list[int]:
                 left -= fit
             take(4 * runs + extended)
             lengths.append(characters)
-    except IndexError:
-        pass  # a damaged table: what was read counts, the reader says the rest
+    except IndexError:  # a damaged table: what was read counts, the reader says the rest
+        return lengths
     return lengths
 
 
