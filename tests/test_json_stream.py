@@ -218,3 +218,95 @@ SCALARS = st.one_of(
 def test_flat_objects_read_as_json_dumps_writes_them(row: dict[str, Any], indent: int | None, level: int) -> None:
     layout = jsonout._Layout(indent)
     assert layout.flat_object(row, level) == layout.value(row, level)
+
+
+def _reads_as(value: Any) -> tuple[str, str]:
+    return (type(value).__name__, repr(value))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(SCALARS, st.sampled_from([0.0, -0.0, 1, 1.0, True, "1"])), min_size=1, max_size=30),
+    st.data(),
+)
+def test_distinct_reasons_group_exactly_the_entities_that_read_alike(values: list[Any], data: st.DataObject) -> None:
+    import numpy as np
+
+    size = len(values)
+    ok = np.asarray(data.draw(st.lists(st.booleans(), min_size=size, max_size=size)))
+    as_array = data.draw(st.sampled_from(["object", "native"]))
+    value = np.empty(size, dtype=object)
+    value[:] = values
+    if as_array == "native" and all(type(v) is float for v in values):
+        value = np.asarray(values, dtype=np.float64)
+    elif as_array == "native" and all(type(v) is int and abs(v) < 2**62 for v in values):
+        value = np.asarray(values, dtype=np.int64)
+    column = ability2.RuleColumn(
+        rule="r", title="t", title_en="t", source="s", layer="l", bound=None, symbol=None, limit=1, unit="",
+        value=value, ok=ok,
+    )  # fmt: skip
+    codes, representatives = distinct_reasons(column)
+    keys = [(_reads_as(v), bool(flag)) for v, flag in zip(value.tolist(), ok.tolist(), strict=True)]
+    firsts: dict[Any, int] = {}
+    for i, key in enumerate(keys):
+        firsts.setdefault(key, i)
+        leader = int(representatives[codes[i]])
+        assert keys[leader] == key  # grouped only with what reads the same
+        assert leader <= i  # led by an entity at or before it
+        if not (isinstance(value[i], float) and value[i] != value[i]):  # NaNs may differ in their bits
+            assert leader == firsts[key]  # and with everything that reads the same
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(), min_size=1, max_size=20), st.booleans())
+def test_text_columns_quote_as_json_dumps(texts: list[str], null_if_empty: bool) -> None:
+    import numpy as np
+
+    try:
+        "".join(texts).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: polars refuses it and the entry-by-entry path takes over
+        with pytest.raises(UnicodeEncodeError):
+            jsonout._text_column(np.asarray(texts, dtype=object))
+        return
+    expected = [json.dumps(t, ensure_ascii=False) if t or not null_if_empty else "null" for t in texts]
+    got = jsonout._text_column(np.asarray(texts, dtype=object), null_if_empty=null_if_empty).to_list()
+    assert got == expected
+
+
+def test_a_result_with_text_polars_cannot_hold_still_streams() -> None:
+    frame = pd.DataFrame(
+        {
+            "teacher_id": ["T1", "T2"],
+            "school": ["S", "S"],
+            "online_hours": ["20", "10"],
+            "offline_hours": ["30", "5"],
+            "abilities": ["A1;B2;C4", "A1"],
+        }
+    )
+    result = ability2.evaluate(frame, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    data = result.to_dict()
+    data["teachers"][0]["teacher_id"] = "T\ud800"  # a lone surrogate, as a JSON "\ud800" escape reads
+    stored = ability2.Result.from_dict(data)
+    for indent in (None, 2):
+        assert stored.to_json("zh", indent) == reference(stored, "zh", indent)
+    lines = "".join(jsonout.iter_jsonl(stored)).splitlines()
+    assert json.loads(lines[1])["teacher_id"] == "T\ud800"
+
+
+def test_binary_and_text_handles_receive_the_same_document() -> None:
+    frame = pd.DataFrame(
+        {
+            "teacher_id": ["T1", "T2", "T3"],
+            "school": ["实验小学", "实验小学", 'O"Brien\\中学'],
+            "group": ["数学", "", "语文"],
+            "online_hours": ["20", "10", "25"],
+            "offline_hours": ["30", "5", "25"],
+            "abilities": ["A1;B2;C4", "A1", "B3;C5"],
+        }
+    )
+    result = ability2.evaluate(frame, ability2.load_registry().policy("hebei", on=dt.date(2022, 1, 1)))
+    for write in (write_json, jsonout.write_jsonl):
+        text, binary = io.StringIO(), io.BytesIO()
+        write(result, text)
+        write(result, binary)
+        assert binary.getvalue().decode("utf-8") == text.getvalue()

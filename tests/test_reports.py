@@ -344,17 +344,11 @@ def test_failure_while_writing_leaves_no_file(
     monkeypatch.setattr(html_module, "render_html", broken_html)
     import ability2.resultjson as json_module
 
-    def broken_slices(*args: Any) -> Any:
-        yield '{"teacher_id": "half written"}'  # the stream has started writing when it fails
+    def broken_slices(*args: Any, **options: Any) -> Any:
+        yield b'{"teacher_id": "half written"}'  # the stream has started writing when it fails
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(json_module, "_teacher_slices", broken_slices)
-
-    def broken_entries(*args: Any, **options: Any) -> Any:
-        yield ['{"record": "teacher", "teacher_id": "half written"}']
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr(json_module, "_teacher_entries", broken_entries)
+    monkeypatch.setattr(json_module, "_teacher_slices", broken_slices)  # JSON and JSON Lines alike
     target = tmp_path / f"r.{fmt}"
     with pytest.raises(RuntimeError, match="boom"):
         write_report(result, target, fmt)

@@ -461,9 +461,20 @@ class Result:
         import numpy as np
         import pandas as pd
 
-        if self._stored_school_rows is not None or not len(self.school_names):
+        fields = self._school_fields()
+        if fields is None:
             return pd.DataFrame([self._school_row(i, with_checks=False) for i in range(len(self.school_names))])
-        # column by column, the same values as _school_base gives row by row
+        data: dict[str, Any] = dict(fields)
+        for column in self.school_columns:
+            data[column.rule] = np.asarray(column.ok, dtype=bool)
+        return pd.DataFrame(data)
+
+    def _school_fields(self) -> dict[str, list[Any]] | None:
+        """What :meth:`_school_base` gives row by row, column by column (``None``: none to give so)."""
+        import numpy as np
+
+        if self._stored_school_rows is not None or not len(self.school_names):
+            return None
         stats = self.school_stats
         teachers = [int(v) for v in np.asarray(stats["teachers"]).tolist()]
         passed = [int(v) for v in np.asarray(stats["passed"]).tolist()]
@@ -481,7 +492,7 @@ class Result:
                 out.append(rate)
             return out
 
-        data: dict[str, Any] = {
+        data: dict[str, list[Any]] = {
             "school": list(self.school_names),
             "teachers": teachers,
             "passed": passed,
@@ -497,9 +508,18 @@ class Result:
             data["ability_pass_rate"] = rates(certs_passed, totals)
             data["ability_excellent_rate"] = rates(certs_excellent, totals)
         data["status"] = self.school_status()
-        for column in self.school_columns:
-            data[column.rule] = np.asarray(column.ok, dtype=bool)
-        return pd.DataFrame(data)
+        return data
+
+    def _group_fields(self) -> dict[str, list[Any]]:
+        """What :meth:`_group_base` gives row by row, column by column."""
+        import numpy as np
+
+        return {
+            "school": [school for school, _ in self.group_keys],
+            "group": [group for _, group in self.group_keys],
+            "teachers": [int(v) for v in np.asarray(self.group_sizes).tolist()],
+            "status": list(self.group_status),
+        }
 
     @property
     def groups(self) -> pd.DataFrame:

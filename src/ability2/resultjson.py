@@ -11,15 +11,19 @@ fields (:class:`~ability2.RuleColumn`), as the core's do.
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 if TYPE_CHECKING:
     import numpy as np
+    import polars as pl
 
     from ability2.result import Result, RuleColumn
+    from ability2.roster import Factorized
 
 __all__ = ["JSONL_FORMAT", "iter_json", "iter_jsonl", "write_json", "write_jsonl"]
 
@@ -27,6 +31,9 @@ __all__ = ["JSONL_FORMAT", "iter_json", "iter_jsonl", "write_json", "write_jsonl
 SLICE = 20_000
 
 _encode = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
+
+#: a piece of output: text, or UTF-8 bytes rendered by polars (left undecoded when written to bytes)
+_Piece = str | bytes
 
 
 class _Layout:
@@ -78,10 +85,10 @@ def distinct_reasons(column: RuleColumn) -> tuple[np.ndarray[Any, Any], np.ndarr
     """``(codes, representatives)``: entity i's reason equals that of ``representatives[codes[i]]``.
 
     Entities are grouped by every per-entity field a reason is made from; values are told
-    apart by type as well (``1``, ``1.0`` and ``True`` read differently in JSON).
+    apart by type as well (``1``, ``1.0`` and ``True`` read differently in JSON). Each
+    representative is the first entity of its group.
     """
     import numpy as np
-    import pandas as pd
 
     size = len(column.ok)
     parts: list[Any] = [column.value, column.ok]
@@ -93,19 +100,96 @@ def distinct_reasons(column: RuleColumn) -> tuple[np.ndarray[Any, Any], np.ndarr
         if part is not None
     ]
     key = np.zeros(size, dtype=np.int64)
+    span = 1  # key < span
     for part in parts:
         array = np.asarray(part)
         if array.shape != (size,):
             return np.arange(size), np.arange(size)
-        if array.dtype == object:
-            kinds = pd.api.types.infer_dtype(array, skipna=False)
-            if kinds not in ("string", "boolean", "integer"):
-                array = np.asarray([f"{type(v).__name__}:{v!r}" for v in array.tolist()], dtype=object)
-        codes, uniques = pd.factorize(array, use_na_sentinel=False)
-        key = key * max(len(uniques), 1) + codes
-        key = pd.factorize(key)[0].astype(np.int64)
-    _, representatives, codes = np.unique(key, return_index=True, return_inverse=True)
-    return codes.reshape(size), representatives
+        codes, count = _part_codes(array)
+        if span * max(count, 1) >= 1 << 62:  # renumber before the key could overflow
+            key, span = _dense(key, span)
+        key = key * max(count, 1) + codes
+        span *= max(count, 1)
+    return _first_seen(key, span)
+
+
+def _part_codes(array: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], int]:
+    """``(codes, count)``: equal codes (below ``count``) for values that read the same, per entity."""
+    import numpy as np
+    import polars as pl
+
+    size = len(array)
+    if array.dtype == bool:
+        return array.astype(np.int64), 2
+    if array.dtype.kind in "iu" and size:
+        low, high = int(array.min()), int(array.max())
+        if high - low <= 4 * size + 1024:
+            return array.astype(np.int64) - low, high - low + 1
+    if array.dtype.kind == "f":
+        array = array.astype(np.float64).view(np.int64)  # -0.0 and 0.0 apart: they read apart
+    if array.dtype.kind in "iuf":
+        return _hashed(pl.Series(array.astype(np.int64)))
+    return _object_codes(array.astype(object))
+
+
+def _hashed(values: pl.Series) -> tuple[np.ndarray[Any, Any], int]:
+    """Codes of a polars column's values, by a hash join on its distinct values."""
+    import numpy as np
+    import polars as pl
+
+    from ability2.io.encoding import distinct
+
+    found = distinct(pl.DataFrame({"v": values}), "v")
+    return np.asarray(found.index, dtype=np.int64), len(found.values)
+
+
+def _object_codes(array: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], int]:
+    """Codes of Python values, told apart by type (``1``, ``1.0``, ``True``, ``"1"``), texts by polars."""
+    import numpy as np
+    import polars as pl
+
+    values = array.tolist()
+    if all(type(value) is str for value in values[:64]):
+        try:
+            texts = pl.Series(array, dtype=pl.String, strict=True)
+        except (pl.exceptions.PolarsError, UnicodeEncodeError):
+            texts = None
+        if texts is not None and not texts.null_count():
+            return _hashed(texts)
+    table: dict[Any, int] = {}
+    codes = np.empty(len(values), dtype=np.int64)
+    for number, value in enumerate(values):
+        try:  # a float by its text: -0.0 and 0.0 are equal but read apart; every NaN reads alike
+            key: Any = (float, repr(value)) if type(value) is float else (type(value), value)
+            code = table.setdefault(key, len(table))
+        except TypeError:  # unhashable (a list): by its text
+            code = table.setdefault((type(value), repr(value)), len(table))
+        codes[number] = code
+    return codes, len(table)
+
+
+def _dense(key: np.ndarray[Any, Any], span: int) -> tuple[np.ndarray[Any, Any], int]:
+    """``key`` renumbered ``0 .. distinct - 1``."""
+    import numpy as np
+
+    uniques, codes = np.unique(key, return_inverse=True)
+    return codes.reshape(len(key)).astype(np.int64), len(uniques)
+
+
+def _first_seen(key: np.ndarray[Any, Any], span: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """``(codes, representatives)`` of ``key`` (values below ``span``), each group led by its first entity."""
+    import numpy as np
+
+    size = len(key)
+    if span > 4 * size + 1024:
+        _, representatives, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return inverse.reshape(size), representatives
+    first = np.full(span, -1, dtype=np.int64)
+    first[key[::-1]] = np.arange(size - 1, -1, -1, dtype=np.int64)  # the last write is the first entity
+    used = first >= 0
+    rank = np.cumsum(used) - 1
+    codes: np.ndarray[Any, Any] = rank[key]
+    return codes, first[used]
 
 
 def _reason_texts(
@@ -118,34 +202,207 @@ def _reason_texts(
     """
     import numpy as np
 
-    codes, representatives = distinct_reasons(column)
-    rendered = np.empty(len(representatives), dtype=object)
-    for slot, index in enumerate(representatives.tolist()):
-        reason = column.reason_at(int(index), lang).to_dict()
-        if compact:
-            del reason["source"], reason["layer"]
-        rendered[slot] = layout.value(reason, level)
-    texts: np.ndarray[Any, Any] = rendered[codes]
+    codes, rendered = _reason_table(column, lang, layout, level, compact=compact)
+    table = np.empty(len(rendered), dtype=object)
+    table[:] = rendered
+    texts: np.ndarray[Any, Any] = table[codes]
     return texts
 
 
-def _texts(values: Any, start: int, stop: int, *, null_if_empty: bool = False) -> list[str]:
-    texts = [str(value) for value in values[start:stop]]  # as to_dict writes them: str(v)
+def _reason_table(
+    column: RuleColumn, lang: str, layout: _Layout, level: int, *, compact: bool = False
+) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """``(codes, rendered)``: entity i's reason, rendered at ``level``, is ``rendered[codes[i]]``."""
+    codes, representatives = distinct_reasons(column)
+    rendered = []
+    for index in representatives.tolist():
+        reason = column.reason_at(int(index), lang).to_dict()
+        if compact:
+            del reason["source"], reason["layer"]
+        rendered.append(layout.value(reason, level))
+    return codes, rendered
+
+
+def _quoted(texts: Sequence[str], *, null_if_empty: bool = False) -> list[str]:
+    """Each text as json.dumps writes it (``null`` for ``""`` when ``null_if_empty``)."""
     if null_if_empty:
         return [_encode(text) if text else "null" for text in texts]
     return [_encode(text) for text in texts]
 
 
-def _teacher_slices(result: Result, lang: str, layout: _Layout) -> Iterator[str]:
-    """The ``teachers`` entries, rendered at level 2, a slice at a time."""
-    for entries in _teacher_entries(result, lang, layout):
-        yield layout.separator(2).join(entries)
+def _text_column(values: Any, *, null_if_empty: bool = False) -> pl.Series:
+    """``str(value)`` of every entity as a JSON string literal, in a polars column.
+
+    Polars quotes the texts, and only those holding a character JSON escapes (``"``, a
+    backslash, a control character) go through :mod:`json`'s encoder. Raises
+    :class:`UnicodeEncodeError` for a text polars cannot hold (a lone surrogate).
+    """
+    import numpy as np
+    import polars as pl
+
+    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    texts: pl.Series | None = None
+    if array.dtype == object and all(type(value) is str for value in array[:64].tolist()):
+        try:
+            texts = pl.Series(array, dtype=pl.String, strict=True)
+        except pl.exceptions.PolarsError:  # not all text: as str() writes each
+            texts = None
+    if texts is None:
+        texts = pl.Series([str(value) for value in array.tolist()], dtype=pl.String)
+    quoted = pl.select(pl.concat_str([pl.lit('"'), pl.lit(texts), pl.lit('"')])).to_series()
+    escape = texts.str.contains(r'[\x00-\x1f"\\]')
+    if escape.any():
+        rows = escape.arg_true()
+        quoted = quoted.scatter(rows, _quoted(texts.gather(rows).to_list()))
+    if null_if_empty:
+        quoted = pl.select(pl.when(pl.lit(texts) == "").then(pl.lit("null")).otherwise(pl.lit(quoted))).to_series()
+    return quoted
+
+
+class _Entries:
+    """Entries of many entities built side by side: literal text and one text column per field.
+
+    Each entry is the concatenation of the pieces in order; polars joins them for a slice
+    of entities at a time, and the slice's entries are joined by a separator, so no Python
+    code runs per entity.
+    """
+
+    def __init__(self) -> None:
+        self.pieces: list[str | pl.Series | tuple[pl.Series, np.ndarray[Any, Any]]] = []
+
+    def text(self, literal: str) -> None:
+        """Add text that every entry holds."""
+        if self.pieces and isinstance(self.pieces[-1], str):
+            self.pieces[-1] += literal
+        else:
+            self.pieces.append(literal)
+
+    def column(self, texts: pl.Series) -> None:
+        """Add each entity's own text (already JSON)."""
+        self.pieces.append(texts)
+
+    def coded(self, table: list[str], codes: np.ndarray[Any, Any]) -> None:
+        """Add each entity's own text, ``table[codes[i]]`` (gathered a slice at a time)."""
+        import numpy as np
+        import polars as pl
+
+        self.pieces.append((pl.Series(table, dtype=pl.String), np.asarray(codes, dtype=np.int64)))
+
+    def texts(self, values: Any, coded: Factorized | None = None, *, null_if_empty: bool = False) -> None:
+        """Add ``str(value)`` of each entity as a JSON string; ``coded``: the same column as codes."""
+        if coded is None:
+            self.column(_text_column(values, null_if_empty=null_if_empty))
+        else:
+            self.coded(_quoted(coded.values, null_if_empty=null_if_empty), coded.codes)
+
+    def _part(self, piece: str | pl.Series | tuple[pl.Series, np.ndarray[Any, Any]], start: int, stop: int) -> pl.Expr:
+        import polars as pl
+
+        if isinstance(piece, str):
+            return pl.lit(piece)
+        if isinstance(piece, tuple):
+            table, codes = piece
+            return pl.lit(table.gather(codes[start:stop]))
+        return pl.lit(piece.slice(start, stop - start))
+
+    def render(self, start: int, stop: int, separator: str, end: str = "") -> bytes:
+        """Entries ``start`` to ``stop`` joined by ``separator``, then ``end``, in UTF-8."""
+        import polars as pl
+
+        parts = [self._part(piece, start, stop) for piece in self.pieces]
+        joined = pl.select(
+            pl.concat_str([pl.concat_str(parts).str.join(separator), pl.lit(end)]).cast(pl.Binary)
+        ).item()
+        return bytes(joined)
+
+
+def _teacher_slices(
+    result: Result,
+    lang: str,
+    layout: _Layout,
+    *,
+    opening: str = "{",
+    compact: bool = False,
+    separator: str | None = None,
+    end: str = "",
+) -> Iterator[_Piece]:
+    """The ``teachers`` entries, rendered at level 2, joined by ``separator``, a slice at a time.
+
+    ``opening`` starts each entry; ``separator`` defaults to the one between list items;
+    ``end`` closes each slice.
+    """
+    import polars as pl
+
+    separator = layout.separator(2) if separator is None else separator
+    try:
+        entries = _teacher_columns(result, lang, layout, opening, compact)
+    except (UnicodeEncodeError, pl.exceptions.PolarsError):  # text polars cannot hold: entry by entry
+        for listed in _teacher_entries(result, lang, layout, opening=opening, compact=compact):
+            yield separator.join(listed) + end
+        return
+    for start in range(0, len(result), SLICE):
+        yield entries.render(start, min(start + SLICE, len(result)), separator, end)
+
+
+def _coded(result: Result, column: str, values: Any) -> Factorized | None:
+    """The roster's codes of ``column`` when ``values`` are that roster's column."""
+    roster = result.roster
+    if roster is None or values is None or values is not getattr(roster, column, None):
+        return None
+    return roster.factorized.get(column)
+
+
+def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, compact: bool) -> _Entries:
+    """Every teacher entry as pieces (see :class:`_Entries`)."""
+    import polars as pl
+
+    info = result.teacher_info
+    extra = info.get("columns", {})
+    between, inside = layout.separator(3), layout.separator(4)
+    entries = _Entries()
+    entries.text(opening + layout.newline(3) + '"teacher_id": ')
+    entries.texts(result.teacher_ids)
+    if "name" in info:
+        entries.text(between + '"name": ')
+        entries.texts(info["name"])
+    entries.text(between + '"school": ')
+    entries.texts(result.teacher_schools, _coded(result, "school", result.teacher_schools))
+    entries.text(between + '"group": ')
+    if result.teacher_groups is None:
+        entries.text("null")
+    else:
+        group = _coded(result, "group", result.teacher_groups)
+        entries.texts(result.teacher_groups, group, null_if_empty=True)
+    if "subject" in info:
+        entries.text(between + '"subject": ')
+        entries.texts(info["subject"], _coded(result, "subject", info["subject"]))
+    entries.text(between + '"status": ')
+    entries.texts(result.status)
+    if result.teacher_columns:
+        entries.text(between + '"reasons": [' + layout.newline(4))
+        for number, rule in enumerate(result.teacher_columns):
+            if number:
+                entries.text(inside)
+            codes, rendered = _reason_table(rule, lang, layout, 4, compact=compact)
+            entries.coded(rendered, codes)
+        entries.text(layout.newline(3) + "]")
+    else:
+        entries.text(between + '"reasons": []')
+    if extra:
+        entries.text(between + '"columns": ')
+        entries.column(pl.Series(_extra_columns(extra, 0, len(result), layout), dtype=pl.String))
+    entries.text(layout.newline(2) + "}")
+    return entries
+
+
+def _texts(values: Any, start: int, stop: int, *, null_if_empty: bool = False) -> list[str]:
+    return _quoted([str(value) for value in values[start:stop]], null_if_empty=null_if_empty)
 
 
 def _teacher_entries(
     result: Result, lang: str, layout: _Layout, *, opening: str = "{", compact: bool = False
 ) -> Iterator[list[str]]:
-    """Each slice's ``teachers`` entries, rendered at level 2; ``opening`` starts each entry."""
+    """Each slice's ``teachers`` entries, one string per teacher (the path for text polars cannot hold)."""
     from itertools import repeat
 
     info = result.teacher_info
@@ -203,24 +460,94 @@ def _entity(row: dict[str, Any], checks: list[str], layout: _Layout) -> str:
     return text[: -len(closing)] + layout.separator(3) + '"checks": ' + layout.container(checks, 3) + closing
 
 
-def _entity_list(
-    columns: list[RuleColumn], count: int, row_at: Callable[[int], dict[str, Any]], lang: str, layout: _Layout
-) -> Iterator[str]:
-    """A list of groups or schools at level 1, in pieces of at most ``SLICE`` entries (``[]`` when empty)."""
-    if not count:
-        yield "[]"
-        return
-    rendered = [_reason_texts(column, lang, layout, 4) for column in columns]
-    yield "[" + layout.newline(2)
+def _value_column(values: list[Any]) -> pl.Series:
+    """Each value as json.dumps writes it, in a polars column (text, whole numbers, or any scalar)."""
+    import polars as pl
+
+    if all(type(value) is str for value in values):
+        return _text_column(values)
+    if all(type(value) is int for value in values):
+        return pl.Series(values, dtype=pl.Int64).cast(pl.String)
+    memo: dict[tuple[type, Any], str] = {}
+    texts = []
+    for value in values:
+        key = (type(value), value)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = _scalar(value)
+        texts.append(text)
+    return pl.Series(texts, dtype=pl.String)
+
+
+def _entity_columns(
+    fields: dict[str, list[Any]], columns: list[RuleColumn], lang: str, layout: _Layout, opening: str, compact: bool
+) -> _Entries:
+    """Every group or school entry as pieces: its fields, then its ``checks`` (see :func:`_entity`)."""
+    entries = _Entries()
+    entries.text(opening)
+    for number, (name, values) in enumerate(fields.items()):
+        entries.text((layout.separator(3) if number else "") + _encode(name) + ": ")
+        entries.column(_value_column(values))
+    entries.text(layout.separator(3) + '"checks": ')
+    if not columns:
+        entries.text("[]")
+    else:
+        entries.text("[" + layout.newline(4))
+        for number, rule in enumerate(columns):
+            if number:
+                entries.text(layout.separator(4))
+            codes, rendered = _reason_table(rule, lang, layout, 4, compact=compact)
+            entries.coded(rendered, codes)
+        entries.text(layout.newline(3) + "]")
+    entries.text(layout.newline(2) + "}")
+    return entries
+
+
+def _entity_pieces(
+    fields: dict[str, list[Any]] | None,
+    columns: list[RuleColumn],
+    count: int,
+    row_at: Callable[[int], dict[str, Any]],
+    lang: str,
+    layout: _Layout,
+    *,
+    record: str | None = None,
+) -> Iterator[_Piece]:
+    """Groups or schools, at level 2, ``SLICE`` at a time, each slice's entries joined.
+
+    ``record`` (JSON Lines) starts each entry with ``"record": record`` and joins by line
+    feeds. ``fields`` are the entities' fields column by column; without them (a result read
+    back from JSON) each entry is rendered from ``row_at``.
+    """
+    import polars as pl
+
+    separator = "\n" if record is not None else layout.separator(2)
+    compact = record is not None
+    entries: _Entries | None = None
+    if fields is not None:
+        opening = "{" + layout.newline(3) + ("" if record is None else f'"record": {_encode(record)}, ')
+        try:
+            entries = _entity_columns(fields, columns, lang, layout, opening, compact)
+        except (UnicodeEncodeError, pl.exceptions.PolarsError):  # text polars cannot hold: entry by entry
+            entries = None
+    rendered = [] if entries is not None else [_reason_texts(c, lang, layout, 4, compact=compact) for c in columns]
+    end = "\n" if record is not None else ""  # JSON Lines: each slice is whole lines
     for start in range(0, count, SLICE):
         stop = min(start + SLICE, count)
-        entries = [_entity(row_at(i), [texts[i] for texts in rendered], layout) for i in range(start, stop)]
-        yield (layout.separator(2) if start else "") + layout.separator(2).join(entries)
-    yield layout.newline(1) + "]"
+        if start and record is None:
+            yield separator
+        if entries is not None:
+            yield entries.render(start, stop, separator, end)
+            continue
+        texts = []
+        for i in range(start, stop):
+            row = row_at(i) if record is None else {"record": record, **row_at(i)}
+            texts.append(_entity(row, [reasons[i] for reasons in rendered], layout))
+        yield separator.join(texts) + end
 
 
-def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> Iterator[str]:
-    """The JSON document of ``result`` in pieces; joined, they equal ``json.dumps(result.to_dict(lang), ...)``."""
+def _json_pieces(result: Result, lang: str, indent: int | None) -> Iterator[_Piece]:
+    """The JSON document of ``result`` in pieces (see :func:`iter_json`)."""
     layout = _Layout(indent)
     yield "{" + layout.newline(1) + '"region": ' + layout.value(result.region, 1)
     yield layout.separator(1) + '"on": ' + layout.value(result.on, 1)
@@ -230,22 +557,54 @@ def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> It
     else:
         yield "[" + layout.newline(2)
         for number, piece in enumerate(_teacher_slices(result, lang, layout)):
-            yield (layout.separator(2) if number else "") + piece
+            if number:
+                yield layout.separator(2)
+            yield piece
         yield layout.newline(1) + "]"
-    yield layout.separator(1) + '"groups": '
-    yield from _entity_list(result.group_columns, len(result.group_keys), result._group_base, lang, layout)
-    yield layout.separator(1) + '"schools": '
-    yield from _entity_list(result.school_columns, len(result.school_names), result._school_base, lang, layout)
+    for name, fields, columns, count, row_at in (
+        ("groups", result._group_fields(), result.group_columns, len(result.group_keys), result._group_base),
+        ("schools", result._school_fields(), result.school_columns, len(result.school_names), result._school_base),
+    ):
+        yield layout.separator(1) + f'"{name}": '
+        if not count:
+            yield "[]"
+            continue
+        yield "[" + layout.newline(2)
+        yield from _entity_pieces(fields, columns, count, row_at, lang, layout)
+        yield layout.newline(1) + "]"
     if result.unchecked:
         yield layout.separator(1) + '"unchecked": ' + layout.value(result.unchecked_dicts(lang), 1)
     yield layout.newline(0) + "}"
 
 
-def write_json(result: Result, handle: TextIO, lang: str = "zh", indent: int | None = None) -> None:
-    """Write the JSON document of ``result`` to ``handle`` as it is rendered (a newline after it)."""
-    for piece in iter_json(result, lang, indent):
-        handle.write(piece)
-    handle.write("\n")
+def _text(pieces: Iterator[_Piece]) -> Iterator[str]:
+    for piece in pieces:
+        yield piece if isinstance(piece, str) else piece.decode("utf-8")
+
+
+def _write(pieces: Iterator[_Piece], handle: TextIO | BinaryIO) -> None:
+    """Write ``pieces`` to a text handle, or as UTF-8 to a binary one (polars' bytes as they are)."""
+    if isinstance(handle, io.BufferedIOBase | io.RawIOBase):
+        for piece in pieces:
+            handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+        return
+    text: Any = handle
+    for part in _text(pieces):
+        text.write(part)
+
+
+def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> Iterator[str]:
+    """The JSON document of ``result`` in pieces; joined, they equal ``json.dumps(result.to_dict(lang), ...)``."""
+    return _text(_json_pieces(result, lang, indent))
+
+
+def write_json(result: Result, handle: TextIO | BinaryIO, lang: str = "zh", indent: int | None = None) -> None:
+    """Write the JSON document of ``result`` to ``handle`` as it is rendered (a newline after it).
+
+    ``handle`` is a text file, or a binary one that receives UTF-8 (faster for a large result:
+    the text polars renders is written without being decoded).
+    """
+    _write(itertools.chain(_json_pieces(result, lang, indent), ["\n"]), handle)
 
 
 #: the ``format`` of the first line of :func:`iter_jsonl`'s output; its number changes when the shape does
@@ -264,6 +623,11 @@ def iter_jsonl(result: Result, lang: str = "zh") -> Iterator[str]:
     "unchecked", ...}`` line per rule that could not be checked. Each piece yielded is
     whole lines, each ending in a line feed.
     """
+    return _text(_jsonl_pieces(result, lang))
+
+
+def _jsonl_pieces(result: Result, lang: str) -> Iterator[_Piece]:
+    """The JSON Lines of ``result`` in pieces (see :func:`iter_jsonl`)."""
     layout = _Layout(None)
     title = "title_en" if lang == "en" else "title"
     rules = [
@@ -277,30 +641,18 @@ def iter_jsonl(result: Result, lang: str = "zh") -> Iterator[str]:
     ]
     head = {"record": "result", "format": JSONL_FORMAT, "region": result.region, "on": result.on, "rules": rules}
     yield json.dumps(head, ensure_ascii=False) + "\n"
-    for entries in _teacher_entries(result, lang, layout, opening='{"record": "teacher", ', compact=True):
-        yield "\n".join(entries) + "\n"
-    yield from _jsonl_entities("group", result.group_columns, len(result.group_keys), result._group_base, lang)
-    yield from _jsonl_entities("school", result.school_columns, len(result.school_names), result._school_base, lang)
+    opening = '{"record": "teacher", '
+    yield from _teacher_slices(result, lang, layout, opening=opening, compact=True, separator="\n", end="\n")
+    for record, fields, columns, count, row_at in (
+        ("group", result._group_fields(), result.group_columns, len(result.group_keys), result._group_base),
+        ("school", result._school_fields(), result.school_columns, len(result.school_names), result._school_base),
+    ):
+        if count:
+            yield from _entity_pieces(fields, columns, count, row_at, lang, layout, record=record)
     for item in result.unchecked_dicts(lang) if result.unchecked else []:
         yield json.dumps({"record": "unchecked", **item}, ensure_ascii=False) + "\n"
 
 
-def _jsonl_entities(
-    record: str, columns: list[RuleColumn], count: int, row_at: Callable[[int], dict[str, Any]], lang: str
-) -> Iterator[str]:
-    """Groups or schools as JSON Lines, ``SLICE`` lines at a time."""
-    layout = _Layout(None)
-    rendered = [_reason_texts(column, lang, layout, 4, compact=True) for column in columns]
-    for start in range(0, count, SLICE):
-        stop = min(start + SLICE, count)
-        lines = [
-            _entity({"record": record, **row_at(i)}, [texts[i] for texts in rendered], layout)
-            for i in range(start, stop)
-        ]
-        yield "\n".join(lines) + "\n"
-
-
-def write_jsonl(result: Result, handle: TextIO, lang: str = "zh") -> None:
-    """Write :func:`iter_jsonl`'s lines to ``handle`` as they are rendered."""
-    for piece in iter_jsonl(result, lang):
-        handle.write(piece)
+def write_jsonl(result: Result, handle: TextIO | BinaryIO, lang: str = "zh") -> None:
+    """Write :func:`iter_jsonl`'s lines to ``handle`` (text, or binary receiving UTF-8) as they are rendered."""
+    _write(_jsonl_pieces(result, lang), handle)

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from ability2.i18n import label, status_label
 
@@ -331,6 +331,19 @@ def _read_schools(path: str | None) -> Any:
     return read_schools(path)
 
 
+def _utf8_stdout() -> TextIO | BinaryIO:
+    """Standard output as bytes when it writes UTF-8 as it is (a large JSON then skips a decode), else as text."""
+    import codecs
+
+    stdout = sys.stdout
+    binary = getattr(stdout, "buffer", None)
+    encoding = getattr(stdout, "encoding", None)
+    if binary is None or not encoding or codecs.lookup(encoding).name != "utf-8" or os.linesep != "\n":
+        return stdout
+    stdout.flush()
+    return binary  # type: ignore[no-any-return]
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``ability2 evaluate ROSTER --region REGION [--on] [--format] [-o]``."""
     from ability2.evaluation import evaluate
@@ -361,10 +374,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             from ability2.resultjson import write_json, write_jsonl
 
             stages.close()
+            out = _utf8_stdout()
             if args.format == "json":
-                write_json(result, sys.stdout, lang=args.lang, indent=2)
+                write_json(result, out, lang=args.lang, indent=2)
             else:
-                write_jsonl(result, sys.stdout, lang=args.lang)
+                write_jsonl(result, out, lang=args.lang)
+            out.flush()
             return 0
         assert target is not None
         if args.format in _TABLE_FORMATS:

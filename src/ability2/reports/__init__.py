@@ -72,12 +72,12 @@ def write_report(result: Result, path: str | os.PathLike[str], fmt: str, *, lang
         elif fmt == "json":  # streamed: the document is never whole in memory
             from ability2.resultjson import write_json
 
-            with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+            with open(temporary, "wb") as handle:  # UTF-8 bytes, written as polars renders them
                 write_json(result, handle, lang)
         elif fmt == "jsonl":
             from ability2.resultjson import write_jsonl
 
-            with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+            with open(temporary, "wb") as handle:  # UTF-8 bytes, written as polars renders them
                 write_jsonl(result, handle, lang)
         else:
             temporary.write_bytes(render_report(result, fmt, lang=lang).encode("utf-8"))
