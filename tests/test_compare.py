@@ -186,3 +186,68 @@ def test_cli_compare_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixtu
     change.write_text("school.pass_rate_mn: 90%\n", encoding="utf-8")
     assert main([*base, "--what-if", str(change)]) == 2
     assert "did you mean 'school.pass_rate_min'" in capsys.readouterr().err
+
+
+# ------------------------------------------------- a what-if value under the document's word
+# 开原: "各校培训合格率为100%" (五、进度安排 第三阶段): 为 states an exact value. A what-if
+# that lowers the floor to 60% and gives no word means a floor of 60%, not "exactly 60%".
+
+
+def _school_at(passing: int, total: int) -> pd.DataFrame:
+    rows = [teacher(f"T{i}") for i in range(passing)]
+    rows += [teacher(f"F{i}", online_hours="0", offline_hours="0") for i in range(total - passing)]
+    return pd.DataFrame(rows)
+
+
+def _pass_rate_check(policy: ability2.Policy, frame: pd.DataFrame) -> bool:
+    result = ability2.evaluate(frame, policy)
+    counts = result.status_counts()
+    assert counts.get("pass", 0) + counts.get("excellent", 0) == 13
+    (check,) = [reason for reason in result.school_checks(0) if reason.rule == "school.pass_rate_min"]
+    return check.ok
+
+
+def test_a_lower_pass_rate_floor_without_a_word_is_a_floor(kaiyuan: ability2.Policy) -> None:
+    assert kaiyuan["school.pass_rate_min"].bound.word == "为"
+    frame = _school_at(13, 20)  # 65%
+    with pytest.warns(ability2.whatif.WhatIfWarning, match="为.*不少于"):
+        floor = kaiyuan.with_changes({"school.pass_rate_min": "60%"})
+    assert floor["school.pass_rate_min"].bound.word == "不少于"
+    assert "不少于" in str(floor["school.pass_rate_min"].entry.decision)
+    assert _pass_rate_check(floor, frame)  # 65% meets a 60% floor
+    exact = kaiyuan.with_changes({"school.pass_rate_min": {"value": "60%", "bound": "为"}})  # asked for: kept
+    assert exact["school.pass_rate_min"].bound.word == "为"
+    assert not _pass_rate_check(exact, frame)  # 65% is not exactly 60%
+
+
+def test_a_word_that_goes_the_rules_way_is_kept_without_a_warning(kaiyuan: ability2.Policy) -> None:
+    import warnings
+
+    word = kaiyuan["hours.online_min"].bound.word
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        changed = kaiyuan.with_changes({"hours.online_min": 30})
+    assert changed["hours.online_min"].bound.word == word
+
+
+def test_the_derived_word_is_explained_in_english_when_asked(kaiyuan: ability2.Policy) -> None:
+    with pytest.warns(ability2.whatif.WhatIfWarning) as caught:
+        kaiyuan.with_changes({"school.pass_rate_min": "60%"}, lang="en")
+    message = str(caught[0].message)
+    assert "a floor" in message and "at least" in message
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in message.replace("为", "").replace("不少于", ""))
+
+
+def test_compare_prints_the_derived_word_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kaiyuan: ability2.Policy
+) -> None:
+    roster = tmp_path / "school.csv"
+    _school_at(13, 20).to_csv(roster, index=False)
+    changes = tmp_path / "floor.yaml"
+    changes.write_text("school.pass_rate_min: 60%\n", encoding="utf-8")
+    code = main(
+        ["compare", str(roster), "--region", "liaoning/tieling/kaiyuan", "--on", "2024-05-01", "--what-if", str(changes)]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "注意: school.pass_rate_min" in err and "不少于" in err

@@ -57,11 +57,12 @@ class Policy:
         note: str | None = None,
         label: str | None = None,
         source: str | None = None,
+        lang: str = "zh",
     ) -> Policy:
         """A what-if overlay of this policy (see :func:`ability2.whatif.apply_changes`)."""
         from ability2.whatif import apply_changes
 
-        return apply_changes(self, changes, note=note, label=label, source=source)
+        return apply_changes(self, changes, note=note, label=label, source=source, lang=lang)
 
     def __getitem__(self, rule_id: str) -> ResolvedRule:
         try:

@@ -416,7 +416,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         changes = read_yaml(text, name).data
         if not isinstance(changes, dict):
             raise Ability2Error(f"{name}: a change set is a mapping of rule ids to values")
-        policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}", source=name))
+        import warnings
+
+        from ability2.whatif import WhatIfWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", WhatIfWarning)
+            policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}", source=name, lang=args.lang))
+        for warning in caught:
+            if issubclass(warning.category, WhatIfWarning):
+                print(f"{'注意' if args.lang == 'zh' else 'note'}: {warning.message}", file=sys.stderr)
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     roster = read_roster(args.roster, framework=registry.framework)
     comparison = compare(roster, policies, registry=registry, schools=_read_schools(args.schools))
     if args.format == "table":
