@@ -77,6 +77,36 @@ def test_importing_plots_does_not_import_matplotlib() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_without_matplotlib_the_error_names_the_extra_in_the_plots_language(
+    comparison: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'ability2\[plot\]'") as zh:
+        comparison.plot.rates()
+    assert "画图需要 matplotlib" in str(zh.value) and zh.value.name == "matplotlib"
+    with pytest.raises(ModuleNotFoundError, match=r"^plots need matplotlib: .*ability2\[plot\]"):
+        plots.plot_timeline(comparison, lang="en")
+    with pytest.raises(ModuleNotFoundError, match="ability2"):
+        plots.configure_cjk_font()
+
+
+def test_the_missing_bold_notice_for_our_font_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    family = plots.configure_cjk_font()
+    assert family is not None
+    logger = logging.getLogger("matplotlib.font_manager")
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        # what matplotlib logs for every bold label when the CJK font has one weight
+        logger.warning("findfont: Failed to find font weight bold for %s, now using 400.", family)
+        logger.warning("findfont: Font family 'Nonexistent' not found.")  # anything else still shows
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["findfont: Font family 'Nonexistent' not found."]
+
+
 def test_rates_two_bars_per_policy(comparison: Any) -> None:
     from matplotlib.figure import Figure
 

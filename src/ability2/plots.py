@@ -202,6 +202,51 @@ def _rescan_system_fonts() -> None:
                 continue
 
 
+_MISSING_MATPLOTLIB = {
+    "zh": "画图需要 matplotlib：请安装 ability2 的 plot 扩展，pip install 'ability2[plot]'（含 matplotlib 和一款能显示中文的字体）",
+    "en": "plots need matplotlib: install ability2's plot extra, pip install 'ability2[plot]' "
+    "(matplotlib and a font that draws Chinese)",
+}
+
+
+def _require_matplotlib(lang: str = "zh") -> None:
+    """Raise :class:`ModuleNotFoundError` naming the ``plot`` extra when matplotlib is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ModuleNotFoundError(_MISSING_MATPLOTLIB["en" if lang == "en" else "zh"], name="matplotlib")
+
+
+class _MissingWeightFilter:
+    """Drops matplotlib's "findfont: Failed to find font weight bold for <our CJK font>" notices.
+
+    A CJK font often comes in one weight; matplotlib then draws bold labels in the regular
+    weight (as it says) and logs a warning per label, which fills a notebook's output.
+    Only that notice, for the family :func:`configure_cjk_font` chose, is dropped.
+    """
+
+    def __init__(self, family: str) -> None:
+        self.family = family
+
+    def filter(self, record: Any) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("findfont: Failed to find font weight") and self.family in message)
+
+
+def _quiet_missing_weights(family: str) -> None:
+    import logging
+
+    logger = logging.getLogger("matplotlib.font_manager")
+    if not any(isinstance(f, _MissingWeightFilter) and f.family == family for f in logger.filters):
+        logger.addFilter(_MissingWeightFilter(family))
+
+
+def _ready(lang: str) -> None:
+    """Before drawing: matplotlib is there (or the error names the extra), a CJK font is chosen."""
+    _require_matplotlib(lang)
+    configure_cjk_font()
+
+
 def configure_cjk_font(*, refresh: bool = False) -> str | None:
     """Make matplotlib draw Chinese: find a CJK font and put it first in ``font.sans-serif``.
 
@@ -212,8 +257,11 @@ def configure_cjk_font(*, refresh: bool = False) -> str | None:
     ``refresh=True`` rescans the system's fonts and searches again (after installing one).
 
     When no font is found it warns once with :class:`CJKFontWarning`, leaves the settings
-    alone and returns ``None``: plots still draw, with boxes for Chinese characters.
+    alone and returns ``None``: plots still draw, with boxes for Chinese characters. A font
+    with one weight draws bold labels in that weight; matplotlib's notice about it is not
+    logged. Without matplotlib it raises :class:`ModuleNotFoundError` naming the ``plot`` extra.
     """
+    _require_matplotlib()
     if refresh:
         _rescan_system_fonts()
         _find_cjk_font.cache_clear()
@@ -221,6 +269,8 @@ def configure_cjk_font(*, refresh: bool = False) -> str | None:
     if family is None:
         return None
     import matplotlib as mpl
+
+    _quiet_missing_weights(family)
 
     current = list(mpl.rcParams["font.sans-serif"])
     if not current or current[0] != family:
@@ -352,7 +402,7 @@ class ComparisonPlots:
         _check_lang(lang)
         if basis not in ("teachers", "abilities"):
             raise ValueError(f"unknown basis {basis!r}; use 'teachers' or 'abilities'")
-        configure_cjk_font()
+        _ready(lang)
         import numpy as np
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
@@ -507,7 +557,7 @@ class ComparisonPlots:
         better under ``b``; below it, orange, worse. Darker means more teachers.
         """
         _check_lang(lang)
-        configure_cjk_font()
+        _ready(lang)
         import numpy as np
         from matplotlib.colors import to_rgb
         from matplotlib.patches import Patch, Rectangle
@@ -605,7 +655,7 @@ class ComparisonPlots:
         _check_lang(lang)
         if basis not in ("teachers", "selections"):
             raise ValueError(f"unknown basis {basis!r}; use 'teachers' or 'selections'")
-        configure_cjk_font()
+        _ready(lang)
         from fractions import Fraction
 
         import numpy as np
@@ -820,7 +870,7 @@ def plot_timeline(
     items = _as_policies(policies)
     if not items:
         raise Ability2Error("plot_timeline needs at least one policy")
-    configure_cjk_font()
+    _ready(lang)
     from matplotlib import dates as _dates
     from matplotlib.lines import Line2D
 
