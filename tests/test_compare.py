@@ -251,3 +251,102 @@ def test_compare_prints_the_derived_word_on_stderr(
     assert code == 0
     err = capsys.readouterr().err
     assert "注意: school.pass_rate_min" in err and "不少于" in err
+
+
+# ------------------------------------------------- each region on its own date (issue 13, item 7)
+
+
+def test_each_region_on_its_own_date(ability2_registry: Registry) -> None:
+    yanzhou_day, kaiyuan_day = dt.date(2022, 11, 20), dt.date(2024, 5, 1)
+    comparison = compare(
+        pd.DataFrame([teacher("T1")]),
+        [("shandong/jining/yanzhou", yanzhou_day), ("liaoning/tieling/kaiyuan", kaiyuan_day)],
+        registry=ability2_registry,
+    )
+    assert [policy.on for policy in comparison.policies] == [yanzhou_day, kaiyuan_day]
+    assert comparison.labels == ["shandong/jining/yanzhou@2022-11-20", "liaoning/tieling/kaiyuan@2024-05-01"]
+    same_day = compare(
+        pd.DataFrame([teacher("T1")]), ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"], on=DAY
+    )
+    assert same_day.labels == ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"]  # one date: plain names
+
+
+def test_regions_on_their_documents_dates(ability2_registry: Registry) -> None:
+    comparison = compare(
+        pd.DataFrame([teacher("T1")]),
+        ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"],
+        on="documents",
+        registry=ability2_registry,
+    )
+    assert [policy.on for policy in comparison.policies] == [
+        ability2_registry.effective_from("shandong/jining/yanzhou"),
+        ability2_registry.effective_from("liaoning/tieling/kaiyuan"),
+    ]
+    with pytest.raises(Ability2Error, match="documents"):
+        compare(pd.DataFrame([teacher("T1")]), ["guangxi"], on="yesterday", registry=ability2_registry)
+
+
+def test_a_date_before_a_regions_rules_is_reported_with_the_others(ability2_registry: Registry) -> None:
+    with pytest.raises(Ability2Error) as info:
+        compare(
+            pd.DataFrame([teacher("T1")]),
+            [("shandong/jining/yanzhou", dt.date(2000, 1, 1)), "nowhere"],
+            registry=ability2_registry,
+        )
+    assert "shandong/jining/yanzhou" in str(info.value) and "nowhere" in str(info.value)
+
+
+def test_differences_are_against_the_baseline_unless_every_pair_is_asked(ability2_registry: Registry) -> None:
+    rows = [teacher("T1"), teacher("T2", abilities="A2;A3;A4")]
+    regions = ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan", "guangxi"]
+    comparison = compare(pd.DataFrame(rows), regions, on=DAY, registry=ability2_registry)
+    baseline = comparison.differences()
+    assert set(baseline["policy_a"]) <= {"shandong/jining/yanzhou"}
+    every = comparison.differences(pairs="all")
+    assert len(every) >= len(baseline)
+    statuses = comparison.status().set_index("teacher_id")
+    expected = sum(
+        int(statuses.loc[t, a] != statuses.loc[t, b])
+        for t in ("T1", "T2")
+        for i, a in enumerate(regions)
+        for b in regions[i + 1 :]
+    )
+    assert len(every) == expected
+    with pytest.raises(Ability2Error):
+        comparison.differences(pairs="some")
+
+
+def test_the_policy_table_leaves_the_timeline_out_unless_asked(ability2_registry: Registry) -> None:
+    comparison = compare(
+        pd.DataFrame([teacher("T1")]),
+        ["shandong/jining/yanzhou", "liaoning/tieling/kaiyuan"],
+        on=DAY,
+        registry=ability2_registry,
+    )
+    phases = {rule.id for policy in comparison.policies for rule in policy if rule.id.startswith("timeline.")}
+    assert phases  # both regions have dated phases
+    assert not phases & set(comparison.policy_table()["rule"])
+    assert phases <= set(comparison.policy_table(timeline=True)["rule"])
+
+
+def test_cli_compare_takes_a_date_per_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    roster = tmp_path / "r.csv"
+    pd.DataFrame([teacher("T1"), teacher("T2", abilities="A2;A3;A4")]).to_csv(roster, index=False)
+    code = main(
+        [
+            "compare", str(roster),
+            "--region", "370812@2022-11-20",
+            "--region", "liaoning/tieling/kaiyuan@2024-05-01",
+            "--format", "json",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(p["region"], p["on"]) for p in data["policies"]] == [
+        ("shandong/jining/yanzhou", "2022-11-20"),
+        ("liaoning/tieling/kaiyuan", "2024-05-01"),
+    ]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["compare", str(roster), "--region", "370812@2022-13-01"])
+    assert exit_info.value.code == 2
+    assert "ISO date" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ability2.registry import Registry
     from ability2.result import Result
 
-__all__ = ["STATUS_RANK", "Comparison", "compare"]
+__all__ = ["DOCUMENT_DATES", "STATUS_RANK", "Comparison", "PolicyItem", "compare", "resolve_policies"]
 
 #: statuses from worst to best, for winners and losers
 #: teacher statuses ranked worst first (a change up the rank is "better")
@@ -128,18 +128,22 @@ class Comparison:
                 failed.add("grades (不合格)")
         return failed
 
-    def differences(self, backend: str = "pandas") -> Any:
+    def differences(self, backend: str = "pandas", *, pairs: str = "baseline") -> Any:
         """Teachers whose status differs between two policies, with the rules that make the difference.
 
-        One row per teacher and pair of policies (each pair once, in order); ``rules`` lists
-        the rules that fail under one policy and not under the other.
+        One row per teacher and pair of policies: the baseline (policy ``a``) against each
+        other policy (``b``) by default; ``pairs="all"`` takes every pair once, in order.
+        ``failed_only_under_a`` and ``_b`` list the rules that fail under one policy and not
+        under the other.
         """
         import numpy as np
         import pandas as pd
 
+        if pairs not in ("baseline", "all"):
+            raise Ability2Error(f"unknown pairs {pairs!r}; use 'baseline' or 'all'")
         rows = []
         statuses = [np.asarray(result.status, dtype=object) for result in self.results]
-        for a in range(len(self.policies)):
+        for a in range(len(self.policies) if pairs == "all" else 1):
             for b in range(a + 1, len(self.policies)):
                 for index in np.nonzero(statuses[a] != statuses[b])[0]:
                     i = int(index)
@@ -169,14 +173,17 @@ class Comparison:
         ]
         return _to_backend(pd.DataFrame(rows, columns=columns), backend)
 
-    def policy_table(self, backend: str = "pandas", *, long: bool = False) -> Any:
+    def policy_table(self, backend: str = "pandas", *, long: bool = False, timeline: bool = False) -> Any:
         """Rule × policy: each rule's value per policy (``long=True``: value, layer and source rows).
 
         A rule a policy does not have shows as empty; the ``differs`` column marks rules
-        whose values are not the same under every policy.
+        whose values are not the same under every policy. The timeline's phases and
+        deadlines (rules of scope ``timeline``) differ from region to region by nature and
+        are left out unless ``timeline=True``.
         """
         import pandas as pd
 
+        from ability2.rules.spec import Scope
         from ability2.serialize import value_to_json
 
         records = []
@@ -184,6 +191,8 @@ class Comparison:
         meaning: dict[str, set[str]] = {}
         for policy in self.policies:
             for rule in policy:
+                if rule.spec.scope is Scope.TIMELINE and not timeline:
+                    continue
                 rule_ids.setdefault(rule.id)
                 records.append(
                     {
@@ -292,50 +301,39 @@ class Comparison:
         return comparison_html(self)
 
 
+#: what :func:`compare` compares: a region (id or code), a region on its own date, or a policy
+PolicyItem: TypeAlias = "str | int | tuple[str | int, dt.date] | Policy"
+
+#: ``on="documents"``: each region on the first day its own documents' rules hold
+DOCUMENT_DATES = "documents"
+
+
 def compare(
     roster: Any,
-    policies: Sequence[str | Policy] | Iterable[str | Policy],
+    policies: Sequence[PolicyItem] | Iterable[PolicyItem],
     *,
-    on: dt.date | None = None,
+    on: dt.date | str | None = None,
     registry: Registry | None = None,
     schools: Any = None,
 ) -> Comparison:
-    """Evaluate ``roster`` under each of ``policies`` (region ids or codes, or Policy objects).
+    """Evaluate ``roster`` under each of ``policies``: regions, regions on their own dates, policies.
 
+    Each item is a region id or code, a ``(region, date)`` pair (兖州 in 2022 against 开原
+    in 2024), or a :class:`~ability2.policy.Policy` (a what-if overlay), which keeps its own
+    date. ``on`` is the date of the regions named without one: a date (default: today), or
+    ``"documents"`` for each region's own first day (:meth:`Registry.effective_from`). When
+    the policies are not all of one date, each region's policy is named ``region@date``.
     ``schools`` is an optional school table (see :func:`ability2.evaluate`), used for every policy.
 
     Every region is resolved, and the roster read and validated, before any evaluation: an
     unknown region, a date a region's rules do not cover, or a bad roster is one error up
-    front. ``on`` (default: today) applies to regions named by id; Policy objects keep their
-    own date.
+    front.
     """
-    from ability2.errors import PolicyDateError, UnknownRegionError
     from ability2.evaluation import evaluate
     from ability2.io.roster import read_roster
-    from ability2.policy import Policy
     from ability2.roster import Roster
 
-    items = list(policies)
-    if not items:
-        raise Ability2Error("compare needs at least one region or policy")
-    needs_registry = any(not isinstance(item, Policy) for item in items)
-    if needs_registry and registry is None:
-        from ability2.registry import load_registry
-
-        registry = load_registry()
-    resolved: list[Policy] = []
-    problems: list[str] = []
-    for item in items:
-        if isinstance(item, Policy):
-            resolved.append(item)
-            continue
-        assert registry is not None
-        try:
-            resolved.append(registry.policy(item, on=on))
-        except (UnknownRegionError, PolicyDateError) as exc:
-            problems.append(str(exc))
-    if problems:
-        raise Ability2Error("cannot compare:\n  " + "\n  ".join(problems))
+    resolved = resolve_policies(policies, on=on, registry=registry)
     names = [policy.name for policy in resolved]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -350,3 +348,69 @@ def compare(
             schools = read_schools(schools)
     results = tuple(evaluate(roster, policy, schools=schools) for policy in resolved)
     return Comparison(tuple(resolved), results)
+
+
+def resolve_policies(
+    policies: Sequence[PolicyItem] | Iterable[PolicyItem],
+    *,
+    on: dt.date | str | None = None,
+    registry: Registry | None = None,
+) -> list[Policy]:
+    """The policies :func:`compare` compares, each item resolved as it describes (one error for every problem).
+
+    Raises :class:`~ability2.errors.Ability2Error` listing every unknown region and every
+    date a region's rules do not cover.
+    """
+    from ability2.errors import PolicyDateError, UnknownRegionError
+    from ability2.policy import Policy
+
+    items = list(policies)
+    if not items:
+        raise Ability2Error("compare needs at least one region or policy")
+    if isinstance(on, str) and on != DOCUMENT_DATES:
+        raise Ability2Error(f"on must be a date or {DOCUMENT_DATES!r}, got {on!r}")
+    needs_registry = any(not isinstance(item, Policy) for item in items)
+    if needs_registry and registry is None:
+        from ability2.registry import load_registry
+
+        registry = load_registry()
+    resolved: list[Policy] = []
+    named: list[bool] = []  # resolved here from a region (may be renamed region@date)
+    problems: list[str] = []
+    for item in items:
+        if isinstance(item, Policy):
+            resolved.append(item)
+            named.append(False)
+            continue
+        assert registry is not None
+        try:
+            region, day = _region_and_date(item, on, registry)
+            resolved.append(registry.policy(region, on=day))
+            named.append(True)
+        except (UnknownRegionError, PolicyDateError, Ability2Error) as exc:
+            problems.append(str(exc))
+    if problems:
+        raise Ability2Error("cannot compare:\n  " + "\n  ".join(problems))
+    if len({policy.on for policy in resolved}) > 1:
+        resolved = [
+            attrs.evolve(policy, label=f"{policy.region.id}@{policy.on.isoformat()}")
+            if own and policy.label is None
+            else policy
+            for policy, own in zip(resolved, named, strict=True)
+        ]
+    return resolved
+
+
+def _region_and_date(item: Any, on: dt.date | str | None, registry: Registry) -> tuple[str | int, dt.date | None]:
+    """The region of a compare item and the date to resolve it on."""
+    if isinstance(item, tuple):
+        if len(item) != 2 or not isinstance(item[1], dt.date) or isinstance(item[1], dt.datetime):
+            raise Ability2Error(f"a region with its date is (region, datetime.date), got {item!r}")
+        return item[0], item[1]
+    if on == DOCUMENT_DATES:
+        first = registry.effective_from(item)
+        if first is None:
+            raise Ability2Error(f"{item}: no document of this region or its ancestors states a date")
+        return item, first
+    assert on is None or isinstance(on, dt.date)
+    return item, on

@@ -38,6 +38,21 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)") from None
 
 
+def compare_date(text: str) -> dt.date | str:
+    """Argparse type for ``compare --on``: an ISO date, or ``documents`` (each region's own first day)."""
+    return "documents" if text.strip() == "documents" else iso_date(text)
+
+
+def region_on_date(text: str) -> str | tuple[str, dt.date]:
+    """Argparse type for ``compare --region``: ``REGION`` or ``REGION@YYYY-MM-DD``."""
+    region, at, day = text.rpartition("@")
+    if not at:
+        return text
+    if not region:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the region before @ (e.g. 370812@2022-11-20)")
+    return region, iso_date(day)
+
+
 def limit_assignment(text: str) -> tuple[str, int]:
     """Argparse type for ``--limit``: ``NAME=VALUE`` (:func:`ability2.limits.parse_limit`)."""
     from ability2.limits import parse_limit
@@ -146,11 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--region",
         action="append",
         required=True,
-        metavar="REGION",
-        help="a region id or code; repeat for each (the first is the baseline)",
+        type=region_on_date,
+        metavar="REGION[@DATE]",
+        help="a region id or code, optionally on its own date (370812@2022-11-20); repeat for each "
+        "(the first is the baseline)",
     )
     compare.add_argument(
-        "--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD for every region (default: today)"
+        "--on",
+        type=compare_date,
+        default=None,
+        metavar="DATE",
+        help="date YYYY-MM-DD for the regions given without one (default: today); "
+        "'documents': each region on the first day its own documents' rules hold",
     )
     compare.add_argument(
         "--what-if",

@@ -399,7 +399,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``ability2 compare ROSTER --region R1 --region R2 ... [--what-if FILE] [--format] [-o]``."""
-    from ability2.comparison import compare
+    from ability2.comparison import compare, resolve_policies
     from ability2.errors import Ability2Error
     from ability2.io.roster import read_roster
     from ability2.registry import load_registry
@@ -407,7 +407,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     target = _check_output(args.output, args.format, (args.roster, args.schools, args.what_if))
     registry = load_registry()
-    policies: list[Any] = [registry.policy(region, on=args.on) for region in args.region]
+    policies: list[Any] = resolve_policies(args.region, on=args.on, registry=registry)
     if args.what_if:
         from ability2.loading import read_source_text
         from ability2.yamlio import read_yaml
