@@ -53,6 +53,19 @@ def region_on_date(text: str) -> str | tuple[str, dt.date]:
     return region, iso_date(day)
 
 
+def partition_count(text: str) -> int | str:
+    """Argparse type for ``--partitions``: a whole number ≥ 1, or ``auto``."""
+    if text.strip() == "auto":
+        return "auto"
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of parts (or 'auto')") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1 part")
+    return count
+
+
 def limit_assignment(text: str) -> tuple[str, int]:
     """Argparse type for ``--limit``: ``NAME=VALUE`` (:func:`ability2.limits.parse_limit`)."""
     from ability2.limits import parse_limit
@@ -150,6 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--schools",
         metavar="FILE",
         help="a school table (CSV or XLSX): facts about schools and research groups for the rules that need them",
+    )
+    evaluate.add_argument(
+        "--partitions",
+        type=partition_count,
+        metavar="N",
+        help="evaluate a UTF-8 CSV or Parquet roster split by school into N parts ('auto': about 500,000 rows "
+        "each), each part in bounded memory; with --format csv or parquet -o FOLDER",
+    )
+    evaluate.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --partitions: evaluate N parts at a time, each in its own process (default: 1)",
     )
     add_lang(evaluate)
 

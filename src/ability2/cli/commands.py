@@ -353,6 +353,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     target = _check_output(args.output, args.format, (args.roster, args.schools))
     registry = load_registry()
     policy = registry.policy(args.region, on=args.on)
+    if args.partitions is not None or args.workers != 1:
+        return _evaluate_partitioned(args, policy, target)
     stages = _Stages(["reading the roster", "evaluating", "writing the report"])
     try:
         roster = read_roster(args.roster, framework=policy.framework)
@@ -394,6 +396,54 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     finally:
         stages.close()
     print(f"{target}", file=sys.stderr)
+    return 0
+
+
+def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | None) -> int:
+    """``evaluate --partitions N [--workers W] --format csv|parquet -o FOLDER``."""
+    from ability2.errors import Ability2Error
+    from ability2.reports.partitioned import evaluate_partitioned
+
+    if args.partitions is None:
+        raise Ability2Error("--workers evaluates parts: give --partitions N (or auto) as well")
+    if args.format not in _TABLE_FORMATS or target is None:
+        raise Ability2Error(
+            "--partitions writes each part's tables: use --format parquet (or csv) -o FOLDER; a report "
+            "(json, xlsx, html) holds the whole cohort at once"
+        )
+    if args.schools is not None:
+        raise Ability2Error("--partitions does not take --schools yet: evaluate without --partitions")
+    if args.workers < 1:
+        raise Ability2Error(f"--workers must be at least 1, got {args.workers}")
+    zh = args.lang == "zh"
+    stages = _Stages(["拆分花名册" if zh else "splitting the roster", "逐部分评估" if zh else "evaluating the parts"])
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "split":
+            stages.step(1)
+        elif stage == "parts":
+            stages.rule_progress("逐部分评估" if zh else "evaluating the parts", done, total)
+
+    try:
+        parts = None if args.partitions == "auto" else int(args.partitions)
+        outcome = evaluate_partitioned(
+            args.roster, policy, target, parts=parts, workers=args.workers, fmt=args.format, progress=progress
+        )
+    finally:
+        stages.close()
+    totals = outcome.totals
+    if zh:
+        summary = (
+            f"{outcome.parts} 个部分: 教师 {totals.teachers:,} 人, 合格 {totals.passed:,} 人 ({totals.pass_rate:.1%}), "
+            f"优秀 {totals.excellent:,} 人; 学校 {totals.schools:,} 所, 通过 {totals.schools_passed:,} 所"
+        )
+    else:
+        summary = (
+            f"{outcome.parts} parts: {totals.teachers:,} teachers, {totals.passed:,} pass ({totals.pass_rate:.1%}), "
+            f"{totals.excellent:,} excellent; {totals.schools:,} schools, {totals.schools_passed:,} pass"
+        )
+    print(summary, file=sys.stderr)
+    print(f"{outcome.folder}", file=sys.stderr)
     return 0
 
 

@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 
     from ability2.framework import Framework
 
-__all__ = ["read_roster"]
+__all__ = ["read_roster", "read_roster_part"]
 
 #: the file name problems show for a DataFrame source
 DATAFRAME_SOURCE = "<DataFrame>"
@@ -167,6 +167,31 @@ def read_roster(source: str | os.PathLike[str] | Any, *, framework: Framework | 
 
     with paused_gc():
         name, table = _load(source)
+        return _build(name, table, framework)
+
+
+def read_roster_part(
+    data: Any, header: Sequence[str], *, name: str, header_row: int | None, framework: Framework | None = None
+) -> Roster:
+    """Read one part of a roster split by rows, naming the problems by the whole file's rows.
+
+    ``data`` is a polars DataFrame with columns ``c0`` ... ``c{n-1}`` (the cells of the
+    ``header``'s columns, any type: turned to text as a DataFrame's are) and ``__row``
+    (each row's number in the file ``name``). Everything else is :func:`read_roster`: the
+    same checks, limits and errors, the part counted on its own.
+    """
+    import polars as pl
+
+    if framework is None:
+        from ability2.framework import load_framework
+
+        framework = load_framework()
+    columns = [pl.col("__row").cast(pl.Int64)]
+    columns += [_polars_texts(data.get_column(f"c{j}")).alias(f"c{j}") for j in range(len(header))]
+    from ability2.gcpause import paused_gc
+
+    with paused_gc():
+        table = _within_limits(name, _Table([str(h) for h in header], header_row, data.select(columns)))
         return _build(name, table, framework)
 
 

@@ -24,50 +24,23 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ability2.errors import Ability2Error
+from ability2.tables import TABLES, table_frame
 
 if TYPE_CHECKING:
-    import pandas as pd
     import polars as pl
 
     from ability2.result import Result
 
-__all__ = ["TABLES", "TABLE_FORMATS", "table_frame", "write_tables"]
+__all__ = ["TABLES", "TABLE_FORMATS", "check_folder", "table_frame", "write_frame", "write_tables"]
 
-#: the tables written, in this order
-TABLES = ("teachers", "groups", "schools")
 #: the formats :func:`write_tables` writes
 TABLE_FORMATS = ("csv", "parquet")
 
 #: a text cell a spreadsheet would read as a formula: = + - @ after optional whitespace
 _FORMULA = r"^\s*[=+\-@]"
-
-
-def table_frame(result: Result, name: str) -> pl.DataFrame:
-    """``teachers``, ``groups`` or ``schools`` as a polars DataFrame, column for column the pandas table."""
-    import polars as pl
-
-    if name not in TABLES:
-        raise Ability2Error(f"unknown table {name!r}; use {', '.join(TABLES)}")
-    frame: pd.DataFrame = getattr(result, name)
-    table = pl.DataFrame([_series(str(column), frame[column]) for column in frame.columns])
-    # rates are fractions: a column of zeros (no school graded yet) is still a column of floats
-    rates = [column for column in table.columns if column.endswith("_rate")]
-    return table.with_columns(pl.col(rates).cast(pl.Float64)) if rates else table
-
-
-def _series(name: str, column: Any) -> pl.Series:
-    import numpy as np
-    import polars as pl
-
-    values = column.to_numpy()
-    if values.dtype.kind in "biuf":
-        return pl.Series(name, values)
-    # text (pandas str or object): None stays null, everything else its text
-    texts = np.asarray(values, dtype=object)
-    return pl.Series(name, texts, dtype=pl.String, strict=False)
 
 
 def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> list[Path]:
@@ -88,13 +61,21 @@ def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> li
         frame = table_frame(result, name)
 
         def write(temporary: Path, frame: pl.DataFrame = frame) -> None:
-            if fmt == "csv":
-                _neutralised(frame).write_csv(temporary, include_bom=True)
-            else:
-                frame.write_parquet(temporary, compression="zstd")
+            write_frame(frame, temporary, fmt)
 
         written.append(write_atomic(target / f"{name}.{fmt}", write))
     return written
+
+
+def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], fmt: str) -> None:
+    """Write one table to ``path`` as ``csv`` (UTF-8 with BOM, formulas guarded) or ``parquet`` (zstd)."""
+    path = Path(path)
+    if fmt == "csv":
+        _neutralised(frame).write_csv(path, include_bom=True)
+    elif fmt == "parquet":
+        frame.write_parquet(path, compression="zstd")
+    else:
+        raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
 
 
 def check_folder(folder: str | os.PathLike[str]) -> Path:

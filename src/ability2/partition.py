@@ -1,0 +1,380 @@
+"""Partitioned evaluation: a cohort split by school, evaluated part by part, combined from counts.
+
+No teacher, group or school rule looks past its school, so a cohort split by school can be
+evaluated one part at a time, each part in bounded memory, and the parts' verdicts are the
+whole cohort's. Figures over the whole cohort (teachers who pass, schools that pass, the
+rates) are sums of the parts' counts (:class:`Totals`), combined, never recomputed.
+
+* :func:`evaluate_frame` evaluates one partition: a roster frame in (polars, pandas, or
+  anything Arrow), the ``teachers``, ``groups`` and ``schools`` tables and the part's
+  :class:`Totals` out. Any engine that can bring a school's rows together can call it.
+* :func:`split_roster` streams a roster file (UTF-8 CSV or Parquet) into ``parts`` Parquet
+  files by a hash of the school, every row keeping its row number in the file.
+* :func:`evaluate_part` reads, validates and evaluates one part of a split file, and
+  :func:`duplicate_ids` finds the teacher ids used in two parts. The one-machine path that
+  writes every part's tables is :func:`ability2.reports.partitioned.evaluate_partitioned`.
+
+A roster with problems is refused whole, as :func:`ability2.read_roster` refuses it: every
+part is read, the problems of all parts are listed by row, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ability2.errors import Ability2Error, RosterError, RosterProblem
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ability2.policy import Policy
+    from ability2.result import Result
+
+__all__ = [
+    "ROWS_PER_PART",
+    "PartTables",
+    "Split",
+    "Totals",
+    "default_parts",
+    "duplicate_ids",
+    "evaluate_frame",
+    "evaluate_part",
+    "split_roster",
+]
+
+#: rows a part holds at most when the number of parts is left to ability2
+ROWS_PER_PART = 500_000
+#: the column of a split part that holds each row's number in the file
+ROW_COLUMN = "__row"
+_PART_KEY = "__part"
+_HEAD_BYTES = 1 << 20
+
+Progress = Callable[[str, int, int], None]
+
+
+@attrs.frozen
+class Totals:
+    """Counts over some teachers, groups and schools; two parts' totals add up to the whole's."""
+
+    teachers: int = 0
+    passed: int = 0  #: teachers who pass (合格 or 优秀)
+    excellent: int = 0  #: teachers graded 优秀
+    failed: int = 0
+    pending: int = 0
+    schools: int = 0
+    schools_passed: int = 0
+    groups: int = 0
+    groups_passed: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(*(a + b for a, b in zip(attrs.astuple(self), attrs.astuple(other), strict=True)))
+
+    @classmethod
+    def of(cls, result: Result) -> Totals:
+        """The counts of one evaluation."""
+        counts = result.status_counts()
+        school_status = result.school_status()
+        return cls(
+            teachers=len(result),
+            passed=counts.get("pass", 0) + counts.get("excellent", 0),
+            excellent=counts.get("excellent", 0),
+            failed=counts.get("fail", 0),
+            pending=counts.get("pending", 0),
+            schools=len(school_status),
+            schools_passed=sum(1 for status in school_status if status == "pass"),
+            groups=len(result.group_keys),
+            groups_passed=sum(1 for status in result.group_status if status == "pass"),
+        )
+
+    @property
+    def pass_rate(self) -> float:
+        """Teachers who pass over teachers (0 without teachers), rounded as the schools table rounds."""
+        return round(self.passed / self.teachers, 6) if self.teachers else 0.0
+
+    @property
+    def excellent_rate(self) -> float:
+        """Teachers graded 优秀 over teachers."""
+        return round(self.excellent / self.teachers, 6) if self.teachers else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts and the two rates, for JSON."""
+        return {**attrs.asdict(self), "pass_rate": self.pass_rate, "excellent_rate": self.excellent_rate}
+
+
+@attrs.frozen(eq=False)
+class PartTables:
+    """One partition evaluated: its three tables (polars) and its counts."""
+
+    teachers: pl.DataFrame
+    groups: pl.DataFrame
+    schools: pl.DataFrame
+    totals: Totals
+
+
+def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTables:
+    """Evaluate one partition: every school's rows, in a frame, to the three tables and the counts.
+
+    ``frame`` is a roster as :func:`ability2.read_roster` reads a DataFrame (polars, pandas,
+    or an Arrow table / anything with ``__arrow_c_stream__``), holding every row of each
+    school it has. The tables are those of ``--format parquet`` (:func:`ability2.reports.
+    export.table_frame`). Raises :class:`~ability2.errors.RosterError` as ``read_roster`` does.
+    """
+    import polars as pl
+
+    from ability2.evaluation import evaluate
+    from ability2.io.roster import read_roster
+
+    pandas = sys.modules.get("pandas")
+    if not isinstance(frame, pl.DataFrame) and not (pandas is not None and isinstance(frame, pandas.DataFrame)):
+        frame = pl.DataFrame(frame)  # an Arrow table, or anything polars can take
+    roster = read_roster(frame, framework=policy.framework)
+    return _tables(evaluate(roster, policy, schools=schools))
+
+
+def _tables(result: Result, rows: Any = None) -> PartTables:
+    import polars as pl
+
+    from ability2.tables import table_frame
+
+    teachers = table_frame(result, "teachers")
+    if rows is not None:
+        teachers = teachers.insert_column(0, pl.Series("row", rows, dtype=pl.Int64))
+    return PartTables(teachers, table_frame(result, "groups"), table_frame(result, "schools"), Totals.of(result))
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+@attrs.frozen
+class Split:
+    """A roster file split by school: where the parts are and how to read them."""
+
+    source: str  #: the file split (problems name it)
+    header: tuple[str, ...]  #: its header cells; part files hold them as ``c0`` ... in this order
+    header_row: int  #: the header's row number in the file
+    folder: str  #: the parts, ``__part=K/*.parquet``
+    parts: int
+    rows: int  #: data rows in the file (blank rows included; the reader drops them)
+
+    def files(self, index: int) -> list[Path]:
+        """The Parquet files of part ``index`` (none: no school hashed to it)."""
+        return sorted((Path(self.folder) / f"{_PART_KEY}={index}").glob("*.parquet"))
+
+    def part(self, index: int) -> pl.DataFrame:
+        """Part ``index``'s rows, in file order (``c0`` ... and ``__row``)."""
+        import polars as pl
+
+        files = self.files(index)
+        schema = {ROW_COLUMN: pl.Int64, **{f"c{j}": pl.String for j in range(len(self.header))}}
+        if not files:
+            return pl.DataFrame(schema=schema)
+        return pl.concat([pl.read_parquet(path) for path in files], how="vertical_relaxed").sort(ROW_COLUMN)
+
+
+def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str], parts: int) -> Split:
+    """Stream ``source`` (a UTF-8 CSV, or Parquet) into ``parts`` Parquet files by a hash of the school.
+
+    Rows keep their number in the file (``__row``); cells stay as written. Raises
+    :class:`~ability2.errors.RosterError` for a file ability2 cannot split: no school
+    column, a CSV that is not UTF-8, a malformed row.
+    """
+    import polars as pl
+
+    from ability2.io.roster import _canonical
+
+    path = os.fsdecode(os.fspath(source))
+    if parts < 1:
+        raise Ability2Error(f"parts must be at least 1, got {parts}")
+    if not os.path.isfile(path):
+        raise RosterError([RosterProblem(path, None, None, "not a file: give a CSV or Parquet roster")])
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    if head.startswith(b"PAR1") or path.lower().endswith(".parquet"):
+        scan, header, header_row = _parquet_scan(path)
+    else:
+        scan, header, header_row = _csv_scan(path, head)
+    canonical = [_canonical(cell) for cell in header]
+    if "school" not in canonical:
+        raise RosterError(
+            [RosterProblem(path, header_row, None, "missing required column: a partitioned roster is split by school")]
+        )
+    school = f"c{canonical.index('school')}"
+    key = (pl.col(school).cast(pl.String).fill_null("").str.strip_chars().hash(seed=0) % parts).alias(_PART_KEY)
+    target = Path(folder)
+    try:
+        # the parts are read once, soon: fast compression
+        scan.with_columns(key).sink_parquet(
+            pl.PartitionBy(str(target), key=_PART_KEY, include_key=False), mkdir=True, compression="lz4"
+        )
+        files = sorted(str(found) for found in target.glob("*/*.parquet"))
+        count = pl.scan_parquet(files).select(pl.len()).collect().item() if files else 0
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RosterError(
+            [
+                RosterProblem(
+                    path,
+                    None,
+                    None,
+                    f"cannot split this file: {first[:300]} (a row with more fields than the header, or a "
+                    "broken quote; `ability2 evaluate` without --partitions names the row)",
+                )
+            ]
+        ) from None
+    return Split(path, tuple(header), header_row, str(target), parts, int(count))
+
+
+def _csv_scan(path: str, head: bytes) -> tuple[pl.LazyFrame, list[str], int]:
+    import polars as pl
+
+    from ability2.io.roster import _locate_header
+
+    text = head.decode("utf-8", errors="ignore") if _is_utf8(head) else None  # ignore: a character cut at the end
+    if text is None:
+        raise RosterError(
+            [
+                RosterProblem(
+                    path,
+                    None,
+                    None,
+                    "a partitioned roster is read as UTF-8 CSV or Parquet: save this file as UTF-8 (Excel: "
+                    "CSV UTF-8), or evaluate it without --partitions",
+                )
+            ]
+        )
+    text = text.removeprefix("\ufeff")
+    delimiter, header_index, header = _locate_header(text)
+    if header is None:
+        raise RosterError([RosterProblem(path, None, None, "empty file: no header row")])
+    scan = pl.scan_csv(
+        path,
+        has_header=False,
+        separator=delimiter,
+        schema={f"c{j}": pl.String for j in range(len(header))},
+        skip_rows=header_index + 1,
+        encoding="utf8",
+        raise_if_empty=False,
+    ).with_row_index(ROW_COLUMN, offset=header_index + 2)
+    return scan.with_columns(pl.col(ROW_COLUMN).cast(pl.Int64)), [str(cell) for cell in header], header_index + 1
+
+
+def _is_utf8(head: bytes) -> bool:
+    """Whether the first bytes read as UTF-8 (a character cut at the end of the sample is allowed)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3 and exc.reason == "unexpected end of data"
+    return True
+
+
+def _parquet_scan(path: str) -> tuple[pl.LazyFrame, list[str], int]:
+    import polars as pl
+
+    try:
+        scan = pl.scan_parquet(path)
+        names = scan.collect_schema().names()
+    except pl.exceptions.PolarsError as exc:
+        raise RosterError([RosterProblem(path, None, None, f"cannot read Parquet file: {str(exc)[:300]}")]) from None
+    renamed = scan.select([pl.col(name).alias(f"c{j}") for j, name in enumerate(names)])
+    scan = renamed.with_row_index(ROW_COLUMN, offset=2).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+    return scan, names, 1
+
+
+def _duplicate_ids(split: Split) -> list[RosterProblem]:
+    """Teacher ids used in two parts (each part's reader finds those within it), by row."""
+    import numpy as np
+    import polars as pl
+
+    from ability2.io.roster import _canonical
+
+    canonical = [_canonical(cell) for cell in split.header]
+    if "teacher_id" not in canonical:
+        return []  # the parts' readers say the column is missing
+    column = f"c{canonical.index('teacher_id')}"
+    ids = pl.col(column).cast(pl.String).fill_null("").str.strip_chars()
+    scan = pl.scan_parquet(f"{split.folder}/*/*.parquet", hive_partitioning=True) if split.rows else None
+    if scan is None:
+        return []
+    hashes = scan.select(ids.hash(seed=1)).collect().to_series().to_numpy()
+    values, counts = np.unique(hashes, return_counts=True)
+    suspects = values[counts > 1]
+    if not len(suspects):
+        return []
+    rows = (
+        scan.filter(ids.hash(seed=1).is_in(pl.lit(pl.Series(suspects, dtype=pl.UInt64)).implode()) & (ids != ""))
+        .select(ids.alias("id"), pl.col(ROW_COLUMN), pl.col(_PART_KEY).cast(pl.Int64))
+        .collect()
+        .sort(ROW_COLUMN)
+    )
+    problems = []
+    label = split.header[canonical.index("teacher_id")].strip()
+    first: dict[str, tuple[int, int]] = {}
+    seen_in_part: set[tuple[str, int]] = set()
+    for tid, row, part in rows.iter_rows():
+        if tid not in first:
+            first[tid] = (row, part)
+        elif (tid, part) not in seen_in_part and first[tid][1] != part:
+            # the part's own reader cannot know the first use: it is in another part
+            problems.append(
+                RosterProblem(
+                    split.source, row, label, f"duplicate teacher id {tid!r}: first used on row {first[tid][0]}"
+                )
+            )
+        seen_in_part.add((tid, part))
+    return problems
+
+
+def default_parts(source: str | os.PathLike[str]) -> int:
+    """How many parts ``source`` is split into when not told: about :data:`ROWS_PER_PART` rows each.
+
+    A Parquet file states its rows; a CSV's are estimated from its size and the length of
+    its first lines.
+    """
+    import polars as pl
+
+    path = os.fsdecode(os.fspath(source))
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+        size = os.fstat(handle.fileno()).st_size
+    if head.startswith(b"PAR1"):
+        rows = int(_parquet_scan(path)[0].select(pl.len()).collect().item())
+    else:
+        lines = head.count(b"\n")
+        rows = size if not lines else int(size / (len(head) / lines))
+    return max(1, -(-rows // ROWS_PER_PART))
+
+
+def evaluate_part(split: Split, index: int, policy: Policy) -> tuple[PartTables | None, list[RosterProblem]]:
+    """Read, validate and evaluate part ``index`` of ``split``: its tables, or its roster's problems.
+
+    The teachers table starts with ``row``, each teacher's row number in the file split. A
+    part without a teacher (no school hashed to it, or only blank rows) gives ``(None, [])``.
+    """
+    import polars as pl
+
+    from ability2.evaluation import evaluate
+    from ability2.io.roster import read_roster_part
+
+    data = split.part(index)
+    cells = [pl.col(f"c{j}").cast(pl.String).fill_null("").str.strip_chars() != "" for j in range(len(split.header))]
+    if not cells or not data.select(pl.any_horizontal(cells).any()).item():
+        return None, []  # the reader drops blank rows: nothing to read here
+    try:
+        roster = read_roster_part(
+            data, split.header, name=split.source, header_row=split.header_row, framework=policy.framework
+        )
+    except RosterError as exc:
+        return None, list(exc.problems)
+    del data
+    return _tables(evaluate(roster, policy), rows=roster.rows), []
+
+
+def duplicate_ids(split: Split) -> list[RosterProblem]:
+    """Teacher ids used in two parts of ``split`` (each part's reader finds those used twice within it)."""
+    return _duplicate_ids(split)

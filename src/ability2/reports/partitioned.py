@@ -1,0 +1,178 @@
+"""The one-machine partitioned path: a roster file evaluated part by part into table files.
+
+:func:`evaluate_partitioned` splits a roster file by school (:func:`ability2.partition.
+split_roster`), checks that no teacher id is used twice across parts, evaluates each part
+on its own (in worker processes when asked), and writes each part's ``teachers``,
+``groups`` and ``schools`` tables (``teachers/part-00000.parquet`` ...) and the cohort's
+totals, combined from the parts' counts (``totals.json``). Memory stays near one part's,
+whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.partition import Split, Totals, default_parts, duplicate_ids, evaluate_part, split_roster
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ability2.policy import Policy
+
+__all__ = ["PartitionedResult", "evaluate_partitioned"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@attrs.frozen
+class PartitionedResult:
+    """What :func:`evaluate_partitioned` wrote: the folder, its tables' files and the totals."""
+
+    folder: Path
+    parts: int
+    fmt: str
+    totals: Totals
+    files: dict[
+        str, tuple[Path, ...]
+    ]  #: table name -> its part files, in part order (none for a part without teachers)
+
+    def table(self, name: str) -> pl.LazyFrame:
+        """``teachers``, ``groups`` or ``schools`` over every part, as a polars LazyFrame."""
+        import polars as pl
+
+        files = [str(path) for path in self.files[name]]
+        if self.fmt == "csv":
+            return pl.scan_csv(files, infer_schema=False)
+        return pl.scan_parquet(files)
+
+
+def evaluate_partitioned(
+    source: str | os.PathLike[str],
+    policy: Policy,
+    folder: str | os.PathLike[str],
+    *,
+    parts: int | None = None,
+    workers: int = 1,
+    fmt: str = "parquet",
+    progress: Progress | None = None,
+) -> PartitionedResult:
+    """Evaluate a roster file part by part and write each part's tables into ``folder``.
+
+    The file (UTF-8 CSV or Parquet) is split into ``parts`` by a hash of the school
+    (default: one part per :data:`ROWS_PER_PART` rows); each part is read, validated and
+    evaluated on its own, in ``workers`` processes. ``folder`` receives ``teachers/``,
+    ``groups/`` and ``schools/`` with one ``part-NNNNN.parquet`` (or ``.csv``) per part, and
+    ``totals.json`` (the cohort's counts and rates, combined from the parts'). A teacher's
+    row carries its row number in the file (``row``). ``progress(stage, done, total)`` is
+    called as parts finish. Raises :class:`~ability2.errors.RosterError` listing every
+    problem of every part, and writes nothing, when the roster has problems.
+    """
+    from ability2.reports.export import TABLE_FORMATS, check_folder
+
+    if fmt not in TABLE_FORMATS:
+        raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
+    if workers < 1:
+        raise Ability2Error(f"workers must be at least 1, got {workers}")
+    target = check_folder(folder)
+    with tempfile.TemporaryDirectory(prefix="ability2-parts-", dir=target) as scratch:
+        parts = parts if parts is not None else default_parts(source)
+        split = split_roster(source, Path(scratch) / "split", parts)
+        if progress is not None:
+            progress("split", 1, 1)
+        problems = duplicate_ids(split)
+        out = Path(scratch) / "out"
+        summaries = list(_run_parts(split, policy, out, fmt, workers, progress))
+        for summary in summaries:
+            problems.extend(summary["problems"])
+        totals = sum((Totals(**summary["totals"]) for summary in summaries), Totals())
+        if not problems and not totals.teachers:
+            problems.append(
+                RosterProblem(
+                    split.source, None, None, "the roster has no teacher rows (only a header, or only blank rows)"
+                )
+            )
+        if problems:
+            # a problem of the whole file (a missing column) is found by every part: once
+            unique = list(dict.fromkeys(problems))
+            unique.sort(key=lambda p: (p.row is not None, p.row or 0))
+            raise RosterError(unique)
+        files: dict[str, tuple[Path, ...]] = {}
+        written = [summary["index"] for summary in summaries if summary["written"]]
+        for name in ("teachers", "groups", "schools"):
+            (target / name).mkdir(exist_ok=True)
+            moved = []
+            for index in written:
+                final = target / name / f"part-{index:05d}.{fmt}"
+                os.replace(out / name / final.name, final)
+                moved.append(final)
+            files[name] = tuple(moved)
+        totals_file = target / "totals.json"
+        record = {"region": policy.region.id, "on": policy.on.isoformat(), "parts": split.parts, **totals.to_dict()}
+        totals_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return PartitionedResult(target, split.parts, fmt, totals, files)
+
+
+def _run_parts(
+    split: Split, policy: Policy, out: Path, fmt: str, workers: int, progress: Progress | None
+) -> Iterator[dict[str, Any]]:
+    """Each part evaluated (here, or in ``workers`` processes), as it finishes, in part order."""
+    for name in ("teachers", "groups", "schools"):
+        (out / name).mkdir(parents=True)
+    jobs = [(attrs.asdict(split), index, str(out), fmt) for index in range(split.parts)]
+    if workers == 1 or split.parts == 1:
+        for done, job in enumerate(jobs, start=1):
+            yield _part_job(*job, policy=policy)
+            if progress is not None:
+                progress("parts", done, split.parts)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # polars runs threads: no fork
+    results: dict[int, dict[str, Any]] = {}
+    with ProcessPoolExecutor(max_workers=min(workers, split.parts), mp_context=context) as pool:
+        futures = {
+            pool.submit(_part_job_in_worker, *job, region=policy.region.id, on=policy.on.isoformat()): job[1]
+            for job in jobs
+        }
+        from concurrent.futures import as_completed
+
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if progress is not None:
+                progress("parts", done, split.parts)
+    for index in range(split.parts):
+        yield results[index]
+
+
+def _part_job_in_worker(
+    split: dict[str, Any], index: int, out: str, fmt: str, *, region: str, on: str
+) -> dict[str, Any]:
+    """A part evaluated in a worker process, under the policy of ``region`` on ``on`` (loaded here)."""
+    import datetime as dt
+
+    from ability2.registry import load_registry
+
+    policy = load_registry().policy(region, on=dt.date.fromisoformat(on))
+    return _part_job(split, index, out, fmt, policy=policy)
+
+
+def _part_job(split: dict[str, Any], index: int, out: str, fmt: str, *, policy: Policy) -> dict[str, Any]:
+    """Read, evaluate and write part ``index``; its counts, or its roster's problems."""
+    from ability2.reports.export import write_frame
+
+    plan = Split(**{**split, "header": tuple(split["header"])})
+    tables, problems = evaluate_part(plan, index, policy)
+    if tables is None:  # problems, or no teacher in this part: no files
+        return {"index": index, "problems": problems, "totals": attrs.asdict(Totals()), "written": False}
+    for name in ("teachers", "groups", "schools"):
+        write_frame(getattr(tables, name), Path(out) / name / f"part-{index:05d}.{fmt}", fmt)
+    return {"index": index, "problems": [], "totals": attrs.asdict(tables.totals), "written": True}
