@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +164,7 @@ def test_rich_display_is_compact_and_cites_sources(ability2_registry: Registry, 
         assert "<table>" in page
         assert len(repr(thing)) < 200
     assert "开教发[2024]1号" in kaiyuan._repr_html_()
-    assert "title=" in result._repr_html_()
+    assert "<small>开教发[2024]1号" in result._repr_html_()  # the source in the text, not only on hover
 
 
 def test_cli_compare_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -350,3 +352,74 @@ def test_cli_compare_takes_a_date_per_region(tmp_path: Path, capsys: pytest.Capt
         main(["compare", str(roster), "--region", "370812@2022-13-01"])
     assert exit_info.value.code == 2
     assert "ISO date" in capsys.readouterr().err
+
+
+# ------------------------------------------------- one language per display (issue 13, items 1, 2, 4)
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_WORD = re.compile(r"\b(?:yes|no|years|per|all_items|all_abilities|rule|value|layer|source|school|teachers)\b")
+
+
+def _visible_text(page: str) -> str:
+    """What a reader sees: the text outside tags, without code ids and sources (data, in their own words)."""
+    page = re.sub(r"<code>.*?</code>|<small>.*?</small>|<style>.*?</style>", "", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_displays_speak_chinese_by_default_and_english_when_asked(
+    ability2_registry: Registry, kaiyuan: ability2.Policy
+) -> None:
+    from ability2 import display
+
+    frame = pd.DataFrame([teacher("T1", online_hours=3), teacher("T2")])
+    result = ability2.evaluate(read_roster(frame), kaiyuan)
+    comparison = compare(frame, [kaiyuan, "guangxi"], registry=ability2_registry)
+    zh_pages = [kaiyuan._repr_html_(), result._repr_html_(), result.explain("T1")._repr_html_(), comparison._repr_html_()]
+    for page in zh_pages:
+        seen = _visible_text(page)
+        assert not _ENGLISH_WORD.search(seen), _ENGLISH_WORD.search(seen)
+    assert "规则" in zh_pages[0] and "取值" in zh_pages[0]
+    en_pages = [
+        display.policy_html(kaiyuan, lang="en"),
+        display.result_html(result, lang="en"),
+        display.explanation_html(result.explain("T1", lang="en")),
+        display.comparison_html(comparison, lang="en"),
+    ]
+    for page in en_pages:
+        seen = _visible_text(page)
+        for name in (kaiyuan.region.name, "广西壮族自治区"):  # data: the regions' own names
+            seen = seen.replace(name, "")
+        assert not _CJK.search(seen), seen[max(0, _CJK.search(seen).start() - 40) :][:120]  # type: ignore[union-attr]
+    display.set_display_language("en")
+    try:
+        assert "<th>rule</th>" in kaiyuan._repr_html_()
+    finally:
+        display.set_display_language("zh")
+    with pytest.raises(ValueError, match="unknown language"):
+        display.set_display_language("fr")
+
+
+def test_an_explanation_shows_its_sources_and_keeps_each_mark_with_its_rule(kaiyuan: ability2.Policy) -> None:
+    result = ability2.evaluate(read_roster(pd.DataFrame([teacher("T1", online_hours=3)])), kaiyuan)
+    explanation = result.explain("T1")
+    page = explanation._repr_html_()
+    for reason in explanation.reasons:
+        assert html.escape(reason.source) in _strip_attributes(page)  # in the text, not only on hover
+    assert "white-space:nowrap" in page
+    assert re.search(r"<span class='mark no'>✗</span>", page)
+    assert str(explanation).splitlines()[0].endswith("不合格")
+    assert str(result.explain("T1", lang="en")).splitlines()[0].endswith("fail")
+
+
+def _strip_attributes(page: str) -> str:
+    return re.sub(r"<(\w+)[^>]*>", r"<\1>", page)
+
+
+def test_policy_values_read_in_the_tables_language(kaiyuan: ability2.Policy, ability2_registry: Registry) -> None:
+    assert kaiyuan["grading.ability"].describe_value() == "按全部考核项目：各项均优秀为优秀，任一项不合格为不合格"
+    assert kaiyuan["grading.ability"].describe_value("en").startswith("by every evidence item")
+    comparison = compare(pd.DataFrame([teacher("T1")]), [kaiyuan, "guangxi"], registry=ability2_registry)
+    zh = comparison.policy_table().set_index("rule")
+    en = comparison.policy_table(lang="en").set_index("rule")
+    label = kaiyuan.name
+    assert "按教师" in zh.loc["school.pass_rate_min", label] and "per teacher" in en.loc["school.pass_rate_min", label]

@@ -284,7 +284,7 @@ def test_zhejiang_policy_json_and_display(registry: ability2.Registry) -> None:
     assert rule["value"] == {"share": 0.25, "by": "2021-08-15"}
     assert rule["kind"] == "share_by_date" and rule["scope"] == "school"
     assert (
-        zhejiang_policy(registry)["zhejiang.certified_share_min"].describe_value("en") == "≥ 25% by 2021-08-15 (不少于)"
+        zhejiang_policy(registry)["zhejiang.certified_share_min"].describe_value("en") == "≥ 25% by 2021-08-15 (at least)"
     )
 
 

@@ -173,13 +173,16 @@ class Comparison:
         ]
         return _to_backend(pd.DataFrame(rows, columns=columns), backend)
 
-    def policy_table(self, backend: str = "pandas", *, long: bool = False, timeline: bool = False) -> Any:
+    def policy_table(
+        self, backend: str = "pandas", *, long: bool = False, timeline: bool = False, lang: str = "zh"
+    ) -> Any:
         """Rule × policy: each rule's value per policy (``long=True``: value, layer and source rows).
 
-        A rule a policy does not have shows as empty; the ``differs`` column marks rules
-        whose values are not the same under every policy. The timeline's phases and
-        deadlines (rules of scope ``timeline``) differ from region to region by nature and
-        are left out unless ``timeline=True``.
+        Values read as a person writes them, in ``lang`` (``≥ 50（不少于）``). A rule a
+        policy does not have shows as empty; the ``differs`` column marks rules whose values
+        are not the same under every policy. The timeline's phases and deadlines (rules of
+        scope ``timeline``) differ from region to region by nature and are left out unless
+        ``timeline=True``.
         """
         import pandas as pd
 
@@ -198,7 +201,7 @@ class Comparison:
                     {
                         "rule": rule.id,
                         "policy": policy.name,
-                        "value": rule.describe_value(),
+                        "value": rule.describe_value(lang),
                         "layer": rule.layer,
                         "source": rule.source,
                     }

@@ -23,7 +23,7 @@ def _entry_lines(registry: Registry, entry: RuleEntry) -> list[str]:
     spec = registry.catalogue.find(entry.rule_id)
     assert spec is not None
     lines = [f"### `{entry.rule_id}`: {spec.title} ({spec.title_en})", ""]
-    lines.append(f"- **Value:** {describe_value(spec, entry)}")
+    lines.append(f"- **Value:** {describe_value(spec, entry, 'en')}")
     until = f" until {entry.valid_until}" if entry.valid_until else ""
     lines.append(f"- **In force:** from {entry.valid_from}{until}")
     if entry.replaces:

@@ -65,27 +65,39 @@ class ResolvedRule:
             raise TypeError(f"{self.id} is not a limit")
         return self.bound.holds(value, self.value)
 
-    def describe_value(self, lang: str = "en") -> str:
+    def describe_value(self, lang: str = "zh") -> str:
         """The value as a reader would write it: ``≥ 50``, ``≤ 60%``, ``2022-04-07 – 2022-04-13``."""
         return describe_value(self.spec, self.entry, lang)
 
 
-def describe_value(spec: RuleSpec, entry: RuleEntry, lang: str = "en") -> str:
-    """A short human-readable rendering of an entry's value (``lang`` ``zh`` or ``en``)."""
+def describe_value(spec: RuleSpec, entry: RuleEntry, lang: str = "zh") -> str:
+    """A short human-readable rendering of an entry's value, in one language (``zh`` or ``en``).
+
+    ``≥ 50（不少于）``, ``≥ 50 (at least)``: a limit shows the document's boundary word in
+    Chinese and what it means in English.
+    """
     zh = lang == "zh"
     text = spec.value_type.describe(entry.value, lang)
-    if entry.bound is not None:
-        text = f"{entry.bound.symbol} {text} ({entry.bound.word})"
+    if entry.bound is not None:  # the document's own word; in English, what it means
+        text = (
+            f"{entry.bound.symbol} {text}（{entry.bound.word}）"
+            if zh
+            else f"{entry.bound.symbol} {text} ({entry.bound.gloss})"
+        )
     if entry.basis is not None and len(spec.bases) > 1:
-        basis_zh = {
-            "teachers": "按教师",
-            "abilities": "按能力点认证",
-            "selections": "按选课",
-            "done": "按已完成学时",
-            "required": "按规定学时",
-        }
-        text += f" [{basis_zh.get(entry.basis, entry.basis)}]" if zh else f" [per {entry.basis}]"
+        basis = _BASES.get(entry.basis, (entry.basis, f"per {entry.basis}"))
+        text += f" [{basis[0] if zh else basis[1]}]"
     return text
+
+
+#: the bases of a rate or share in words: (Chinese, English)
+_BASES = {
+    "teachers": ("按教师", "per teacher"),
+    "abilities": ("按能力点认证", "per ability certification"),
+    "selections": ("按选课", "per selected ability"),
+    "done": ("按已完成学时", "of hours done"),
+    "required": ("按规定学时", "of hours required"),
+}
 
 
 @attrs.frozen

@@ -51,6 +51,14 @@ def _format(value: Any, unit: str) -> str:
     return str(value)
 
 
+def _gloss(word: str | None) -> str:
+    """A boundary word's English reading (``不少于`` → ``at least``); an unknown word as it is."""
+    from ability2.rules.bounds import BOUND_WORDS
+
+    found = BOUND_WORDS.get(str(word))
+    return found[2] if found else str(word)
+
+
 @attrs.frozen
 class Reason:
     """One rule applied to one teacher, group or school (contract §3.1 ``reasons``/``checks``)."""
@@ -175,8 +183,8 @@ class RuleColumn:
             value += " 学时" if lang == "zh" else " h"
         limit = _format(self.limit, self.unit)
         zh = lang == "zh"
-        if self.symbol:
-            ask = f"{self.symbol} {limit}（{self.bound}）" if zh else f"{self.symbol} {limit} ({self.bound})"
+        if self.symbol:  # the document's word; in English, what it means
+            ask = f"{self.symbol} {limit}（{self.bound}）" if zh else f"{self.symbol} {limit} ({_gloss(self.bound)})"
         else:
             ask = limit
         if bool(self.ok[index]):
@@ -213,14 +221,17 @@ class Explanation:
     reasons: tuple[Reason, ...]
     region: str
     on: str
+    #: the language of the reasons' messages, and of the display
+    lang: str = "zh"
 
     def __repr__(self) -> str:
         failed = sum(1 for reason in self.reasons if not reason.ok)
         return f"<Explanation {self.teacher_id}: {self.status}, {len(self.reasons)} rules, {failed} failed>"
 
     def __str__(self) -> str:
-        head = f"{self.teacher_id} ({self.school}{' · ' + self.group if self.group else ''}): {self.status} {status_label(self.status, 'zh') if self.status in STATUSES else ''}"
-        lines = [head, f"  {self.region} · {self.on}"]
+        where = self.school + (" · " + self.group if self.group else "")
+        status = status_label(self.status, self.lang) if self.status in STATUSES else self.status
+        lines = [f"{self.teacher_id} ({where}): {status}", f"  {self.region} · {self.on}"]
         for reason in self.reasons:
             mark = "✓" if reason.ok else "✗"
             lines.append(f"  {mark} {reason.message}")
@@ -228,17 +239,9 @@ class Explanation:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        import html
+        from ability2.display import explanation_html
 
-        rows = "".join(
-            f"<tr><td>{'✓' if r.ok else '✗'}</td><td><code>{html.escape(r.rule)}</code></td>"
-            f"<td>{html.escape(r.message)}</td><td title='{html.escape(r.source)}'>{html.escape(r.layer)}</td></tr>"
-            for r in self.reasons
-        )
-        return (
-            f"<p><b>{html.escape(self.teacher_id)}</b> ({html.escape(self.school)}): <b>{self.status}</b> "
-            f"{status_label(self.status, 'zh') if self.status in STATUSES else ''}</p><table><tr><th></th><th>rule</th><th>finding</th><th>layer</th></tr>{rows}</table>"
-        )
+        return explanation_html(self)
 
 
 class Result:
@@ -389,6 +392,7 @@ class Result:
             tuple(self.reasons(i, lang)),
             self.region,
             self.on,
+            lang,
         )
 
     def school_checks(self, index: int, lang: str = "zh") -> list[Reason]:

@@ -54,7 +54,7 @@ def _entry_to_dict(rule: ResolvedRule | None, entry: RuleEntry, layer: str) -> d
         "until": entry.valid_until.isoformat() if entry.valid_until else None,
     }
     if spec is not None:
-        out["display"] = describe_value(spec, entry)
+        out["display"] = describe_value(spec, entry, "en")  # data: one language, as it always was
     return out
 
 

@@ -86,6 +86,25 @@ def bound_of(rule: ResolvedRule) -> Any:
     return rule.bound
 
 
+#: the peer-review gate's findings in words: (Chinese, English)
+_REVIEW_WORDS = {
+    "yes": ("已完成互评", "peer reviews done"),
+    "no": ("未完成互评", "peer reviews not done"),
+    "unknown": ("互评情况未填写", "peer reviews not given"),
+    "no peer_reviews column": ("花名册没有互评列", "no peer_reviews column"),
+}
+
+
+def _review_message(column: RuleColumn, index: int, lang: str) -> str:
+    """``互评完成后方计线下学时: 未完成互评, 线下学时不计`` in the reader's language."""
+    title = column.title if lang == "zh" else column.title_en
+    value = str(column.value[index])
+    word = _REVIEW_WORDS.get(value, (value, value))[0 if lang == "zh" else 1]
+    if bool(column.ok[index]):
+        return f"{title}: {word}"
+    return f"{title}: {word}，线下学时不计" if lang == "zh" else f"{title}: {word}, offline hours not counted"
+
+
 class PeerReviewGate(RuleKind):
     """互评完成后方计线下学时: offline hours count only for teachers whose peer reviews are done."""
 
@@ -107,7 +126,7 @@ class PeerReviewGate(RuleKind):
             value = np.array(["unknown", "no", "yes"], dtype=object)[np.asarray(reviews, dtype=np.int64) + 1]
         # an exempt teacher holds the gate: their offline hours count as they stand
         batch.offline_credited = np.where(done | batch.exempt_from(rule.id), batch.offline, 0)
-        return self.column(rule, value, done, "yes")
+        return self.column(rule, value, done, "yes", formatter=_review_message)
 
     def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn | None:
         """The gate's verdict is its preparation's column."""

@@ -209,7 +209,7 @@ class PerEntity(RuleKind):
             oks[i] = bool(ok)
             if progress is not None and i % step == 0:
                 progress(f"rule {rule.id}", i, count)
-        return self.column(rule, np.array(values, dtype=object), oks, rule.describe_value(), "")
+        return self.column(rule, np.array(values, dtype=object), oks, rule.describe_value("en"), "")
 
     @staticmethod
     def _entity(batch: Batch, scope: Scope, index: int) -> Any:

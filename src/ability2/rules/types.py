@@ -261,6 +261,26 @@ def _show_text(value: Any, lang: str) -> str:
     return str(value)
 
 
+#: the built-in methods in words: (Chinese, English)
+METHOD_WORDS: dict[str, tuple[str, str]] = {
+    "all_items": (
+        "按全部考核项目：各项均优秀为优秀，任一项不合格为不合格",
+        "by every evidence item: all excellent is excellent, any failed item fails",
+    ),
+    "all_abilities": (
+        "按全部能力点：均优秀为优秀，任一不合格为不合格",
+        "by every chosen ability: all excellent is excellent, any failed ability fails",
+    ),
+}
+
+
+def _show_method(value: Any, lang: str) -> str:
+    words = METHOD_WORDS.get(str(value))
+    if words is None:  # a plugin's method: its name
+        return str(value)
+    return words[0] if lang == "zh" else words[1]
+
+
 #: the built-in value types, by name (the names of :class:`~ability2.rules.spec.Kind`)
 VALUE_TYPES: Mapping[str, ValueType] = {
     vt.name: vt
@@ -275,7 +295,7 @@ VALUE_TYPES: Mapping[str, ValueType] = {
         ValueType("phase", _phase, _show_phase, description="a dated phase: name, start, end"),
         ValueType("form", _form, _show_form, description="a scoring form"),
         ValueType("steps", _steps, _show_steps, description="an ordered review chain"),
-        ValueType("method", _method, _show_text, description="the name of a built-in method"),
+        ValueType("method", _method, _show_method, description="the name of a built-in method"),
     )
 }
 

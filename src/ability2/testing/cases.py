@@ -121,7 +121,7 @@ def run_case(case: Case, registry: Registry) -> list[str]:
         for field, expected in (fields or {}).items():
             if field == "value":
                 if not _same_value(rule.spec, expected, rule.value):
-                    failures.append(f"{rule_id}: value is {rule.describe_value()}, expected {expected!r}")
+                    failures.append(f"{rule_id}: value is {rule.describe_value('en')}, expected {expected!r}")
             elif field == "bound":
                 if (rule.bound.word if rule.bound else None) != expected:
                     failures.append(f"{rule_id}: bound is {rule.bound}, expected {expected!r}")
@@ -140,7 +140,7 @@ def run_case(case: Case, registry: Registry) -> list[str]:
     for rule_id in case.expect_absent:
         if rule_id in policy:
             failures.append(
-                f"{rule_id}: expected absent, but the policy has {policy[rule_id].describe_value()} from {policy[rule_id].layer}"
+                f"{rule_id}: expected absent, but the policy has {policy[rule_id].describe_value('en')} from {policy[rule_id].layer}"
             )
     for check in case.checks:
         rule = policy.get(check.rule)
@@ -154,6 +154,6 @@ def run_case(case: Case, registry: Registry) -> list[str]:
         got = rule.holds(value)
         if got != check.ok:
             failures.append(
-                f"check {check.rule}: {check.value!r} against {rule.describe_value()} gives ok={got}, expected ok={check.ok}"
+                f"check {check.rule}: {check.value!r} against {rule.describe_value('en')} gives ok={got}, expected ok={check.ok}"
             )
     return failures
