@@ -179,15 +179,79 @@ def _grade_flags(result: Result, size: int) -> tuple[np.ndarray[Any, Any], np.nd
     return per_teacher(grades < 0) == 0, per_teacher(grades == 0) == 0
 
 
+def _texts(values: Any) -> np.ndarray[Any, Any]:
+    """``values`` as an array of ``str`` (kept as is when every value is already text)."""
+    import numpy as np
+    import pandas as pd
+
+    array = np.asarray(values, dtype=object)
+    if len(array) and pd.api.types.infer_dtype(array, skipna=False) != "string":
+        array = array.astype(str).astype(object)
+    return array
+
+
+def text_codes(values: Any, factorized: Any = None) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """``(codes, texts)``: value ``i`` reads ``texts[codes[i]]`` (``str`` of each distinct value).
+
+    ``factorized`` (a :class:`~ability2.roster.Factorized` the roster reader made for these
+    values) is used as is; else the values are factorized here, in order of first appearance.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if factorized is not None and len(factorized.codes) == len(values):
+        return np.asarray(factorized.codes, dtype=np.int64), list(factorized.values)
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    return np.asarray(codes, dtype=np.int64), [str(value) for value in distinct.tolist()]
+
+
+def school_codes(result: Result) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Each teacher's school as :func:`text_codes` (the roster reader's codes when the result has them)."""
+    roster = result.roster
+    factorized = None
+    if roster is not None and roster.school is result.teacher_schools:
+        factorized = roster.factorized.get("school")
+    return text_codes(result.teacher_schools, factorized)
+
+
+def _positions(names: list[str], result: Result) -> np.ndarray[Any, Any]:
+    """Each teacher's school's position in ``names`` (the last one when a name repeats), ``-1`` when absent.
+
+    Each distinct school is looked up once (a province has a million teachers in 50,000 schools).
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not len(result):
+        return np.zeros(0, dtype=np.int64)
+    codes, texts = school_codes(result)
+    index = pd.Index(names, dtype=object)
+    if index.is_unique:
+        found = np.asarray(index.get_indexer(texts), dtype=np.int64)
+    else:
+        position = {name: i for i, name in enumerate(names)}
+        found = np.array([position.get(text, -1) for text in texts], dtype=np.int64)
+    positions: np.ndarray[Any, Any] = found[codes]
+    return positions
+
+
+def _rates(counts: np.ndarray[Any, Any], totals: np.ndarray[Any, Any]) -> list[float]:
+    """``round(count / total, 6)`` (0.0 without a total) per pair, each distinct pair computed once."""
+    import numpy as np
+
+    key = counts.astype(np.int64) * (int(totals.max(initial=0)) + 1) + totals.astype(np.int64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rates = [round(int(counts[i]) / int(totals[i]), 6) if totals[i] else 0.0 for i in first.tolist()]
+    return [rates[i] for i in inverse.reshape(-1).tolist()]
+
+
 def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     """The 参训人员情况汇总表 of 附件2: one row per school, then 合计 (see the module docstring)."""
     import numpy as np
     import pandas as pd
 
-    teachers = result.teachers
-    size = len(teachers)
-    status = np.asarray(teachers["status"], dtype=object).astype(str)
-    schools = np.asarray(teachers["school"], dtype=object).astype(str)
+    size = len(result)
+    status = _texts(result.status)
     columns = {column.rule: column for column in result.teacher_columns}
     tags = _tags_of(result)
 
@@ -217,10 +281,7 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
         practice &= _ok(column)
 
     names = [str(name) for name in result.school_names]
-    position = {name: i for i, name in enumerate(names)}
-    school_index = (
-        np.array([position.get(s, -1) for s in schools], dtype=np.int64) if size else np.zeros(0, dtype=np.int64)
-    )
+    school_index = _positions(names, result)
     known = school_index >= 0
 
     def per_school(mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -235,20 +296,15 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
         per_school(assessed),
         per_school(practice),
     ]
-
-    def rate(count: int, total: int) -> float:
-        return round(count / total, 6) if total else 0.0
-
+    # one row per school, then the total: column by column, each rate rounded once per distinct (count, total)
+    totals = np.append(counts[0], counts[0].sum())
     header = SUMMARY_COLUMNS_EN if lang == "en" else SUMMARY_COLUMNS
-    rows: list[list[Any]] = []
-    for i, name in enumerate([*names, text("total", lang)]):
-        values = [int(c.sum()) for c in counts] if i == len(names) else [int(c[i]) for c in counts]
-        total = values[0]
-        row: list[Any] = [name, total]
-        for count in values[1:]:
-            row += [count, rate(count, total)]
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(header))
+    data: dict[str, Any] = {header[0]: [*names, text("total", lang)], header[1]: totals}
+    for number, count in enumerate(counts[1:]):
+        values = np.append(count, count.sum())
+        data[header[2 + 2 * number]] = values
+        data[header[3 + 2 * number]] = _rates(values, totals)
+    frame = pd.DataFrame(data, columns=list(header))
     for col in (1, 2, 4, 6, 8):
         frame[header[col]] = frame[header[col]].astype("int64")
     for col in SUMMARY_RATE_COLUMNS:
