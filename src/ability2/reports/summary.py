@@ -53,10 +53,12 @@ __all__ = [
     "SourceRow",
     "entity_status_label",
     "region_title",
+    "school_codes",
     "sources",
     "status_label",
     "summary_table",
     "text",
+    "text_codes",
 ]
 
 #: the columns of 附件2 参训人员情况汇总表, in the form's order
