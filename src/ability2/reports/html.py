@@ -43,7 +43,7 @@ from ability2.reports.summary import (
     school_codes,
     sources,
     status_label,
-    summary_table,
+    summary_columns,
     text,
     text_codes,
 )
@@ -358,11 +358,11 @@ def _school_cards(result: Result, listing: Listing, lang: str) -> Iterator[str]:
 
 def _summary(result: Result, listing: Listing, lang: str) -> str:
     """The 参训人员情况汇总表: the rows of the schools listed, then the total over every school."""
-    frame = summary_table(result, lang)
+    data = summary_columns(result, lang)
     num = ' class="num"'
-    head = "".join(f"<th{num if col else ''}>{_e(name)}</th>" for col, name in enumerate(frame.columns))
-    columns = [frame[name].tolist() for name in frame.columns]
-    last = len(frame) - 1
+    head = "".join(f"<th{num if col else ''}>{_e(name)}</th>" for col, name in enumerate(data))
+    columns = list(data.values())
+    last = len(columns[0]) - 1
     rows = []
     for i in [*listing.rows.tolist(), last]:
         cells = [f"<td>{_e(columns[0][i])}</td>"]

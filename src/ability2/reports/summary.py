@@ -56,6 +56,7 @@ __all__ = [
     "school_codes",
     "sources",
     "status_label",
+    "summary_columns",
     "summary_table",
     "text",
     "text_codes",
@@ -181,30 +182,20 @@ def _grade_flags(result: Result, size: int) -> tuple[np.ndarray[Any, Any], np.nd
     return per_teacher(grades < 0) == 0, per_teacher(grades == 0) == 0
 
 
-def _texts(values: Any) -> np.ndarray[Any, Any]:
-    """``values`` as an array of ``str`` (kept as is when every value is already text)."""
-    import numpy as np
-    import pandas as pd
-
-    array = np.asarray(values, dtype=object)
-    if len(array) and pd.api.types.infer_dtype(array, skipna=False) != "string":
-        array = array.astype(str).astype(object)
-    return array
-
-
 def text_codes(values: Any, factorized: Any = None) -> tuple[np.ndarray[Any, Any], list[str]]:
     """``(codes, texts)``: value ``i`` reads ``texts[codes[i]]`` (``str`` of each distinct value).
 
     ``factorized`` (a :class:`~ability2.roster.Factorized` the roster reader made for these
-    values) is used as is; else the values are factorized here, in order of first appearance.
+    values) is used as is; else the values are coded here, in order of first appearance.
     """
     import numpy as np
-    import pandas as pd
 
     if factorized is not None and len(factorized.codes) == len(values):
         return np.asarray(factorized.codes, dtype=np.int64), list(factorized.values)
-    codes, distinct = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
-    return np.asarray(codes, dtype=np.int64), [str(value) for value in distinct.tolist()]
+    seen: dict[Any, int] = {}
+    items = np.asarray(values, dtype=object).tolist()
+    codes = np.fromiter((seen.setdefault(value, len(seen)) for value in items), dtype=np.int64, count=len(items))
+    return codes, [str(value) for value in seen]
 
 
 def school_codes(result: Result) -> tuple[np.ndarray[Any, Any], list[str]]:
@@ -222,17 +213,12 @@ def _positions(names: list[str], result: Result) -> np.ndarray[Any, Any]:
     Each distinct school is looked up once (a province has a million teachers in 50,000 schools).
     """
     import numpy as np
-    import pandas as pd
 
     if not len(result):
         return np.zeros(0, dtype=np.int64)
     codes, texts = school_codes(result)
-    index = pd.Index(names, dtype=object)
-    if index.is_unique:
-        found = np.asarray(index.get_indexer(texts), dtype=np.int64)
-    else:
-        position = {name: i for i, name in enumerate(names)}
-        found = np.array([position.get(text, -1) for text in texts], dtype=np.int64)
+    position = {name: i for i, name in enumerate(names)}
+    found = np.array([position.get(text, -1) for text in texts], dtype=np.int64)
     positions: np.ndarray[Any, Any] = found[codes]
     return positions
 
@@ -247,20 +233,19 @@ def _rates(counts: np.ndarray[Any, Any], totals: np.ndarray[Any, Any]) -> list[f
     return [rates[i] for i in inverse.reshape(-1).tolist()]
 
 
-def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
-    """The 参训人员情况汇总表 of 附件2: one row per school, then 合计 (see the module docstring)."""
+def summary_columns(result: Result, lang: str = "zh") -> dict[str, list[Any]]:
+    """:func:`summary_table`'s columns as lists (header -> values, the total last), without pandas."""
     import numpy as np
-    import pandas as pd
 
     size = len(result)
-    status = _texts(result.status)
+    status = np.asarray(result.status, dtype=object)
     columns = {column.rule: column for column in result.teacher_columns}
     tags = _tags_of(result)
 
     def tagged(tag: str) -> list[Any]:
         return [column for rule, column in columns.items() if tag in tags.get(rule, ())]
 
-    passed = np.isin(status, ("pass", "excellent"))
+    passed = (status == "pass") | (status == "excellent")
 
     hours = np.ones(size, dtype=bool)
     for column in tagged("hours"):
@@ -301,12 +286,20 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     # one row per school, then the total: column by column, each rate rounded once per distinct (count, total)
     totals = np.append(counts[0], counts[0].sum())
     header = SUMMARY_COLUMNS_EN if lang == "en" else SUMMARY_COLUMNS
-    data: dict[str, Any] = {header[0]: [*names, text("total", lang)], header[1]: totals}
+    data: dict[str, list[Any]] = {header[0]: [*names, text("total", lang)], header[1]: totals.tolist()}
     for number, count in enumerate(counts[1:]):
         values = np.append(count, count.sum())
-        data[header[2 + 2 * number]] = values
+        data[header[2 + 2 * number]] = values.tolist()
         data[header[3 + 2 * number]] = _rates(values, totals)
-    frame = pd.DataFrame(data, columns=list(header))
+    return data
+
+
+def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
+    """The 参训人员情况汇总表 of 附件2: one row per school, then 合计 (see the module docstring)."""
+    import pandas as pd
+
+    header = SUMMARY_COLUMNS_EN if lang == "en" else SUMMARY_COLUMNS
+    frame = pd.DataFrame(summary_columns(result, lang), columns=list(header))
     for col in (1, 2, 4, 6, 8):
         frame[header[col]] = frame[header[col]].astype("int64")
     for col in SUMMARY_RATE_COLUMNS:
