@@ -412,17 +412,22 @@ def _escaped_table(texts: list[str]) -> np.ndarray[Any, Any]:
     return table
 
 
-def _teacher_rows(result: Result, listing: Listing, lang: str) -> Iterator[str]:
-    """The rows of the teachers listed, a slice at a time, cell by cell as whole columns."""
+def _teacher_rows(
+    result: Result, listing: Listing, lang: str, schools: tuple[np.ndarray[Any, Any], list[str]] | None
+) -> Iterator[str]:
+    """The rows of the teachers listed, a slice at a time, cell by cell as whole columns.
+
+    ``schools`` is the school column as :func:`school_codes` gives it, ``None`` to leave it out.
+    """
     import numpy as np
 
-    # the columns shown: id, name, school (when there are several), group; repeated ones escaped once per text
+    # the columns shown: id, name, school, group; repeated ones escaped once per distinct text
     plain: list[Any] = [np.asarray(result.teacher_ids, dtype=object)]
     if "name" in result.teacher_info:
         plain.append(np.asarray(result.teacher_info["name"], dtype=object))
     coded: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
-    codes, schools = school_codes(result)
-    several = len(set(schools)) > 1
+    if schools is not None:
+        coded.append((schools[0], _escaped_table(_cell_texts(schools[1]))))
     if result.teacher_groups is not None:
         roster = result.roster
         factorized = None
@@ -430,8 +435,6 @@ def _teacher_rows(result: Result, listing: Listing, lang: str) -> Iterator[str]:
             factorized = roster.factorized.get("group")
         group_codes, groups = text_codes(result.teacher_groups, factorized)
         coded.append((group_codes, _escaped_table(_cell_texts(groups))))
-    if several:
-        coded.insert(0, (codes, _escaped_table(_cell_texts(schools))))
     status = np.asarray(result.status, dtype=object)
     badges: dict[str, str] = {}
     distinct = listing.listed > _DISTINCT_FROM
@@ -528,18 +531,19 @@ def _failed_items(findings: list[_Findings], rows: np.ndarray[Any, Any]) -> list
 def _teachers(result: Result, listing: Listing, lang: str) -> Iterator[str]:
     if listing.listed == 0 and not listing.complete:
         return
+    schools = school_codes(result)
+    several = len(set(schools[1])) > 1  # one school's report leaves its name out of every row
     columns = ["teacher_id"]
     if "name" in result.teacher_info:
         columns.append("name")
-    _, schools = school_codes(result)
-    if len(set(schools)) > 1:
+    if several:
         columns.append("school")
     if result.teacher_groups is not None:
         columns.append("group")
     head = "".join(f"<th>{_e(text(name, lang))}</th>" for name in columns)
     head += f"<th>{_e(text('status', lang))}</th><th>{_e(text('failed_rules', lang))}</th>"
     yield f'<table class="teachers"><thead><tr>{head}</tr></thead><tbody>'
-    yield from _teacher_rows(result, listing, lang)
+    yield from _teacher_rows(result, listing, lang, schools if several else None)
     yield "</tbody></table>"
 
 
