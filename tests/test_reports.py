@@ -338,10 +338,11 @@ def test_failure_while_writing_leaves_no_file(
 
     monkeypatch.setattr(xlsx_module, "_schools_sheet", broken_sheet)
 
-    def broken_html(result: Any, lang: str = "zh") -> str:
+    def broken_rows(*args: Any) -> Any:
+        yield "<tr><td>half written"  # the page has started streaming when it fails
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(html_module, "render_html", broken_html)
+    monkeypatch.setattr(html_module, "_teacher_rows", broken_rows)
     import ability2.resultjson as json_module
 
     def broken_slices(*args: Any, **options: Any) -> Any:
@@ -361,10 +362,11 @@ def test_failure_keeps_an_existing_report(result: Result, tmp_path: Path, monkey
     target = tmp_path / "r.html"
     target.write_text("old", encoding="utf-8")
 
-    def broken_html(result: Any, lang: str = "zh") -> str:
+    def broken_rows(*args: Any) -> Any:
+        yield "<tr><td>half written"
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(html_module, "render_html", broken_html)
+    monkeypatch.setattr(html_module, "_teacher_rows", broken_rows)
     with pytest.raises(RuntimeError):
         write_report(result, target, "html")
     assert target.read_text(encoding="utf-8") == "old"

@@ -126,6 +126,72 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "not_shown": ("未列出", "not shown"),
         "failing_teachers": ("未通过或待评的教师", "Failing or pending teachers"),
         "unchecked_title": ("未检查的规则（缺少所需信息）", "Rules not checked (input missing)"),
+        "omitted_title": ("本报告未列出全部内容", "This report does not list everything"),
+        "omitted_teachers_all": (
+            "共 {total} 名教师，超过本报告的上限 {cap} 名，因此只列出未通过或待评的 {to_act} 名教师；"
+            "其余 {omitted} 名（合格或优秀）未列出。",
+            "{total} teachers, more than this report's cap of {cap}, so it lists only the {to_act} teachers who "
+            "failed or are pending; the other {omitted} (pass or excellent) are not listed.",
+        ),
+        "omitted_teachers_some": (
+            "共 {total} 名教师，超过本报告的上限 {cap} 名，因此只列出未通过或待评的教师：{to_act} 名中按名册顺序的前 "
+            "{listed} 名；{omitted} 名教师未列出（其中 {more} 名未通过或待评）。",
+            "{total} teachers, more than this report's cap of {cap}, so it lists only teachers who failed or are "
+            "pending: the first {listed} of {to_act}, in roster order; {omitted} teachers are not listed ({more} of "
+            "them failed or are pending).",
+        ),
+        "omitted_teachers_none": (
+            "共 {total} 名教师，超过本报告的上限 {cap} 名；没有未通过或待评的教师，因此一名也未列出。",
+            "{total} teachers, more than this report's cap of {cap}; none failed or is pending, so none is listed.",
+        ),
+        "omitted_schools_all": (
+            "共 {total} 所学校，超过本报告的上限 {cap} 所，因此只列出未达标的 {to_act} 所学校；"
+            "其余 {omitted} 所（考核指标全部达标）未列出。",
+            "{total} schools, more than this report's cap of {cap}, so it lists only the {to_act} schools with a "
+            "failed check; the other {omitted} (every check holds) are not listed.",
+        ),
+        "omitted_schools_some": (
+            "共 {total} 所学校，超过本报告的上限 {cap} 所，因此只列出未达标的学校：{to_act} 所中按出现顺序的前 "
+            "{listed} 所；{omitted} 所学校未列出（其中 {more} 所未达标）。",
+            "{total} schools, more than this report's cap of {cap}, so it lists only schools with a failed check: "
+            "the first {listed} of {to_act}, in order of appearance; {omitted} schools are not listed ({more} of "
+            "them with a failed check).",
+        ),
+        "omitted_schools_none": (
+            "共 {total} 所学校，超过本报告的上限 {cap} 所；没有未达标的学校，因此一所也未列出。",
+            "{total} schools, more than this report's cap of {cap}; none has a failed check, so none is listed.",
+        ),
+        "omitted_groups_all": (
+            "共 {total} 个教研组，超过本报告的上限 {cap} 个，因此只列出未达标的 {to_act} 个教研组；"
+            "其余 {omitted} 个（考核指标全部达标）未列出。",
+            "{total} research groups, more than this report's cap of {cap}, so it lists only the {to_act} groups "
+            "with a failed check; the other {omitted} (every check holds) are not listed.",
+        ),
+        "omitted_groups_some": (
+            "共 {total} 个教研组，超过本报告的上限 {cap} 个，因此只列出未达标的教研组：{to_act} 个中按出现顺序的前 "
+            "{listed} 个；{omitted} 个教研组未列出（其中 {more} 个未达标）。",
+            "{total} research groups, more than this report's cap of {cap}, so it lists only groups with a failed "
+            "check: the first {listed} of {to_act}, in order of appearance; {omitted} groups are not listed ({more} "
+            "of them with a failed check).",
+        ),
+        "omitted_groups_none": (
+            "共 {total} 个教研组，超过本报告的上限 {cap} 个；没有未达标的教研组，因此一个也未列出。",
+            "{total} research groups, more than this report's cap of {cap}; none has a failed check, so none is "
+            "listed.",
+        ),
+        "omitted_summary": (
+            "此表列出与上文相同的 {listed} 所学校；合计行包括全部 {total} 所学校。",
+            "This table has a row for each of the {listed} schools listed above; the Total row covers all {total} "
+            "schools.",
+        ),
+        "omitted_all_rows": (
+            "全部教师、教研组和学校的结果（每条规则的结论）见表格输出：ability2 evaluate 名册文件 --region {region} "
+            "--on {on} --format csv -o 文件夹（或 --format parquet、jsonl）。调高本报告的上限："
+            "--html-max-teachers N、--html-max-schools N。",
+            "Every teacher, group and school, with the verdict of each rule, is in the table outputs: ability2 "
+            "evaluate ROSTER --region {region} --on {on} --format csv -o FOLDER (or --format parquet, jsonl). To "
+            "raise this report's caps: --html-max-teachers N, --html-max-schools N.",
+        ),
     },
     "table": {
         "summary": (

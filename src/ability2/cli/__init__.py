@@ -76,6 +76,21 @@ def limit_assignment(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def row_count(text: str) -> int:
+    """Argparse type for ``--html-max-teachers`` and ``--html-max-schools``: a whole number 0 or more.
+
+    Digits may be grouped with ``_`` or ``,``; a suffix ``K`` or ``M`` multiplies by 1,000 or
+    1,000,000 (``20K``, ``1M``).
+    """
+    import re
+
+    match = re.fullmatch(r"\s*([0-9][0-9_,]*)\s*([kKmM]?)\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number 0 or more (e.g. 20000 or 20K)")
+    digits, suffix = match.groups()
+    return int(digits.replace("_", "").replace(",", "")) * {"": 1, "k": 1000, "m": 1000**2}[suffix.lower()]
+
+
 class _VersionAction(argparse.Action):
     """``--version``: looks the version up only when asked (reading package metadata costs start-up time)."""
 
@@ -177,6 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="with --partitions: evaluate N parts at a time, each in its own process (default: 1)",
+    )
+    evaluate.add_argument(
+        "--html-max-teachers",
+        type=row_count,
+        default=None,
+        metavar="N",
+        help="html: list every teacher and research group up to N (default 10,000); past it, only those that "
+        "failed or are pending, up to N, and the page says what it leaves out",
+    )
+    evaluate.add_argument(
+        "--html-max-schools",
+        type=row_count,
+        default=None,
+        metavar="N",
+        help="html: list every school up to N (default 1,000); past it, only those with a failed check, up to N",
     )
     add_lang(evaluate)
 

@@ -392,7 +392,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return 0
         from ability2.reports import write_report
 
-        write_report(result, target, args.format, lang=args.lang)
+        caps = {"max_teachers": args.html_max_teachers, "max_schools": args.html_max_schools}
+        write_report(result, target, args.format, lang=args.lang, **caps)
+        if args.format == "html":  # what the page leaves out, said here as well as on the page
+            from ability2.reports.html import plan_html
+
+            stages.close()
+            for sentence in plan_html(result, **caps).statements(args.lang):
+                print(f"ability2: {sentence}", file=sys.stderr)
     finally:
         stages.close()
     print(f"{target}", file=sys.stderr)

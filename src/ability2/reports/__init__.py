@@ -27,16 +27,32 @@ FORMATS = ("json", "jsonl", "xlsx", "html")
 _LANGS = ("zh", "en")
 
 
-def _check_args(fmt: str, lang: str) -> None:
+def _check_args(fmt: str, lang: str, max_teachers: int | None = None, max_schools: int | None = None) -> None:
+    from ability2.reports.html import check_caps
+
+    check_caps(max_teachers, max_schools)
     if fmt not in FORMATS:
         raise Ability2Error(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}")
     if lang not in _LANGS:
         raise Ability2Error(f"unknown language {lang!r}; expected one of: {', '.join(_LANGS)}")
 
 
-def render_report(result: Result, fmt: str, *, lang: str = "zh") -> str:
-    """The ``json``, ``jsonl`` or ``html`` report as text (for standard output); ``xlsx`` is binary: use :func:`write_report`."""
-    _check_args(fmt, lang)
+def render_report(
+    result: Result,
+    fmt: str,
+    *,
+    lang: str = "zh",
+    max_teachers: int | None = None,
+    max_schools: int | None = None,
+) -> str:
+    """The ``json``, ``jsonl`` or ``html`` report as text (for standard output); ``xlsx`` is binary: use :func:`write_report`.
+
+    ``max_teachers`` and ``max_schools`` cap the rows the ``html`` report lists (defaults
+    :data:`~ability2.reports.html.MAX_TEACHERS` and :data:`~ability2.reports.html.MAX_SCHOOLS`;
+    past a cap it lists those to act on and says what it leaves out, see
+    :mod:`ability2.reports.html`). The other formats hold every row and ignore them.
+    """
+    _check_args(fmt, lang, max_teachers, max_schools)
     if fmt == "json":
         from ability2.resultjson import iter_json
 
@@ -48,20 +64,31 @@ def render_report(result: Result, fmt: str, *, lang: str = "zh") -> str:
     if fmt == "html":
         from ability2.reports.html import render_html
 
-        return render_html(result, lang)
+        return render_html(result, lang, max_teachers=max_teachers, max_schools=max_schools)
     raise Ability2Error("the xlsx report is binary: write it to a file with -o FILE")
 
 
-def write_report(result: Result, path: str | os.PathLike[str], fmt: str, *, lang: str = "zh") -> Path:
+def write_report(
+    result: Result,
+    path: str | os.PathLike[str],
+    fmt: str,
+    *,
+    lang: str = "zh",
+    max_teachers: int | None = None,
+    max_schools: int | None = None,
+) -> Path:
     """Write ``result`` as a ``json``, ``jsonl``, ``xlsx`` or ``html`` report at ``path``; return the path.
 
+    ``max_teachers`` and ``max_schools`` cap the rows the ``html`` report lists, as in
+    :func:`render_report` (:func:`ability2.reports.html.plan_html` tells what it leaves out).
     Raises :class:`~ability2.errors.Ability2Error` before any work when the format or
-    language is unknown, or the folder of ``path`` is missing or not writable. Nothing is
-    left at ``path`` (and an existing file there is kept) when writing fails.
+    language is unknown, a cap is not a whole number 0 or more, or the folder of ``path``
+    is missing or not writable. Nothing is left at ``path`` (and an existing file there is
+    kept) when writing fails.
     """
     from ability2.files import check_writable, write_atomic
 
-    _check_args(fmt, lang)
+    _check_args(fmt, lang, max_teachers, max_schools)
     check_writable(path)
 
     def write(temporary: Path) -> None:
@@ -79,7 +106,10 @@ def write_report(result: Result, path: str | os.PathLike[str], fmt: str, *, lang
 
             with open(temporary, "wb") as handle:  # UTF-8 bytes, written as polars renders them
                 write_jsonl(result, handle, lang)
-        else:
-            temporary.write_bytes(render_report(result, fmt, lang=lang).encode("utf-8"))
+        else:  # html, streamed as well
+            from ability2.reports.html import write_html
+
+            with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+                write_html(result, handle, lang, max_teachers=max_teachers, max_schools=max_schools)
 
     return write_atomic(path, write)

@@ -53,10 +53,13 @@ __all__ = [
     "SourceRow",
     "entity_status_label",
     "region_title",
+    "school_codes",
     "sources",
     "status_label",
+    "summary_columns",
     "summary_table",
     "text",
+    "text_codes",
 ]
 
 #: the columns of 附件2 参训人员情况汇总表, in the form's order
@@ -179,22 +182,70 @@ def _grade_flags(result: Result, size: int) -> tuple[np.ndarray[Any, Any], np.nd
     return per_teacher(grades < 0) == 0, per_teacher(grades == 0) == 0
 
 
-def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
-    """The 参训人员情况汇总表 of 附件2: one row per school, then 合计 (see the module docstring)."""
-    import numpy as np
-    import pandas as pd
+def text_codes(values: Any, factorized: Any = None) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """``(codes, texts)``: value ``i`` reads ``texts[codes[i]]`` (``str`` of each distinct value).
 
-    teachers = result.teachers
-    size = len(teachers)
-    status = np.asarray(teachers["status"], dtype=object).astype(str)
-    schools = np.asarray(teachers["school"], dtype=object).astype(str)
+    ``factorized`` (a :class:`~ability2.roster.Factorized` the roster reader made for these
+    values) is used as is; else the values are coded here, in order of first appearance.
+    """
+    import numpy as np
+
+    if factorized is not None and len(factorized.codes) == len(values):
+        return np.asarray(factorized.codes, dtype=np.int64), list(factorized.values)
+    seen: dict[Any, int] = {}
+    items = np.asarray(values, dtype=object).tolist()
+    codes = np.fromiter((seen.setdefault(value, len(seen)) for value in items), dtype=np.int64, count=len(items))
+    return codes, [str(value) for value in seen]
+
+
+def school_codes(result: Result) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Each teacher's school as :func:`text_codes` (the roster reader's codes when the result has them)."""
+    roster = result.roster
+    factorized = None
+    if roster is not None and roster.school is result.teacher_schools:
+        factorized = roster.factorized.get("school")
+    return text_codes(result.teacher_schools, factorized)
+
+
+def _positions(names: list[str], result: Result) -> np.ndarray[Any, Any]:
+    """Each teacher's school's position in ``names`` (the last one when a name repeats), ``-1`` when absent.
+
+    Each distinct school is looked up once (a province has a million teachers in 50,000 schools).
+    """
+    import numpy as np
+
+    if not len(result):
+        return np.zeros(0, dtype=np.int64)
+    codes, texts = school_codes(result)
+    position = {name: i for i, name in enumerate(names)}
+    found = np.array([position.get(text, -1) for text in texts], dtype=np.int64)
+    positions: np.ndarray[Any, Any] = found[codes]
+    return positions
+
+
+def _rates(counts: np.ndarray[Any, Any], totals: np.ndarray[Any, Any]) -> list[float]:
+    """``round(count / total, 6)`` (0.0 without a total) per pair, each distinct pair computed once."""
+    import numpy as np
+
+    key = counts.astype(np.int64) * (int(totals.max(initial=0)) + 1) + totals.astype(np.int64)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    rates = [round(int(counts[i]) / int(totals[i]), 6) if totals[i] else 0.0 for i in first.tolist()]
+    return [rates[i] for i in inverse.reshape(-1).tolist()]
+
+
+def summary_columns(result: Result, lang: str = "zh") -> dict[str, list[Any]]:
+    """:func:`summary_table`'s columns as lists (header -> values, the total last), without pandas."""
+    import numpy as np
+
+    size = len(result)
+    status = np.asarray(result.status, dtype=object)
     columns = {column.rule: column for column in result.teacher_columns}
     tags = _tags_of(result)
 
     def tagged(tag: str) -> list[Any]:
         return [column for rule, column in columns.items() if tag in tags.get(rule, ())]
 
-    passed = np.isin(status, ("pass", "excellent"))
+    passed = (status == "pass") | (status == "excellent")
 
     hours = np.ones(size, dtype=bool)
     for column in tagged("hours"):
@@ -217,10 +268,7 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
         practice &= _ok(column)
 
     names = [str(name) for name in result.school_names]
-    position = {name: i for i, name in enumerate(names)}
-    school_index = (
-        np.array([position.get(s, -1) for s in schools], dtype=np.int64) if size else np.zeros(0, dtype=np.int64)
-    )
+    school_index = _positions(names, result)
     known = school_index >= 0
 
     def per_school(mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -235,20 +283,23 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
         per_school(assessed),
         per_school(practice),
     ]
+    # one row per school, then the total: column by column, each rate rounded once per distinct (count, total)
+    totals = np.append(counts[0], counts[0].sum())
+    header = SUMMARY_COLUMNS_EN if lang == "en" else SUMMARY_COLUMNS
+    data: dict[str, list[Any]] = {header[0]: [*names, text("total", lang)], header[1]: totals.tolist()}
+    for number, count in enumerate(counts[1:]):
+        values = np.append(count, count.sum())
+        data[header[2 + 2 * number]] = values.tolist()
+        data[header[3 + 2 * number]] = _rates(values, totals)
+    return data
 
-    def rate(count: int, total: int) -> float:
-        return round(count / total, 6) if total else 0.0
+
+def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
+    """The 参训人员情况汇总表 of 附件2: one row per school, then 合计 (see the module docstring)."""
+    import pandas as pd
 
     header = SUMMARY_COLUMNS_EN if lang == "en" else SUMMARY_COLUMNS
-    rows: list[list[Any]] = []
-    for i, name in enumerate([*names, text("total", lang)]):
-        values = [int(c.sum()) for c in counts] if i == len(names) else [int(c[i]) for c in counts]
-        total = values[0]
-        row: list[Any] = [name, total]
-        for count in values[1:]:
-            row += [count, rate(count, total)]
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(header))
+    frame = pd.DataFrame(summary_columns(result, lang), columns=list(header))
     for col in (1, 2, 4, 6, 8):
         frame[header[col]] = frame[header[col]].astype("int64")
     for col in SUMMARY_RATE_COLUMNS:
