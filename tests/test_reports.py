@@ -468,3 +468,44 @@ def test_an_xlsx_report_past_a_sheets_rows_is_refused_with_advice(
     with pytest.raises(Ability2Error, match=r"do not fit in one Excel sheet .* as Parquet or CSV instead"):
         write_report(result, tmp_path / "r.xlsx", "xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- reports as bytes and into file objects
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_as_bytes_and_into_a_file_object_equals_the_file(
+    result: Result, tmp_path: Path, fmt: str
+) -> None:
+    import io
+
+    from ability2.reports import report_bytes, stream_report
+
+    written = write_report(result, tmp_path / f"r.{fmt}", fmt).read_bytes()
+    handle = io.BytesIO()
+    stream_report(result, handle, fmt)
+    assert not handle.closed  # the caller's handle stays open
+    if fmt == "xlsx":  # a workbook records when it was made: compare what it holds
+        for data in (handle.getvalue(), report_bytes(result, fmt)):
+            copy = tmp_path / "copy.xlsx"
+            copy.write_bytes(data)
+            assert read_xlsx(copy) == read_xlsx(tmp_path / "r.xlsx")
+        return
+    assert handle.getvalue() == written == report_bytes(result, fmt)
+    assert written.decode("utf-8") == render_report(result, fmt)
+
+
+def test_render_report_names_the_ways_to_get_a_workbook(result: Result) -> None:
+    with pytest.raises(Ability2Error, match="report_bytes"):
+        render_report(result, "xlsx")
+
+
+def test_a_bad_format_is_refused_before_anything_is_written(result: Result) -> None:
+    import io
+
+    from ability2.reports import stream_report
+
+    handle = io.BytesIO()
+    with pytest.raises(Ability2Error, match="unknown report format"):
+        stream_report(result, handle, "pdf")
+    assert handle.getvalue() == b""

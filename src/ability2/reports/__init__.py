@@ -3,7 +3,9 @@
 :func:`write_report` writes one report file atomically: it checks the target folder before
 any work, writes a temporary file next to the target and renames it into place only when
 the report is complete, so an error never leaves a partial file behind (and never touches
-an existing file at the target).
+an existing file at the target). :func:`stream_report` writes any format into a binary file
+object (an HTTP response, a ZIP entry), and :func:`report_bytes` returns it as bytes;
+:func:`render_report` returns the text formats as text.
 
 The writers import pandas, xlsxwriter and rich only when called.
 """
@@ -12,14 +14,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ability2.errors import Ability2Error
 
 if TYPE_CHECKING:
     from ability2.result import Result
 
-__all__ = ["FORMATS", "render_report", "write_report"]
+__all__ = ["FORMATS", "render_report", "report_bytes", "stream_report", "write_report"]
 
 #: the file formats :func:`write_report` writes
 FORMATS = ("json", "jsonl", "xlsx", "html")
@@ -65,7 +67,74 @@ def render_report(
         from ability2.reports.html import render_html
 
         return render_html(result, lang, max_teachers=max_teachers, max_schools=max_schools)
-    raise Ability2Error("the xlsx report is binary: write it to a file with -o FILE")
+    raise Ability2Error(
+        "the xlsx report is binary: report_bytes(result, 'xlsx') gives its bytes, stream_report writes it into "
+        "a file object, write_report to a file (the CLI: -o FILE)"
+    )
+
+
+def stream_report(
+    result: Result,
+    handle: BinaryIO,
+    fmt: str,
+    *,
+    lang: str = "zh",
+    max_teachers: int | None = None,
+    max_schools: int | None = None,
+) -> None:
+    """Write ``result`` as a ``json``, ``jsonl``, ``xlsx`` or ``html`` report into the binary file object ``handle``.
+
+    Text formats are UTF-8 and written as they are rendered (the handle sees the report in
+    pieces); the ``xlsx`` workbook is built in a temporary file and copied in. The handle is
+    left open. Arguments are checked before anything is written, as in :func:`write_report`.
+    """
+    import io
+
+    _check_args(fmt, lang, max_teachers, max_schools)
+    if fmt == "json":
+        from ability2.resultjson import write_json
+
+        write_json(result, handle, lang)
+    elif fmt == "jsonl":
+        from ability2.resultjson import write_jsonl
+
+        write_jsonl(result, handle, lang)
+    elif fmt == "html":
+        from ability2.reports.html import write_html
+
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n", write_through=True)
+        try:
+            write_html(result, text, lang, max_teachers=max_teachers, max_schools=max_schools)
+            text.flush()
+        finally:
+            text.detach()  # the caller's handle stays open
+    else:
+        import shutil
+        import tempfile
+
+        from ability2.reports.xlsx import write_xlsx
+
+        with tempfile.TemporaryDirectory(prefix="ability2-xlsx-") as folder:
+            path = Path(folder) / "report.xlsx"
+            write_xlsx(result, path, lang)
+            with open(path, "rb") as built:
+                shutil.copyfileobj(built, handle, 1 << 20)
+
+
+def report_bytes(
+    result: Result,
+    fmt: str,
+    *,
+    lang: str = "zh",
+    max_teachers: int | None = None,
+    max_schools: int | None = None,
+) -> bytes:
+    """The ``json``, ``jsonl``, ``xlsx`` or ``html`` report as bytes (UTF-8 for the text formats)."""
+    import io
+
+    buffer = io.BytesIO()
+    stream_report(result, buffer, fmt, lang=lang, max_teachers=max_teachers, max_schools=max_schools)
+    return buffer.getvalue()
 
 
 def write_report(
