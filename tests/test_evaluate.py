@@ -460,3 +460,32 @@ rules:
     codes = [reason(result, t, "selection.abilities_allowed").ok for t in ("T1", "T2", "T3")]
     assert envs == [True, False, True]  # C4 is a smart-environment ability
     assert codes == [True, True, False]  # B3 is outside the school's scope
+
+
+# ------------------------------------------------- a pending teacher is told what is not graded (issue 13, item 3)
+
+
+def test_a_pending_teacher_is_told_which_abilities_are_not_graded(ability2_registry: Registry, tmp_path: Path) -> None:
+    from ability2.display import result_html
+    from ability2.reports import render_report
+
+    rows = [
+        teacher("T1", abilities="A1;B2;C4", grades="合格;;合格"),  # B2 not graded yet: pending
+        teacher("T2", abilities="A1;B2;C4", grades="不合格;;合格"),  # A1 fails, B2 still to grade
+        teacher("T3", abilities="A1;B2;C4", grades="合格;合格;合格"),
+    ]
+    result = run(ability2_registry, BAITA, rows)
+    assert list(result.status) == ["pending", "fail", "pass"]
+    (grading,) = [r for r in result.explain("T1").reasons if r.rule == "grading.teacher"]
+    assert grading.message.endswith("待评，B2 尚未考核")
+    (english,) = [r for r in result.explain("T1", lang="en").reasons if r.rule == "grading.teacher"]
+    assert english.message.endswith("pending, B2 not graded yet")
+    (failing,) = [r for r in result.explain("T2").reasons if r.rule == "grading.teacher"]
+    assert failing.message.endswith("1/3 个能力点不合格；B2 尚未考核")
+    assert [r.rule for r in result.open_reasons(0)] == ["grading.teacher"]
+    assert result.open_reasons(2) == []
+    document = json.loads(result.to_json())
+    assert "B2 尚未考核" in json.dumps(document["teachers"][0], ensure_ascii=False)
+    page = render_report(result, "html")
+    assert "待评，B2 尚未考核" in page and '<span class="pending">…</span>' in page
+    assert "待评，B2 尚未考核" in result_html(result)

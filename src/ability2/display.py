@@ -30,7 +30,7 @@ __all__ = [
 
 _STYLE = (
     "<style>.a2 td,.a2 th{padding:2px 8px;text-align:left;vertical-align:top}.a2 .ok{color:#17803d}"
-    ".a2 .no{color:#b42318}.a2 .mark{white-space:nowrap}.a2 small{color:#555}</style>"
+    ".a2 .no{color:#b42318}.a2 .wait{color:#9a6700}.a2 .mark{white-space:nowrap}.a2 small{color:#555}</style>"
 )
 
 #: the words of the displays: (Chinese, English)
@@ -94,7 +94,9 @@ def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _mark(ok: bool) -> str:
+def _mark(ok: bool, *, pending: bool = False) -> str:
+    if pending:  # not decided yet: neither a pass nor a failure
+        return "<span class='mark wait'>…</span>"
     return f"<span class='mark {'ok' if ok else 'no'}'>{'✓' if ok else '✗'}</span>"
 
 
@@ -157,7 +159,8 @@ def result_html(result: Result, limit: int = 20, lang: str | None = None) -> str
     teacher_rows = "".join(
         f"<tr><td>{_e(result.teacher_ids[i])}</td><td>{_e(status_label(result.status[i], lang))}</td><td>"
         + "<br>".join(
-            f"{_mark(False)} {_e(r.message)} <small>{_e(r.source)}</small>" for r in result.reasons(i, lang) if not r.ok
+            f"{_mark(r.ok, pending=r.ok)} {_e(r.message)} <small>{_e(r.source)}</small>"
+            for r in result.open_reasons(i, lang)
         )
         + "</td></tr>"
         for i in failing

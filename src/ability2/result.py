@@ -70,10 +70,12 @@ class Reason:
     message: str
     source: str
     layer: str
+    #: the rule is not decided yet for this entity (its status is pending on it)
+    pending: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """The contract's shape: rule, ok, value, limit, message, source (plus layer)."""
-        return {
+        """The contract's shape: rule, ok, value, limit, message, source (plus layer, and ``pending: true`` when so)."""
+        out = {
             "rule": self.rule,
             "ok": self.ok,
             "value": self.value,
@@ -82,6 +84,9 @@ class Reason:
             "source": self.source,
             "layer": self.layer,
         }
+        if self.pending:
+            out["pending"] = True
+        return out
 
 
 @attrs.define(eq=False)
@@ -107,6 +112,9 @@ class RuleColumn:
     formatter: Callable[[RuleColumn, int, str], str] | None = None
     #: per entity: the rule is not yet decided (a teacher rule: the status becomes pending)
     pending: Any = None
+    #: per entity: text the kind's formatter adds to its sentence (the grading rule: the abilities
+    #: not graded yet), part of what makes two entities' reasons the same
+    detail: Any = None
     #: per entity: the rule grants excellence (the grading rule: every ability 优秀)
     excellent: Any = None
     #: per entity: exempt from this rule (it holds), with the reason and the exemption's name
@@ -207,6 +215,7 @@ class RuleColumn:
             self.message_at(index, lang),
             self.source,
             self.layer,
+            self.pending is not None and bool(self.pending[index]),
         )
 
 
@@ -379,6 +388,14 @@ class Result:
     def reasons(self, index: int, lang: str = "zh") -> list[Reason]:
         """Every rule applied to teacher ``index`` (roster order)."""
         return [column.reason_at(index, lang) for column in self.teacher_columns]
+
+    def open_reasons(self, index: int, lang: str = "zh") -> list[Reason]:
+        """What keeps teacher ``index`` from passing: each rule that fails, and each not yet decided (pending)."""
+        return [
+            column.reason_at(index, lang)
+            for column in self.teacher_columns
+            if not bool(column.ok[index]) or (column.pending is not None and bool(column.pending[index]))
+        ]
 
     def explain(self, teacher_id: str, lang: str = "zh") -> Explanation:
         """Why ``teacher_id`` got their status, rule by rule, from the same run."""
@@ -763,6 +780,11 @@ def _columns_from_reasons(rows: list[list[dict[str, Any]]]) -> list[RuleColumn]:
                 value=[item["value"] for item in items],
                 ok=np.array([item["ok"] for item in items], dtype=bool),
                 messages=[item["message"] for item in items],
+                pending=(
+                    np.array([bool(item.get("pending", False)) for item in items], dtype=bool)
+                    if any(item.get("pending") for item in items)
+                    else None
+                ),
             )
         )
     return columns

@@ -96,7 +96,14 @@ def distinct_reasons(column: RuleColumn) -> tuple[np.ndarray[Any, Any], np.ndarr
         parts += list(column.counts)
     parts += [
         part
-        for part in (column.pending, column.excellent, column.exempt, column.exempt_reason, column.messages)
+        for part in (
+            column.pending,
+            column.excellent,
+            column.exempt,
+            column.exempt_reason,
+            column.messages,
+            column.detail,
+        )
         if part is not None
     ]
     key = np.zeros(size, dtype=np.int64)

@@ -109,6 +109,7 @@ td.nowrap { white-space: nowrap; }
 td.mark { width: 1.6em; text-align: center; font-weight: 700; }
 .ok { color: var(--ok); }
 .bad { color: var(--bad); }
+.fails .pending { color: var(--pending); }
 .src { color: var(--muted); font-size: 12px; }
 code { font-family: "SFMono-Regular", Consolas, "Liberation Mono", monospace; font-size: 12px; color: #3b4658; }
 ul.fails { margin: 0; padding-left: 0; list-style: none; }
@@ -479,33 +480,38 @@ class _Findings:
         self.column = column
         self.lang = lang
         self.ok = np.asarray(column.ok, dtype=bool)
+        #: per teacher: listed under this rule (failed, or not decided yet)
+        self.shown = ~self.ok if column.pending is None else ~self.ok | np.asarray(column.pending, dtype=bool)
         self.rule = _fixed(column.rule)
-        self.by_text: dict[str, str] = {}
+        self.by_text: dict[tuple[str, bool], str] = {}
         self.by_code: dict[int, str] = {}
         self.codes: np.ndarray[Any, Any] | None = None
         self.representatives: list[int] = []
-        if distinct and not self.ok.all():
+        if distinct and self.shown.any():
             from ability2.resultjson import distinct_reasons
 
             codes, representatives = distinct_reasons(column)
             self.codes, self.representatives = codes, [int(i) for i in representatives.tolist()]
 
     def item(self, index: int) -> str:
-        """The list item of teacher ``index``'s failure."""
+        """The list item of teacher ``index``'s failure (or undecided rule)."""
+        ok = bool(self.ok[index])
         if self.codes is not None:
             code = int(self.codes[index])
             found = self.by_code.get(code)
             if found is None:
-                found = self.by_code[code] = self._render(self.column.message_at(self.representatives[code], self.lang))
+                message = self.column.message_at(self.representatives[code], self.lang)
+                found = self.by_code[code] = self._render(message, ok)
             return found
         message = self.column.message_at(index, self.lang)
-        found = self.by_text.get(message)
+        found = self.by_text.get((message, ok))
         if found is None:
-            found = self.by_text[message] = self._render(message)
+            found = self.by_text[(message, ok)] = self._render(message, ok)
         return found
 
-    def _render(self, message: str) -> str:
-        return f'<li><span class="bad">✗</span> {_e(message)} <code>{self.rule}</code></li>'
+    def _render(self, message: str, ok: bool) -> str:
+        mark = '<span class="pending">…</span>' if ok else '<span class="bad">✗</span>'  # ok: not decided yet
+        return f"<li>{mark} {_e(message)} <code>{self.rule}</code></li>"
 
 
 def _failed_items(findings: list[_Findings], rows: np.ndarray[Any, Any]) -> list[str]:
@@ -515,7 +521,7 @@ def _failed_items(findings: list[_Findings], rows: np.ndarray[Any, Any]) -> list
     count = len(rows)
     pieces = []
     for finding in findings:
-        bad = np.flatnonzero(~finding.ok[rows])
+        bad = np.flatnonzero(finding.shown[rows])
         if not len(bad):
             continue
         piece = np.full(count, "", dtype=object)

@@ -139,11 +139,10 @@ def render_table(result: Result, lang: str = "zh", console: Console | None = Non
         table.add_column(text(name, lang))
     table.add_column(text("status", lang), no_wrap=True)
     table.add_column(text("failed_rules", lang), overflow="fold", min_width=24)
-    oks = [(column, np.asarray(column.ok, dtype=bool)) for column in result.teacher_columns]
     for index in shown:
         i = int(index)
         code = status[i]
-        messages = [column.message_at(i, lang) for column, ok in oks if not ok[i]]
+        messages = [reason.message for reason in result.open_reasons(i, lang)]  # failed, or not decided yet
         if not messages and code == "pending":
             messages = [_word("awaiting", lang)]
         table.add_row(

@@ -7,12 +7,14 @@ with an ability not graded yet is pending, and one whose every ability is 优秀
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ability2.rules.kind import RuleKind
 from ability2.rules.spec import Kind, Scope, spec
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ability2.batch import Batch
     from ability2.policy import ResolvedRule
     from ability2.result import RuleColumn
@@ -54,7 +56,34 @@ def _fails_message(column: RuleColumn, index: int, lang: str) -> str:
         verdict = "无不合格能力点" if lang == "zh" else "no ability graded fail"
     else:
         verdict = f"{failed}/{total} 个能力点不合格" if lang == "zh" else f"{failed} of {total} abilities graded fail"
+    waiting = "" if column.detail is None else str(column.detail[index])
+    if waiting:  # say which abilities are not graded yet: pending, or failing already with more to come
+        if lang == "zh":
+            rest = f"{waiting} 尚未考核"
+            return f"{title}: {verdict}；{rest}" if failed else f"{title}: 待评，{rest}"
+        rest = f"{waiting.replace('、', ', ')} not graded yet"
+        return f"{title}: {verdict}; {rest}" if failed else f"{title}: pending, {rest}"
     return f"{title}: {verdict}"
+
+
+def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
+    """Per teacher: the codes of the chosen abilities not graded yet, ``A3、B2`` (``""`` when none)."""
+    import numpy as np
+
+    from ability2.roster import GRADE_UNGRADED
+
+    detail = np.full(batch.n, "", dtype=object)
+    waiting = np.flatnonzero(batch.grades == GRADE_UNGRADED)
+    if not len(waiting):
+        return detail
+    codes = [ability.code for ability in batch.policy.framework.abilities]
+    teachers = batch.teacher_of_selection[waiting]
+    names = [codes[int(code)] for code in batch.ability_codes[waiting].tolist()]
+    starts = np.flatnonzero(np.r_[True, teachers[1:] != teachers[:-1]])
+    ends = np.r_[starts[1:], len(teachers)]
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        detail[int(teachers[start])] = "、".join(names[start:end])
+    return detail
 
 
 class TeacherGrading(RuleKind):
@@ -70,4 +99,5 @@ class TeacherGrading(RuleKind):
         )
         column.pending = batch.n_ungraded > 0
         column.excellent = (batch.n_excellent == batch.k) & (batch.k > 0)
+        column.detail = _ungraded(batch)
         return column
