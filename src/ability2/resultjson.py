@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["JSONL_FORMAT", "iter_json", "iter_jsonl", "write_json", "write_jsonl"]
 
 #: teachers rendered per slice: bounds the memory the text takes before it is written
-SLICE = 20_000
+SLICE = 5_000
 
 _encode = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 
