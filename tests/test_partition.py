@@ -8,7 +8,6 @@ the parts'. A roster with problems is refused whole, naming the rows of the file
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from pathlib import Path
 from typing import Any
@@ -21,18 +20,14 @@ from hypothesis import strategies as st
 
 import ability2
 from ability2.cli import main
+from ability2.demo import DEMO_REGIONS, demo_date
 from ability2.errors import RosterError
 from ability2.partition import Totals, default_parts, evaluate_frame, split_roster
 from ability2.reports.partitioned import evaluate_partitioned
 from ability2.tables import TABLES, table_frame
 
-REGIONS = {
-    "hebei/baoding/xushui": dt.date(2022, 6, 1),
-    "jiangsu/changzhou/jintan/baita": dt.date(2022, 4, 10),
-    "liaoning/tieling/kaiyuan": dt.date(2025, 1, 1),
-    "shandong/jining/yanzhou": dt.date(2022, 11, 21),
-    "guangxi": dt.date(2022, 6, 1),
-}
+#: every seed region, on the date the demo evaluates it
+REGIONS = {region: demo_date(ability2.load_registry(), region) for region in DEMO_REGIONS}
 CODES = [f"A{i}" for i in range(1, 14)] + [f"B{i}" for i in range(1, 11)] + [f"C{i}" for i in range(1, 8)]
 
 
