@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from ability2.converting import make_converter
+from ability2.converting import Structurer
 from ability2.datafiles import SourceLike, read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
@@ -19,22 +19,32 @@ __all__ = ["load_bundled_framework", "load_sheets"]
 
 _DATA = files("ability2.framework") / "data"
 
-CONVERTER = make_converter()
+#: structures framework data as the strict converter does (``STRUCTURER.converter``, made when first needed)
+STRUCTURER = Structurer()
+
+
+def __getattr__(name: str) -> Any:
+    """``CONVERTER``: the strict cattrs converter, made on first use."""
+    if name == "CONVERTER":
+        return STRUCTURER.converter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _read(source: SourceLike, cls: type[Any]) -> tuple[YamlDocument, Any]:
-    from cattrs.errors import BaseValidationError
-
-    from ability2.converting import iter_problems
-
     text, name = read_source_text(source)
     doc = read_yaml(text, name)
     try:
-        return doc, CONVERTER.structure(doc.data, cls)
-    except BaseValidationError as exc:
-        raise PolicyFileError(doc.problem(p, m) for p, m in iter_problems(exc)) from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise PolicyFileError([Problem(name, "", f"unexpected shape: {exc}")]) from None
+        return doc, STRUCTURER.structure(doc.data, cls)
+    except Exception as exc:
+        from cattrs.errors import BaseValidationError  # imported by now: only the converter raises
+
+        from ability2.converting import iter_problems
+
+        if isinstance(exc, BaseValidationError):
+            raise PolicyFileError(doc.problem(p, m) for p, m in iter_problems(exc)) from None
+        if isinstance(exc, TypeError | ValueError | AttributeError):
+            raise PolicyFileError([Problem(name, "", f"unexpected shape: {exc}")]) from None
+        raise
 
 
 class _Cite:
