@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -29,10 +29,12 @@ from ability2.framework import Framework, load_framework
 from ability2.layer import Layer, NotEncoded
 from ability2.loading import ParsedLayer, SourceLike, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
-from ability2.policy import InactiveRule, Policy, ResolvedRule
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
 from ability2.rules.catalogue import Catalogue, CatalogueError, RuleSpec, assemble_catalogue
 from ability2.rules.kind import RuleKind
+
+if TYPE_CHECKING:
+    from ability2.policy import Policy, ResolvedRule
 
 __all__ = ["PluginInfo", "Registry", "load_registry"]
 
@@ -167,6 +169,8 @@ class Registry:
         Raises :class:`UnknownRegionError` for an unknown region and
         :class:`PolicyDateError` for a date before the region's rules take effect.
         """
+        from ability2.policy import InactiveRule, Policy, ResolvedRule
+
         on = on or dt.date.today()
         if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
             raise TypeError(f"on must be a datetime.date, got {on!r}")

@@ -64,10 +64,11 @@ def _table(title: str | None, columns: list[str]) -> Any:
 def cmd_regions(args: argparse.Namespace) -> int:
     """``ability2 regions [--json]``."""
     from ability2.registry import load_registry
-    from ability2.serialize import region_to_dict
 
     regions = load_registry().regions()
     if args.json:
+        from ability2.serialize import region_to_dict
+
         _print_json([region_to_dict(region) for region in regions])
         return 0
     lang = args.lang
