@@ -426,6 +426,13 @@ def load_registry(
     ``__name__`` or is named after its class. ``entry_points=False`` skips installed plugins.
     ``extra_files`` adds policy files directly, as if a plugin named ``"extra"`` returned them.
     """
+    from ability2.gcpause import paused_gc
+
+    with paused_gc():  # loading builds many small objects and no reference cycles worth a collection
+        return _load_registry(plugins, entry_points, extra_files)
+
+
+def _load_registry(plugins: Iterable[object], entry_points: bool, extra_files: Iterable[SourceLike]) -> Registry:
     manager = _plugin_manager()
     manager.register(BuiltinKinds(), name=BUILTIN_KINDS_PLUGIN)
     manager.register(_National(), name=BUILTIN_PLUGIN)
