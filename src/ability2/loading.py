@@ -14,12 +14,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ability2.converting import Structurer, iter_problems
-from ability2.datafiles import SourceLike, read_source_text, to_document
+from ability2.datafiles import read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.layer import Layer, NotEncoded, RuleEntry
@@ -28,6 +28,9 @@ from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, RuleSpec, builtin_catalogue
 from ability2.schema import RawEntry, RawLayerFile, RawSource
 from ability2.yamlio import PathPart, YamlDocument, read_yaml
+
+if TYPE_CHECKING:
+    from ability2.datafiles import SourceLike
 
 __all__ = [
     "ParsedLayer",
@@ -81,9 +84,13 @@ def _structure(
 
 
 def __getattr__(name: str) -> Any:
-    """``CONVERTER``: the strict cattrs converter, made on first use."""
+    """``CONVERTER`` (the strict cattrs converter) and ``SourceLike``, made on first use."""
     if name == "CONVERTER":
         return STRUCTURER.converter
+    if name == "SourceLike":
+        from ability2 import datafiles
+
+        return datafiles.SourceLike
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -27,13 +27,14 @@ from ability2.errors import (
 )
 from ability2.framework import Framework, load_framework
 from ability2.layer import Layer, NotEncoded
-from ability2.loading import ParsedLayer, SourceLike, build_layer, parse_layer, to_document
+from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
 from ability2.rules.catalogue import Catalogue, CatalogueError, RuleSpec, assemble_catalogue
 from ability2.rules.kind import RuleKind
 
 if TYPE_CHECKING:
+    from ability2.datafiles import SourceLike
     from ability2.policy import Policy, ResolvedRule
 
 __all__ = ["PluginInfo", "Registry", "load_registry"]
@@ -58,9 +59,9 @@ class _National:
 
     @hookspecs.hookimpl
     def ability2_policy_files(self) -> list[SourceLike]:
-        from importlib.resources import files
+        from ability2.datafiles import package_folder
 
-        return [files("ability2.framework") / "data" / "national.yaml"]
+        return [package_folder("ability2.framework") / "data" / "national.yaml"]
 
 
 class Registry:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ability2.converting import Structurer
-from ability2.datafiles import SourceLike, read_source_text, to_document
+from ability2.datafiles import package_folder, read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.framework.sheets import Criteria, EvidenceItem, SubmissionSheet, TimeLimit
@@ -15,9 +14,12 @@ from ability2.rules.bounds import Bound
 from ability2.schema import RawAbilitiesFile, RawDocumentsFile, RawItem, RawSheetsFile, RawSource
 from ability2.yamlio import YamlDocument, read_yaml
 
+if TYPE_CHECKING:
+    from ability2.datafiles import SourceLike
+
 __all__ = ["load_bundled_framework", "load_sheets"]
 
-_DATA = files("ability2.framework") / "data"
+_DATA = package_folder("ability2.framework") / "data"
 
 #: structures framework data as the strict converter does (``STRUCTURER.converter``, made when first needed)
 STRUCTURER = Structurer()
