@@ -111,6 +111,27 @@ def test_another_finder_is_left_to_importlib(monkeypatch: pytest.MonkeyPatch) ->
     assert _seen(discovery.entry_points("ability2")) == _seen(importlib.metadata.entry_points(group="ability2"))
 
 
+def test_a_replaced_standard_finder_is_left_to_importlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    """importlib_metadata (the backport) deletes PathFinder.find_distributions and adds its own finder."""
+    from importlib.machinery import PathFinder
+
+    standard = PathFinder.find_distributions
+
+    class Backport:
+        @staticmethod
+        def find_distributions(context: Any = None) -> Any:
+            return standard(context or importlib.metadata.DistributionFinder.Context())
+
+    monkeypatch.delattr(PathFinder, "find_distributions")
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Backport()])
+    with pytest.raises(discovery._Unsure):
+        discovery._scan("ability2", sys.path)
+    found = discovery.entry_points("ability2")
+    assert not any(isinstance(ep, discovery.FoundEntryPoint) for ep in found)
+    assert _seen(found) == _seen(importlib.metadata.entry_points(group="ability2"))
+    assert found
+
+
 def test_load_imports_the_named_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     package = tmp_path / "src" / "found_ep_pkg"
     package.mkdir(parents=True)

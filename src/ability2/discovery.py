@@ -102,8 +102,10 @@ def _normalize(name: str) -> str:
 
 def _distributions(paths: Sequence[Any]) -> list[str]:
     """The metadata folders importlib.metadata.distributions() yields, first of each name only."""
+    # the standard path finder alone; importlib_metadata (the backport), for one, removes it and adds its own
+    standard = getattr(PathFinder, "find_distributions", None)
     finders = [getattr(finder, "find_distributions", None) for finder in sys.meta_path]
-    if [finder for finder in finders if finder is not None] != [PathFinder.find_distributions]:
+    if standard is None or [finder for finder in finders if finder is not None] != [standard]:
         raise _Unsure
     unique: dict[str, str] = {}
     for root in paths:
