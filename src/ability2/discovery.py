@@ -3,16 +3,16 @@
 Importing :mod:`importlib.metadata` (it brings :mod:`email`, :mod:`zipfile`, :mod:`csv` ...)
 and letting it parse every installed distribution's ``entry_points.txt`` into objects costs
 a command line tens of milliseconds before it has done anything. :func:`entry_points` reads
-the same files in the same order with the same rules (Python 3.11 to 3.13 share them): every
+the same files in the same order with the same rules (those of Python 3.11 to 3.13): every
 folder of ``sys.path`` in turn, its ``*.dist-info`` and ``*.egg-info`` folders grouped by
 normalised project name in the order the folder lists them, the first distribution of each
 name only, and in its ``entry_points.txt`` the lines of each ``[section]``.
 
-Where anything is not plainly that case (another distribution finder on ``sys.meta_path``, a
-zip file or an ``.egg`` on ``sys.path``, a metadata folder whose name importlib would read
-from its ``METADATA`` instead, a file that is not UTF-8, a line without ``=``), it returns what
-:func:`importlib.metadata.entry_points` returns, by calling it: the answer, and any error it
-raises, are always importlib's.
+Where anything is not plainly that case (another Python version, another distribution finder
+on ``sys.meta_path`` or the standard one removed, a zip file or an ``.egg`` on ``sys.path``, a
+metadata folder whose name importlib would read from its ``METADATA`` instead, a file that is
+not UTF-8, a line without ``=``), it returns what :func:`importlib.metadata.entry_points`
+returns, by calling it: the answer, and any error it raises, are always importlib's.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ __all__ = ["FoundEntryPoint", "entry_points"]
 #: importlib.metadata.EntryPoint.pattern (the same in Python 3.11, 3.12 and 3.13)
 _PATTERN = re.compile(r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$")
 _NORMALIZE = re.compile(r"[-_.]+")
+#: the Python versions whose importlib.metadata this module follows (read and tested); others ask importlib
+_CHECKED = ((3, 11), (3, 12), (3, 13))
 #: what PathDistribution.read_text treats as "no such file"
 _MISSING = (FileNotFoundError, IsADirectoryError, KeyError, NotADirectoryError, PermissionError)
 
@@ -102,6 +104,8 @@ def _normalize(name: str) -> str:
 
 def _distributions(paths: Sequence[Any]) -> list[str]:
     """The metadata folders importlib.metadata.distributions() yields, first of each name only."""
+    if sys.version_info[:2] not in _CHECKED:
+        raise _Unsure
     # the standard path finder alone; importlib_metadata (the backport), for one, removes it and adds its own
     standard = getattr(PathFinder, "find_distributions", None)
     finders = [getattr(finder, "find_distributions", None) for finder in sys.meta_path]
