@@ -7,15 +7,22 @@ measured by ``benchmarks/startup.py``, not here.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
+import io
 import json
+import os
+import string
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
+from ability2.cli import commands
 from ability2.datafiles import package_folder, read_source_text
 
 #: libraries whose import alone costs a command tens of milliseconds, none needed to list regions
@@ -34,8 +41,10 @@ def imported(code: str, *argv: str) -> set[str]:
         f"    {code}\n"
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"
     )
+    # as a shell starts it: pytest's process may carry COLUMNS and LINES (readline exports them)
+    env = {name: value for name, value in os.environ.items() if name not in commands._RICH_ENVIRONMENT}
     done = subprocess.run(
-        [sys.executable, "-c", script, *argv], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script, *argv], capture_output=True, text=True, check=True, timeout=120, env=env
     )
     return set(json.loads(done.stdout.splitlines()[-1]))
 
@@ -64,14 +73,91 @@ def test_load_registry_reads_metadata_and_resources_directly() -> None:
         assert not METADATA & modules
 
 
-def test_regions_imports_rich_only_for_the_table() -> None:
+def test_regions_into_a_pipe_imports_no_rich() -> None:
     table = imported("from ability2.cli import main; main(['regions'])")
-    assert "rich.table" in table
-    assert not HEAVY & table and "ability2.policy" not in table
     as_json = imported("from ability2.cli import main; main(['regions', '--json'])")
-    assert not {m for m in as_json if m.split(".")[0] == "rich"}
-    if plain_environment():
-        assert not METADATA & (table | as_json)
+    assert "ability2.policy" not in table
+    for modules in (table, as_json):
+        assert not HEAVY & modules
+        assert not {m for m in modules if m.split(".")[0] == "rich"}
+        if plain_environment():
+            assert not METADATA & modules
+    forced = imported("import os; os.environ['FORCE_COLOR'] = '1'; from ability2.cli import main; main(['regions'])")
+    assert "rich.table" in forced
+
+
+def printed_by_rich(columns: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        table = commands._table(None, columns)
+        for row in rows:
+            table.add_row(*row)
+        commands._console().print(table)
+    return buffer.getvalue()
+
+
+def printed(columns: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        commands._print_table(columns, rows)
+    return buffer.getvalue()
+
+
+cells = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(string.printable[:-5]),  # printable ASCII, no tab or newline
+        st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+        st.sampled_from(["\t", "\n", "·", "（", "é", "😀", "\x07", "\u200b"]),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), width=st.integers(1, 6), height=st.integers(0, 6))
+def test_tables_print_as_rich_prints_them(data: st.DataObject, width: int, height: int) -> None:
+    columns = data.draw(st.lists(cells, min_size=width, max_size=width))
+    rows = data.draw(st.lists(st.lists(cells, min_size=width, max_size=width), max_size=height))
+    with pytest.MonkeyPatch.context() as patch:
+        for name in commands._RICH_ENVIRONMENT:
+            patch.delenv(name, raising=False)
+        event("written directly" if commands._plain_table(columns, rows) is not None else "printed by rich")
+        assert printed(columns, rows) == printed_by_rich(columns, rows)
+
+
+@pytest.mark.parametrize("name", commands._RICH_ENVIRONMENT)
+def test_the_environment_rich_reads_leaves_the_table_to_rich(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(name, "1")
+    columns, rows = ["id", "名称"], [["cn", "全国"], ["hebei", "河北省"]]
+    assert commands._plain_table(columns, rows) is None
+    assert printed(columns, rows) == printed_by_rich(columns, rows)
+
+
+def test_the_seed_regions_are_written_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import ability2
+
+    for name in commands._RICH_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    for lang in ("zh", "en"):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            commands.cmd_regions(argparse.Namespace(json=False, lang=lang))
+        regions = ability2.load_registry().regions()
+        columns = [commands.label(k, lang) for k in ("id", "name", "level", "parent", "code")]
+        rows = [
+            [
+                r.id,
+                r.name if lang == "zh" else (r.name_en or r.name),
+                commands.label(r.level.value, lang),
+                r.parent or "",
+                r.code or "",
+            ]
+            for r in regions
+        ]
+        assert commands._plain_table(columns, rows) is not None
+        assert buffer.getvalue() == printed_by_rich(columns, rows)
 
 
 @pytest.mark.parametrize("package", ["ability2", "ability2.framework", "ability2_hebei", "yaml"])
