@@ -11,9 +11,12 @@ libraries are imported until a function needs them.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+#: ``typing.TYPE_CHECKING`` without importing typing (mypy reads any ``TYPE_CHECKING`` as true)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ability2.assess import AbilityAssessment, Evidence, assess_ability
     from ability2.batch import Batch, EvaluationError, TeacherRow
     from ability2.comparison import Comparison, compare

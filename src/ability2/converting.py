@@ -4,31 +4,43 @@ Un/structuring rules live here, apart from the model (as attrs and cattrs recomm
 converter forbids unknown keys and refuses the silent coercions a default converter makes
 (``"no"`` becoming ``True``, ``1`` becoming ``"1"``), so that a wrong type in a policy file
 is an error that names the key path.
+
+Loading structures through a :class:`Structurer`: well-formed data (every policy file that
+loads) is built directly, by plain code, into what the converter would build; anything else
+goes to the converter itself, which builds it or reports every problem. cattrs is imported,
+and its structuring functions generated, only then, which keeps them out of a command's
+start-up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+import types
+import typing
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    ClassValidationError,
-    ForbiddenExtraKeysError,
-    IterableValidationError,
-    IterableValidationNote,
-)
-from cattrs.gen import make_dict_structure_fn, override
 
 from ability2.rules.bounds import Bound
 
-__all__ = ["RENAMES", "exact_number", "iter_problems", "make_converter", "parse_date", "parse_share"]
+if TYPE_CHECKING:
+    import cattrs
+
+__all__ = [
+    "RENAMES",
+    "Structurer",
+    "exact_number",
+    "iter_problems",
+    "make_converter",
+    "parse_date",
+    "parse_share",
+]
+
+T = TypeVar("T")
 
 #: attribute names that differ from their YAML key (``from`` is a Python keyword)
 RENAMES = {"from_": "from", "pass_": "pass"}
@@ -163,6 +175,9 @@ def _bound(value: Any, _: type) -> Bound:
 
 def make_converter() -> cattrs.Converter:
     """A converter that forbids unknown keys and coerces nothing silently."""
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, override
+
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
 
     def attrs_with_renames(cls: type) -> Any:
@@ -186,6 +201,14 @@ def make_converter() -> cattrs.Converter:
 
 def iter_problems(exc: BaseException, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Flatten a cattrs validation error into ``(key path, message)`` pairs."""
+    from cattrs.errors import (
+        AttributeValidationNote,
+        ClassValidationError,
+        ForbiddenExtraKeysError,
+        IterableValidationError,
+        IterableValidationNote,
+    )
+
     here = path
     for note in getattr(exc, "__notes__", ()):
         if isinstance(note, AttributeValidationNote):
@@ -202,3 +225,154 @@ def iter_problems(exc: BaseException, path: tuple[str | int, ...] = ()) -> Itera
         yield here, "required key is missing"
     else:
         yield here, str(exc) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------
+# structuring well-formed data without the converter
+# --------------------------------------------------------------------------------------
+
+
+class _NotHere(Exception):
+    """The data or the type is not one :class:`Structurer` builds directly: the converter decides."""
+
+
+#: the converter's hooks for plain types (see make_converter), as one-argument functions
+_PLAIN: dict[Any, Callable[[Any], Any]] = {
+    str: lambda value: _strict_str(value, str),
+    int: lambda value: _strict_int(value, int),
+    bool: lambda value: _strict_bool(value, bool),
+    dt.date: parse_date,
+    Fraction: parse_share,
+    Bound: lambda value: _bound(value, Bound),
+    Any: lambda value: value,
+}
+
+
+class Structurer:
+    """Structure data into attrs classes exactly as :func:`make_converter`'s converter does.
+
+    Data the converter would accept as it is (plain dicts with known keys, lists, the exact
+    types each field names) is built here by plain code; any other data, any error and any
+    type this class does not know (a union of two types, a field with an attrs converter ...)
+    goes to the converter (:attr:`converter`, made on first use), whose result or
+    ``ClassValidationError`` is returned or raised unchanged. The fast builder only ever
+    returns what the converter would return for the same data.
+    """
+
+    def __init__(self) -> None:
+        self._converter: cattrs.Converter | None = None
+        self._plans: dict[Any, Callable[[Any], Any] | None] = {}
+
+    @property
+    def converter(self) -> cattrs.Converter:
+        """The strict cattrs converter (:func:`make_converter`), made on first use."""
+        if self._converter is None:
+            self._converter = make_converter()
+        return self._converter
+
+    def structure(self, data: Any, cls: type[T]) -> T:
+        """``data`` as ``cls``; raises what ``converter.structure(data, cls)`` raises."""
+        plan = self._plan(cls)
+        if plan is not None:
+            try:
+                result: T = plan(data)
+                return result
+            except Exception:  # not well-formed (or not plain): the converter builds it or says why
+                pass
+        return self.converter.structure(data, cls)
+
+    def _plan(self, tp: Any) -> Callable[[Any], Any] | None:
+        """A one-argument function building ``tp`` from well-formed data, or ``None`` for a type left to cattrs."""
+        try:
+            return self._plans[tp]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable annotation
+            return None
+        plan: Callable[[Any], Any] | None
+        try:
+            plan = self._make_plan(tp)
+        except _NotHere:
+            plan = None
+        self._plans[tp] = plan
+        return plan
+
+    def _inner(self, tp: Any) -> Callable[[Any], Any]:
+        plan = self._plan(tp)
+        if plan is None:
+            raise _NotHere
+        return plan
+
+    def _make_plan(self, tp: Any) -> Callable[[Any], Any]:
+        plain = _PLAIN.get(tp)
+        if plain is not None:
+            return plain
+        if isinstance(tp, type) and attrs.has(tp):
+            return self._class_plan(tp)
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+            inner = self._inner(args[0] if args[1] is type(None) else args[1])
+            return lambda value: None if value is None else inner(value)
+        if origin is list and len(args) == 1:
+            item = self._inner(args[0])
+            return lambda value: [item(element) for element in _exactly(value, list)]
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+            item = self._inner(args[0])
+            return lambda value: tuple(item(element) for element in _exactly(value, list))
+        if origin is dict and len(args) == 2 and args[0] is str:
+            entry = self._inner(args[1])
+            return lambda value: {
+                _strict_str(key, str): entry(element) for key, element in _exactly(value, dict).items()
+            }
+        raise _NotHere
+
+    def _class_plan(self, cls: type) -> Callable[[Any], Any]:
+        """An attrs class: known keys only, required ones present, each field by its type, then ``cls(**fields)``."""
+        if (
+            getattr(cls, "__parameters__", ())
+            or hasattr(cls, "__attrs_pre_init__")
+            or hasattr(cls, "__attrs_post_init__")
+        ):
+            raise _NotHere
+        fields: list[tuple[str, str, Callable[[Any], Any], bool]] = []
+        ready = False
+
+        def build(value: Any) -> Any:
+            if not ready or type(value) is not dict or not known.issuperset(value):
+                raise _NotHere
+            arguments = {}
+            for key, alias, plan, required in fields:
+                if key in value:
+                    arguments[alias] = plan(value[key])
+                elif required:
+                    raise _NotHere
+            return cls(**arguments)
+
+        known: frozenset[str] = frozenset()
+        self._plans[cls] = build  # a class that contains itself (an item's alternatives) finds its own plan
+        try:
+            if any(isinstance(field.type, str) for field in attrs.fields(cls)):
+                attrs.resolve_types(cls)  # as cattrs does first
+            for field in attrs.fields(cls):
+                if not field.init or field.converter is not None or field.alias != field.name or field.type is None:
+                    raise _NotHere
+                fields.append(
+                    (
+                        RENAMES.get(field.name, field.name),
+                        field.alias,
+                        self._inner(field.type),
+                        field.default is attrs.NOTHING,
+                    )
+                )
+        except Exception:
+            self._plans.pop(cls, None)
+            raise _NotHere from None
+        known = frozenset(key for key, *_ in fields)
+        ready = True
+        return build
+
+
+def _exactly(value: Any, kind: type[T]) -> T:
+    if type(value) is not kind:
+        raise _NotHere
+    return value  # type: ignore[no-any-return]

@@ -11,17 +11,15 @@ file declares:
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from cattrs.errors import BaseValidationError
 
-from ability2.converting import iter_problems, make_converter
-from ability2.datafiles import SourceLike, read_source_text, to_document
+from ability2.converting import Structurer, iter_problems
+from ability2.datafiles import read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.layer import Layer, NotEncoded, RuleEntry
@@ -30,6 +28,9 @@ from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, RuleSpec, builtin_catalogue
 from ability2.schema import RawEntry, RawLayerFile, RawSource
 from ability2.yamlio import PathPart, YamlDocument, read_yaml
+
+if TYPE_CHECKING:
+    from ability2.datafiles import SourceLike
 
 __all__ = [
     "ParsedLayer",
@@ -41,7 +42,8 @@ __all__ = [
     "to_document",
 ]
 
-CONVERTER = make_converter()
+#: structures policy data as the strict converter does (``STRUCTURER.converter``, made when first needed)
+STRUCTURER = Structurer()
 _REGION_ID = re.compile(r"^[a-z][a-z0-9_-]*(/[a-z][a-z0-9_-]*)*$")
 _CODE = re.compile(r"^\d{6,12}$")
 
@@ -68,12 +70,28 @@ def _structure(
     doc: YamlDocument, data: Any, cls: type[Any], path: tuple[PathPart, ...], problems: list[Problem]
 ) -> Any:
     try:
-        return CONVERTER.structure(data, cls)
-    except BaseValidationError as exc:
-        problems.extend(doc.problem(p, m) for p, m in iter_problems(exc, path))
-    except (TypeError, ValueError) as exc:
-        problems.append(doc.problem(path, str(exc)))
+        return STRUCTURER.structure(data, cls)
+    except Exception as exc:
+        from cattrs.errors import BaseValidationError  # imported by now: only the converter raises
+
+        if isinstance(exc, BaseValidationError):
+            problems.extend(doc.problem(p, m) for p, m in iter_problems(exc, path))
+        elif isinstance(exc, TypeError | ValueError):
+            problems.append(doc.problem(path, str(exc)))
+        else:
+            raise
     return None
+
+
+def __getattr__(name: str) -> Any:
+    """``CONVERTER`` (the strict cattrs converter) and ``SourceLike``, made on first use."""
+    if name == "CONVERTER":
+        return STRUCTURER.converter
+    if name == "SourceLike":
+        from ability2 import datafiles
+
+        return datafiles.SourceLike
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_layer(source: SourceLike) -> ParsedLayer:
@@ -92,6 +110,8 @@ def parse_layer(source: SourceLike) -> ParsedLayer:
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 

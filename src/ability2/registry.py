@@ -9,11 +9,9 @@ answers :meth:`~Registry.policy` for any region and date.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import importlib.metadata as metadata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -29,12 +27,15 @@ from ability2.errors import (
 )
 from ability2.framework import Framework, load_framework
 from ability2.layer import Layer, NotEncoded
-from ability2.loading import ParsedLayer, SourceLike, build_layer, parse_layer, to_document
+from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
-from ability2.policy import InactiveRule, Policy, ResolvedRule
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
 from ability2.rules.catalogue import Catalogue, CatalogueError, RuleSpec, assemble_catalogue
 from ability2.rules.kind import RuleKind
+
+if TYPE_CHECKING:
+    from ability2.datafiles import SourceLike
+    from ability2.policy import Policy, ResolvedRule
 
 __all__ = ["PluginInfo", "Registry", "load_registry"]
 
@@ -58,9 +59,9 @@ class _National:
 
     @hookspecs.hookimpl
     def ability2_policy_files(self) -> list[SourceLike]:
-        from importlib.resources import files
+        from ability2.datafiles import package_folder
 
-        return [files("ability2.framework") / "data" / "national.yaml"]
+        return [package_folder("ability2.framework") / "data" / "national.yaml"]
 
 
 class Registry:
@@ -82,6 +83,8 @@ class Registry:
         self.catalogue = catalogue
         self._layers = dict(layers)
         self._plugins = tuple(plugins)
+        #: computes ``_plugins`` when first asked (reading distributions' metadata costs start-up time)
+        self._pending_plugins: Callable[[], Sequence[PluginInfo]] | None = None
         self._sources = tuple(sources)
         self._children: dict[str, list[str]] = {}
         for region_id, layer in self._layers.items():
@@ -116,6 +119,8 @@ class Registry:
         for layer in self._layers.values():
             if layer.region.code is not None and layer.region.code == key:
                 return layer.region
+        import difflib
+
         candidates = list(self._layers)
         suggestions = difflib.get_close_matches(key, candidates, n=3, cutoff=0.5)
         suggestions += [c for c in candidates if c.endswith("/" + key) and c not in suggestions]
@@ -148,6 +153,10 @@ class Registry:
 
     def plugins(self) -> list[PluginInfo]:
         """The plugins that supplied regions or hooks, as ``ability2 plugins`` lists them."""
+        pending = self._pending_plugins
+        if pending is not None:
+            self._plugins = tuple(pending())
+            self._pending_plugins = None
         return list(self._plugins)
 
     def sources(self) -> list[tuple[str, SourceLike]]:
@@ -161,6 +170,8 @@ class Registry:
         Raises :class:`UnknownRegionError` for an unknown region and
         :class:`PolicyDateError` for a date before the region's rules take effect.
         """
+        from ability2.policy import InactiveRule, Policy, ResolvedRule
+
         on = on or dt.date.today()
         if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
             raise TypeError(f"on must be a datetime.date, got {on!r}")
@@ -384,11 +395,13 @@ def _catalogue(manager: pluggy.PluginManager) -> Catalogue:
         raise RegistryError(exc.messages) from None
 
 
-def _entry_point_plugins(manager: pluggy.PluginManager) -> dict[str, tuple[str | None, str | None]]:
-    """Load and register every ``ability2`` entry point; returns name -> (distribution, version)."""
-    info: dict[str, tuple[str | None, str | None]] = {}
+def _entry_point_plugins(manager: pluggy.PluginManager) -> dict[str, Any]:
+    """Load and register every ``ability2`` entry point; returns name -> entry point."""
+    from ability2.discovery import entry_points
+
+    found: dict[str, Any] = {}
     errors: list[str] = []
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry_point in entry_points(ENTRY_POINT_GROUP):
         if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):
             continue
         try:
@@ -399,11 +412,10 @@ def _entry_point_plugins(manager: pluggy.PluginManager) -> dict[str, tuple[str |
             )
             continue
         manager.register(plugin, name=entry_point.name)
-        dist = entry_point.dist
-        info[entry_point.name] = (dist.name if dist else None, dist.version if dist else None)
+        found[entry_point.name] = entry_point
     if errors:
         raise RegistryError(errors)
-    return info
+    return found
 
 
 def load_registry(
@@ -415,12 +427,19 @@ def load_registry(
     ``__name__`` or is named after its class. ``entry_points=False`` skips installed plugins.
     ``extra_files`` adds policy files directly, as if a plugin named ``"extra"`` returned them.
     """
+    from ability2.gcpause import paused_gc
+
+    with paused_gc():  # loading builds many small objects and no reference cycles worth a collection
+        return _load_registry(plugins, entry_points, extra_files)
+
+
+def _load_registry(plugins: Iterable[object], entry_points: bool, extra_files: Iterable[SourceLike]) -> Registry:
     manager = _plugin_manager()
     manager.register(BuiltinKinds(), name=BUILTIN_KINDS_PLUGIN)
     manager.register(_National(), name=BUILTIN_PLUGIN)
-    dist_info: dict[str, tuple[str | None, str | None]] = {}
+    loaded: dict[str, Any] = {}
     if entry_points:
-        dist_info = _entry_point_plugins(manager)
+        loaded = _entry_point_plugins(manager)
     for plugin in plugins:
         if manager.is_registered(plugin):
             continue  # already registered through its entry point
@@ -472,19 +491,30 @@ def load_registry(
     sources = _collect(manager, "ability2_policy_files")
     sources.extend(("extra", source) for source in extra_files)
     registry = assemble(sources=sources, framework=framework, catalogue=catalogue)
-    infos = []
+    rows = []
     for name, plugin in manager.list_name_plugin():
         hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(plugin) or ()))
         regions = tuple(layer.region.id for layer in registry.layers() if layer.plugin == name)
-        dist, version = dist_info.get(name, (None, None))
-        if name in (BUILTIN_PLUGIN, BUILTIN_KINDS_PLUGIN):
-            dist, version = "ability2", _version()
-        infos.append(PluginInfo(name, version, dist, regions, hooks))
-    registry._plugins = tuple(infos)
+        rows.append((name, regions, hooks))
+    registry._pending_plugins = lambda: _plugin_infos(rows, loaded)
     return registry
 
 
+def _plugin_infos(rows: list[tuple[str, tuple[str, ...], tuple[str, ...]]], loaded: dict[str, Any]) -> list[PluginInfo]:
+    """Each plugin's :class:`PluginInfo`, with its distribution's name and version read from its metadata."""
+    infos = []
+    for name, regions, hooks in rows:
+        dist = loaded[name].dist if name in loaded else None
+        distribution, version = (dist.name, dist.version) if dist else (None, None)
+        if name in (BUILTIN_PLUGIN, BUILTIN_KINDS_PLUGIN):
+            distribution, version = "ability2", _version()
+        infos.append(PluginInfo(name, version, distribution, regions, hooks))
+    return infos
+
+
 def _version() -> str | None:
+    import importlib.metadata as metadata
+
     try:
         return metadata.version("ability2")
     except metadata.PackageNotFoundError:

@@ -9,6 +9,12 @@ Every YAML file is untrusted input, so reading is bounded (:mod:`ability2.limits
 how deep values nest, and how many values the document holds once its aliases are expanded
 (a "billion laughs" file of a few hundred bytes would otherwise expand to billions). Past a
 limit the file is refused with its name, before anything walks the expanded data.
+
+libyaml parses the text into PyYAML's node tree; one walk over that tree then builds the data
+and measures it (values with aliases expanded, depth). Where the file is plain (mappings,
+lists, implicit scalars, no duplicate key, within the limits) that is the whole work; anywhere
+else the reference path runs (the limits' check, then PyYAML's constructor), and it is that
+path which refuses the file, with its message and line.
 """
 
 from __future__ import annotations
@@ -178,6 +184,83 @@ def _check_size(root: yaml.Node, name: str) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+#: the implicit scalar tags built here by the loader's own constructors (merge keys ``<<`` and the rest go the reference path)
+_SCALAR_TAGS = tuple(f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp"))
+
+
+class _NotPlain(Exception):
+    """The node graph is not the plain case :func:`_construct` builds: the reference path decides."""
+
+
+def _construct(loader: Any, root: yaml.Node, max_depth: int, max_values: int) -> Any:
+    """``root``'s data, as ``_check_size`` then ``loader.construct_document`` give it when both succeed.
+
+    One walk over the node graph builds the data and measures it: values once aliases are
+    expanded (aliased nodes are built once and shared, as the loader shares them) and the
+    depth of the deepest mapping or list. It raises where the reference path might say
+    anything but "here is the data": a tag other than plain maps, lists and the implicit
+    scalars, a key that is not a scalar, a duplicate key, any constructor error, the limits
+    passed. :func:`read_yaml` then runs the reference path, which reports that exactly.
+    """
+    constructors = {tag: loader.yaml_constructors[tag] for tag in _SCALAR_TAGS}
+    built: dict[int, tuple[Any, int, int]] = {}  # id(node) -> (value, values, depth of nested collections)
+
+    def walk(node: yaml.Node, depth: int) -> tuple[Any, int, int]:
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
+            if node.tag == _STR:
+                return node.value, 1, 0
+            constructor = constructors.get(node.tag)
+            if constructor is None:
+                raise _NotPlain
+            return constructor(loader, node), 1, 0
+        done = built.get(id(node))
+        if done is not None:
+            if depth + done[2] - 1 > max_depth:
+                raise _NotPlain
+            return done
+        if depth > max_depth:
+            raise _NotPlain
+        values, height = 1, 1
+        data: Any
+        if kind is yaml.MappingNode and node.tag == _MAP:
+            data = {}
+            keys: list[Any] = []
+            for key_node, _ in node.value:  # every key first, as the strict loader checks duplicates
+                if key_node.__class__ is not yaml.ScalarNode:
+                    raise _NotPlain
+                key = walk(key_node, depth + 1)[0]
+                if key in data:
+                    raise _NotPlain
+                data[key] = None
+                keys.append(key)
+            values += len(keys)
+            for key, (_, value_node) in zip(keys, node.value, strict=True):
+                value, count, inner = walk(value_node, depth + 1)
+                data[key] = value
+                values += count
+                height = max(height, inner + 1)
+        elif kind is yaml.SequenceNode and node.tag == _SEQ:
+            data = []
+            for item_node in node.value:
+                value, count, inner = walk(item_node, depth + 1)
+                data.append(value)
+                values += count
+                height = max(height, inner + 1)
+        else:
+            raise _NotPlain
+        built[id(node)] = done = (data, values, height)
+        return done
+
+    data, values, _ = walk(root, 1)
+    if values > max_values:
+        raise _NotPlain
+    return data
+
+
 def read_yaml(text: str, name: str) -> YamlDocument:
     """Parse ``text`` (the content of file ``name``) with the safe loader, within the limits in force.
 
@@ -201,9 +284,13 @@ def read_yaml(text: str, name: str) -> YamlDocument:
     try:
         loader = (_FastStrictLoader or _StrictLoader)(text)
         root = loader.get_single_node()
+        data = None
         if root is not None:
-            _check_size(root, name)
-        data = loader.construct_document(root) if root is not None else None  # type: ignore[no-untyped-call,unused-ignore]
+            try:
+                data = _construct(loader, root, limits.max_yaml_depth, limits.max_yaml_values)
+            except Exception:  # not the plain case, an error, or a limit passed: the reference path decides
+                _check_size(root, name)
+                data = loader.construct_document(root)  # type: ignore[no-untyped-call,unused-ignore]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

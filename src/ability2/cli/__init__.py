@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
 from ability2.errors import Ability2Error, PolicyFileError, SchoolTableError
@@ -345,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 143
     except Exception as exc:  # an ability2 bug: say so plainly
         if os.environ.get("ABILITY2_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         print(
             f"ability2: internal error: {type(exc).__name__}: {exc}\n"

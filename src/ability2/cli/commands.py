@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -38,6 +37,8 @@ def version() -> str:
 
 
 def _print_json(data: Any) -> None:
+    import json
+
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 
@@ -49,6 +50,105 @@ def _console() -> Any:
 
     width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
     return Console(highlight=False, soft_wrap=False, width=width)
+
+
+#: environment variables through which rich changes what a console prints (colour, terminal, width)
+_RICH_ENVIRONMENT = (
+    "FORCE_COLOR",
+    "NO_COLOR",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "COLUMNS",
+    "LINES",
+    "JUPYTER_COLUMNS",
+    "JUPYTER_LINES",
+    "DATABRICKS_RUNTIME_VERSION",
+)
+#: the width ``_console()`` gives rich when the output is not a terminal
+_PLAIN_WIDTH = 160
+
+
+def _plain_width(text: str) -> int | None:
+    """The columns ``text`` takes where rich prints it unchanged, else ``None``.
+
+    Plain text is printable ASCII without ``[`` (rich markup) or ``:`` (emoji codes), one
+    column a character, and CJK ideographs (U+4E00 to U+9FFF), two columns each, as rich
+    measures them.
+    """
+    width = 0
+    for character in text:
+        code = ord(character)
+        if 0x20 <= code < 0x7F and character not in "[:":
+            width += 1
+        elif 0x4E00 <= code <= 0x9FFF:
+            width += 2
+        else:
+            return None
+    return width
+
+
+def _plain_table(columns: list[str], rows: list[list[str]]) -> str | None:
+    """The text rich prints for ``_table(None, columns)`` with ``rows`` into ``_console()``, where that is plain.
+
+    It is plain where the output is not a terminal and nothing in the environment changes how
+    rich prints (colour forced, another width, Jupyter, Windows' console, a non-UTF-8 encoding),
+    every cell is plain text (:func:`_plain_width`) and the table fits the console's 160
+    columns: then rich prints each line as edge, cells padded by one space and separated by
+    one, edge, under a line of spaces, with a rule under the header and a line of spaces last.
+    Anywhere else this returns ``None`` and rich prints the table.
+    """
+    import builtins
+
+    out = sys.stdout
+    if (
+        not rows
+        or out is None
+        or sys.platform == "win32"
+        or hasattr(out, "rich_proxied_file")
+        or hasattr(builtins, "get_ipython")
+        or any(name in os.environ for name in _RICH_ENVIRONMENT)
+        or out.isatty()
+        or not (getattr(out, "encoding", "utf-8") or "utf-8").lower().startswith("utf")
+    ):
+        return None
+    lines = [columns, *rows]
+    measured = [[_plain_width(cell) for cell in line] for line in lines]
+    sizes: list[list[int]] = []
+    for measured_line in measured:
+        if None in measured_line or len(measured_line) != len(columns):
+            return None
+        sizes.append([size for size in measured_line if size is not None])
+    widths = [max(line_sizes[index] for line_sizes in sizes) + 2 for index in range(len(columns))]
+    total = sum(widths) + len(widths) + 1
+    if total > _PLAIN_WIDTH:
+        return None
+    text = [" " * total]
+    for index, (line, line_sizes) in enumerate(zip(lines, sizes, strict=True)):
+        cells = (
+            " " + cell + " " * (width - size - 1) for cell, size, width in zip(line, line_sizes, widths, strict=True)
+        )
+        text.append(" " + " ".join(cells) + " ")
+        if index == 0:
+            text.append(" " + "─" * (total - 2) + " ")
+    text.append(" " * total)
+    return "\n".join(text) + "\n"
+
+
+def _print_table(columns: list[str], rows: list[list[str]]) -> None:
+    """Print a table as ``_table(None, columns)`` into ``_console()`` prints it.
+
+    A plain table (:func:`_plain_table`) is written directly, the same text without importing
+    rich (tens of milliseconds of a command's start-up); any other is printed by rich.
+    """
+    plain = _plain_table(columns, rows)
+    if plain is None:
+        table = _table(None, columns)
+        for row in rows:
+            table.add_row(*row)
+        _console().print(table)
+        return
+    sys.stdout.write(plain)
+    sys.stdout.flush()
 
 
 def _table(title: str | None, columns: list[str]) -> Any:
@@ -64,23 +164,25 @@ def _table(title: str | None, columns: list[str]) -> Any:
 def cmd_regions(args: argparse.Namespace) -> int:
     """``ability2 regions [--json]``."""
     from ability2.registry import load_registry
-    from ability2.serialize import region_to_dict
 
     regions = load_registry().regions()
     if args.json:
+        from ability2.serialize import region_to_dict
+
         _print_json([region_to_dict(region) for region in regions])
         return 0
     lang = args.lang
-    table = _table(None, [label(k, lang) for k in ("id", "name", "level", "parent", "code")])
-    for region in regions:
-        table.add_row(
+    rows = [
+        [
             region.id,
             region.name if lang == "zh" else (region.name_en or region.name),
             label(region.level.value, lang),
             region.parent or "",
             region.code or "",
-        )
-    _console().print(table)
+        ]
+        for region in regions
+    ]
+    _print_table([label(k, lang) for k in ("id", "name", "level", "parent", "code")], rows)
     return 0
 
 

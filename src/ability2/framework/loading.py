@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ability2.converting import make_converter
-from ability2.datafiles import SourceLike, read_source_text, to_document
+from ability2.converting import Structurer
+from ability2.datafiles import package_folder, read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.framework.sheets import Criteria, EvidenceItem, SubmissionSheet, TimeLimit
@@ -15,26 +14,39 @@ from ability2.rules.bounds import Bound
 from ability2.schema import RawAbilitiesFile, RawDocumentsFile, RawItem, RawSheetsFile, RawSource
 from ability2.yamlio import YamlDocument, read_yaml
 
+if TYPE_CHECKING:
+    from ability2.datafiles import SourceLike
+
 __all__ = ["load_bundled_framework", "load_sheets"]
 
-_DATA = files("ability2.framework") / "data"
+_DATA = package_folder("ability2.framework") / "data"
 
-CONVERTER = make_converter()
+#: structures framework data as the strict converter does (``STRUCTURER.converter``, made when first needed)
+STRUCTURER = Structurer()
+
+
+def __getattr__(name: str) -> Any:
+    """``CONVERTER``: the strict cattrs converter, made on first use."""
+    if name == "CONVERTER":
+        return STRUCTURER.converter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _read(source: SourceLike, cls: type[Any]) -> tuple[YamlDocument, Any]:
-    from cattrs.errors import BaseValidationError
-
-    from ability2.converting import iter_problems
-
     text, name = read_source_text(source)
     doc = read_yaml(text, name)
     try:
-        return doc, CONVERTER.structure(doc.data, cls)
-    except BaseValidationError as exc:
-        raise PolicyFileError(doc.problem(p, m) for p, m in iter_problems(exc)) from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise PolicyFileError([Problem(name, "", f"unexpected shape: {exc}")]) from None
+        return doc, STRUCTURER.structure(doc.data, cls)
+    except Exception as exc:
+        from cattrs.errors import BaseValidationError  # imported by now: only the converter raises
+
+        from ability2.converting import iter_problems
+
+        if isinstance(exc, BaseValidationError):
+            raise PolicyFileError(doc.problem(p, m) for p, m in iter_problems(exc)) from None
+        if isinstance(exc, TypeError | ValueError | AttributeError):
+            raise PolicyFileError([Problem(name, "", f"unexpected shape: {exc}")]) from None
+        raise
 
 
 class _Cite:

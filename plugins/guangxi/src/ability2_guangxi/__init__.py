@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
 import ability2
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 
 @ability2.hookimpl
