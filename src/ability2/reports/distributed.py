@@ -558,8 +558,10 @@ def _worker_check(region: str, on: str, expected: dict[str, Any]) -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _installed() -> dict[str, Any]:
-    """The ability2 version and the plugins (name, version) of this process's installation."""
+    """The versions of ability2, its plugins and polars (whose hash sends a school to its partition) here."""
     from importlib.metadata import PackageNotFoundError, version
+
+    import polars as pl
 
     from ability2.registry import load_registry
 
@@ -568,7 +570,7 @@ def _installed() -> dict[str, Any]:
     except PackageNotFoundError:
         core = "unknown"
     plugins = sorted((p.name, p.version or "") for p in load_registry().plugins())
-    return {"ability2": core, "plugins": [list(p) for p in plugins]}
+    return {"ability2": core, "polars": pl.__version__, "plugins": [list(p) for p in plugins]}
 
 
 # --------------------------------------------------------------------------- the driver
@@ -607,7 +609,7 @@ def _connected(client: Any, scheduler: str | None, workers: int | None) -> Itera
             n_workers=count,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as local,  # type: ignore[no-untyped-call]
