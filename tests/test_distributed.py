@@ -248,3 +248,16 @@ def test_roster_files_expand_globs_folders_and_lists(tmp_path: Path) -> None:
     with pytest.raises(RosterError, match="URL"):
         roster_files("s3://bucket/*.parquet")
     shutil.rmtree(tmp_path / "in")
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_parquet_files_are_measured_by_their_metadata(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mapped: bool
+) -> None:
+    path = tmp_path / "r.parquet"
+    texts(cohort(30, 2)).write_parquet(path)
+    monkeypatch.setattr(distributed, "_MAP_FROM", 1 if mapped else 1 << 40)
+    assert distributed._measure_parquet(str(path), path.stat().st_size) == (30, None)
+    path.write_bytes(path.read_bytes()[:-8] + b"\xff\xff\xff\x7fPAR1")  # a footer length past the file
+    _, problem = distributed._measure_parquet(str(path), path.stat().st_size)
+    assert problem is not None and "cannot read Parquet file" in problem

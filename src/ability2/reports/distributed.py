@@ -72,6 +72,8 @@ _HERE = "<partition>"
 _HEADER = -1
 _PART_FILE = re.compile(r"part-\d{5}\.(parquet|csv)")
 _TABLES = ("teachers", "groups", "schools")
+#: Parquet files from this many bytes are measured through a memory map, not read
+_MAP_FROM = 1 << 20
 
 
 class EngineError(Ability2Error):
@@ -255,7 +257,8 @@ def _measure_parquet(path: str, size: int) -> tuple[int, str | None]:
 
     limits = current()
     with open(path, "rb") as handle:
-        raw: Any = handle.read() if size < (1 << 20) else mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size >= max(1, _MAP_FROM) else None
+        raw: Any = handle.read() if mapped is None else _Mapped(mapped)
         try:
             extent = check_parquet(
                 raw,
@@ -266,9 +269,28 @@ def _measure_parquet(path: str, size: int) -> tuple[int, str | None]:
         except ParquetTooLarge as exc:
             return 0, f"cannot read Parquet file: {exc}"
         finally:
-            if isinstance(raw, mmap.mmap):
-                raw.close()
+            if mapped is not None:
+                mapped.close()
     return extent.rows, None
+
+
+class _Mapped:
+    """A memory-mapped file as :func:`~ability2.io.parquet_extent.check_parquet` reads bytes (only the parts it reads)."""
+
+    def __init__(self, mapped: Any) -> None:
+        self.mapped = mapped
+
+    def __len__(self) -> int:
+        return len(self.mapped)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.mapped[key]
+
+    def startswith(self, prefix: bytes) -> bool:
+        return bool(self.mapped[: len(prefix)] == prefix)
+
+    def endswith(self, suffix: bytes) -> bool:
+        return bool(self.mapped[len(self.mapped) - len(suffix) :] == suffix)
 
 
 def _check_headers(
