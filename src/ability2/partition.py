@@ -39,12 +39,14 @@ if TYPE_CHECKING:
 __all__ = [
     "ROWS_PER_PART",
     "PartTables",
+    "RosterScan",
     "Split",
     "Totals",
     "default_parts",
     "duplicate_ids",
     "evaluate_frame",
     "evaluate_part",
+    "scan_roster",
     "split_roster",
 ]
 
@@ -191,14 +193,8 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
     path = os.fsdecode(os.fspath(source))
     if parts < 1:
         raise Ability2Error(f"parts must be at least 1, got {parts}")
-    if not os.path.isfile(path):
-        raise RosterError([RosterProblem(path, None, None, "not a file: give a CSV or Parquet roster")])
-    with open(path, "rb") as handle:
-        head = handle.read(_HEAD_BYTES)
-    if head.startswith(b"PAR1") or path.lower().endswith(".parquet"):
-        scan, header, header_row = _parquet_scan(path)
-    else:
-        scan, header, header_row = _csv_scan(path, head)
+    opened = scan_roster(path)
+    scan, header, header_row = opened.frame, list(opened.header), opened.header_row
     canonical = [_canonical(cell) for cell in header]
     if "school" not in canonical:
         raise RosterError(
@@ -228,6 +224,35 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
             ]
         ) from None
     return Split(path, tuple(header), header_row, str(target), parts, int(count))
+
+
+@attrs.frozen(eq=False)
+class RosterScan:
+    """A roster file as polars will stream it: its cells as ``c0`` ... (in the header's order) and ``__row``."""
+
+    source: str  #: the file (problems name it)
+    frame: pl.LazyFrame  #: ``__row`` (the row number in the file), then ``c0`` ... as written
+    header: tuple[str, ...]  #: the header cells, as written
+    header_row: int  #: the header's row number in the file
+    parquet: bool  #: a Parquet file (else a UTF-8 CSV)
+
+
+def scan_roster(source: str | os.PathLike[str]) -> RosterScan:
+    """``source`` (a UTF-8 CSV, or Parquet) opened for streaming, without reading its rows.
+
+    A CSV's header is found as :func:`ability2.read_roster` finds it (the first rows that
+    name the columns); a Parquet file's column names are its header, and its first record
+    is row 2. Raises :class:`~ability2.errors.RosterError` for a missing file, a CSV that is
+    not UTF-8, or a file with no header.
+    """
+    path = os.fsdecode(os.fspath(source))
+    if not os.path.isfile(path):
+        raise RosterError([RosterProblem(path, None, None, "not a file: give a CSV or Parquet roster")])
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    parquet = head.startswith(b"PAR1") or path.lower().endswith(".parquet")
+    scan, header, header_row = _parquet_scan(path) if parquet else _csv_scan(path, head)
+    return RosterScan(path, scan, tuple(header), header_row, parquet)
 
 
 def _csv_scan(path: str, head: bytes) -> tuple[pl.LazyFrame, list[str], int]:

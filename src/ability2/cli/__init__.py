@@ -188,9 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--workers",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
-        help="with --partitions: evaluate N parts at a time, each in its own process (default: 1)",
+        help="with --partitions: evaluate N parts at a time, each in its own process (default: 1); with "
+        "--engine dask: the local cluster's worker processes (default: one per core)",
+    )
+    evaluate.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="dask: evaluate on a Dask cluster (ROSTER may be a glob such as 'data/*.parquet'; --partitions N "
+        "sets how many parts the rows are shuffled into by school); needs pip install 'ability2[dask]' "
+        "(default: local)",
+    )
+    evaluate.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: the scheduler to run on (tcp://host:8786) instead of a local cluster",
     )
     evaluate.add_argument(
         "--html-max-teachers",

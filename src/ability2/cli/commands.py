@@ -448,14 +448,19 @@ def _utf8_stdout() -> TextIO | BinaryIO:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """``ability2 evaluate ROSTER --region REGION [--on] [--format] [-o]``."""
+    from ability2.errors import Ability2Error
     from ability2.evaluation import evaluate
     from ability2.io.roster import read_roster
     from ability2.registry import load_registry
 
+    if args.engine != "dask" and args.scheduler is not None:
+        raise Ability2Error("--scheduler is the address of a Dask scheduler: give --engine dask as well")
     target = _check_output(args.output, args.format, (args.roster, args.schools))
     registry = load_registry()
     policy = registry.policy(args.region, on=args.on)
-    if args.partitions is not None or args.workers != 1:
+    if args.engine == "dask":
+        return _evaluate_dask(args, policy, target)
+    if args.partitions is not None or args.workers is not None:
         return _evaluate_partitioned(args, policy, target)
     stages = _Stages(["reading the roster", "evaluating", "writing the report"])
     try:
@@ -522,8 +527,9 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
         )
     if args.schools is not None:
         raise Ability2Error("--partitions does not take --schools yet: evaluate without --partitions")
-    if args.workers < 1:
-        raise Ability2Error(f"--workers must be at least 1, got {args.workers}")
+    workers = 1 if args.workers is None else args.workers
+    if workers < 1:
+        raise Ability2Error(f"--workers must be at least 1, got {workers}")
     zh = args.lang == "zh"
     stages = _Stages(["拆分花名册" if zh else "splitting the roster", "逐部分评估" if zh else "evaluating the parts"])
 
@@ -536,10 +542,16 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
     try:
         parts = None if args.partitions == "auto" else int(args.partitions)
         outcome = evaluate_partitioned(
-            args.roster, policy, target, parts=parts, workers=args.workers, fmt=args.format, progress=progress
+            args.roster, policy, target, parts=parts, workers=workers, fmt=args.format, progress=progress
         )
     finally:
         stages.close()
+    _print_parts_summary(outcome, zh)
+    return 0
+
+
+def _print_parts_summary(outcome: Any, zh: bool) -> None:
+    """The totals of a partitioned evaluation, one line, and the folder written."""
     totals = outcome.totals
     if zh:
         summary = (
@@ -553,6 +565,56 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
         )
     print(summary, file=sys.stderr)
     print(f"{outcome.folder}", file=sys.stderr)
+
+
+def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None) -> int:
+    """``evaluate ROSTER_OR_GLOB --engine dask [--scheduler ADDRESS] [--workers N] --format csv|parquet -o FOLDER``."""
+    from ability2.errors import Ability2Error
+    from ability2.reports.distributed import EngineError, evaluate_dask
+
+    zh = args.lang == "zh"
+    if args.format not in _TABLE_FORMATS or target is None:
+        raise Ability2Error(
+            "--engine dask 写出各部分的表格：请用 --format parquet（或 csv）-o 文件夹"
+            if zh
+            else "--engine dask writes each part's tables: use --format parquet (or csv) -o FOLDER; a report "
+            "(json, xlsx, html) holds the whole cohort at once"
+        )
+    if args.schools is not None:
+        raise Ability2Error("--engine dask 暂不接受 --schools" if zh else "--engine dask does not take --schools yet")
+    if args.workers is not None and args.workers < 1:
+        raise Ability2Error(f"--workers must be at least 1, got {args.workers}")
+    if args.scheduler is not None and args.workers is not None:
+        raise Ability2Error(
+            "--workers 只用于本机集群；连接 --scheduler 时由该集群的工作进程评估"
+            if zh
+            else "--workers sizes a local cluster; with --scheduler the cluster's own workers evaluate"
+        )
+    evaluating = "评估各部分" if zh else "evaluating the parts"
+    stages = _Stages(["启动 Dask" if zh else "starting Dask", evaluating])
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "parts":
+            stages.step(1)
+            stages.rule_progress(evaluating, done, total)
+
+    partitions = None if args.partitions in (None, "auto") else int(args.partitions)
+    try:
+        outcome = evaluate_dask(
+            args.roster,
+            policy,
+            target,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            partitions=partitions,
+            fmt=args.format,
+            progress=progress,
+        )
+    except EngineError as exc:
+        raise Ability2Error(exc.message(args.lang)) from None
+    finally:
+        stages.close()
+    _print_parts_summary(outcome, zh)
     return 0
 
 

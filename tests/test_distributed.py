@@ -1,0 +1,263 @@
+"""The Dask engine (issue 12, item 2): a cohort in several files, shuffled by school, gives one evaluation's verdicts.
+
+Every test runs on one LocalCluster of two worker processes, started once for the module.
+The rows of a school are spread over a CSV and a Parquet file (and an empty file lies among
+them); the tables the workers write must be exactly those of one evaluation of the whole
+roster, and a roster with problems is refused whole, each problem named by file and row.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pytest
+
+import ability2
+from ability2.cli import main
+from ability2.errors import Ability2Error, RosterError
+from ability2.partition import Totals
+from ability2.reports import distributed
+from ability2.reports.distributed import EngineUnavailable, evaluate_dask, roster_files
+from ability2.tables import TABLES
+
+pytest.importorskip("distributed")  # the extra is installed for development and CI: this runs there
+
+from test_partition import REGIONS, cohort, whole_tables
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+        ) as cluster,
+        Client(cluster, set_as_default=False) as running,
+    ):
+        yield running
+
+
+@pytest.fixture(scope="module")
+def registry() -> ability2.Registry:
+    return ability2.load_registry()
+
+
+def texts(frame: pd.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame({c: frame[c].astype(str).tolist() for c in frame.columns})
+
+
+def spread(frame: pd.DataFrame, folder: Path) -> list[Path]:
+    """The roster over three files: rows 0-149 in a CSV, the rest in Parquet (columns in another order), an empty file."""
+    folder.mkdir(exist_ok=True)
+    first, second, empty = folder / "a.csv", folder / "b.parquet", folder / "c.parquet"
+    frame.iloc[:150].to_csv(first, index=False)
+    texts(frame.iloc[150:]).select(list(reversed(frame.columns))).write_parquet(second)
+    texts(frame.iloc[:0]).write_parquet(empty)
+    return [first, second, empty]
+
+
+def tables_of(outcome: Any) -> dict[str, pl.DataFrame]:
+    return {name: outcome.table(name).collect() for name in TABLES}
+
+
+def assert_same(whole: dict[str, pl.DataFrame], parts: dict[str, pl.DataFrame], order: list[str]) -> None:
+    rank = {name: k for k, name in enumerate(order)}
+    teachers = parts["teachers"].with_columns(pl.col("file").replace_strict(rank).alias("__f")).sort("__f", "row")
+    assert teachers.select("file", "row").n_unique() == teachers.height  # every row once
+    assert teachers.drop("__f", "file", "row").equals(whole["teachers"])  # roster order, every value
+    for name, key in (("groups", ["school", "group"]), ("schools", ["school"])):
+        assert parts[name].sort(key).equals(whole[name].sort(key)), name
+
+
+@pytest.mark.parametrize("region", ["hebei/baoding/xushui", "jiangsu/changzhou/jintan/baita"])
+def test_files_shuffled_by_school_give_the_whole_cohorts_verdicts(
+    client: Any, registry: Any, region: str, tmp_path: Path
+) -> None:
+    policy = registry.policy(region, on=REGIONS[region])
+    frame = cohort(400, 9)
+    whole_file = tmp_path / "whole.csv"
+    frame.to_csv(whole_file, index=False)
+    files = spread(frame, tmp_path / "in")
+    schools_in = [set(frame.iloc[:150]["school"]), set(frame.iloc[150:]["school"])]
+    assert schools_in[0] & schools_in[1]  # schools split across the two files
+    outcome = evaluate_dask(str(tmp_path / "in" / "*"), policy, tmp_path / "out", client=client, partitions=4)
+    whole = whole_tables(whole_file, policy)
+    assert_same(whole, tables_of(outcome), [str(f) for f in files])
+    assert {"pass", "fail"} <= set(whole["teachers"]["status"].to_list())
+    assert outcome.totals == Totals.of(ability2.evaluate(ability2.read_roster(whole_file), policy))
+    assert outcome.parts == 4
+    totals = (tmp_path / "out" / "totals.json").read_text(encoding="utf-8")
+    assert '"teachers": 400' in totals and '"parts": 4' in totals
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".ability2")]  # no scratch left
+
+
+def test_partitions_without_rows_write_no_files_rows_name_their_file_and_a_rerun_replaces_parts(
+    client: Any, registry: Any, tmp_path: Path
+) -> None:
+    policy = registry.policy("shandong/jining/yanzhou", on=REGIONS["shandong/jining/yanzhou"])
+    frame = cohort(200, 3)
+    files = spread(frame, tmp_path / "in")
+    outcome = evaluate_dask(files, policy, tmp_path / "out", client=client, partitions=9)
+    assert 1 <= len(outcome.files["teachers"]) <= 3  # three schools: six partitions or more hold no row
+    teachers = outcome.table("teachers").collect()
+    assert teachers.height == 200
+    found = dict(
+        zip(teachers["teacher_id"].to_list(), zip(teachers["file"], teachers["row"], strict=True), strict=True)
+    )
+    assert found["T00000"] == (str(files[0]), 2)  # the CSV's header is row 1
+    assert found["T00150"] == (str(files[1]), 2)  # so is a Parquet file's
+    assert found["T00199"] == (str(files[1]), 51)
+    whole = whole_tables_of(frame, policy, tmp_path)
+    assert_same(whole, tables_of(outcome), [str(f) for f in files])
+    again = evaluate_dask(files, policy, tmp_path / "out", client=client, partitions=1)  # into the same folder
+    assert sorted(p.name for p in (tmp_path / "out" / "teachers").iterdir()) == ["part-00000.parquet"]
+    assert_same(whole, tables_of(again), [str(f) for f in files])  # the first run's parts are gone
+
+
+def whole_tables_of(frame: pd.DataFrame, policy: Any, folder: Path) -> dict[str, pl.DataFrame]:
+    path = folder / "whole.csv"
+    frame.to_csv(path, index=False)
+    return whole_tables(path, policy)
+
+
+def test_a_dask_dataframe_is_evaluated_partition_by_partition(client: Any, registry: Any, tmp_path: Path) -> None:
+    import dask.dataframe as dd
+
+    policy = registry.policy("liaoning/tieling/kaiyuan", on=REGIONS["liaoning/tieling/kaiyuan"])
+    frame = cohort(200, 6)
+    source = dd.from_pandas(frame, npartitions=3, sort=False)
+    outcome = evaluate_dask(source, policy, tmp_path / "out", client=client, partitions=2)
+    parts = tables_of(outcome)
+    names = [f"<dask DataFrame, partition {k}>" for k in range(3)]
+    assert set(parts["teachers"]["file"].to_list()) == set(names)
+    assert_same(whole_tables_of(frame, policy, tmp_path), parts, names)
+
+
+def test_problems_are_named_by_file_and_row_and_nothing_is_written(client: Any, registry: Any, tmp_path: Path) -> None:
+    policy = registry.policy("hebei/baoding/xushui", on=REGIONS["hebei/baoding/xushui"])
+    frame = cohort(200, 6)
+    frame.loc[10, "online_hours"] = "lots"  # a.csv row 12
+    frame.loc[160, "abilities"] = "Z9"  # b.parquet row 12 (its record 10)
+    frame.loc[170, "teacher_id"] = frame.loc[3, "teacher_id"]  # b.parquet row 22 repeats a.csv row 5's id
+    frame.loc[40, "teacher_id"] = frame.loc[20, "teacher_id"]  # a.csv row 42 repeats its row 22
+    files = spread(frame, tmp_path / "in")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RosterError) as info:
+        evaluate_dask(files, policy, out, client=client, partitions=3)
+    whole_file = tmp_path / "whole.csv"
+    frame.to_csv(whole_file, index=False)
+    with pytest.raises(RosterError) as whole:
+        ability2.read_roster(whole_file)
+    # the whole file's row r is a.csv's row r up to 151, then b.parquet's row r - 150
+    expected = [
+        ("a.csv", p.row, p.column, p.message) if p.row <= 151 else ("b.parquet", p.row - 150, p.column, p.message)
+        for p in whole.value.problems
+    ]
+    expected[-1] = (*expected[-1][:3], f"{expected[-1][3]} of {files[0]}")  # first used in the other file
+    assert [(Path(p.file).name, p.row, p.column, p.message) for p in info.value.problems] == expected
+    assert [row for _, row, _, _ in expected] == [12, 42, 12, 12, 22]
+    assert list(out.iterdir()) == []
+
+
+def test_unreadable_files_and_other_columns_are_named_before_any_work(
+    client: Any, registry: Any, tmp_path: Path
+) -> None:
+    policy = registry.policy("guangxi", on=REGIONS["guangxi"])
+    folder = tmp_path / "in"
+    files = spread(cohort(200, 6), folder)
+    (folder / "d.csv").write_bytes(cohort(10, 2).to_csv(index=False).encode("gbk"))
+    texts(cohort(10, 2).drop(columns=["grades"])).write_parquet(folder / "e.parquet")
+    with pytest.raises(RosterError) as info:
+        evaluate_dask([*files, folder / "d.csv", folder / "e.parquet"], policy, tmp_path / "out", client=client)
+    said = {Path(p.file).name: p.message for p in info.value.problems}
+    assert "UTF-8" in said["d.csv"]
+    assert "'grades'" in said["e.parquet"] and "a.csv" in said["e.parquet"]
+    assert not (tmp_path / "out").exists()  # refused before the folder was made
+    with pytest.raises(RosterError, match="no file matches"):
+        roster_files(str(folder / "*.xlsx"))
+
+
+def test_a_malformed_csv_row_is_named_by_its_file(client: Any, registry: Any, tmp_path: Path) -> None:
+    policy = registry.policy("guangxi", on=REGIONS["guangxi"])
+    files = spread(cohort(60, 3), tmp_path / "in")
+    with files[0].open("a", encoding="utf-8") as handle:
+        handle.write("T9,x,y,z,1,2,3,4,5,6,7,8,9,10,11,12\n")  # more fields than the header
+    with pytest.raises(RosterError) as info:
+        evaluate_dask(files, policy, tmp_path / "out", client=client)
+    assert [Path(p.file).name for p in info.value.problems] == ["a.csv"]
+    assert "more fields than the header" in info.value.problems[0].message
+
+
+def test_a_changed_policy_is_refused(client: Any, registry: Any, tmp_path: Path) -> None:
+    policy = registry.policy("guangxi", on=REGIONS["guangxi"]).with_changes({"hours.total_min": 60})
+    with pytest.raises(Ability2Error, match="what-if"):
+        evaluate_dask(spread(cohort(20, 2), tmp_path / "in"), policy, tmp_path / "out", client=client)
+
+
+def test_cli_engine_dask(client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spread(cohort(200, 5), tmp_path / "in")
+    out = tmp_path / "tables"
+    address = client.scheduler.address
+    pattern = str(tmp_path / "in" / "*.parquet")
+    args = ["evaluate", pattern, "--region", "370812", "--on", "2022-11-21", "--engine", "dask"]
+    assert main([*args, "--scheduler", address, "--format", "parquet", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 个部分: 教师 50 人" in err  # the Parquet file's rows (the CSV does not match the glob)
+    assert main([*args, "--scheduler", address, "--format", "csv", "-o", str(out), "--lang", "en"]) == 0
+    assert "1 parts: 50 teachers" in capsys.readouterr().err
+    assert main([*args, "--scheduler", address, "--format", "json", "-o", str(tmp_path / "r.json")]) == 2
+    assert "--format parquet" in capsys.readouterr().err
+    assert main([*args, "--scheduler", address, "--workers", "2", "--format", "csv", "-o", str(out)]) == 2
+    assert "--workers" in capsys.readouterr().err
+    assert main([*args[:-2], "--scheduler", address, "--format", "csv", "-o", str(out)]) == 2
+    assert "--engine dask" in capsys.readouterr().err
+
+
+def test_cli_scheduler_unreachable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any) -> None:
+    files = spread(cohort(20, 2), tmp_path / "in")
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT", 1)
+    args = ["evaluate", str(files[0]), "--region", "370812", "--on", "2022-11-21", "--engine", "dask"]
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:9", "--format", "csv", "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "无法连接 Dask 调度器 tcp://127.0.0.1:9" in err and "Traceback" not in err
+
+
+def test_without_dask_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any) -> None:
+    files = spread(cohort(20, 2), tmp_path / "in")
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` now fails
+    with pytest.raises(EngineUnavailable, match=r"ability2\[dask\]"):
+        distributed._dask()
+    args = ["evaluate", str(files[0]), "--region", "370812", "--on", "2022-11-21", "--engine", "dask"]
+    assert main([*args, "--format", "csv", "-o", str(tmp_path / "o"), "--lang", "en"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'ability2[dask]'" in err and "distributed is not installed" in err
+
+
+def test_roster_files_expand_globs_folders_and_lists(tmp_path: Path) -> None:
+    files = spread(cohort(20, 2), tmp_path / "in")
+    assert roster_files(tmp_path / "in") == [str(files[1]), str(files[2]), str(files[0])]  # Parquet, then CSV
+    assert roster_files([files[0], str(tmp_path / "in" / "*.parquet"), files[0]]) == [str(f) for f in files]
+    with pytest.raises(RosterError, match="URL"):
+        roster_files("s3://bucket/*.parquet")
+    shutil.rmtree(tmp_path / "in")
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_parquet_files_are_measured_by_their_metadata(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mapped: bool
+) -> None:
+    path = tmp_path / "r.parquet"
+    texts(cohort(30, 2)).write_parquet(path)
+    monkeypatch.setattr(distributed, "_MAP_FROM", 1 if mapped else 1 << 40)
+    assert distributed._measure_parquet(str(path), path.stat().st_size) == (30, None)
+    path.write_bytes(path.read_bytes()[:-8] + b"\xff\xff\xff\x7fPAR1")  # a footer length past the file
+    _, problem = distributed._measure_parquet(str(path), path.stat().st_size)
+    assert problem is not None and "cannot read Parquet file" in problem
