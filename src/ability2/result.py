@@ -421,8 +421,13 @@ class Result:
     @property
     def teachers(self) -> pd.DataFrame:
         """One row per teacher (roster order): ids, status, a bool column per rule, extras."""
-        import numpy as np
         import pandas as pd
+
+        return pd.DataFrame(self._teacher_data())
+
+    def _teacher_data(self, *, failed: bool = True) -> dict[str, Any]:
+        """The columns of :attr:`teachers`, by name and in order, as arrays (``failed_rules`` as ``None`` unless ``failed``)."""
+        import numpy as np
 
         data: dict[str, Any] = {"teacher_id": np.asarray(self.teacher_ids, dtype=object)}
         if "name" in self.teacher_info:
@@ -431,7 +436,7 @@ class Result:
         if self.teacher_groups is not None:
             data["group"] = np.asarray(self.teacher_groups, dtype=object)
         data["status"] = np.asarray(self.status, dtype=object)
-        data["failed_rules"] = _failed_rules(self.teacher_columns, len(self))
+        data["failed_rules"] = _failed_rules(self.teacher_columns, len(self)) if failed else None
         for column in self.teacher_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
         if "subject" in self.teacher_info and "subject" not in data:
@@ -440,7 +445,7 @@ class Result:
             # a roster column named like a result column (status, a rule id) is kept, namespaced
             key = name if name not in data else f"roster:{name}"
             data[key] = np.asarray(values, dtype=object)
-        return pd.DataFrame(data)
+        return data
 
     def table(self, name: str, backend: str = "pandas") -> Any:
         """``teachers``, ``groups`` or ``schools`` as a pandas (default) or polars DataFrame."""
@@ -458,11 +463,19 @@ class Result:
     @property
     def schools(self) -> pd.DataFrame:
         """One row per school (first-appearance order): counts, rates, status, a column per check."""
-        import numpy as np
         import pandas as pd
 
-        if self._stored_school_rows is not None or not len(self.school_names):
+        data = self._school_data()
+        if data is None:
             return pd.DataFrame([self._school_row(i, with_checks=False) for i in range(len(self.school_names))])
+        return pd.DataFrame(data)
+
+    def _school_data(self) -> dict[str, Any] | None:
+        """The columns of :attr:`schools` by name, in order (``None`` for a result read back from JSON, or no school)."""
+        import numpy as np
+
+        if self._stored_school_rows is not None or not len(self.school_names):
+            return None
         # column by column, the same values as _school_base gives row by row
         stats = self.school_stats
         teachers = [int(v) for v in np.asarray(stats["teachers"]).tolist()]
@@ -499,7 +512,7 @@ class Result:
         data["status"] = self.school_status()
         for column in self.school_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
-        return pd.DataFrame(data)
+        return data
 
     @property
     def groups(self) -> pd.DataFrame:
@@ -751,13 +764,22 @@ def _failed_rules(columns: Sequence[RuleColumn], size: int) -> np.ndarray[Any, A
     """
     import numpy as np
 
+    codes, distinct = _failed_rule_codes(columns, size)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = distinct
+    failed: np.ndarray[Any, Any] = texts[codes]
+    return failed
+
+
+def _failed_rule_codes(columns: Sequence[RuleColumn], size: int) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """:func:`_failed_rules` as codes into its distinct texts: ``texts[codes[i]]`` is teacher ``i``'s."""
+    import numpy as np
+
     masks = np.zeros(size, dtype=object if len(columns) > 62 else np.int64)
     for bit, column in enumerate(columns):
         bad = ~np.asarray(column.ok, dtype=bool)
         if bad.any():
             masks[bad] += 1 << bit
     distinct, inverse = np.unique(masks, return_inverse=True)
-    texts = np.empty(len(distinct), dtype=object)
-    texts[:] = [";".join(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
-    failed: np.ndarray[Any, Any] = texts[inverse.reshape(-1)]
-    return failed
+    texts = [";".join(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
+    return inverse.reshape(-1), texts

@@ -55,6 +55,7 @@ __all__ = [
     "region_title",
     "sources",
     "status_label",
+    "summary_columns",
     "summary_table",
     "text",
 ]
@@ -181,20 +182,31 @@ def _grade_flags(result: Result, size: int) -> tuple[np.ndarray[Any, Any], np.nd
 
 def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
     """The 参训人员情况汇总表 of 附件2: one row per school, then 合计 (see the module docstring)."""
-    import numpy as np
     import pandas as pd
 
-    teachers = result.teachers
-    size = len(teachers)
-    status = np.asarray(teachers["status"], dtype=object).astype(str)
-    schools = np.asarray(teachers["school"], dtype=object).astype(str)
+    columns = summary_columns(result, lang)
+    frame = pd.DataFrame(columns)
+    header = list(columns)
+    for col in (1, 2, 4, 6, 8):
+        frame[header[col]] = frame[header[col]].astype("int64")
+    for col in SUMMARY_RATE_COLUMNS:
+        frame[header[col]] = frame[header[col]].astype("float64")
+    return frame
+
+
+def summary_columns(result: Result, lang: str = "zh") -> dict[str, Any]:
+    """:func:`summary_table` as columns (name: list of school names, int64 counts, float64 rates), without pandas."""
+    import numpy as np
+
+    size = len(result)
+    status = _texts(result.status, size)
     columns = {column.rule: column for column in result.teacher_columns}
     tags = _tags_of(result)
 
     def tagged(tag: str) -> list[Any]:
         return [column for rule, column in columns.items() if tag in tags.get(rule, ())]
 
-    passed = np.isin(status, ("pass", "excellent"))
+    passed = (status == "pass") | (status == "excellent")
 
     hours = np.ones(size, dtype=bool)
     for column in tagged("hours"):
@@ -217,10 +229,7 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
         practice &= _ok(column)
 
     names = [str(name) for name in result.school_names]
-    position = {name: i for i, name in enumerate(names)}
-    school_index = (
-        np.array([position.get(s, -1) for s in schools], dtype=np.int64) if size else np.zeros(0, dtype=np.int64)
-    )
+    school_index = _school_index(result, names, size)
     known = school_index >= 0
 
     def per_school(mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -235,22 +244,55 @@ def summary_table(result: Result, lang: str = "zh") -> pd.DataFrame:
         per_school(assessed),
         per_school(practice),
     ]
-
-    def rate(count: int, total: int) -> float:
-        return round(count / total, 6) if total else 0.0
-
+    counts = [np.append(count[: len(names)], count[: len(names)].sum()) for count in counts]
+    totals = counts[0]
     header = SUMMARY_COLUMNS_EN if lang == "en" else SUMMARY_COLUMNS
-    rows: list[list[Any]] = []
-    for i, name in enumerate([*names, text("total", lang)]):
-        values = [int(c.sum()) for c in counts] if i == len(names) else [int(c[i]) for c in counts]
-        total = values[0]
-        row: list[Any] = [name, total]
-        for count in values[1:]:
-            row += [count, rate(count, total)]
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(header))
-    for col in (1, 2, 4, 6, 8):
-        frame[header[col]] = frame[header[col]].astype("int64")
-    for col in SUMMARY_RATE_COLUMNS:
-        frame[header[col]] = frame[header[col]].astype("float64")
-    return frame
+    out: dict[str, Any] = {header[0]: [*names, text("total", lang)], header[1]: totals}
+    for i, count in enumerate(counts[1:]):
+        out[header[2 + 2 * i]] = count
+        out[header[3 + 2 * i]] = _rates(count, totals)
+    return out
+
+
+def _texts(values: Any, size: int) -> np.ndarray[Any, Any]:
+    """``values`` as a numpy array of ``str`` (each value's ``str``)."""
+    import numpy as np
+
+    array = np.asarray(values, dtype=object) if size else np.zeros(0, dtype=object)
+    if all(type(value) is str for value in set(array.tolist())):
+        return array
+    return array.astype(str)
+
+
+def _school_index(result: Result, names: list[str], size: int) -> np.ndarray[Any, Any]:
+    """Per teacher, the position of their school in ``names`` (-1: none; a name listed twice: its last place)."""
+    import numpy as np
+
+    if not size:
+        return np.zeros(0, dtype=np.int64)
+    position = {name: i for i, name in enumerate(names)}
+    roster = result.roster
+    if roster is not None and result.teacher_schools is roster.school:
+        factorized = roster.factorize("school")
+        if factorized is not None and len(factorized.codes) == size:
+            table = np.array([position.get(str(value), -1) for value in factorized.values] + [-1], dtype=np.int64)
+            codes = np.asarray(factorized.codes, dtype=np.int64)
+            return table[np.where(codes >= 0, codes, len(factorized.values))]
+    schools = _texts(result.teacher_schools, size)
+    distinct, inverse = np.unique(schools, return_inverse=True)
+    table = np.array([position.get(value, -1) for value in distinct.tolist()], dtype=np.int64)
+    index: np.ndarray[Any, Any] = table[inverse.reshape(-1)]
+    return index
+
+
+def _rates(counts: np.ndarray[Any, Any], totals: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``round(count / total, 6)`` per school (0 without teachers), each distinct pair computed once."""
+    import numpy as np
+
+    if not len(counts):
+        return np.zeros(0, dtype=np.float64)
+    pairs = np.stack([counts, totals], axis=1)
+    distinct, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    table = np.array([round(c / t, 6) if t else 0.0 for c, t in distinct.tolist()], dtype=np.float64)
+    rates: np.ndarray[Any, Any] = table[inverse.reshape(-1)]
+    return rates
