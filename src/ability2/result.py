@@ -425,8 +425,11 @@ class Result:
 
         return pd.DataFrame(self._teacher_data())
 
-    def _teacher_data(self, *, failed: bool = True) -> dict[str, Any]:
-        """The columns of :attr:`teachers`, by name and in order, as arrays (``failed_rules`` as ``None`` unless ``failed``)."""
+    def _teacher_data(self, *, failed: bool = True, passed: dict[str, str] | None = None) -> dict[str, Any]:
+        """The columns of :attr:`teachers`, by name and in order, as arrays (``failed_rules`` as ``None`` unless ``failed``).
+
+        ``passed``, when given, gets each passthrough column's name in the table and in the roster.
+        """
         import numpy as np
 
         data: dict[str, Any] = {"teacher_id": np.asarray(self.teacher_ids, dtype=object)}
@@ -445,6 +448,8 @@ class Result:
             # a roster column named like a result column (status, a rule id) is kept, namespaced
             key = name if name not in data else f"roster:{name}"
             data[key] = np.asarray(values, dtype=object)
+            if passed is not None:
+                passed[key] = name
         return data
 
     def table(self, name: str, backend: str = "pandas") -> Any:

@@ -291,8 +291,16 @@ def _rates(counts: np.ndarray[Any, Any], totals: np.ndarray[Any, Any]) -> np.nda
 
     if not len(counts):
         return np.zeros(0, dtype=np.float64)
-    pairs = np.stack([counts, totals], axis=1)
-    distinct, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    table = np.array([round(c / t, 6) if t else 0.0 for c, t in distinct.tolist()], dtype=np.float64)
+    counts = np.asarray(counts, dtype=np.int64)
+    totals = np.asarray(totals, dtype=np.int64)
+    width = int(totals.max()) + 1
+    distinct, inverse = np.unique(counts * width + totals, return_inverse=True)  # a pair as one number
+    table = np.array(
+        [
+            round(c / t, 6) if t else 0.0
+            for c, t in zip((distinct // width).tolist(), (distinct % width).tolist(), strict=True)
+        ],
+        dtype=np.float64,
+    )
     rates: np.ndarray[Any, Any] = table[inverse.reshape(-1)]
     return rates
