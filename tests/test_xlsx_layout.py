@@ -433,3 +433,9 @@ def test_sheet_names_are_quoted_as_xlsxwriter_quotes_them(name: str) -> None:
     from xlsxwriter.utility import quote_sheetname
 
     assert _xlsxml.quote_sheetname(name) == quote_sheetname(name)
+
+
+def test_a_result_without_teachers_groups_or_schools(tmp_path: Path) -> None:
+    empty = Result.from_dict({"region": "hebei", "on": "2022-01-01", "teachers": [], "groups": [], "schools": []})
+    got = assert_same_workbook(empty, tmp_path)
+    assert [s["dimension"] for s in got["sheets"][:3]] == ["A1:E1", "A1:E1", "A1:C1"]  # the headers alone

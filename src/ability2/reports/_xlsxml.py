@@ -29,6 +29,7 @@ import collections
 import datetime as dt
 import functools
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -77,8 +78,10 @@ STYLES: dict[str, int] = {
 
 #: rows built and deflated at a time
 CHUNK_ROWS = 8192
-#: threads making blocks of rows ahead of the one that deflates and writes them
-WORKERS = 2
+#: pieces of a row joined at a time, before the parts are joined
+_JOINED = 8
+#: threads making and deflating blocks of rows ahead of the one that writes them (each holds a block or two)
+WORKERS = max(2, min(4, os.cpu_count() or 2))
 
 _MIN_WIDTH = 4
 _MAX_WIDTH = 60
@@ -765,7 +768,13 @@ class Sheet:
         import polars as pl
 
         data, pieces = self._pieces(start, stop)
-        rows = pl.DataFrame(data).select(pl.concat_str(pieces, ignore_nulls=True).alias("x")).get_column("x")
+        # joined in two steps, a few pieces at a time first: polars runs the first step's
+        # expressions side by side, and short joins cost less than one long one
+        parts = [
+            pl.concat_str(pieces[i : i + _JOINED], ignore_nulls=True).alias(f"p{i}")
+            for i in range(0, len(pieces), _JOINED)
+        ]
+        rows = pl.DataFrame(data).select(parts).select(pl.concat_str(pl.all(), ignore_nulls=True)).to_series()
         joined: bytes = rows.str.join("").cast(pl.Binary).item()
         return joined
 
