@@ -489,14 +489,15 @@ class Result:
 
         def rates(counts: list[int], totals: list[int]) -> list[float | int]:
             # each distinct (count, total) pair rounded once: a province has a few hundred
-            memo: dict[tuple[int, int], float | int] = {}
-            out: list[float | int] = []
-            for pair in zip(counts, totals, strict=True):
-                rate = memo.get(pair)
-                if rate is None:
-                    c, t = pair
-                    rate = memo[pair] = round(c / t, 6) if t else 0
-                out.append(rate)
+            if not counts:
+                return []
+            count, total = np.asarray(counts, dtype=np.int64), np.asarray(totals, dtype=np.int64)
+            width = int(total.max()) + 1
+            distinct, inverse = np.unique(count * width + total, return_inverse=True)  # a pair as one number
+            table = np.empty(len(distinct), dtype=object)
+            pairs = zip((distinct // width).tolist(), (distinct % width).tolist(), strict=True)  # Python ints
+            table[:] = [round(c / t, 6) if t else 0 for c, t in pairs]
+            out: list[float | int] = table[inverse.reshape(-1)].tolist()
             return out
 
         data: dict[str, Any] = {
@@ -785,6 +786,13 @@ def _failed_rule_codes(columns: Sequence[RuleColumn], size: int) -> tuple[np.nda
         bad = ~np.asarray(column.ok, dtype=bool)
         if bad.any():
             masks[bad] += 1 << bit
-    distinct, inverse = np.unique(masks, return_inverse=True)
+    if masks.dtype != object and size and int(masks.max()) < 1 << 20:
+        # few rules: the distinct masks by a table as long as the largest, in the order np.unique gives
+        seen = np.bincount(masks) > 0
+        distinct = np.flatnonzero(seen)
+        table = np.cumsum(seen) - 1
+        inverse = table[masks]
+    else:
+        distinct, inverse = np.unique(masks, return_inverse=True)
     texts = [";".join(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
     return inverse.reshape(-1), texts

@@ -261,20 +261,23 @@ class DictColumn(Column):
             styles = [style] * count
         else:
             styles = list(style)
-        used = np.zeros(count + 1, dtype=bool)
-        used[codes] = True  # -1 marks the last slot: "no cell"
+        missing = bool(len(codes)) and int(codes.min()) < 0
+        codes = np.where(codes >= 0, codes, count) if missing else codes  # the last slot: "no cell"
+        used = np.bincount(codes, minlength=count + 1) > 0
         made, self.width = _cells(list(values), styles, used[:count])
         present = np.array([body is not None for body in made] + [False], dtype=bool)
-        with_cell = present[codes]
         self.size = len(codes)
-        found = np.flatnonzero(with_cell)
-        self.last = int(found[-1]) if len(found) else -1
-        self.gaps = bool(len(found) < len(codes))
+        if present[used].all():  # every row has a cell
+            self.last, self.gaps = self.size - 1, False
+        else:
+            found = np.flatnonzero(present[codes])
+            self.last = int(found[-1]) if len(found) else -1
+            self.gaps = bool(len(found) < len(codes))
         longest = max((len(body) for body in made if body is not None), default=0)
         self.bound = self.size * (4 * longest + 24)
         self._made = made
         self._tables: dict[str, pl.Series] = {}
-        self._codes = pl.Series(np.where(codes >= 0, codes, count).astype(np.uint32))
+        self._codes = pl.Series(codes.astype(np.uint32))
 
     def bodies(self, start: int, stop: int, suffix: str = "") -> pl.Series:
         """See :meth:`Column.bodies`."""

@@ -188,7 +188,7 @@ def _groups_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
     columns: list[Column | None] = [
         column([key[0] for key in keys]),
         column([key[1] for key in keys]),
-        column([int(size) for size in result.group_sizes]),
+        column(_integers(result.group_sizes)),
         words,
         codes,
         *_check_columns(result.group_columns),
@@ -196,6 +196,16 @@ def _groups_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
     if keys:
         sheet.set_table(columns)
     sheet.finish(len(keys))
+
+
+def _integers(values: Any) -> Any:
+    """``int`` of each value (as the groups table has its sizes), as a numpy array when they are integers already."""
+    import numpy as np
+
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64)
+    return [int(value) for value in values]
 
 
 def _schools_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
