@@ -77,7 +77,7 @@ STYLES: dict[str, int] = {
 }
 
 #: rows built and deflated at a time
-CHUNK_ROWS = 8192
+CHUNK_ROWS = 4096
 #: pieces of a row joined at a time, before the parts are joined
 _JOINED = 8
 #: threads making and deflating blocks of rows ahead of the one that writes them (each holds a block or two)
@@ -251,7 +251,6 @@ class DictColumn(Column):
         style: str | Callable[[Any], str | None] | Sequence[str | None] | None = None,
     ) -> None:
         import numpy as np
-        import polars as pl
 
         codes = np.asarray(codes, dtype=np.int64)
         count = len(values)
@@ -277,17 +276,19 @@ class DictColumn(Column):
         self.bound = self.size * (4 * longest + 24)
         self._made = made
         self._tables: dict[str, pl.Series] = {}
-        self._codes = pl.Series(codes.astype(np.uint32))
+        # the smallest integers that hold the codes (✓/✗ in one byte a row)
+        self._codes = codes.astype(np.min_scalar_type(count))
 
     def bodies(self, start: int, stop: int, suffix: str = "") -> pl.Series:
         """See :meth:`Column.bodies`."""
+        import numpy as np
         import polars as pl
 
         table = self._tables.get(suffix)
         if table is None:
             bodies = [None if body is None else body + suffix for body in self._made]
             table = self._tables[suffix] = pl.Series([*bodies, None], dtype=pl.String)
-        return table.gather(self._codes.slice(start, stop - start))
+        return table.gather(pl.Series(self._codes[start:stop].astype(np.uint32)))
 
 
 def _cells(values: list[Any], styles: list[str | None], used: np.ndarray[Any, Any]) -> tuple[list[str | None], int]:
@@ -1000,7 +1001,7 @@ class Workbook:
         current = 0
         try:
             while ahead or position < len(work):
-                while position < len(work) and len(ahead) < WORKERS + 1:
+                while position < len(work) and len(ahead) < WORKERS:
                     index, make = work[position]
                     ahead.append((index, pool.submit(made, make)))
                     position += 1
