@@ -3,15 +3,19 @@
 A worksheet's rows are XML (``<row r="2"><c r="A2" t="inlineStr"><is><t>T1</t></is></c>…``).
 Writing them cell by cell through a general library costs microseconds a cell, minutes for a
 province. Here a sheet is described first (its header, its columns of values, its cells put
-one by one, its widths and panes) and then written in blocks of rows: each column becomes the
-XML of its cells for the block at once (polars string expressions, or one lookup per distinct
-value), and the block's rows are joined and deflated into the archive (:mod:`._zip`) before the
-next block is built, so memory stays bounded whatever the size.
+one by one, its widths and panes) and then written in blocks of :data:`CHUNK_ROWS` rows: each
+column becomes the XML of its cells for the block at once (polars string expressions, or one
+lookup per distinct value), the block's rows are joined and deflated on their own by worker
+threads (polars and ISA-L work without the interpreter lock), and the blocks are appended in
+order to the part in the archive (:mod:`._zip`). A few blocks are in flight at a time, so memory
+stays bounded whatever the size.
 
-The XML is that of XlsxWriter's constant-memory mode, part for part: inline strings (with its
-``_xHHHH_`` escapes for control characters, ``xml:space="preserve"`` for text with leading or
-trailing white space), numbers as ``{:.16G}``, booleans as ``t="b"``, the same styles, panes,
-column widths, autofilters and document properties. Every text cell passes the formula guard
+The worksheet XML is that of XlsxWriter's constant-memory mode, byte for byte but for the
+style numbers (XlsxWriter numbered styles in order of first use; here they are fixed): inline strings
+(with its ``_xHHHH_`` escapes for control characters, ``xml:space="preserve"`` for text with
+leading or trailing white space), numbers as ``{:.16G}``, booleans as ``t="b"``, its panes,
+column widths, autofilters; ``styles.xml`` has every style the report uses in a fixed order,
+the theme and document properties are XlsxWriter's. Every text cell passes the formula guard
 (:func:`~ability2.reports.safety.neutralise`) and Excel's 32,767-character limit (the cut says
 so in the cell).
 
