@@ -241,6 +241,16 @@ class Column:
         """For rows ``start:stop``, each cell's XML after ``<c r="A1"``, then ``suffix`` (null: no cell)."""
         raise NotImplementedError
 
+    def parts(self, start: int, stop: int, name: str, suffix: str = "") -> tuple[dict[str, Any], list[str | pl.Expr]]:
+        """:meth:`bodies` as pieces of one polars query: the columns it reads, then texts and expressions.
+
+        The concatenation of the pieces is each cell's XML and ``suffix`` (null: no cell); the
+        columns are named ``name`` (and after it).
+        """
+        import polars as pl
+
+        return {name: self.bodies(start, stop, suffix)}, [pl.col(name)]
+
 
 class DictColumn(Column):
     """Codes into a table of distinct values: ``values[codes[i]]`` is row ``i``'s value (code -1: no cell).
@@ -283,16 +293,28 @@ class DictColumn(Column):
         # the smallest integers that hold the codes (✓/✗ in one byte a row)
         self._codes = codes.astype(np.min_scalar_type(count))
 
-    def bodies(self, start: int, stop: int, suffix: str = "") -> pl.Series:
-        """See :meth:`Column.bodies`."""
-        import numpy as np
+    def _table(self, suffix: str) -> pl.Series:
+        """Each distinct value's cell XML and ``suffix``, then null (no cell), made once per suffix."""
         import polars as pl
 
         table = self._tables.get(suffix)
         if table is None:
             bodies = [None if body is None else body + suffix for body in self._made]
             table = self._tables[suffix] = pl.Series([*bodies, None], dtype=pl.String)
-        return table.gather(pl.Series(self._codes[start:stop].astype(np.uint32)))
+        return table
+
+    def bodies(self, start: int, stop: int, suffix: str = "") -> pl.Series:
+        """See :meth:`Column.bodies`."""
+        import numpy as np
+        import polars as pl
+
+        return self._table(suffix).gather(pl.Series(self._codes[start:stop].astype(np.uint32)))
+
+    def parts(self, start: int, stop: int, name: str, suffix: str = "") -> tuple[dict[str, Any], list[str | pl.Expr]]:
+        """See :meth:`Column.parts`: the codes, and the table looked up in the query."""
+        import polars as pl
+
+        return {name: self._codes[start:stop]}, [pl.lit(self._table(suffix)).gather(pl.col(name))]
 
 
 def _cells(values: list[Any], styles: list[str | None], used: np.ndarray[Any, Any]) -> tuple[list[str | None], int]:
@@ -347,6 +369,9 @@ class TextColumn(Column):
             self.last = int(texts.is_not_null().arg_true()[-1])
         present = texts.drop_nulls() if nulls else texts
         self.width = _text_width(present) if measure else 0
+        odd = (texts.str.contains(_ODD_RE) | (texts.str.len_chars() > _LONG)).fill_null(False)
+        # the rows whose text is not its own XML (few, or none)
+        self._odd = odd.arg_true().to_numpy()
         self.bound = 7 * int(present.str.len_bytes().sum() or 0) + self.size * (len(_INLINE) + len(_INLINE_END) + 48)
         self._prefix = f"{_style(style)}{_INLINE}"
 
@@ -377,6 +402,20 @@ class TextColumn(Column):
         if self._missing is not None and bodies.null_count():
             bodies = bodies.fill_null(self._missing + suffix)
         return bodies
+
+    def parts(self, start: int, stop: int, name: str, suffix: str = "") -> tuple[dict[str, Any], list[str | pl.Expr]]:
+        """See :meth:`Column.parts`: a block without odd texts is its texts between two literals.
+
+        A block with an odd text (or, with a style, a missing one) goes through :meth:`bodies`.
+        """
+        import numpy as np
+        import polars as pl
+
+        texts = self._texts.slice(start, stop - start)
+        first, last = np.searchsorted(self._odd, [start, stop])
+        if last > first or (self._missing is not None and texts.null_count()):
+            return {name: self.bodies(start, stop, suffix)}, [pl.col(name)]
+        return {name: texts}, [self._prefix + ">", pl.col(name), _INLINE_END + suffix]
 
     def _escaped(self, texts: pl.Series, suffix: str) -> pl.Series:
         """Each text's cell XML by expressions: guarded, escaped, spaces kept (the rarest through :func:`cell`)."""
@@ -786,54 +825,55 @@ class Sheet:
         joined: bytes = rows.str.join("").cast(pl.Binary).item()
         return joined
 
-    def _pieces(self, start: int, stop: int) -> tuple[dict[str, pl.Series], list[pl.Expr]]:
+    def _pieces(self, start: int, stop: int) -> tuple[dict[str, Any], list[pl.Expr]]:
         """The columns and the pieces that rows ``start:stop`` of the table are joined from.
 
-        A row is ``<row r="N">``, then per cell ``<c r="B`` + ``N"`` + the cell's XML. Literal
-        text between two row numbers rides on the cell before it (each distinct cell's XML with
-        the next cell's head appended, made once), so a row is joined from about two pieces a
-        cell. A column where some rows have no cell is joined as one piece per cell, null when
-        there is none, and skipped.
+        A row is ``<row r="N">``, then per cell ``<c r="B`` + ``N"`` + the cell's XML. The text
+        between two row numbers rides on the cell before it (each distinct cell's XML with the
+        next cell's head appended, made once), so a row is joined from about two pieces a cell.
+        A column where some rows have no cell is one piece per cell, null when there is none,
+        and skipped.
         """
         import polars as pl
 
         numbers = pl.int_range(self.first + start + 1, self.first + stop + 1, eager=True).cast(pl.String)
         # each cell's reference ends with the row number and its closing quote: r="B12"
-        data: dict[str, pl.Series] = {"r": numbers + '"'}
-        plan: list[tuple[str, Any]] = [("text", '<row r="'), ("number", None), ("text", ">")]
-        for col, item in enumerate(self.table):
-            if item is None or item.last < start:
-                continue
+        data: dict[str, Any] = {"r": numbers + '"'}
+        number = pl.col("r")
+        present = [(col, item) for col, item in enumerate(self.table) if item is not None and item.last >= start]
+        items: list[str | pl.Expr] = ['<row r="', number, ">"]
+        for k, (col, item) in enumerate(present):
             head = f'<c r="{column_name(col)}'
+            name = f"c{col}"
             if item.gaps:
-                plan.append(("cell", (col, head)))
+                found, parts = item.parts(start, stop, name)
+                cell = [pl.lit(head), number, *(pl.lit(p) if isinstance(p, str) else p for p in parts)]
+                items.append(pl.concat_str(cell))
             else:
-                plan += [("text", head), ("number", None), ("body", [col, ""])]
-        plan.append(("text", "</row>"))
+                if k == 0 or present[k - 1][1].gaps:  # else the cell before carries this head
+                    items.append(head)
+                following = present[k + 1] if k + 1 < len(present) else None
+                if following is None:
+                    suffix = "</row>"
+                else:
+                    suffix = "" if following[1].gaps else f'<c r="{column_name(following[0])}'
+                found, parts = item.parts(start, stop, name, suffix)
+                items += [number, *parts]
+            data.update(found)
+        if not present or present[-1][1].gaps:
+            items.append("</row>")
         pieces: list[pl.Expr] = []
-        merged: list[tuple[str, Any]] = []
-        for kind, what in plan:  # text after a body, or after text, joins it
-            if kind == "text" and merged and merged[-1][0] == "body":
-                merged[-1][1][1] += what
-            elif kind == "text" and merged and merged[-1][0] == "text":
-                merged[-1] = ("text", merged[-1][1] + what)
-            else:
-                merged.append((kind, what))
-        for kind, what in merged:
-            if kind == "text":
-                pieces.append(pl.lit(what))
-            elif kind == "number":
-                pieces.append(pl.col("r"))
-            elif kind == "body":
-                col, suffix = what
-                name = f"c{col}"
-                data[name] = self.table[col].bodies(start, stop, suffix)  # type: ignore[union-attr]
-                pieces.append(pl.col(name))
-            else:
-                col, head = what
-                name = f"c{col}"
-                data[name] = self.table[col].bodies(start, stop)  # type: ignore[union-attr]
-                pieces.append(pl.concat_str([pl.lit(head), pl.col("r"), pl.col(name)]))
+        text = ""
+        for piece in items:  # consecutive texts joined into one literal
+            if isinstance(piece, str):
+                text += piece
+                continue
+            if text:
+                pieces.append(pl.lit(text))
+                text = ""
+            pieces.append(piece)
+        if text:
+            pieces.append(pl.lit(text))
         return data, pieces
 
 
