@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error
-from ability2.i18n import STATUSES, status_label
+from ability2.i18n import STATUS_ORDER, STATUSES, status_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -294,6 +294,8 @@ class Result:
         self._index: dict[str, int] | None = None
         self._stored_school_rows: list[dict[str, Any]] | None = None
         self._school_status: list[str] | None = None
+        # the status array as the evaluator coded it: (that array, indices into STATUS_ORDER)
+        self._coded_status: tuple[Any, Any] | None = None
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -311,8 +313,9 @@ class Result:
         school_stats: dict[str, Any],
         school_columns: list[RuleColumn],
         unchecked: list[dict[str, Any]] | None = None,
+        status_codes: Any = None,
     ) -> Result:
-        """Assemble a result from the evaluator's columns."""
+        """Assemble a result from the evaluator's columns (``status_codes``: the status as indices of ``STATUS_ORDER``)."""
         import numpy as np
 
         def statuses(columns: list[RuleColumn], size: int) -> list[str]:
@@ -321,7 +324,7 @@ class Result:
                 ok &= column.ok
             return ["pass" if flag else "fail" for flag in ok]
 
-        return cls(
+        result = cls(
             region=policy.region.id,
             on=policy.on.isoformat(),
             teacher_ids=roster.teacher_id,
@@ -341,6 +344,9 @@ class Result:
             teacher_info=_teacher_info(roster),
             unchecked=unchecked,
         )
+        if status_codes is not None:
+            result._coded_status = (status, np.asarray(status_codes))
+        return result
 
     # -- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -357,6 +363,13 @@ class Result:
         from ability2.display import result_html
 
         return result_html(self)
+
+    def _status_codes(self) -> tuple[np.ndarray[Any, Any], tuple[str, ...]] | None:
+        """The status as codes into its words (``STATUS_ORDER``), when the evaluator gave them and the status is still its."""
+        coded = self._coded_status
+        if coded is None or coded[0] is not self.status:
+            return None
+        return coded[1], STATUS_ORDER
 
     def status_counts(self) -> dict[str, int]:
         """How many teachers have each status."""

@@ -199,20 +199,26 @@ def summary_columns(result: Result, lang: str = "zh") -> dict[str, Any]:
     import numpy as np
 
     size = len(result)
-    status = _texts(result.status, size)
+    coded = result._status_codes()
+    if coded is not None:  # as the evaluator coded it: compare numbers, not texts
+        codes, words = coded
+        passed = np.isin(codes, [i for i, word in enumerate(words) if word in ("pass", "excellent")])
+        pending = np.isin(codes, [i for i, word in enumerate(words) if word == "pending"])
+    else:
+        status = _texts(result.status, size)
+        passed = (status == "pass") | (status == "excellent")
+        pending = status == "pending"
     columns = {column.rule: column for column in result.teacher_columns}
     tags = _tags_of(result)
 
     def tagged(tag: str) -> list[Any]:
         return [column for rule, column in columns.items() if tag in tags.get(rule, ())]
 
-    passed = (status == "pass") | (status == "excellent")
-
     hours = np.ones(size, dtype=bool)
     for column in tagged("hours"):
         hours &= _ok(column)
 
-    assessed = status != "pending"
+    assessed = ~pending
     grading_columns = tagged("grading")
     grading = grading_columns[0] if grading_columns else None
     for column in grading_columns:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
@@ -84,10 +84,14 @@ def _marks(ok: Any) -> DictColumn:
 
 
 def _statuses(
-    values: Any, label: Callable[[str, str], str], formats: dict[str, str], lang: str
+    values: Any,
+    label: Callable[[str, str], str],
+    formats: dict[str, str],
+    lang: str,
+    coded: tuple[Any, Sequence[str]] | None = None,
 ) -> tuple[DictColumn, DictColumn]:
-    """The status in words (styled by its code) and as its code: one column each."""
-    codes, distinct = encode(values)
+    """The status in words (styled by its code) and as its code: one column each (``coded``: codes given)."""
+    codes, distinct = coded if coded is not None else encode(values)
     names = [str(code) for code in distinct]
     words = DictColumn(codes, [label(name, lang) for name in names], [formats.get(name) for name in names])
     return words, DictColumn(codes, names)
@@ -138,7 +142,7 @@ def _teachers_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
             columns.append(_roster_column(result, name, given))
         else:
             columns.append(column(data[name]))
-    words, codes = _statuses(data["status"], status_label, sheet.formats, lang)
+    words, codes = _statuses(data["status"], status_label, sheet.formats, lang, result._status_codes())
     failed_codes, failed = _failed_rule_codes(result.teacher_columns, len(result))
     columns += [words, codes, DictColumn(failed_codes, [item.replace(";", "; ") for item in failed])]
     columns += [_marks(rule.ok) for rule in result.teacher_columns]
