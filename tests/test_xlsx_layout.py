@@ -304,6 +304,16 @@ def test_a_text_cell_is_what_xlsxwriter_wrote(text: str) -> None:
     assert cell(text)[0] == _xlsxwriter_cell(shown)
 
 
+def _from_parts(made: Any, size: int) -> list[str | None]:
+    """A column's cells as a block's query makes them: its pieces joined, then ``|``."""
+    if not size:
+        return []
+    data, pieces = made.parts(0, size, "c", "|")
+    exprs = [pl.lit(piece) if isinstance(piece, str) else piece for piece in pieces]
+    joined: list[str | None] = pl.DataFrame(data).select(pl.concat_str(exprs)).to_series().to_list()
+    return joined
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(st.none() | TEXTS, min_size=1, max_size=40), style=st.sampled_from([None, "wrap", "pct"]))
 def test_a_text_column_is_its_cells(
@@ -316,6 +326,7 @@ def test_a_text_column_is_its_cells(
         monkeypatch.setattr(_xlsxml, "_FEW", few)
         made = TextColumn(series, style)
         assert made.bodies(0, len(texts), "|").to_list() == [None if b is None else b + "|" for b in expected]
+        assert _from_parts(made, len(texts)) == [None if b is None else b + "|" for b in expected]
         assert made.width == max(widths, default=0)
         assert made.last == max((i for i, b in enumerate(expected) if b is not None), default=-1)
     dictionary = column(texts, style) if len(set(texts)) < len(texts) else None
@@ -332,6 +343,7 @@ def test_a_column_of_numbers_is_its_cells(values: list[Any]) -> None:
         made = column(values, style)
         expected = [cell(value, style) for value in values]
         assert made.bodies(0, len(values)).to_list() == [body for body, _ in expected]
+        assert _from_parts(made, len(values)) == [None if body is None else body + "|" for body, _ in expected]
         assert made.width == max((width for _, width in expected), default=0)
         array = np.array([v for v in values if type(v) is float], dtype=np.float64)
         assert column(array, style).bodies(0, len(array)).to_list() == [cell(v, style)[0] for v in array.tolist()]
