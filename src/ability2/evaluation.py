@@ -105,6 +105,7 @@ def _evaluate(roster: Roster, policy: Policy, schools: SchoolTable | None, progr
         school_stats=_school_stats(batch, codes),
         school_columns=school_columns,
         unchecked=[_unchecked(rule, reason) for rule, reason in unchecked],
+        status_codes=codes,
     )
 
 

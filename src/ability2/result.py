@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error
-from ability2.i18n import STATUSES, status_label
+from ability2.i18n import STATUS_ORDER, STATUSES, status_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -306,6 +306,8 @@ class Result:
         self._index: dict[str, int] | None = None
         self._stored_school_rows: list[dict[str, Any]] | None = None
         self._school_status: list[str] | None = None
+        # the status array as the evaluator coded it: (that array, indices into STATUS_ORDER)
+        self._coded_status: tuple[Any, Any] | None = None
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -323,8 +325,9 @@ class Result:
         school_stats: dict[str, Any],
         school_columns: list[RuleColumn],
         unchecked: list[dict[str, Any]] | None = None,
+        status_codes: Any = None,
     ) -> Result:
-        """Assemble a result from the evaluator's columns."""
+        """Assemble a result from the evaluator's columns (``status_codes``: the status as indices of ``STATUS_ORDER``)."""
         import numpy as np
 
         def statuses(columns: list[RuleColumn], size: int) -> list[str]:
@@ -333,7 +336,7 @@ class Result:
                 ok &= column.ok
             return ["pass" if flag else "fail" for flag in ok]
 
-        return cls(
+        result = cls(
             region=policy.region.id,
             on=policy.on.isoformat(),
             teacher_ids=roster.teacher_id,
@@ -353,6 +356,9 @@ class Result:
             teacher_info=_teacher_info(roster),
             unchecked=unchecked,
         )
+        if status_codes is not None:
+            result._coded_status = (status, np.asarray(status_codes))
+        return result
 
     # -- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -369,6 +375,13 @@ class Result:
         from ability2.display import result_html
 
         return result_html(self)
+
+    def _status_codes(self) -> tuple[np.ndarray[Any, Any], tuple[str, ...]] | None:
+        """The status as codes into its words (``STATUS_ORDER``), when the evaluator gave them and the status is still its."""
+        coded = self._coded_status
+        if coded is None or coded[0] is not self.status:
+            return None
+        return coded[1], STATUS_ORDER
 
     def status_counts(self) -> dict[str, int]:
         """How many teachers have each status."""
@@ -442,8 +455,16 @@ class Result:
     @property
     def teachers(self) -> pd.DataFrame:
         """One row per teacher (roster order): ids, status, a bool column per rule, extras."""
-        import numpy as np
         import pandas as pd
+
+        return pd.DataFrame(self._teacher_data())
+
+    def _teacher_data(self, *, failed: bool = True, passed: dict[str, str] | None = None) -> dict[str, Any]:
+        """The columns of :attr:`teachers`, by name and in order, as arrays (``failed_rules`` as ``None`` unless ``failed``).
+
+        ``passed``, when given, gets each passthrough column's name in the table and in the roster.
+        """
+        import numpy as np
 
         data: dict[str, Any] = {"teacher_id": np.asarray(self.teacher_ids, dtype=object)}
         if "name" in self.teacher_info:
@@ -452,7 +473,7 @@ class Result:
         if self.teacher_groups is not None:
             data["group"] = np.asarray(self.teacher_groups, dtype=object)
         data["status"] = np.asarray(self.status, dtype=object)
-        data["failed_rules"] = _failed_rules(self.teacher_columns, len(self))
+        data["failed_rules"] = _failed_rules(self.teacher_columns, len(self)) if failed else None
         for column in self.teacher_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
         if "subject" in self.teacher_info and "subject" not in data:
@@ -461,7 +482,9 @@ class Result:
             # a roster column named like a result column (status, a rule id) is kept, namespaced
             key = name if name not in data else f"roster:{name}"
             data[key] = np.asarray(values, dtype=object)
-        return pd.DataFrame(data)
+            if passed is not None:
+                passed[key] = name
+        return data
 
     def table(self, name: str, backend: str = "pandas") -> Any:
         """``teachers``, ``groups`` or ``schools`` as a pandas (default) or polars DataFrame."""
@@ -479,16 +502,24 @@ class Result:
     @property
     def schools(self) -> pd.DataFrame:
         """One row per school (first-appearance order): counts, rates, status, a column per check."""
-        import numpy as np
         import pandas as pd
+
+        data = self._school_data()
+        if data is None:
+            return pd.DataFrame([self._school_row(i, with_checks=False) for i in range(len(self.school_names))])
+        return pd.DataFrame(data)
+
+    def _school_data(self) -> dict[str, Any] | None:
+        """The columns of :attr:`schools` by name, in order (``None`` for a result read back from JSON, or no school)."""
+        import numpy as np
 
         fields = self._school_fields()
         if fields is None:
-            return pd.DataFrame([self._school_row(i, with_checks=False) for i in range(len(self.school_names))])
+            return None
         data: dict[str, Any] = dict(fields)
         for column in self.school_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
-        return pd.DataFrame(data)
+        return data
 
     def _school_fields(self) -> dict[str, list[Any]] | None:
         """What :meth:`_school_base` gives row by row, column by column (``None``: none to give so)."""
@@ -496,6 +527,7 @@ class Result:
 
         if self._stored_school_rows is not None or not len(self.school_names):
             return None
+        # column by column, the same values as _school_base gives row by row
         stats = self.school_stats
         teachers = [int(v) for v in np.asarray(stats["teachers"]).tolist()]
         passed = [int(v) for v in np.asarray(stats["passed"]).tolist()]
@@ -503,14 +535,15 @@ class Result:
 
         def rates(counts: list[int], totals: list[int]) -> list[float | int]:
             # each distinct (count, total) pair rounded once: a province has a few hundred
-            memo: dict[tuple[int, int], float | int] = {}
-            out: list[float | int] = []
-            for pair in zip(counts, totals, strict=True):
-                rate = memo.get(pair)
-                if rate is None:
-                    c, t = pair
-                    rate = memo[pair] = round(c / t, 6) if t else 0
-                out.append(rate)
+            if not counts:
+                return []
+            count, total = np.asarray(counts, dtype=np.int64), np.asarray(totals, dtype=np.int64)
+            width = int(total.max()) + 1
+            distinct, inverse = np.unique(count * width + total, return_inverse=True)  # a pair as one number
+            table = np.empty(len(distinct), dtype=object)
+            pairs = zip((distinct // width).tolist(), (distinct % width).tolist(), strict=True)  # Python ints
+            table[:] = [round(c / t, 6) if t else 0 for c, t in pairs]
+            out: list[float | int] = table[inverse.reshape(-1)].tolist()
             return out
 
         data: dict[str, list[Any]] = {
@@ -797,13 +830,29 @@ def _failed_rules(columns: Sequence[RuleColumn], size: int) -> np.ndarray[Any, A
     """
     import numpy as np
 
+    codes, distinct = _failed_rule_codes(columns, size)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = distinct
+    failed: np.ndarray[Any, Any] = texts[codes]
+    return failed
+
+
+def _failed_rule_codes(columns: Sequence[RuleColumn], size: int) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """:func:`_failed_rules` as codes into its distinct texts: ``texts[codes[i]]`` is teacher ``i``'s."""
+    import numpy as np
+
     masks = np.zeros(size, dtype=object if len(columns) > 62 else np.int64)
     for bit, column in enumerate(columns):
         bad = ~np.asarray(column.ok, dtype=bool)
         if bad.any():
             masks[bad] += 1 << bit
-    distinct, inverse = np.unique(masks, return_inverse=True)
-    texts = np.empty(len(distinct), dtype=object)
-    texts[:] = [";".join(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
-    failed: np.ndarray[Any, Any] = texts[inverse.reshape(-1)]
-    return failed
+    if masks.dtype != object and size and int(masks.max()) < 1 << 20:
+        # few rules: the distinct masks by a table as long as the largest, in the order np.unique gives
+        seen = np.bincount(masks) > 0
+        distinct = np.flatnonzero(seen)
+        table = np.cumsum(seen) - 1
+        inverse = table[masks]
+    else:
+        distinct, inverse = np.unique(masks, return_inverse=True)
+    texts = [";".join(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
+    return inverse.reshape(-1), texts

@@ -159,11 +159,14 @@ def write_report(
 
     _check_args(fmt, lang, max_teachers, max_schools)
     check_writable(path)
+    if fmt == "xlsx":
+        # loaded (compiled, where no bytecode is cached) before the temporary file exists: CPython
+        # can drop an exception that a signal handler raises while it compiles, and a report that
+        # has begun its file must stop on SIGTERM
+        from ability2.reports.xlsx import write_xlsx
 
     def write(temporary: Path) -> None:
         if fmt == "xlsx":
-            from ability2.reports.xlsx import write_xlsx
-
             write_xlsx(result, temporary, lang)
         elif fmt == "json":  # streamed: the document is never whole in memory
             from ability2.resultjson import write_json

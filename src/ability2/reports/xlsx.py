@@ -14,158 +14,59 @@ Sheets (English names with ``lang="en"``):
 Every text cell goes through :func:`~ability2.reports.safety.neutralise`, so a roster value
 such as ``=HYPERLINK(...)`` is stored as the text ``'=HYPERLINK(...)``, never as a formula.
 Header rows are frozen and columns sized to their content (CJK characters count double).
-The workbook is written only when every sheet has been built: an error leaves no file.
+
+The sheets are described column by column from the result's arrays (a school, a status or a
+✓/✗ is made once per distinct value), then written by :mod:`~ability2.reports._xlsxml` as XML
+in blocks of rows, each deflated into the file as soon as it is made: a province's million
+teachers take seconds and bounded memory. The cells, styles, widths, panes and filters are
+those XlsxWriter wrote cell by cell before (tests/test_xlsx_layout.py compares the two). The
+workbook is written only when every sheet has been described: an error leaves no file.
 """
 
 from __future__ import annotations
 
-import functools
-import math
+import contextlib
 import os
-import unicodedata
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
-from ability2.reports.safety import neutralise
+from ability2.reports._xlsxml import (
+    EXCEL_MAX_CELL,
+    STYLES,
+    Column,
+    DictColumn,
+    Sheet,
+    Workbook,
+    column,
+    display_width,
+    encode,
+)
 from ability2.reports.summary import (
     SUMMARY_RATE_COLUMNS,
     entity_status_label,
     region_title,
     sources,
     status_label,
-    summary_table,
+    summary_columns,
     text,
 )
 
 if TYPE_CHECKING:
     from ability2.result import Result, RuleColumn
 
-__all__ = ["EXCEL_MAX_ROWS", "display_width", "write_xlsx"]
+__all__ = ["EXCEL_MAX_CELL", "EXCEL_MAX_ROWS", "display_width", "write_xlsx"]
 
 #: rows in one Excel worksheet, header included
 EXCEL_MAX_ROWS = 1_048_576
-#: characters Excel keeps in one cell
-EXCEL_MAX_CELL = 32_767
-
-_MIN_WIDTH = 4
-_MAX_WIDTH = 60
 
 
-def display_width(value: str) -> int:
-    """Columns ``value`` takes on screen: wide (CJK) characters count double; the longest line."""
-    if value.isascii() and "\n" not in value:  # ids, codes, numbers: one column a character
-        return len(value)
-    return _wide_width(value)
+class _Sheet(Sheet):
+    """A worksheet of the report: the style names of :data:`~ability2.reports._xlsxml.STYLES` by name."""
 
-
-@functools.lru_cache(maxsize=65_536)
-def _wide_width(value: str) -> int:
-    """:func:`display_width` of text with wide characters or several lines (school names repeat: cached)."""
-    best = 0
-    for line in value.split("\n"):
-        width = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in line)
-        best = max(best, width)
-    return best
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
-            value = value.item()
-        except (TypeError, ValueError):
-            return value
-    return value
-
-
-class _Sheet:
-    """A worksheet that writes typed, neutralised cells and remembers column widths."""
-
-    def __init__(self, workbook: Any, name: str, formats: dict[str, Any]) -> None:
-        self.sheet = workbook.add_worksheet(name)
-        self.formats = formats
-        self.widths: dict[int, int] = {}
-        self.columns = 0
-
-    def _width(self, col: int, width: int) -> None:
-        if width > self.widths.get(col, 0):
-            self.widths[col] = width
-
-    def header(self, names: list[str]) -> None:
-        fmt = self.formats["header"]
-        lines = 1
-        for col, name in enumerate(names):
-            shown = neutralise(name)
-            self.sheet.write_string(0, col, shown, fmt)
-            self._width(col, display_width(shown))
-            lines = max(lines, shown.count("\n") + 1)
-        self.columns = len(names)
-        if lines > 1:
-            self.sheet.set_row(0, 15 * lines)
-        self.sheet.freeze_panes(1, 0)
-
-    def put(self, row: int, col: int, value: Any, fmt: Any = None) -> None:
-        value = _plain(value)
-        sheet = self.sheet
-        if value is None:
-            if fmt is not None:
-                sheet.write_blank(row, col, None, fmt)
-            return
-        if isinstance(value, bool):
-            sheet.write_boolean(row, col, value, fmt)
-            self._width(col, 5)
-            return
-        if isinstance(value, int | float):
-            if isinstance(value, float) and not math.isfinite(value):
-                if math.isnan(value):
-                    if fmt is not None:
-                        sheet.write_blank(row, col, None, fmt)
-                    return
-                shown = str(value)
-                sheet.write_string(row, col, shown, fmt)
-                self._width(col, len(shown))
-                return
-            sheet.write_number(row, col, value, fmt)
-            self._width(col, len(f"{value:g}") + (2 if fmt is self.formats.get("pct") else 0))
-            return
-        shown = neutralise(value if isinstance(value, str) else str(value))
-        if len(shown) > EXCEL_MAX_CELL:
-            # Excel holds 32,767 characters in a cell: say so in the cell, never cut without a word
-            note = f"…[{len(shown):,} characters; Excel keeps {EXCEL_MAX_CELL:,}: the json report has the full text]"
-            shown = shown[: EXCEL_MAX_CELL - len(note)] + note
-        sheet.write_string(row, col, shown, fmt)
-        self._width(col, display_width(shown))
-
-    def finish(self, rows: int, wide: dict[int, int] | None = None) -> None:
-        """Set column widths; add an autofilter over the table when it has rows."""
-        wide = wide or {}
-        for col in range(self.columns):
-            limit = wide.get(col, _MAX_WIDTH)
-            width = min(max(self.widths.get(col, 0) + 2, _MIN_WIDTH), limit)
-            self.sheet.set_column(col, col, width)
-        if rows > 0 and self.columns > 0:
-            self.sheet.autofilter(0, 0, rows, self.columns - 1)
-
-
-def _formats(workbook: Any) -> dict[str, Any]:
-    base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top"}
-
-    def fmt(**extra: Any) -> Any:
-        return workbook.add_format({**base, **extra})
-
-    return {
-        "text": fmt(),
-        "header": fmt(bold=True, bg_color="#E8EDF3", border=1, text_wrap=True),
-        "pct": fmt(num_format="0.0%"),
-        "ok": fmt(font_color="#1E7B34", align="center"),
-        "bad": fmt(font_color="#B3261E", bg_color="#FBE3E1", align="center", bold=True),
-        "excellent": fmt(font_color="#1E7B34", bold=True),
-        "pass": fmt(font_color="#1E7B34"),
-        "fail": fmt(font_color="#B3261E", bold=True),
-        "pending": fmt(font_color="#9A6700"),
-        "total": fmt(bold=True, top=1),
-        "total_pct": fmt(bold=True, top=1, num_format="0.0%"),
-        "wrap": fmt(text_wrap=True),
-    }
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.formats: dict[str, str] = {style: style for style in STYLES}
 
 
 def _rule_header(column: RuleColumn, lang: str) -> str:
@@ -175,100 +76,149 @@ def _rule_header(column: RuleColumn, lang: str) -> str:
     return f"{title}\n{column.rule}"
 
 
-def _mark(ok: bool) -> str:
-    return "✓" if ok else "✗"
+def _marks(ok: Any) -> DictColumn:
+    """✓ (style ``ok``) where ``ok`` holds, ✗ (style ``bad``) where not."""
+    import numpy as np
+
+    return DictColumn(np.asarray(ok, dtype=bool).astype(np.int64), ["✗", "✓"], ["bad", "ok"])
+
+
+def _statuses(
+    values: Any,
+    label: Callable[[str, str], str],
+    formats: dict[str, str],
+    lang: str,
+    coded: tuple[Any, Sequence[str]] | None = None,
+) -> tuple[DictColumn, DictColumn]:
+    """The status in words (styled by its code) and as its code: one column each (``coded``: codes given)."""
+    codes, distinct = coded if coded is not None else encode(values)
+    names = [str(code) for code in distinct]
+    words = DictColumn(codes, [label(name, lang) for name in names], [formats.get(name) for name in names])
+    return words, DictColumn(codes, names)
+
+
+def _roster_column(result: Result, name: str, values: Any) -> Column:
+    """A teacher column from the roster's codes when the result still holds them (school, group, subject)."""
+    roster = result.roster
+    source = getattr(roster, name, None) if roster is not None else None
+    if roster is not None and source is not None and source is values:
+        factorized = roster.factorize(name)
+        if factorized is not None and len(factorized.codes) == len(values):
+            return DictColumn(factorized.codes, list(factorized.values))
+    return column(values)
 
 
 def _teachers_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
-    import numpy as np
+    from ability2.result import _failed_rule_codes
 
-    frame = result.teachers
+    passed: dict[str, str] = {}
+    data = result._teacher_data(failed=False, passed=passed)
     rule_ids = [column.rule for column in result.teacher_columns]
     base = ["teacher_id", "name", "school", "group"]
-    leading = [name for name in base if name in frame.columns]
-    subject = frame["subject"].to_numpy(dtype=object) if "subject" in frame.columns else None
+    leading = [name for name in base if name in data]
+    has_subject = "subject" in data
     known = {*base, "subject", "status", "failed_rules", *rule_ids}
-    extras = [name for name in frame.columns if name not in known]
+    extras = [name for name in data if name not in known]
 
     header = [text(name, lang) for name in leading]
-    if subject is not None:
+    if has_subject:
         header.append(text("subject", lang))
     header += [text("status", lang), text("status_code", lang), text("failed_rules", lang)]
     header += [_rule_header(column, lang) for column in result.teacher_columns]
     header += [str(name) for name in extras]
     sheet.header(header)
 
-    fmts = sheet.formats
-    data = {name: frame[name].to_numpy(dtype=object) for name in [*leading, *extras]}
-    status = frame["status"].to_numpy(dtype=object)
-    failed = frame["failed_rules"].to_numpy(dtype=object)
-    oks = [np.asarray(column.ok, dtype=bool) for column in result.teacher_columns]
-    for i in range(len(frame)):
-        row = i + 1
-        col = 0
-        for name in leading:
-            sheet.put(row, col, data[name][i])
-            col += 1
-        if subject is not None:
-            sheet.put(row, col, subject[i])
-            col += 1
-        code = str(status[i])
-        sheet.put(row, col, status_label(code, lang), fmts.get(code))
-        sheet.put(row, col + 1, code)
-        sheet.put(row, col + 2, str(failed[i]).replace(";", "; "))
-        col += 3
-        for ok in oks:
-            flag = bool(ok[i])
-            sheet.put(row, col, _mark(flag), fmts["ok"] if flag else fmts["bad"])
-            col += 1
-        for name in extras:
-            sheet.put(row, col, data[name][i])
-            col += 1
-    sheet.sheet.freeze_panes(1, 1)
-    sheet.finish(len(frame))
+    sources = {
+        "teacher_id": result.teacher_ids,
+        "name": result.teacher_info.get("name"),
+        "school": result.teacher_schools,
+        "group": result.teacher_groups,
+        "subject": result.teacher_info.get("subject"),
+    }
+    columns: list[Column | None] = []
+    for name in [*leading, *(["subject"] if has_subject else [])]:
+        given = sources.get(name)
+        if name in ("school", "group", "subject") and given is not None:
+            columns.append(_roster_column(result, name, given))
+        else:
+            columns.append(column(data[name]))
+    words, codes = _statuses(data["status"], status_label, sheet.formats, lang, result._status_codes())
+    failed_codes, failed = _failed_rule_codes(result.teacher_columns, len(result))
+    columns += [words, codes, DictColumn(failed_codes, [item.replace(";", "; ") for item in failed])]
+    columns += [_marks(rule.ok) for rule in result.teacher_columns]
+    columns += [_extra_column(result, passed.get(name), data[name]) for name in extras]
+    sheet.set_table(columns)
+    sheet.freeze = (1, 1)
+    sheet.finish(len(result))
 
 
-def _check_cells(sheet: _Sheet, row: int, col: int, columns: list[RuleColumn], index: int) -> int:
-    fmts = sheet.formats
-    for column in columns:
-        value = column.value_at(index)
-        share = column.unit == "share" and isinstance(value, int | float) and not isinstance(value, bool)
-        sheet.put(row, col, value, fmts["pct"] if share else None)
-        flag = bool(column.ok[index])
-        sheet.put(row, col + 1, _mark(flag), fmts["ok"] if flag else fmts["bad"])
-        col += 2
-    return col
+def _extra_column(result: Result, name: str | None, values: Any) -> Column:
+    """A roster column passed through (``name`` in the roster): from the roster's own column while the result has it."""
+    roster = result.roster
+    if roster is not None and name is not None and name in roster.extra_columns and name in roster.frame.columns:
+        series = roster.frame.get_column(name)
+        if len(series) == len(values):
+            return column(series)
+    return column(values)
+
+
+def _check_columns(columns: list[RuleColumn]) -> list[Column | None]:
+    """Per check: its value as the JSON has it (a percentage for a share) and ✓/✗."""
+    from ability2.result import _plain
+
+    out: list[Column | None] = []
+    for rule in columns:
+
+        def style(value: Any, share: bool = rule.unit == "share") -> str | None:
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            return "pct" if share and number else None
+
+        out += [column(rule.value, style, transform=_plain), _marks(rule.ok)]
+    return out
 
 
 def _check_header(columns: list[RuleColumn], lang: str) -> list[str]:
     names: list[str] = []
-    for column in columns:
-        names += [_rule_header(column, lang), "✓/✗"]
+    for column_ in columns:
+        names += [_rule_header(column_, lang), "✓/✗"]
     return names
 
 
 def _groups_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
-    frame = result.groups
     header = [text(name, lang) for name in ("school", "group", "teachers", "status", "status_code")]
     sheet.header(header + _check_header(result.group_columns, lang))
-    fmts = sheet.formats
-    for i in range(len(frame)):
-        row = i + 1
-        record = frame.iloc[i]
-        code = str(record["status"])
-        sheet.put(row, 0, record["school"])
-        sheet.put(row, 1, record["group"])
-        sheet.put(row, 2, record["teachers"])
-        sheet.put(row, 3, entity_status_label(code, lang), fmts.get(code))
-        sheet.put(row, 4, code)
-        _check_cells(sheet, row, 5, result.group_columns, i)
-    sheet.finish(len(frame))
+    keys = result.group_keys
+    words, codes = _statuses(list(result.group_status), entity_status_label, sheet.formats, lang)
+    columns: list[Column | None] = [
+        column([key[0] for key in keys]),
+        column([key[1] for key in keys]),
+        column(_integers(result.group_sizes)),
+        words,
+        codes,
+        *_check_columns(result.group_columns),
+    ]
+    if keys:
+        sheet.set_table(columns)
+    sheet.finish(len(keys))
+
+
+def _integers(values: Any) -> Any:
+    """``int`` of each value (as the groups table has its sizes), as a numpy array when they are integers already."""
+    import numpy as np
+
+    array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(np.int64)
+    return [int(value) for value in values]
 
 
 def _schools_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
-    frame = result.schools
+    data = result._school_data()
+    if data is None:  # read back from JSON: whatever its rows hold, through pandas
+        frame = result.schools
+        data = {str(name): _frame_values(frame[name]) for name in frame.columns}
     check_ids = {column.rule for column in result.school_columns}
-    stats = [name for name in frame.columns if name not in check_ids and name not in ("school", "status")]
+    stats = [name for name in data if name not in check_ids and name not in ("school", "status")]
     rates = {name for name in stats if name.endswith("_rate")}
     header = (
         [text("school", lang)]
@@ -276,37 +226,39 @@ def _schools_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
         + [text("status", lang), text("status_code", lang)]
     )
     sheet.header(header + _check_header(result.school_columns, lang))
-    fmts = sheet.formats
-    for i in range(len(frame)):
-        row = i + 1
-        record = frame.iloc[i]
-        sheet.put(row, 0, record["school"])
-        col = 1
-        for name in stats:
-            sheet.put(row, col, record[name], fmts["pct"] if name in rates else None)
-            col += 1
-        code = str(record["status"])
-        sheet.put(row, col, entity_status_label(code, lang), fmts.get(code))
-        sheet.put(row, col + 1, code)
-        _check_cells(sheet, row, col + 2, result.school_columns, i)
-    sheet.sheet.freeze_panes(1, 1)
-    sheet.finish(len(frame))
+    if len(result.school_names) and "school" in data:
+        words, codes = _statuses(data["status"], entity_status_label, sheet.formats, lang)
+        columns: list[Column | None] = [column(data["school"])]
+        columns += [column(data[name], "pct" if name in rates else None) for name in stats]
+        columns += [words, codes, *_check_columns(result.school_columns)]
+        sheet.set_table(columns)
+    sheet.freeze = (1, 1)
+    sheet.finish(len(result.school_names))
+
+
+def _frame_values(series: Any) -> Any:
+    """A pandas column's values: numbers as a numpy array, anything else as objects."""
+    values = series.to_numpy()
+    return values if values.dtype.kind in "biuf" else series.to_numpy(dtype=object)
 
 
 def _summary_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
-    frame = summary_table(result, lang)
-    sheet.header([str(name) for name in frame.columns])
+    columns = summary_columns(result, lang)
+    sheet.header([str(name) for name in columns])
     fmts = sheet.formats
-    last = len(frame) - 1
-    for i in range(len(frame)):
-        total = i == last
-        for col, value in enumerate(frame.iloc[i].tolist()):
-            if col in SUMMARY_RATE_COLUMNS:
-                fmt = fmts["total_pct"] if total else fmts["pct"]
-            else:
-                fmt = fmts["total"] if total else None
-            sheet.put(i + 1, col, value, fmt)
-    sheet.sheet.freeze_panes(1, 1)
+    values = list(columns.values())
+    last = len(values[0]) - 1  # the 合计 row
+    if last > 0:
+        sheet.set_table(
+            [
+                column(items[:last], fmts["pct"] if col in SUMMARY_RATE_COLUMNS else None)
+                for col, items in enumerate(values)
+            ]
+        )
+    for col, items in enumerate(values):
+        fmt = fmts["total_pct"] if col in SUMMARY_RATE_COLUMNS else fmts["total"]
+        sheet.put(last + 1, col, items[last], fmt)
+    sheet.freeze = (1, 1)
     sheet.finish(0)
 
 
@@ -335,32 +287,17 @@ def _sources_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
 
 def write_xlsx(result: Result, path: str | os.PathLike[str], lang: str = "zh") -> None:
     """Write ``result`` as an Excel workbook at ``path`` (see the module docstring for the sheets)."""
-    import xlsxwriter
-
     if len(result) + 1 > EXCEL_MAX_ROWS:
         raise Ability2Error(
             f"{len(result):,} teachers do not fit in one Excel sheet ({EXCEL_MAX_ROWS - 1:,} rows at most); "
             "write the tables as Parquet or CSV instead (--format parquet -o FOLDER), or the json report, "
             "or split the roster"
         )
-    workbook = xlsxwriter.Workbook(
-        os.fspath(path),
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            # each row goes to disk once the next is begun: a province's sheet is never whole in memory
-            "constant_memory": True,
-        },
+    workbook = Workbook(
+        title=f"{text('report_title', lang)} · {result.region} · {result.on}",
+        subject=region_title(result, lang),
+        comments=text("generated", lang),
     )
-    workbook.set_properties(
-        {
-            "title": f"{text('report_title', lang)} · {result.region} · {result.on}",
-            "subject": region_title(result, lang),
-            "comments": text("generated", lang),
-        }
-    )
-    formats = _formats(workbook)
     builders = (
         ("sheet_teachers", _teachers_sheet),
         ("sheet_groups", _groups_sheet),
@@ -369,6 +306,16 @@ def write_xlsx(result: Result, path: str | os.PathLike[str], lang: str = "zh") -
         ("sheet_sources", _sources_sheet),
     )
     for key, build in builders:
-        build(_Sheet(workbook, text(key, lang), formats), result, lang)
+        sheet = _Sheet(text(key, lang))
+        build(sheet, result, lang)
+        workbook.add(sheet)
     # Only now is anything written: an exception above leaves no file at ``path``.
-    workbook.close()
+    target = os.fspath(path)
+    with open(target, "wb") as handle:
+        try:
+            workbook.save(handle)
+        except BaseException:
+            handle.close()
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+            raise
