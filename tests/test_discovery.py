@@ -47,6 +47,29 @@ def test_the_installed_environment_gives_importlibs_answer() -> None:
         assert ours == theirs, group
 
 
+@pytest.fixture(autouse=True)
+def _standard_finders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The interpreter's own finders, as a plain program has them.
+
+    Importing the ``importlib_metadata`` backport (another test's library may) deletes
+    ``PathFinder.find_distributions`` and adds the backport's finder for the rest of the
+    process; these tests start from the standard state, and put any change back.
+    """
+    from importlib.machinery import PathFinder
+
+    if hasattr(PathFinder, "find_distributions"):
+        return
+
+    def find_distributions(*args: Any, **kwargs: Any) -> Any:  # what CPython's PathFinder does
+        from importlib.metadata import MetadataPathFinder
+
+        return MetadataPathFinder.find_distributions(*args, **kwargs)
+
+    monkeypatch.setattr(PathFinder, "find_distributions", staticmethod(find_distributions), raising=False)
+    standard = [f for f in sys.meta_path if not getattr(f, "__module__", "").startswith("importlib_metadata")]
+    monkeypatch.setattr(sys, "meta_path", standard)
+
+
 def test_the_plain_case_is_read_without_importlib() -> None:
     found = discovery._scan("ability2", sys.path)
     assert [ep.name for ep in found] == [ep.name for ep in importlib.metadata.entry_points(group="ability2")]
