@@ -145,6 +145,21 @@ def test_problems_of_every_part_are_listed_by_the_files_rows_and_nothing_is_writ
     assert list((tmp_path / "out").iterdir()) == []
 
 
+def test_an_id_used_in_two_parts_is_named_as_the_whole_files_reader_names_it(registry: Any, tmp_path: Path) -> None:
+    policy = registry.policy("guangxi", on=REGIONS["guangxi"])
+    frame = cohort(120, 6)
+    frame.loc[100, "teacher_id"] = frame.loc[3, "teacher_id"]  # row 102 repeats row 5's id, in another school
+    frame.loc[100, "school"] = "学校01" if frame.loc[3, "school"] != "学校01" else "学校02"
+    roster = tmp_path / "roster.csv"
+    frame.to_csv(roster, index=False)
+    with pytest.raises(RosterError) as whole:
+        ability2.read_roster(roster)
+    for parts in range(1, 7):  # the two schools in one part, or in two: the same problem
+        with pytest.raises(RosterError) as info:
+            evaluate_partitioned(roster, policy, tmp_path / f"out{parts}", parts=parts)
+        assert info.value.problems == whole.value.problems, parts
+
+
 def test_a_roster_that_is_not_utf8_is_refused_with_advice(registry: Any, tmp_path: Path) -> None:
     roster = tmp_path / "gbk.csv"
     roster.write_bytes(cohort(20, 2).to_csv(index=False).encode("gbk"))

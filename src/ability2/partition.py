@@ -316,7 +316,7 @@ def _duplicate_ids(split: Split) -> list[RosterProblem]:
     import numpy as np
     import polars as pl
 
-    from ability2.io.roster import _canonical
+    from ability2.io.roster import _BY_NAME, _canonical
 
     canonical = [_canonical(cell) for cell in split.header]
     if "teacher_id" not in canonical:
@@ -338,7 +338,7 @@ def _duplicate_ids(split: Split) -> list[RosterProblem]:
         .sort(ROW_COLUMN)
     )
     problems = []
-    label = split.header[canonical.index("teacher_id")].strip()
+    label = _BY_NAME["teacher_id"].label  # as the reader names the column
     first: dict[str, tuple[int, int]] = {}
     seen_in_part: set[tuple[str, int]] = set()
     for tid, row, part in rows.iter_rows():
