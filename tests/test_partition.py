@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import ability2
 from ability2.cli import main
 from ability2.demo import DEMO_REGIONS, demo_date
-from ability2.errors import RosterError
+from ability2.errors import Ability2Error, RosterError
 from ability2.partition import Totals, default_parts, evaluate_frame, split_roster
 from ability2.reports.partitioned import evaluate_partitioned
 from ability2.tables import TABLES, table_frame
@@ -110,6 +110,31 @@ def test_worker_processes_give_the_same_tables(registry: Any, tmp_path: Path) ->
     for name in TABLES:
         assert one.table(name).collect().equals(two.table(name).collect())
     assert one.totals == two.totals
+
+
+def test_worker_processes_read_under_the_limits_in_force(registry: Any, tmp_path: Path) -> None:
+    from ability2.limits import limited
+
+    policy = registry.policy("guangxi", on=REGIONS["guangxi"])
+    frame = cohort(120, 6)
+    frame.loc[7, "name"] = "x" * 50  # row 9
+    roster = tmp_path / "roster.csv"
+    frame.to_csv(roster, index=False)
+    with limited(max_cell_chars=20), pytest.raises(RosterError, match="cell too long") as info:
+        evaluate_partitioned(roster, policy, tmp_path / "out", parts=2, workers=2)
+    assert [p.row for p in info.value.problems] == [9]
+    with pytest.raises(Ability2Error, match="what-if"):
+        evaluate_partitioned(roster, policy.with_changes({"hours.total_min": 60}), tmp_path / "out", parts=2, workers=2)
+
+
+def test_a_second_run_leaves_only_its_own_parts(registry: Any, tmp_path: Path) -> None:
+    policy = registry.policy("guangxi", on=REGIONS["guangxi"])
+    roster = tmp_path / "roster.csv"
+    cohort(200, 9).to_csv(roster, index=False)
+    evaluate_partitioned(roster, policy, tmp_path / "out", parts=6)
+    again = evaluate_partitioned(roster, policy, tmp_path / "out", parts=2)
+    assert sorted(p.name for p in (tmp_path / "out" / "teachers").iterdir()) == [p.name for p in again.files["teachers"]]
+    assert pl.scan_parquet(str(tmp_path / "out" / "teachers" / "*.parquet")).select(pl.len()).collect().item() == 200
 
 
 def test_a_parquet_roster_is_split_like_a_csv(registry: Any, tmp_path: Path) -> None:

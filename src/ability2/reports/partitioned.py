@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["PartitionedResult", "evaluate_partitioned"]
 
 Progress = Callable[[str, int, int], None]
+
+_PART_FILE = re.compile(r"part-\d{5}\.(parquet|csv)")
 
 
 @attrs.frozen
@@ -81,6 +84,11 @@ def evaluate_partitioned(
         raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
     if workers < 1:
         raise Ability2Error(f"workers must be at least 1, got {workers}")
+    if workers > 1 and policy.label is not None:
+        raise Ability2Error(
+            f"worker processes load the policy by region and date; {policy.name!r} is a changed policy (a "
+            "what-if): evaluate it with workers=1"
+        )
     target = check_folder(folder)
     with tempfile.TemporaryDirectory(prefix="ability2-parts-", dir=target) as scratch:
         parts = parts if parts is not None else default_parts(source)
@@ -108,6 +116,9 @@ def evaluate_partitioned(
         written = [summary["index"] for summary in summaries if summary["written"]]
         for name in ("teachers", "groups", "schools"):
             (target / name).mkdir(exist_ok=True)
+            for old in (target / name).iterdir():
+                if _PART_FILE.fullmatch(old.name) and old.is_file():
+                    old.unlink()  # an earlier run's parts: the folder holds this run's only
             moved = []
             for index in written:
                 final = target / name / f"part-{index:05d}.{fmt}"
@@ -136,11 +147,16 @@ def _run_parts(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from ability2.limits import current
+
     context = multiprocessing.get_context("spawn")  # polars runs threads: no fork
     results: dict[int, dict[str, Any]] = {}
+    limits = attrs.asdict(current())  # a new process starts with the defaults
     with ProcessPoolExecutor(max_workers=min(workers, split.parts), mp_context=context) as pool:
         futures = {
-            pool.submit(_part_job_in_worker, *job, region=policy.region.id, on=policy.on.isoformat()): job[1]
+            pool.submit(
+                _part_job_in_worker, *job, region=policy.region.id, on=policy.on.isoformat(), limits=limits
+            ): job[1]
             for job in jobs
         }
         from concurrent.futures import as_completed
@@ -154,15 +170,17 @@ def _run_parts(
 
 
 def _part_job_in_worker(
-    split: dict[str, Any], index: int, out: str, fmt: str, *, region: str, on: str
+    split: dict[str, Any], index: int, out: str, fmt: str, *, region: str, on: str, limits: dict[str, int]
 ) -> dict[str, Any]:
-    """A part evaluated in a worker process, under the policy of ``region`` on ``on`` (loaded here)."""
+    """A part evaluated in a worker process, under the policy of ``region`` on ``on`` (loaded here) and ``limits``."""
     import datetime as dt
 
+    from ability2.limits import limited
     from ability2.registry import load_registry
 
     policy = load_registry().policy(region, on=dt.date.fromisoformat(on))
-    return _part_job(split, index, out, fmt, policy=policy)
+    with limited(**limits):
+        return _part_job(split, index, out, fmt, policy=policy)
 
 
 def _part_job(split: dict[str, Any], index: int, out: str, fmt: str, *, policy: Policy) -> dict[str, Any]:
