@@ -418,6 +418,11 @@ class _Stages:
         if self.progress is not None:
             self.progress.update(self.task, description=f"{stage} {done}/{total}")
 
+    def count(self, description: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` things (parts evaluated) as the bar itself."""
+        if self.progress is not None:
+            self.progress.update(self.task, description=f"{description} {done}/{total}", completed=done, total=total)
+
     def close(self) -> None:
         """Remove the progress display."""
         if self.progress is not None:
@@ -595,8 +600,7 @@ def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None) -
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "parts":
-            stages.step(1)
-            stages.rule_progress(evaluating, done, total)
+            stages.count(evaluating, done, total)
 
     partitions = None if args.partitions in (None, "auto") else int(args.partitions)
     try:
