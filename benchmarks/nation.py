@@ -234,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             f"2 processes) {check['one_seconds']:.1f} s, Dask (2 workers) {check['dask_seconds']:.1f} s; "
             f"tables and totals {verdict}"
         )
+        if args.size < 1_000_000:
+            print("\n(at this size the fixed cost of starting the work dominates: the figures below mean little)")
         most = max(measured)
         per_worker = args.size / measured[most]["seconds"] / most
         per_cpu = args.size / measured[most]["cpu"]
