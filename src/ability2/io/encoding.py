@@ -29,8 +29,8 @@ __all__ = ["AbilityLists", "Distinct", "GradeLists", "distinct", "encode_abiliti
 class Distinct:
     """A text column as its distinct values and, per row, the position of the row's value.
 
-    ``values[index[i]]`` is row ``i``'s text. With ``first_seen`` the values are in order of
-    first appearance (schools, groups, subjects: the order tables show them in).
+    ``values[index[i]]`` is row ``i``'s text; the values are in order of first appearance
+    (schools, groups, subjects: the order tables show them in).
     """
 
     values: pl.Series
@@ -43,25 +43,27 @@ class Distinct:
 
 
 def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> Distinct:
-    """The distinct values of a String column (no nulls) and each row's position among them."""
+    """The distinct values of a String column (no nulls) and each row's position among them.
+
+    The values are always in order of first appearance (one hash aggregation gives that
+    order for free); ``first_seen`` is kept for callers that rely on it.
+    """
     import numpy as np
     import polars as pl
 
+    del first_seen  # always so
     series = frame.get_column(column)
-    values = series.unique()
-    lookup = pl.DataFrame({"v": values, "i": pl.int_range(0, len(values), dtype=pl.Int64, eager=True)})
-    index = (
-        pl.DataFrame({"v": series}).join(lookup, on="v", how="left", maintain_order="left").get_column("i").to_numpy()
+    groups = (
+        series.to_frame("v")
+        .with_row_index("row")
+        .group_by("v", maintain_order=True)
+        .agg(pl.col("row"))
     )
-    if first_seen and len(values) > 1:
-        # renumber by first appearance: cheaper than polars' order-keeping unique
-        first = np.full(len(values), len(index), dtype=np.int64)
-        np.minimum.at(first, index, np.arange(len(index), dtype=np.int64))
-        order = np.argsort(first, kind="stable")
-        rank = np.empty(len(values), dtype=np.int64)
-        rank[order] = np.arange(len(values), dtype=np.int64)
-        return Distinct(values.gather(order), rank[index])
-    return Distinct(values, index)
+    rows = groups.get_column("row")
+    sizes = rows.list.len().to_numpy()
+    index = np.empty(len(series), dtype=np.int64)
+    index[rows.explode().to_numpy()] = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    return Distinct(groups.get_column("v"), index)
 
 
 @attrs.frozen(eq=False)
