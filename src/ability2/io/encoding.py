@@ -53,12 +53,7 @@ def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> D
 
     del first_seen  # always so
     series = frame.get_column(column)
-    groups = (
-        series.to_frame("v")
-        .with_row_index("row")
-        .group_by("v", maintain_order=True)
-        .agg(pl.col("row"))
-    )
+    groups = series.to_frame("v").with_row_index("row").group_by("v", maintain_order=True).agg(pl.col("row"))
     rows = groups.get_column("row")
     sizes = rows.list.len().to_numpy()
     index = np.empty(len(series), dtype=np.int64)
