@@ -359,6 +359,11 @@ class _Files:
         ),
         ("  hours.cycle_years: {source: {document: nodoc, clause: 一}}", "unknown document 'nodoc'"),
         ("  hours.cycle_years: {source: {document: prov-doc, clause: 一}, value: 3}", "value"),
+        (
+            "  hours.cycle_years: {by: timeline.none, source: {document: prov-doc, clause: 一}}",
+            "expected a list of this layer's rule ids",
+        ),
+        ("  hours.cycle_years: {}", "source: required key is missing"),
     ],
 )
 def test_bad_supersedes_entries_are_named_with_file_and_line(write: Write, block: str, message: str) -> None:
@@ -858,3 +863,10 @@ def test_form_command_takes_the_districts_schools(tmp_path: Path, capsys: pytest
     code = main(["form", "370812", "--on", "2022-11-20", "--scores", str(scores), "--district-schools", "0"])
     assert code == 2
     assert "whole number ≥ 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["[1, 2]", "", "3"])
+def test_supersedes_must_be_a_mapping(write: Write, value: str) -> None:
+    path = write("prov.yaml", PROV.replace("supersedes:\n", f"supersedes: {value}\n"))
+    with pytest.raises(PolicyFileError, match=r"prov\.yaml:\d+: supersedes: expected a mapping of rule ids"):
+        load_registry(plugins=[_Files("t", path)], entry_points=False)

@@ -102,6 +102,17 @@ def parse_layer(source: SourceLike) -> ParsedLayer:
     if not isinstance(doc.data, dict):
         raise PolicyFileError([Problem(name, "", "expected a mapping with keys region, documents, rules, not_encoded")])
     problems: list[Problem] = []
+    for key in ("rules", "supersedes"):
+        if key in doc.data and not isinstance(doc.data[key], dict):
+            raise PolicyFileError(
+                [
+                    doc.problem(
+                        (key,),
+                        f"expected a mapping of rule ids to entries (`{key}: {{}}` for none), "
+                        f"not {'nothing' if doc.data[key] is None else 'a ' + type(doc.data[key]).__name__}",
+                    )
+                ]
+            )
     raw = _structure(doc, doc.data, RawLayerFile, (), problems)
     if raw is not None and not isinstance(raw.rules, dict):
         problems.append(doc.problem(("rules",), "expected a mapping of rule ids to entries"))
@@ -375,7 +386,11 @@ class _LayerBuilder:
                 )
                 continue
             sources = self.sources(raw.source, (*path, "source"))
-            for index, other in enumerate(raw.by):
+            by = raw.by if isinstance(raw.by, list) else None
+            if by is None or not all(isinstance(other, str) for other in by):
+                self.problem((*path, "by"), "expected a list of this layer's rule ids, e.g. [timeline.programme]")
+                continue
+            for index, other in enumerate(by):
                 if other not in own:
                     self.problem(
                         (*path, "by", index),
@@ -395,7 +410,7 @@ class _LayerBuilder:
                     rule_id,
                     sources,
                     valid_from,
-                    tuple(raw.by),
+                    tuple(by),
                     raw.decision,
                     file=self.doc.name,
                     line=self.doc.line_of(path),

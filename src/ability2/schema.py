@@ -205,7 +205,7 @@ class RawSupersession:
     """An inherited rule the layer's document sets aside: ``supersedes: {rule id: {...}}``."""
 
     source: Any
-    by: list[str] = attrs.Factory(list)
+    by: Any = attrs.Factory(list)
     decision: str | None = None
     from_: dt.date | None = None
 
