@@ -48,7 +48,8 @@ def test_no_deadline_after_the_last_one(ability2_registry: Registry) -> None:
 def test_timeline_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["timeline", "jiangsu/changzhou/jintan/baita", "--on", "2022-04-10", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"region", "on", "phases", "current", "next_deadline"}
+    # contract §3.2's keys, plus the documented extension `superseded` (docs/cli.md)
+    assert set(data) == {"region", "on", "phases", "current", "next_deadline", "superseded"}
     assert set(data["phases"][0]) >= {"name", "start", "end", "source"}
     assert set(data["next_deadline"]) == {"name", "date", "source"}
 

@@ -8,13 +8,17 @@ The national rubric (《中小学教师信息技术应用能力校本应用考�
 - an ability is 优秀 only if all its evidence items are 优秀, 不合格 if any item is 不合格,
   otherwise 合格.
 
-Reading decisions, written here because the rubric is silent on them:
+Reading decisions, written here because the rubric is silent on them; each is a switch of
+the policy (rules of the national layer, changed by a regional layer or a what-if) when
+:func:`assess_ability` is given one:
 
 - Items the sheet gives no 优秀/合格 criteria for (C5's 情景描述, C4's 教学反思) are checked
-  against their task only; they cannot be 优秀, so they do not stop the ability from being
-  优秀: the 优秀 rule is applied over the items that have criteria.
-- A time limit stated 原则上 or 一般 ("in principle") is reported as a warning when exceeded,
-  not as a failure; a plain limit (不超过) exceeded makes the item 不合格.
+  against their task only; they cannot be 优秀, so by default they do not stop the ability
+  from being 优秀: the 优秀 rule is applied over the items that have criteria
+  (``assess.items_without_criteria: not_blocking``; ``blocking`` is the other reading).
+- A time limit stated 原则上 or 一般 ("in principle") is by default reported as a warning when
+  exceeded, not as a failure (``assess.in_principle_limits: warn``; ``fail`` is the other
+  reading); a plain limit (不超过) exceeded makes the item 不合格.
 - An item with criteria but no level given is not graded yet: the ability is pending.
 """
 
@@ -22,13 +26,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ability2.errors import Ability2Error, SheetUnavailableError
 from ability2.framework import EvidenceItem, Framework, SubmissionSheet, load_framework
 from ability2.i18n import status_label
+
+if TYPE_CHECKING:
+    from ability2.policy import Policy
 
 __all__ = ["AbilityAssessment", "Evidence", "ItemAssessment", "SheetUnavailableError", "assess_ability"]
 
@@ -143,7 +150,9 @@ def _match(item: EvidenceItem, key: str) -> bool:
     return key in (item.id, item.name, str(item.number))
 
 
-def _assess_item(item: EvidenceItem, given: Evidence | None, sheet: SubmissionSheet) -> ItemAssessment:
+def _assess_item(
+    item: EvidenceItem, given: Evidence | None, sheet: SubmissionSheet, *, strict_in_principle: bool = False
+) -> ItemAssessment:
     if given is None:
         return ItemAssessment(item.id, item.name, "fail", ("not submitted: 提交的证据材料不符合任务要求",))
     reasons: list[str] = []
@@ -155,8 +164,11 @@ def _assess_item(item: EvidenceItem, given: Evidence | None, sheet: SubmissionSh
         within = limit.bound.holds(minutes, limit.minutes)
         if not within:
             text = f"{float(minutes):g} minutes, the sheet asks {limit.bound.word} {limit.minutes} 分钟"
-            if limit.in_principle:
+            if limit.in_principle and not strict_in_principle:
                 warnings.append(text + " (原则上/一般: in principle)")
+            elif limit.in_principle:
+                reasons.append(text + " (原则上/一般, read as a limit: assess.in_principle_limits fail): 不合格")
+                failed = True
             else:
                 reasons.append(text + ": does not meet the task, so 不合格")
                 failed = True
@@ -201,16 +213,25 @@ def _assess_item(item: EvidenceItem, given: Evidence | None, sheet: SubmissionSh
 
 
 def assess_ability(
-    code: str, evidence: Iterable[Evidence | Mapping[str, Any]], *, framework: Framework | None = None
+    code: str,
+    evidence: Iterable[Evidence | Mapping[str, Any]],
+    *,
+    framework: Framework | None = None,
+    policy: Policy | None = None,
 ) -> AbilityAssessment:
     """Grade one micro-ability from the evidence a teacher submitted for it.
+
+    ``policy`` gives the readings (``assess.items_without_criteria``,
+    ``assess.in_principle_limits``) and its framework; without one the defaults apply.
 
     Raises :class:`SheetUnavailableError` when the framework data lacks the ability's sheet,
     :class:`~ability2.errors.UnknownAbilityError` for a code that is not one of the 30, and
     :class:`~ability2.errors.Ability2Error` naming the entry for evidence that is malformed
     (an unknown field, a level or number of the wrong type).
     """
-    framework = framework or load_framework()
+    framework = framework or (policy.framework if policy is not None else None) or load_framework()
+    blocking = policy is not None and policy.value("assess.items_without_criteria") == "blocking"
+    strict = policy is not None and policy.value("assess.in_principle_limits") == "fail"
     ability = framework.ability(code)
     sheet = framework.sheet(ability.code)
     if sheet is None or not sheet.items:
@@ -231,7 +252,7 @@ def assess_ability(
             if chosen:
                 index, found, alternative = chosen[0]
                 used.add(index)
-                assessments.append(_assess_item(alternative, found, sheet))
+                assessments.append(_assess_item(alternative, found, sheet, strict_in_principle=strict))
             else:
                 assessments.append(
                     ItemAssessment(item.id, item.name, "fail", ("no task chosen: 提交的证据材料不符合任务要求",))
@@ -242,7 +263,7 @@ def assess_ability(
             raise Ability2Error(f"{ability.code} {item.name}: submitted {len(matches)} times")
         if matches:
             used.add(matches[0][0])
-        assessments.append(_assess_item(item, matches[0][1] if matches else None, sheet))
+        assessments.append(_assess_item(item, matches[0][1] if matches else None, sheet, strict_in_principle=strict))
     extra = [g.item for i, g in enumerate(given) if i not in used]
     if extra:
         known = [item.id for item in sheet.items] + [alt.id for item in sheet.items for alt in item.alternatives]
@@ -251,7 +272,7 @@ def assess_ability(
     graded_with_criteria = [
         a.grade
         for a, item in zip(assessments, _effective_items(sheet, given), strict=True)
-        if item is not None and item.criteria is not None
+        if blocking or (item is not None and item.criteria is not None)
     ]
     reasons: list[str] = []
     if "fail" in grades:
@@ -268,6 +289,16 @@ def assess_ability(
     else:
         grade = "pass"
         reasons.append("no item is 不合格 and not every item is 优秀, so 合格")
+        criteria_items = [
+            a.grade
+            for a, item in zip(assessments, _effective_items(sheet, given), strict=True)
+            if item is not None and item.criteria is not None
+        ]
+        if blocking and criteria_items and all(g == "excellent" for g in criteria_items):
+            reasons.append(
+                "every item with criteria is 优秀, but an item the sheet gives no 优秀 criteria for cannot be "
+                "优秀 (assess.items_without_criteria: blocking)"
+            )
     if not sheet.complete:
         reasons.append("note: our sources give this sheet only in part; the grade covers the items we have")
     return AbilityAssessment(

@@ -3,6 +3,20 @@
 A form's sections add up to its total (checked at load). Filling takes one score per item
 (self-check and evaluator), gives the total and whether it reaches the pass line; across
 schools, :func:`rank_excellent` applies the form's cap on excellent schools.
+
+Three readings of a form are switches of the policy (:class:`FormReadings`, from the rules
+``scoring.excellent_schools``, ``scoring.parts`` and ``scoring.excellent_cap_of``, which a
+policy file states and a what-if changes):
+
+* which schools are 优秀: ``top_ranked`` (the default) takes the top-ranked passing schools
+  up to the cap; ``cap_only`` reads the form as stating only the cap, so no school is rated
+  优秀 by the tool (the bureau chooses within the cap);
+* an item with parts whose points follow from several checks (the 三种环境 item): by default
+  ``all_or_nothing`` (full points when every check holds, else 0); ``by_part`` gives each
+  check holding an equal share of the points;
+* what the cap's 总数 counts: ``batch`` (the default), the schools scored together;
+  ``district``, the district's number of schools, which the caller gives
+  (``district_schools``; ``ability2 form --district-schools N``).
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ from ability2.rules.values import ScoringForm
 
 __all__ = [
     "FilledForm",
+    "FormReadings",
     "fill_form",
     "form_to_dict",
     "forms",
@@ -27,6 +42,35 @@ __all__ = [
     "rank_excellent",
     "score_schools",
 ]
+
+
+@attrs.frozen
+class FormReadings:
+    """How a scoring form's silent points are read (see the module docstring); defaults keep the plain reading."""
+
+    excellent: str = "top_ranked"
+    parts: str = "all_or_nothing"
+    cap_of: str = "batch"
+    district_schools: int | None = None
+
+    @classmethod
+    def of(cls, policy: Policy | None, district_schools: int | None = None) -> FormReadings:
+        """The readings a policy states (the defaults for what it does not state)."""
+        if district_schools is not None and (
+            isinstance(district_schools, bool) or not isinstance(district_schools, int) or district_schools < 1
+        ):
+            raise Ability2Error(f"the district's number of schools is a whole number ≥ 1, not {district_schools!r}")
+
+        def read(rule_id: str, default: str) -> str:
+            value = policy.value(rule_id) if policy is not None else None
+            return default if value is None else str(value)
+
+        return cls(
+            read("scoring.excellent_schools", "top_ranked"),
+            read("scoring.parts", "all_or_nothing"),
+            read("scoring.excellent_cap_of", "batch"),
+            district_schools,
+        )
 
 
 def form_to_dict(rule: ResolvedRule, form: ScoringForm) -> dict[str, Any]:
@@ -130,15 +174,20 @@ def fill_form(form: ScoringForm, scores: Mapping[str, Mapping[str, Any]]) -> Fil
     return FilledForm(form, filled, total, passed)
 
 
-def rank_excellent(form: ScoringForm, totals: Sequence[tuple[str, Fraction]]) -> dict[str, str]:
+def rank_excellent(
+    form: ScoringForm, totals: Sequence[tuple[str, Fraction]], readings: FormReadings | None = None
+) -> dict[str, str]:
     """Grade schools by their totals under the form's pass line and excellent cap.
 
     Schools are ranked by total; at most ``excellent_cap`` of all schools (by its boundary
     word: 以内 includes the number) may be excellent, taken from the top among those that
     pass. Ties at the cap's edge are not split: if taking every school tied with the last
     place would break the cap, none of the tied schools is excellent. Returns
-    ``{school: "excellent" | "pass" | "fail"}``.
+    ``{school: "excellent" | "pass" | "fail"}``. ``readings`` switches the two readings of
+    the cap: ``cap_only`` rates no school 优秀; ``district`` counts the cap over the
+    district's number of schools instead of the schools given.
     """
+    readings = readings or FormReadings()
     grades: dict[str, str] = {}
     for school, total in totals:
         passed = (
@@ -147,10 +196,21 @@ def rank_excellent(form: ScoringForm, totals: Sequence[tuple[str, Fraction]]) ->
             else True
         )
         grades[school] = "pass" if passed else "fail"
-    if form.excellent_cap is None or form.excellent_cap_bound is None:
+    if form.excellent_cap is None or form.excellent_cap_bound is None or readings.excellent == "cap_only":
         return grades
     ranked = sorted((t for t in totals if grades[t[0]] == "pass"), key=lambda t: t[1], reverse=True)
     count = len(totals)
+    if readings.cap_of == "district":
+        if readings.district_schools is None:
+            raise Ability2Error(
+                "the excellent cap is read over the district's schools (scoring.excellent_cap_of: district): "
+                "give their number (--district-schools N)"
+            )
+        if readings.district_schools < count:
+            raise Ability2Error(
+                f"the district has {readings.district_schools} schools, fewer than the {count} scored here"
+            )
+        count = readings.district_schools
     chosen = 0
     index = 0
     while index < len(ranked):
@@ -164,13 +224,17 @@ def rank_excellent(form: ScoringForm, totals: Sequence[tuple[str, Fraction]]) ->
     return grades
 
 
-def prefill(form: ScoringForm, result: Any) -> dict[str, dict[str, dict[str, Fraction]]]:
+def prefill(
+    form: ScoringForm, result: Any, readings: FormReadings | None = None
+) -> dict[str, dict[str, dict[str, Fraction]]]:
     """Scores that follow from an evaluation: ``{school: {section: {item: points}}}``.
 
     An item that names school checks (``rules``) gets full points when every one of them
-    holds for the school, else 0. Items naming no checks, or checks the evaluation did not
-    make, are left out: they need a reviewer's score.
+    holds for the school, else 0 (``readings.parts == "by_part"``: an equal share of its
+    points for each check that holds). Items naming no checks, or checks the evaluation did
+    not make, are left out: they need a reviewer's score.
     """
+    by_part = readings is not None and readings.parts == "by_part"
     columns = {column.rule: column for column in result.school_columns}
     out: dict[str, dict[str, dict[str, Fraction]]] = {}
     for index, school in enumerate(result.school_names):
@@ -179,8 +243,12 @@ def prefill(form: ScoringForm, result: Any) -> dict[str, dict[str, dict[str, Fra
             for item in section.items:
                 if not item.rules or not all(rule in columns for rule in item.rules):
                     continue
-                ok = all(bool(columns[rule].ok[index]) for rule in item.rules)
-                scores.setdefault(section.name, {})[item.name] = Fraction(item.points if ok else 0)
+                holding = sum(bool(columns[rule].ok[index]) for rule in item.rules)
+                if by_part:
+                    points = Fraction(item.points * holding, len(item.rules))
+                else:
+                    points = Fraction(item.points if holding == len(item.rules) else 0)
+                scores.setdefault(section.name, {})[item.name] = points
         out[school] = scores
     return out
 
@@ -249,8 +317,9 @@ def score_schools(
     form: ScoringForm,
     scores: Mapping[str, Mapping[str, Mapping[str, Any]]],
     prefilled: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+    readings: FormReadings | None = None,
 ) -> list[dict[str, Any]]:
-    """Fill the form for every school (given scores win over pre-filled ones) and grade them."""
+    """Fill the form for every school (given scores win over pre-filled ones) and grade them (see :func:`rank_excellent`)."""
     prefilled = prefilled or {}
     if not isinstance(scores, Mapping):
         raise Ability2Error(
@@ -288,7 +357,7 @@ def score_schools(
     if problems:
         raise Ability2Error("\n".join(problems))
     scores = chosen_by_school
-    grades = rank_excellent(form, [(school, filled.total) for school, filled in filled_forms])
+    grades = rank_excellent(form, [(school, filled.total) for school, filled in filled_forms], readings)
     for school, filled in filled_forms:
         rows.append(
             {

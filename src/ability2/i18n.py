@@ -57,6 +57,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "chain": ("层级链", "layers"),
         "replaces": ("取代", "replaces"),
         "not_in_force": ("当日未生效", "not in force on this date"),
+        "superseded": (
+            "被本地区文件取代的上级规则（不适用）",
+            "inherited rules set aside by a lower layer's document (not applied)",
+        ),
         "not_encoded": ("未编码条款", "clauses not encoded"),
         "reason": ("原因", "reason"),
         "plugin": ("插件", "plugin"),

@@ -9,6 +9,7 @@ documentation site and for ``ability2 inventory``.
 from __future__ import annotations
 
 from ability2.layer import Layer, RuleEntry
+from ability2.notencoded import label_text
 from ability2.policy import describe_value
 from ability2.registry import Registry
 
@@ -72,6 +73,21 @@ def inventory_markdown(registry: Registry, region_id: str, heading_level: int = 
         lines += ["This layer states no rules of its own: the region inherits its ancestors' policy.", ""]
     for entry in layer.entries:
         lines += _entry_lines(registry, entry)
+    if layer.supersedes:
+        lines += ["## Inherited rules set aside", ""]
+        for gone in layer.supersedes:
+            lines.append(f"### `{gone.rule_id}`")
+            lines.append("")
+            lines.append(f"- **Set aside:** from {gone.valid_from}, for this region and the regions below it")
+            if gone.by:
+                lines.append("- **In its place:** " + ", ".join(f"`{rule}`" for rule in gone.by))
+            for citation in gone.sources:
+                lines.append(f"- **Source:** {citation.document.label} · {_escape(citation.clause)}")
+                if citation.quote:
+                    lines.append(f"  > {_escape(citation.quote)}")
+            if gone.decision:
+                lines.append(f"- **Reading decision:** {_escape(gone.decision)}")
+            lines.append("")
     lines += ["## Clauses not encoded", ""]
     if not layer.not_encoded:
         lines += ["None.", ""]
@@ -80,6 +96,9 @@ def inventory_markdown(registry: Registry, region_id: str, heading_level: int = 
         if item.source.quote:
             lines.append(f"  > {_escape(item.source.quote)}")
         lines.append("")
+        if item.label is not None:
+            lines.append(f"  Label: `{item.label}` ({label_text(item.label, 'en')})")
+            lines.append("")
         lines.append(f"  Reason: {_escape(item.reason)}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -7,6 +7,7 @@ the region itself (see :mod:`ability2.policy`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -14,7 +15,7 @@ import attrs
 from ability2.model import Citation, Document, Region
 from ability2.rules.bounds import Bound
 
-__all__ = ["Layer", "NotEncoded", "RuleEntry"]
+__all__ = ["Layer", "NotEncoded", "RuleEntry", "Supersession"]
 
 
 @attrs.frozen
@@ -47,10 +48,40 @@ class RuleEntry:
 
 @attrs.frozen
 class NotEncoded:
-    """A clause of a document that is deliberately not a rule, with the reason."""
+    """A clause of a document that is deliberately not a rule, with the reason.
+
+    ``label`` names the kind of reason from the controlled vocabulary
+    (:data:`ability2.notencoded.LABELS`), so that the same kind of clause gets the same
+    label in every plugin; ``None`` when the file gives none.
+    """
 
     source: Citation
     reason: str
+    label: str | None = None
+
+
+@attrs.frozen
+class Supersession:
+    """An inherited rule that a layer's own document sets aside, with the clause that does so.
+
+    A county whose plan restates the yearly schedule from its own start sets aside the
+    city's steps it does not restate; a county that sets its own window sets aside the
+    national five-year cycle. From ``valid_from`` on, the rule is not part of the policy of
+    this region or its descendants (unless a lower layer states it again); the policy lists
+    it as superseded, with ``by`` (this layer's rules that take its place) and the source.
+    """
+
+    rule_id: str
+    sources: tuple[Citation, ...]
+    valid_from: dt.date
+    by: tuple[str, ...] = ()
+    decision: str | None = None
+    file: str | None = attrs.field(default=None, eq=False)
+    line: int | None = attrs.field(default=None, eq=False)
+
+    def holds_on(self, day: dt.date) -> bool:
+        """Whether the rule is set aside on ``day``."""
+        return self.valid_from <= day
 
 
 @attrs.frozen
@@ -62,6 +93,7 @@ class Layer:
     documents: tuple[Document, ...] = ()
     not_encoded: tuple[NotEncoded, ...] = ()
     file: str | None = None
+    supersedes: tuple[Supersession, ...] = ()
     plugin: str | None = None
 
     def rule_ids(self) -> tuple[str, ...]:
@@ -76,3 +108,12 @@ class Layer:
     def effective_from(self) -> dt.date | None:
         """The first day any rule of this layer is in force (``None`` for an empty layer)."""
         return min((entry.valid_from for entry in self.entries), default=None)
+
+    def own_effective_from(self, reported: Callable[[RuleEntry], bool]) -> dt.date | None:
+        """The first day a rule of this layer's own documents is in force.
+
+        ``reported(entry)`` tells a rule known only through a lower region's document (a
+        province's completion date, reported by a county's notice); such rules do not set
+        the date from which the region has a policy of its own.
+        """
+        return min((entry.valid_from for entry in self.entries if not reported(entry)), default=None)

@@ -22,10 +22,11 @@ from ability2.converting import Structurer, iter_problems
 from ability2.datafiles import read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
-from ability2.layer import Layer, NotEncoded, RuleEntry
+from ability2.layer import Layer, NotEncoded, RuleEntry, Supersession
 from ability2.model import Citation, Document, Level, Region
 from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, RuleSpec, builtin_catalogue
+from ability2.rules.values import Phase
 from ability2.schema import RawEntry, RawLayerFile, RawSource
 from ability2.yamlio import PathPart, YamlDocument, read_yaml
 
@@ -101,6 +102,17 @@ def parse_layer(source: SourceLike) -> ParsedLayer:
     if not isinstance(doc.data, dict):
         raise PolicyFileError([Problem(name, "", "expected a mapping with keys region, documents, rules, not_encoded")])
     problems: list[Problem] = []
+    for key in ("rules", "supersedes"):
+        if key in doc.data and not isinstance(doc.data[key], dict):
+            raise PolicyFileError(
+                [
+                    doc.problem(
+                        (key,),
+                        f"expected a mapping of rule ids to entries (`{key}: {{}}` for none), "
+                        f"not {'nothing' if doc.data[key] is None else 'a ' + type(doc.data[key]).__name__}",
+                    )
+                ]
+            )
     raw = _structure(doc, doc.data, RawLayerFile, (), problems)
     if raw is not None and not isinstance(raw.rules, dict):
         problems.append(doc.problem(("rules",), "expected a mapping of rule ids to entries"))
@@ -265,6 +277,14 @@ class _LayerBuilder:
                 self.problem(path, f"document {sources[0].document.key!r} has no date: give this rule a `from:` date")
         if raw.until is not None and valid_from is not None and raw.until < valid_from:
             self.problem((*path, "until"), f"until {raw.until} is before from {valid_from}")
+        if isinstance(value, Phase) and not value.start_stated and valid_from is not None:
+            # a start no document states: the phase can hold from the day the rule takes effect
+            if value.end < valid_from:
+                self.problem(
+                    (*path, "value", "end"),
+                    f"the phase ends ({value.end}) before the rule takes effect ({valid_from}); give its start or a `from:`",
+                )
+            value = attrs.evolve(value, start=valid_from)
         if len(self.problems) > before or valid_from is None:
             return None
         return RuleEntry(
@@ -334,11 +354,68 @@ class _LayerBuilder:
         return None
 
     def not_encoded(self) -> list[NotEncoded]:
+        from ability2.notencoded import LABELS
+
         out = []
         for index, item in enumerate(self.raw.not_encoded):
             citation = self.citation(item.source, ("not_encoded", index, "source"))
+            if item.label is not None and item.label not in LABELS:
+                self.problem(
+                    ("not_encoded", index, "label"),
+                    f"unknown label {item.label!r}{_suggest(item.label, LABELS)}; use one of {list(LABELS)}",
+                )
+                continue
             if citation is not None:
-                out.append(NotEncoded(citation, item.reason))
+                out.append(NotEncoded(citation, item.reason, item.label))
+        return out
+
+    def supersedes(self, stated: Iterable[str]) -> list[Supersession]:
+        """The inherited rules this layer's documents set aside (checked against ancestors at assembly)."""
+        own = set(stated)
+        out = []
+        for rule_id, raw in self.raw.supersedes.items():
+            path: tuple[PathPart, ...] = ("supersedes", rule_id)
+            if self.catalogue.find(rule_id) is None:
+                self.problem(path, f"unknown rule {rule_id!r} (run `ability2 rules` for the catalogue)")
+                continue
+            if rule_id in own:
+                self.problem(
+                    path,
+                    f"this layer states {rule_id} itself: a stated value replaces the inherited one (`replaces:`); "
+                    "`supersedes` is for inherited rules the layer sets aside without a value of its own",
+                )
+                continue
+            sources = self.sources(raw.source, (*path, "source"))
+            by = raw.by if isinstance(raw.by, list) else None
+            if by is None or not all(isinstance(other, str) for other in by):
+                self.problem((*path, "by"), "expected a list of this layer's rule ids, e.g. [timeline.programme]")
+                continue
+            for index, other in enumerate(by):
+                if other not in own:
+                    self.problem(
+                        (*path, "by", index),
+                        f"{other!r} is not a rule of this layer: `by` names the layer's own rules that take the place of {rule_id}",
+                    )
+            valid_from = raw.from_
+            if valid_from is None and sources:
+                valid_from = sources[0].document.date
+                if valid_from is None:
+                    self.problem(
+                        path, f"document {sources[0].document.key!r} has no date: give this entry a `from:` date"
+                    )
+            if not sources or valid_from is None:
+                continue
+            out.append(
+                Supersession(
+                    rule_id,
+                    sources,
+                    valid_from,
+                    tuple(by),
+                    raw.decision,
+                    file=self.doc.name,
+                    line=self.doc.line_of(path),
+                )
+            )
         return out
 
 
@@ -377,6 +454,7 @@ def build_layer(
     region = builder.region()
     entries = builder.entries()
     not_encoded = builder.not_encoded()
+    supersedes = builder.supersedes(str(key) for key in builder.raw.rules)
     if builder.problems or region is None:
         raise PolicyFileError(builder.problems)
     return Layer(
@@ -386,6 +464,7 @@ def build_layer(
         not_encoded=tuple(not_encoded),
         file=parsed.name,
         plugin=plugin,
+        supersedes=tuple(supersedes),
     )
 
 

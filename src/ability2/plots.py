@@ -854,6 +854,12 @@ def _date_axis(axis: Any, lang: str) -> None:
     axis.set_major_formatter(formatter)
 
 
+def _shown_start(phase: Any) -> dt.date:
+    """Where a phase's bar starts: its start, or its deadline alone when no document states the start."""
+    start: dt.date = phase.start if phase.start_stated else phase.end
+    return start
+
+
 def plot_timeline(
     policies: Policy | Iterable[Policy] | Comparison, *, on: dt.date | None = None, ax: Any = None, lang: str = "zh"
 ) -> Figure:
@@ -886,7 +892,7 @@ def plot_timeline(
             rows.append(("phase", i, rule, phase))
     height = 0.34 * len(rows) + 1.8
     figure, ax, own = _figure_and_axes(ax, (11.0, height))
-    starts = [row[3].start for row in rows if row[0] == "phase"]
+    starts = [_shown_start(row[3]) for row in rows if row[0] == "phase"]
     ends = [row[3].end for row in rows if row[0] == "phase"]
     if on is not None:
         starts.append(on)
@@ -908,7 +914,7 @@ def plot_timeline(
             continue
         name = phase.name_en if lang == "en" and phase.name_en else phase.name
         tick_labels.append(_shorten(name, 24 if lang == "zh" else 40))
-        start = date2num(phase.start)
+        start = date2num(_shown_start(phase))
         end = date2num(phase.end + dt.timedelta(days=1))  # the end day is included
         ax.barh(
             y,
@@ -921,7 +927,7 @@ def plot_timeline(
             gid=f"phase:{items[i].name}:{rule.id}",
             zorder=2,
         )
-        one_day = phase.start == phase.end
+        one_day = _shown_start(phase) == phase.end
         if one_day:
             ax.plot(
                 [start + (end - start) / 2],

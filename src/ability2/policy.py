@@ -3,7 +3,10 @@
 A policy is resolved by :meth:`ability2.Registry.policy`: the layers of the region tree are
 stacked from ``cn`` down to the region, and for each rule the lowest layer whose value holds
 on the date wins. The policy records which layer supplied each rule and which inherited
-values that layer replaced.
+values that layer replaced. A layer may also set an inherited rule aside (``supersedes:``):
+its document restates the schedule from its own start, or sets its own window; the rule is
+then not in the policy, and :attr:`Policy.superseded` lists it with the clause that sets it
+aside.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from ability2.errors import UnknownRuleError
 from ability2.framework import Framework
 from ability2.layer import NotEncoded
 from ability2.model import Region
-from ability2.resolved import InactiveRule, ResolvedRule, describe_value
+from ability2.resolved import InactiveRule, ResolvedRule, SupersededRule, describe_value
 from ability2.rules.catalogue import Catalogue, Kind, Scope, builtin_catalogue
 from ability2.rules.values import Phase, ScoringForm
 
-__all__ = ["InactiveRule", "Policy", "ResolvedRule", "describe_value"]
+__all__ = ["InactiveRule", "Policy", "ResolvedRule", "SupersededRule", "describe_value"]
 
 
 def _frozen_mapping(rules: Mapping[str, ResolvedRule]) -> Mapping[str, ResolvedRule]:
@@ -44,6 +47,8 @@ class Policy:
     label: str | None = None
     #: the rule catalogue the policy was resolved with: which kind evaluates each rule
     catalogue: Catalogue = attrs.field(factory=builtin_catalogue, repr=False)
+    #: inherited rules a lower layer's document sets aside on this date (not applied; shown)
+    superseded: tuple[SupersededRule, ...] = attrs.field(default=(), repr=False)
 
     @property
     def name(self) -> str:
@@ -93,8 +98,21 @@ class Policy:
         return tuple(rule for rule in self if rule.spec.scope is scope)
 
     def phases(self) -> tuple[tuple[ResolvedRule, Phase], ...]:
-        """The timeline phases, by start date then end date."""
-        found = [(rule, rule.value) for rule in self if rule.spec.kind is Kind.PHASE]
+        """The timeline phases, by start date then end date.
+
+        When the policy reads "X日前" as excluding day X (``deadline.before_exclusive`` true), a
+        phase whose end is written that way (``end_before``) ends the day before, unless that
+        would end it before it starts.
+        """
+        exclusive = self.value("deadline.before_exclusive") is True
+        found = []
+        for rule in self:
+            if rule.spec.kind is not Kind.PHASE:
+                continue
+            phase: Phase = rule.value
+            if exclusive and phase.end_before and phase.end > phase.start:
+                phase = attrs.evolve(phase, end=phase.end - dt.timedelta(days=1))
+            found.append((rule, phase))
         return tuple(sorted(found, key=lambda pair: (pair[1].start, pair[1].end, pair[0].id)))
 
     def forms(self) -> tuple[tuple[ResolvedRule, ScoringForm], ...]:

@@ -9,6 +9,7 @@ answers :meth:`~Registry.policy` for any region and date.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from ability2.errors import (
     UnknownRegionError,
 )
 from ability2.framework import Framework, load_framework
-from ability2.layer import Layer, NotEncoded
+from ability2.layer import Layer, NotEncoded, RuleEntry
 from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
@@ -87,9 +88,13 @@ class Registry:
         self._pending_plugins: Callable[[], Sequence[PluginInfo]] | None = None
         self._sources = tuple(sources)
         self._children: dict[str, list[str]] = {}
+        #: document key -> the region whose file declares it
+        self._declared_by: dict[str, str] = {}
         for region_id, layer in self._layers.items():
             if layer.region.parent is not None:
                 self._children.setdefault(layer.region.parent, []).append(region_id)
+            for document in layer.documents:
+                self._declared_by.setdefault(document.key, region_id)
 
     # -- regions ------------------------------------------------------------------------
     def regions(self) -> list[Region]:
@@ -144,12 +149,33 @@ class Registry:
         return tuple(reversed(out))
 
     def effective_from(self, region: str | int | Region) -> dt.date | None:
-        """The first day the region's own rules (or, if it has none, its nearest ruled ancestor's) hold."""
+        """The first day the region's own rules (or, if it has none, its nearest ruled ancestor's) hold.
+
+        A rule known only through a lower region's document (山东省's completion date, which only
+        兖州区's notice reports) is not the region's own: a province or city known only that way
+        falls back, like one with no rules, to its nearest ancestor with rules of its own (in
+        the end the national layer). Before that rule's own date the policy simply does not
+        have it.
+        """
         for ancestor in reversed(self.chain(region)):
-            first = self._layers[ancestor.id].effective_from
+            layer = self._layers[ancestor.id]
+            first = layer.own_effective_from(functools.partial(self.reported_only, ancestor.id))
             if first is not None:
                 return first
         return None
+
+    def reported_only(self, region_id: str, entry: RuleEntry) -> bool:
+        """Whether every source of ``entry`` is a document declared by a region below ``region_id``.
+
+        Such a rule is known only through a lower region's document: the region's own text is
+        not in our sources.
+        """
+        prefix = region_id + "/" if region_id != "cn" else ""
+        for citation in entry.sources:
+            holder = self._declared_by.get(citation.document.key)
+            if holder is None or holder == region_id or not holder.startswith(prefix):
+                return False
+        return bool(entry.sources)
 
     def plugins(self) -> list[PluginInfo]:
         """The plugins that supplied regions or hooks, as ``ability2 plugins`` lists them."""
@@ -170,7 +196,7 @@ class Registry:
         Raises :class:`UnknownRegionError` for an unknown region and
         :class:`PolicyDateError` for a date before the region's rules take effect.
         """
-        from ability2.policy import InactiveRule, Policy, ResolvedRule
+        from ability2.policy import InactiveRule, Policy, ResolvedRule, SupersededRule
 
         on = on or dt.date.today()
         if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
@@ -185,10 +211,17 @@ class Registry:
             )
         resolved: dict[str, ResolvedRule] = {}
         inactive: list[InactiveRule] = []
+        superseded: dict[str, SupersededRule] = {}
         not_encoded: list[tuple[str, NotEncoded]] = []
         for region_in_chain in chain:
             layer = self._layers[region_in_chain.id]
             not_encoded.extend((layer.region.id, item) for item in layer.not_encoded)
+            for supersession in layer.supersedes:
+                if not supersession.holds_on(on):
+                    continue
+                gone = resolved.pop(supersession.rule_id, None)
+                if gone is not None:
+                    superseded[gone.id] = SupersededRule(gone, layer.region.id, supersession)
             for rule_id in layer.rule_ids():
                 entries = layer.entries_for(rule_id)
                 current = next((e for e in entries if e.holds_on(on)), None)
@@ -202,6 +235,7 @@ class Registry:
                 spec = self.catalogue.find(rule_id)
                 assert spec is not None  # checked at load
                 resolved[rule_id] = ResolvedRule(rule_id, spec, current, layer.region.id, overridden)
+                superseded.pop(rule_id, None)  # a lower layer states it again
         order = {spec.id: index for index, spec in enumerate(self.catalogue)}
 
         def sort_key(rule: ResolvedRule) -> tuple[int, str]:
@@ -209,7 +243,15 @@ class Registry:
 
         rules = {rule.id: rule for rule in sorted(resolved.values(), key=sort_key)}
         return Policy(
-            target, on, chain, rules, self.framework, tuple(inactive), tuple(not_encoded), catalogue=self.catalogue
+            target,
+            on,
+            chain,
+            rules,
+            self.framework,
+            tuple(inactive),
+            tuple(not_encoded),
+            catalogue=self.catalogue,
+            superseded=tuple(superseded.values()),
         )
 
 
@@ -309,6 +351,7 @@ def assemble(
     if messages:
         raise RegistryError(messages)
     problems.extend(_check_overrides(layers))
+    problems.extend(_check_supersessions(layers))
     if problems:
         raise PolicyFileError(problems)
     return Registry(framework=framework, catalogue=catalogue, layers=layers, plugins=plugins, sources=source_list)
@@ -372,6 +415,28 @@ def _check_overrides(layers: Mapping[str, Layer]) -> list[Problem]:
                     attrs.evolve(
                         where,
                         message=f"replaces: {entry.replaces!r}, but no ancestor layer has this rule; remove `replaces`",
+                    )
+                )
+    return problems
+
+
+def _check_supersessions(layers: Mapping[str, Layer]) -> list[Problem]:
+    """A layer may set aside only a rule that an ancestor layer states."""
+    problems: list[Problem] = []
+    for region_id, layer in layers.items():
+        ancestors = []
+        parent = layer.region.parent
+        while parent is not None and parent in layers and parent not in ancestors:
+            ancestors.append(parent)
+            parent = layers[parent].region.parent
+        for item in layer.supersedes:
+            if not any(item.rule_id in layers[a].rule_ids() for a in ancestors):
+                problems.append(
+                    Problem(
+                        item.file or str(layer.file),
+                        f'supersedes["{item.rule_id}"]',
+                        f"no ancestor layer of {region_id!r} states {item.rule_id}: there is nothing to set aside",
+                        item.line,
                     )
                 )
     return problems

@@ -12,12 +12,12 @@ from typing import Any
 
 import attrs
 
-from ability2.layer import RuleEntry
+from ability2.layer import RuleEntry, Supersession
 from ability2.model import Citation
 from ability2.rules.bounds import Bound
 from ability2.rules.spec import RuleSpec
 
-__all__ = ["InactiveRule", "ResolvedRule", "describe_value"]
+__all__ = ["InactiveRule", "ResolvedRule", "SupersededRule", "describe_value"]
 
 
 @attrs.frozen
@@ -107,3 +107,31 @@ class InactiveRule:
     id: str
     layer: str
     entry: RuleEntry
+
+
+@attrs.frozen
+class SupersededRule:
+    """An inherited rule that a lower layer's document sets aside (shown, not applied).
+
+    ``rule`` is the rule as it would have resolved; ``by`` the region whose document sets it
+    aside, and ``supersession`` that document's clause and the rules that take its place.
+    """
+
+    rule: ResolvedRule
+    by: str
+    supersession: Supersession
+
+    @property
+    def id(self) -> str:
+        """The rule id."""
+        return self.rule.id
+
+    @property
+    def layer(self) -> str:
+        """The ancestor layer that states the rule."""
+        return self.rule.layer
+
+    @property
+    def source(self) -> str:
+        """The clauses that set the rule aside, as one line of text."""
+        return "; ".join(str(c) for c in self.supersession.sources)

@@ -28,6 +28,7 @@ __all__ = [
     "RawSheet",
     "RawSheetsFile",
     "RawSource",
+    "RawSupersession",
     "RawTimeLimit",
 ]
 
@@ -196,6 +197,17 @@ class RawNotEncoded:
 
     source: RawSource
     reason: str
+    label: str | None = None
+
+
+@attrs.define
+class RawSupersession:
+    """An inherited rule the layer's document sets aside: ``supersedes: {rule id: {...}}``."""
+
+    source: Any
+    by: Any = attrs.Factory(list)
+    decision: str | None = None
+    from_: dt.date | None = None
 
 
 @attrs.define
@@ -206,3 +218,4 @@ class RawLayerFile:
     documents: dict[str, RawDocument] = attrs.Factory(dict)
     rules: dict[str, Any] = attrs.Factory(dict)
     not_encoded: list[RawNotEncoded] = attrs.Factory(list)
+    supersedes: dict[str, RawSupersession] = attrs.Factory(dict)

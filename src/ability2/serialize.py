@@ -99,8 +99,27 @@ def policy_to_dict(policy: Policy) -> dict[str, Any]:
             }
             for item in policy.inactive
         ],
+        "superseded": [
+            {
+                "rule": item.id,
+                "layer": item.layer,
+                "value": item.rule.spec.value_type.to_json(item.rule.value),
+                "source": item.rule.source,
+                "superseded_by": item.by,
+                "superseded_source": item.source,
+                "replaced_by": list(item.supersession.by),
+                "decision": item.supersession.decision,
+            }
+            for item in policy.superseded
+        ],
         "not_encoded": [
-            {"layer": layer, "source": str(item.source), "quote": item.source.quote, "reason": item.reason}
+            {
+                "layer": layer,
+                "source": str(item.source),
+                "quote": item.source.quote,
+                "label": item.label,
+                "reason": item.reason,
+            }
             for layer, item in policy.not_encoded
         ],
     }

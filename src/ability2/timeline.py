@@ -2,6 +2,13 @@
 
 Contract §3.2: ``current`` lists every phase whose inclusive date range holds the date;
 ``next_deadline`` is the earliest phase end on or after the date (``None`` when none).
+
+Extensions (the contract's keys keep their meaning): each phase also carries ``rule``,
+``layer`` and ``start_stated``. ``start_stated: false`` marks a phase whose start no document
+states ("到6月30日前完成…"): its ``start`` is then the day the rule takes effect, the earliest
+day the phase can hold, not a date the document gives. ``superseded`` lists the ancestors'
+phases that the region's own document sets aside (a county that restates the yearly schedule
+from its own start), each with ``superseded_by`` and the clause that does so.
 """
 
 from __future__ import annotations
@@ -11,9 +18,10 @@ from typing import Any
 
 import attrs
 
-from ability2.policy import Policy
+from ability2.policy import Policy, ResolvedRule
+from ability2.rules.values import Phase
 
-__all__ = ["PhaseView", "Timeline", "timeline", "to_ics"]
+__all__ = ["PhaseView", "SupersededPhase", "Timeline", "timeline", "to_ics"]
 
 
 @attrs.frozen
@@ -27,9 +35,10 @@ class PhaseView:
     source: str
     layer: str
     quote: str | None = None
+    start_stated: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"name", "start", "end", "source"}`` (plus rule and layer)."""
+        """``{"name", "start", "end", "source"}`` (plus rule, layer and start_stated)."""
         return {
             "name": self.name,
             "start": self.start.isoformat(),
@@ -37,7 +46,21 @@ class PhaseView:
             "source": self.source,
             "rule": self.rule,
             "layer": self.layer,
+            "start_stated": self.start_stated,
         }
+
+
+@attrs.frozen
+class SupersededPhase:
+    """An ancestor's phase that the region's own document sets aside, and the clause that does."""
+
+    phase: PhaseView
+    by: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The phase's JSON plus ``superseded_by`` (the region) and ``superseded_source``."""
+        return {**self.phase.to_dict(), "superseded_by": self.by, "superseded_source": self.source}
 
 
 @attrs.frozen
@@ -49,6 +72,7 @@ class Timeline:
     phases: tuple[PhaseView, ...]
     current: tuple[PhaseView, ...]
     next_deadline: PhaseView | None
+    superseded: tuple[SupersededPhase, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of contract §3.2."""
@@ -65,27 +89,35 @@ class Timeline:
             "phases": [p.to_dict() for p in self.phases],
             "current": [p.to_dict() for p in self.current],
             "next_deadline": deadline,
+            "superseded": [item.to_dict() for item in self.superseded],
         }
+
+
+def _view(rule: ResolvedRule, phase: Phase) -> PhaseView:
+    return PhaseView(
+        rule.id,
+        phase.name,
+        phase.start,
+        phase.end,
+        rule.source,
+        rule.layer,
+        rule.sources[0].quote if rule.sources else None,
+        phase.start_stated,
+    )
 
 
 def timeline(policy: Policy) -> Timeline:
     """The timeline of ``policy``'s region on ``policy.on``."""
-    phases = tuple(
-        PhaseView(
-            rule.id,
-            phase.name,
-            phase.start,
-            phase.end,
-            rule.source,
-            rule.layer,
-            rule.sources[0].quote if rule.sources else None,
-        )
-        for rule, phase in policy.phases()
-    )
+    phases = tuple(_view(rule, phase) for rule, phase in policy.phases())
     day = policy.on
     current = tuple(p for p in phases if p.start <= day <= p.end)
     upcoming = sorted((p for p in phases if p.end >= day), key=lambda p: (p.end, p.start, p.rule))
-    return Timeline(policy.region.id, day, phases, current, upcoming[0] if upcoming else None)
+    superseded = tuple(
+        SupersededPhase(_view(item.rule, item.rule.value), item.by, item.source)
+        for item in policy.superseded
+        if isinstance(item.rule.value, Phase)
+    )
+    return Timeline(policy.region.id, day, phases, current, upcoming[0] if upcoming else None, superseded)
 
 
 def _escape(text: str) -> str:
@@ -113,7 +145,9 @@ def _fold(line: str) -> list[str]:
 def to_ics(policy: Policy, *, stamp: dt.datetime | None = None) -> str:
     """An iCalendar (RFC 5545) file of the region's phases; each event's text cites its source.
 
-    Phases are all-day events: ``DTEND`` is the day after the phase's (inclusive) end.
+    Phases are all-day events: ``DTEND`` is the day after the phase's (inclusive) end. A
+    phase whose start no document states is its deadline day only, its summary marked
+    截止 and its description saying the start is not stated; no start is invented.
     """
     stamp = stamp or dt.datetime.now(dt.UTC)
     lines = [
@@ -128,13 +162,17 @@ def to_ics(policy: Policy, *, stamp: dt.datetime | None = None) -> str:
         quote = rule.sources[0].quote if rule.sources else None
         if quote:
             description += f"\n{quote}"
+        first, summary = phase.start, phase.name
+        if not phase.start_stated:
+            first, summary = phase.end, f"截止：{phase.name}"
+            description += f"\n开始日期：文件未载明（自 {phase.start} 起适用）"
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{rule.id}.{phase.start:%Y%m%d}@{policy.region.id.replace('/', '.')}.ability2",
+            f"UID:{rule.id}.{first:%Y%m%d}@{policy.region.id.replace('/', '.')}.ability2",
             f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}",
-            f"DTSTART;VALUE=DATE:{phase.start:%Y%m%d}",
+            f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
             f"DTEND;VALUE=DATE:{phase.end + dt.timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_escape(phase.name)}",
+            f"SUMMARY:{_escape(summary)}",
             f"DESCRIPTION:{_escape(description)}",
             "END:VEVENT",
         ]

@@ -277,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument(
         "--roster", metavar="ROSTER", help="pre-fill the items that follow from an evaluation of this roster"
     )
+    form.add_argument(
+        "--district-schools",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the district's number of schools, when the policy reads the excellent cap over them "
+        "(scoring.excellent_cap_of: district)",
+    )
     add_lang(form)
 
     demo = add("demo", commands.cmd_demo, "evaluate the bundled sample school under every seed region and compare")

@@ -217,6 +217,10 @@ def cmd_policy(args: argparse.Namespace) -> int:
         for item in policy.inactive:
             until = f" – {item.entry.valid_until}" if item.entry.valid_until else ""
             console.print(f"  {item.id} ({item.layer}): {item.entry.valid_from}{until}")
+    if policy.superseded:
+        console.print(f"[bold]{label('superseded', lang)}[/bold]")
+        for gone in policy.superseded:
+            console.print(f"  {gone.id} ({gone.layer}): {gone.rule.describe_value(lang)} · {gone.by}: {gone.source}")
     if policy.not_encoded:
         console.print(
             f"[bold]{label('not_encoded', lang)}[/bold]: {len(policy.not_encoded)} (see --json or the region's inventory page)"
@@ -702,8 +706,25 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     )
     for phase in view.phases:
         mark = " ◀" if phase in view.current else ""
-        table.add_row(phase.name + mark, phase.start.isoformat(), phase.end.isoformat(), phase.layer, phase.source)
+        start = phase.start.isoformat()
+        if not phase.start_stated:
+            start = f"{'未载明' if zh else 'not stated'} ({'自' if zh else 'from'} {start})"
+        table.add_row(phase.name + mark, start, phase.end.isoformat(), phase.layer, phase.source)
     console.print(table)
+    if view.superseded:
+        console.print(
+            "[bold]"
+            + (
+                "被本地区文件取代的上级阶段（不适用）"
+                if zh
+                else "ancestors' phases set aside by the region's own document (not applied)"
+            )
+            + "[/bold]"
+        )
+        for item in view.superseded:
+            console.print(
+                f"  {item.phase.name} ({item.phase.layer}): {item.phase.start} – {item.phase.end} · {item.by}: {item.source}"
+            )
     if view.next_deadline is not None:
         what = "下一截止" if zh else "next deadline"
         console.print(f"{what}: {view.next_deadline.end} {view.next_deadline.name} ({view.next_deadline.source})")
@@ -757,20 +778,21 @@ def cmd_form(args: argparse.Namespace) -> int:
 def _fill_forms(args: argparse.Namespace, policy: Any) -> int:
     """``ability2 form REGION --scores FILE [--roster ROSTER]``: totals, pass line, excellent cap."""
     from ability2.errors import Ability2Error
-    from ability2.forms import load_scores, prefill, score_schools
+    from ability2.forms import FormReadings, load_scores, prefill, score_schools
 
     pairs = policy.forms()
     if not pairs:
         raise Ability2Error(f"{policy.region.id} has no scoring form on {policy.on}")
     rule, form = pairs[0]
+    readings = FormReadings.of(policy, getattr(args, "district_schools", None))
     scores = load_scores(args.scores) if args.scores else {}
     prefilled = None
     if args.roster:
         from ability2.evaluation import evaluate
         from ability2.io.roster import read_roster
 
-        prefilled = prefill(form, evaluate(read_roster(args.roster, framework=policy.framework), policy))
-    rows = score_schools(form, scores, prefilled)
+        prefilled = prefill(form, evaluate(read_roster(args.roster, framework=policy.framework), policy), readings)
+    rows = score_schools(form, scores, prefilled, readings)
     if args.json:
         _print_json({"form": rule.id, "name": form.name, "schools": rows})
         return 0

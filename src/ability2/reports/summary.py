@@ -14,6 +14,9 @@ computed from a :class:`~ability2.result.Result`):
 * **课程学时合格人数**: teachers for whom every teacher rule tagged ``hours`` holds (the
   core's: online, offline, total hours, practice share, peer review before offline hours
   count; a plugin's rule with the tag counts too). All teachers when the policy has none.
+  This is the default reading of ``summary.course_hours`` (``every_hours_rule``); a policy
+  (or a what-if) that sets it to ``online`` counts only the rules tagged ``online`` (the
+  online course hours, 线上选学).
 * **校本应用考核合格人数**: teachers for whom the rule tagged ``grading`` (the core's
   ``grading.teacher``) holds (no ability graded 不合格) and whose status is not ``pending``;
   when the result still has its roster, every selected ability must also carry a grade (a
@@ -247,8 +250,11 @@ def summary_columns(result: Result, lang: str = "zh") -> dict[str, list[Any]]:
 
     passed = (status == "pass") | (status == "excellent")
 
+    from ability2.rules.readings import course_hours_reading
+
     hours = np.ones(size, dtype=bool)
-    for column in tagged("hours"):
+    course_tag = "online" if course_hours_reading(result.policy) == "online" else "hours"
+    for column in tagged(course_tag):
         hours &= _ok(column)
 
     assessed = status != "pending"

@@ -9,7 +9,7 @@ through :func:`~ability2.hookspecs.ability2_rule_kinds` (in evaluation order).
 from __future__ import annotations
 
 from ability2.hookspecs import hookimpl
-from ability2.rules import facts, grading, hours, recorded, scope, selection, shares, videos
+from ability2.rules import facts, grading, hours, readings, recorded, scope, selection, shares, videos
 from ability2.rules.kind import RuleKind
 from ability2.rules.spec import RuleSpec
 
@@ -23,6 +23,7 @@ BUILTIN_SPECS: tuple[RuleSpec, ...] = (
     *hours.SPECS,
     *selection.SPECS,
     *grading.SPECS,
+    *readings.SPECS,
     videos.GROUP_SHARE,
     *shares.RATE_SPECS,
     *shares.ENVIRONMENT_SPECS,
@@ -47,6 +48,7 @@ def builtin_kinds() -> list[RuleKind]:
         selection.DimensionsCovered(),
         selection.AllowedChoices(),
         grading.TeacherGrading(),
+        readings.PendingAfterDeadline(),
         shares.SchoolRate(),
         shares.EnvironmentShare(),
         scope.ScopeCount(),

@@ -26,7 +26,13 @@ TOTAL = spec(
     "hours.total_min", Kind.HOURS, Scope.TEACHER, "总学时下限", "total hours, floor", Direction.MIN, tags=("hours",)
 )
 ONLINE = spec(
-    "hours.online_min", Kind.HOURS, Scope.TEACHER, "线上学时下限", "online hours, floor", Direction.MIN, tags=("hours",)
+    "hours.online_min",
+    Kind.HOURS,
+    Scope.TEACHER,
+    "线上学时下限",
+    "online hours, floor",
+    Direction.MIN,
+    tags=("hours", "online"),
 )
 OFFLINE = spec(
     "hours.offline_min",

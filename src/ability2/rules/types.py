@@ -153,7 +153,21 @@ def _abilities(data: Any, context: ParseContext) -> tuple[str, ...]:
 
 
 def _phase(data: Any, context: ParseContext) -> Phase | None:
+    stated = True
+    if isinstance(data, Mapping):
+        if "start_stated" in data:
+            context.problem(
+                (*context.path, "start_stated"),
+                "unknown key; write `start: null` for a phase whose start no document states",
+            )
+            return None
+        if "start" in data and data["start"] is None:
+            # no document states the start: the loader gives it the rule's first day
+            stated = False
+            data = {**data, "start": data.get("end")}
     phase: Phase | None = context.structure(data, Phase, context.path)
+    if phase is not None and not stated:
+        return attrs.evolve(phase, start_stated=False)
     if phase is not None and phase.end < phase.start:
         context.problem((*context.path, "end"), f"the phase ends ({phase.end}) before it starts ({phase.start})")
         return None
@@ -239,6 +253,9 @@ def _show_list(value: Any, lang: str) -> str:
 
 def _show_phase(value: Any, lang: str) -> str:
     name = value.name if lang == "zh" or not value.name_en else value.name_en
+    if not value.start_stated:
+        start = "开始日期未载明" if lang == "zh" else "start not stated"
+        return f"{name}: ({start}) – {value.end}"
     return f"{name}: {value.start} – {value.end}"
 
 
@@ -271,6 +288,30 @@ METHOD_WORDS: dict[str, tuple[str, str]] = {
         "按全部能力点：均优秀为优秀，任一不合格为不合格",
         "by every chosen ability: all excellent is excellent, any failed ability fails",
     ),
+    "every_hours_rule": (
+        "全部学时规则（线上、线下、总学时、实践占比、互评）均达到",
+        "every hours rule holds (online, offline, total, practice share, peer review)",
+    ),
+    "online": ("线上课程学时达到", "the online course hours hold"),
+    "not_blocking": (
+        "无优秀标准的证据项不影响优秀：按有标准的证据项判定",
+        "items without excellent criteria do not stop excellence: the rule is applied over the items with criteria",
+    ),
+    "blocking": (
+        "无优秀标准的证据项不能为优秀，能力点因而不能为优秀",
+        "an item without excellent criteria cannot be excellent, so neither can the ability",
+    ),
+    "warn": ("超出时提示，不判不合格", "exceeding it is a warning, not a failure"),
+    "top_ranked": ("合格学校按总分排名，在比例内评为优秀", "the top-ranked passing schools, within the cap"),
+    "cap_only": (
+        "只规定比例上限，不由本工具评定优秀",
+        "the form states only the cap; no school is rated excellent here",
+    ),
+    "all_or_nothing": ("各部分均达到得满分，否则 0 分", "full points when every part holds, else 0"),
+    "by_part": ("每达到一部分得相应比例的分数", "an equal share of the points for each part that holds"),
+    "batch": ("本次参评的学校数", "the schools scored together"),
+    "district": ("全区学校总数", "the district's number of schools"),
+    "fail": ("超出时该证据项不合格", "exceeding it makes the item fail"),
 }
 
 

@@ -18,12 +18,22 @@ __all__ = ["FormItem", "FormPart", "FormSection", "Phase", "ReviewChain", "Revie
 
 @attrs.frozen
 class Phase:
-    """A dated stage of the programme; both ends are inclusive. A deadline is its ``end``."""
+    """A dated stage of the programme; both ends are inclusive. A deadline is its ``end``.
+
+    ``start_stated`` is ``False`` for a phase whose start no document states ("到2024年6月30日
+    前完成…", written ``start: null`` in a policy file): ``start`` is then the day the rule
+    takes effect (its document's date), the earliest day the phase can hold, not a date any
+    document gives. Timelines show such a start as unknown.
+    """
 
     name: str
     start: dt.date
     end: dt.date
     name_en: str | None = None
+    start_stated: bool = True
+    #: the document writes the end as "X日前" (before day X): ``deadline.before_exclusive`` decides
+    #: whether day X itself is in time (see :meth:`ability2.Policy.phases`)
+    end_before: bool = False
 
     def holds(self, day: dt.date) -> bool:
         """Whether ``day`` falls inside the phase (both ends included)."""

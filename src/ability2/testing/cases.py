@@ -36,6 +36,8 @@ class Case:
     on: dt.date
     expect_rules: dict[str, dict[str, Any]] = attrs.Factory(dict)
     expect_absent: list[str] = attrs.Factory(list)
+    #: rules a lower layer sets aside: ``{rule id: {layer: <ancestor>, by: <region>}}``
+    expect_superseded: dict[str, dict[str, Any]] = attrs.Factory(dict)
     checks: list[Check] = attrs.Factory(list)
     expect_error: str | None = None
     source: str | None = None
@@ -63,7 +65,9 @@ def load_cases(source: SourceLike) -> list[Case]:
         raise PolicyFileError(problems) from None
     for index, case in enumerate(case_file.cases):
         case.line = doc.line_of(("cases", index))
-        if case.expect_error is not None and (case.expect_rules or case.expect_absent or case.checks):
+        if case.expect_error is not None and (
+            case.expect_rules or case.expect_absent or case.checks or case.expect_superseded
+        ):
             raise PolicyFileError([doc.problem(("cases", index), "a case with expect_error has no other expectations")])
     return list(case_file.cases)
 
@@ -142,6 +146,20 @@ def run_case(case: Case, registry: Registry) -> list[str]:
             failures.append(
                 f"{rule_id}: expected absent, but the policy has {policy[rule_id].describe_value('en')} from {policy[rule_id].layer}"
             )
+    superseded = {item.id: item for item in policy.superseded}
+    for rule_id, fields in case.expect_superseded.items():
+        item = superseded.get(rule_id)
+        if item is None:
+            failures.append(
+                f"{rule_id}: expected superseded, but the policy of {policy.region.id} on {policy.on} does not list it"
+            )
+            continue
+        for field, expected in (fields or {}).items():
+            actual = {"layer": item.layer, "by": item.by}.get(field)
+            if field not in ("layer", "by"):
+                failures.append(f"{rule_id}: unknown expectation {field!r} for a superseded rule (use layer, by)")
+            elif actual != expected:
+                failures.append(f"{rule_id}: superseded {field} is {actual!r}, expected {expected!r}")
     for check in case.checks:
         rule = policy.get(check.rule)
         if rule is None:
