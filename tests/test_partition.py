@@ -279,3 +279,40 @@ def test_cli_partitions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "--partitions" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*args[:-1], "0"])
+
+
+def test_split_roster_measures_a_parquet_file_as_the_dask_engine_does(tmp_path: Path) -> None:
+    """Hostile Parquet: past the limits by its own metadata, a damaged footer, a nested column: refused, nothing split."""
+    from ability2.limits import limited
+
+    path = tmp_path / "r.parquet"
+    pl.from_pandas(cohort(30, 2)).write_parquet(path)
+    with limited(max_rows=10), pytest.raises(RosterError, match="cannot read Parquet file"):
+        split_roster(path, tmp_path / "a", 2)
+    assert not (tmp_path / "a").exists()
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(path.read_bytes()[:-8] + b"\xff\xff\xff\x7fPAR1")  # a footer length past the file
+    with pytest.raises(RosterError, match="cannot read Parquet file"):
+        split_roster(damaged, tmp_path / "b", 2)
+    nested = tmp_path / "nested.parquet"
+    pl.from_pandas(cohort(30, 2)).with_columns(pl.col("abilities").str.split(";")).write_parquet(nested)
+    with pytest.raises(RosterError, match="'abilities' holds lists"):
+        split_roster(nested, tmp_path / "c", 2)
+
+
+def test_cli_splits_a_large_roster_by_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ability2.partition
+
+    monkeypatch.setattr(ability2.partition, "AUTO_PARTITION_ROWS", 50)
+    roster = tmp_path / "roster.csv"
+    cohort(120, 5).to_csv(roster, index=False)
+    out = tmp_path / "tables"
+    assert main(["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(out)]) == 0
+    assert "--partitions auto" in capsys.readouterr().err
+    assert (out / "totals.json").exists() and list((out / "teachers").glob("part-*.parquet"))
+    small = tmp_path / "small"
+    cohort(40, 5).to_csv(roster, index=False)
+    assert main(["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(small)]) == 0
+    assert (small / "teachers.parquet").exists()  # under the threshold: read whole, as always
