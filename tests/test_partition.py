@@ -167,7 +167,7 @@ def test_problems_of_every_part_are_listed_by_the_files_rows_and_nothing_is_writ
     assert {p.row for p in info.value.problems} == {12, 92, 102}
     duplicate = next(p for p in info.value.problems if p.row == 102)
     assert "first used on row 5" in duplicate.message
-    assert list((tmp_path / "out").iterdir()) == []
+    assert not (tmp_path / "out").exists()  # the folder made for the run is removed with it
 
 
 def test_an_id_used_in_two_parts_is_named_as_the_whole_files_reader_names_it(registry: Any, tmp_path: Path) -> None:
