@@ -199,7 +199,8 @@ def evaluate_cells(
     canonical = [_canonical(cell) for cell in header]
 
     def text(j: int) -> pl.Series:
-        return _polars_texts(data.get_column(f"c{j}")).fill_null("").str.strip_chars()
+        series: pl.Series = _polars_texts(data.get_column(f"c{j}")).fill_null("").str.strip_chars()
+        return series
 
     blank = [pl.col(f"c{j}").cast(pl.String).fill_null("").str.strip_chars() != "" for j in range(width)]
     keep = data.select(pl.any_horizontal(blank).alias("keep")).to_series() if width else None
@@ -251,9 +252,9 @@ def evaluate_cells(
     # -- teacher ids are unique over the whole roster, whichever region a row is in
     id_label = _BY_NAME["teacher_id"].label
     if "teacher_id" in canonical:
-        twice = cells.filter(pl.col("tid") != "").with_columns(pl.col("__row").first().over("tid").alias("first"))
-        twice = twice.filter(pl.col("__row") != pl.col("first"))
-        for row, tid, first in twice.select("__row", "tid", "first").iter_rows():
+        used = cells.filter(pl.col("tid") != "").with_columns(pl.col("__row").first().over("tid").alias("first"))
+        repeated = used.filter(pl.col("__row") != pl.col("first"))
+        for row, tid, first in repeated.select("__row", "tid", "first").iter_rows():
             issues.append(
                 RosterProblem(name, row, id_label, f"duplicate teacher id {tid!r}: first used on row {row_text(first)}")
             )

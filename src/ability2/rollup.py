@@ -79,7 +79,7 @@ def _area_keys(region: Region, registry: Registry) -> list[tuple[str, str, str]]
     coded = next((r for r in reversed(chain) if r.code and len(r.code) == 6 and r.code.isdigit()), None)
     keys = [("nation", "", "cn")]
     for level, digits in _DIGITS.items():
-        at_level = next((r for r in chain if r.level == level), None)
+        at_level = next((r for r in chain if r.level.value == level), None)
         if coded is not None:
             prefix = coded.code[:digits] if coded.code else ""
             if digits > 2 and set(prefix[digits - 2 :]) == {"0"}:
