@@ -310,6 +310,9 @@ def test_the_plot_draws_the_table(tmp_path: Path) -> None:
             assert bars[f"rollup:pass_rate:{row['code']}"].get_width() == pytest.approx(row["pass_rate"])
             assert bars[f"rollup:excellent_rate:{row['code']}"].get_width() == pytest.approx(row["excellent_rate"])
             assert bars[f"rollup:schools_failed:{row['code']}"].get_width() == row["schools_failed"]
+        rates = {row["code"]: row["pass_rate"] for row in provinces.iter_rows(named=True)}
+        heights = {code: bars[f"rollup:pass_rate:{code}"].get_y() for code in rates}
+        assert sorted(rates, key=lambda c: -heights[c]) == sorted(rates, key=lambda c: (rates[c], c))  # weakest on top
         texts = [t.get_text() for ax in figure.axes for t in ax.get_yticklabels()]
         texts += [figure.get_suptitle()] if hasattr(figure, "get_suptitle") else []
         chinese = [t for t in texts if re.search(r"[\u4e00-\u9fff]", t)]

@@ -2,10 +2,10 @@
 
 :func:`plot_rollup` draws a roll-up table (:func:`ability2.rollup.rollup`) at one level
 (province, city or county) the way a national office reads it: one row per area, sorted by
-pass rate (the weakest at the bottom), the pass rate as a bar with the excellent rate inside
-it and the national rate as a dashed line, each area's teachers written at the bar's end; and
-beside it the area's schools that pass and fail their checks. Chinese by default
-(``lang="en"`` for English), drawn with matplotlib (the ``plot`` extra) as
+pass rate (the weakest on top, where the eye starts), the pass rate as a bar with the
+excellent rate inside it and the national rate as a dashed line, each area's teachers
+written at the bar's end; and beside it the area's schools that pass and fail their checks.
+Chinese by default (``lang="en"`` for English), drawn with matplotlib (the ``plot`` extra) as
 :mod:`ability2.plots` draws, with a CJK font found for the labels.
 """
 
@@ -93,7 +93,7 @@ def plot_rollup(
     areas = areas.sort(["pass_rate", "code", "region"], descending=[False, False, False])
     if total > limit:
         areas = areas.head(limit)
-    areas = areas.reverse()  # matplotlib draws the first bar at the bottom: the highest rate on top
+    areas = areas.reverse()  # matplotlib draws the first bar at the bottom: the lowest rate on top
     rows = list(areas.iter_rows(named=True))
     labels = [area_label(row, lang) for row in rows]
     nation = frame.filter(frame["level"] == "nation")
@@ -129,7 +129,8 @@ def plot_rollup(
         rate = float(nation["pass_rate"][0])
         rates_ax.axvline(rate, color="#222222", linestyle="--", linewidth=1, zorder=4, gid="rollup:nation_rate")
     rates_ax.set_yticks(y, labels)
-    rates_ax.set_xlim(0, 1.25)
+    rates_ax.set_xlim(0, 1.25)  # room for the labels past a full bar
+    rates_ax.set_xticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     _percent_axis(rates_ax.xaxis)
     rates_ax.grid(axis="x", color="#dddddd", zorder=0)
     from matplotlib.lines import Line2D
