@@ -316,3 +316,55 @@ def test_cli_splits_a_large_roster_by_itself(
     cohort(40, 5).to_csv(roster, index=False)
     assert main(["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(small)]) == 0
     assert (small / "teachers.parquet").exists()  # under the threshold: read whole, as always
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_school_table_reaches_every_part(registry: Any, tmp_path: Path, workers: int) -> None:
+    """--schools on the partitioned path: each part's schools find their facts, as one evaluation finds them."""
+    policy = registry.policy("370812", on=dt_date(2022, 11, 21))
+    frame = cohort(150, 6)
+    roster = tmp_path / "roster.csv"
+    frame.to_csv(roster, index=False)
+    facts = tmp_path / "schools.csv"
+    lines = ["学校,信息化管理团队,首席信息官,研修活动实施方案,发展规划已备案"]
+    lines += [f"学校{k:02d},{'是' if k % 2 else '否'},是,{'是' if k % 3 else '否'},是" for k in range(6)]
+    facts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = ability2.evaluate(ability2.read_roster(roster), policy, schools=facts)
+    without = ability2.evaluate(ability2.read_roster(roster), policy)
+    assert len(whole.unchecked) < len(without.unchecked)  # the table decides rules that are unchecked without it
+    outcome = evaluate_partitioned(roster, policy, tmp_path / "out", parts=3, workers=workers, schools=facts)
+    parts = {name: outcome.table(name).collect() for name in TABLES}
+    assert_same_tables({name: table_frame(whole, name) for name in TABLES}, parts)
+    assert (
+        main(
+            [
+                "evaluate",
+                str(roster),
+                "--region",
+                "370812",
+                "--on",
+                "2022-11-21",
+                "--partitions",
+                "2",
+                "--schools",
+                str(facts),
+                "--format",
+                "parquet",
+                "-o",
+                str(tmp_path / "cli"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        pl.scan_parquet(str(tmp_path / "cli" / "schools" / "*.parquet"))
+        .collect()
+        .sort("school")
+        .equals(table_frame(whole, "schools").sort("school"))
+    )
+
+
+def dt_date(year: int, month: int, day: int) -> Any:
+    import datetime
+
+    return datetime.date(year, month, day)

@@ -436,7 +436,7 @@ def partitions_by_default(source: str | os.PathLike[str]) -> bool:
 
 
 def evaluate_part(
-    split: Split, index: int, policy: Policy, *, registry: Registry | None = None
+    split: Split, index: int, policy: Policy, *, registry: Registry | None = None, schools: Any = None
 ) -> tuple[PartTables | None, list[RosterProblem]]:
     """Read, validate and evaluate part ``index`` of ``split``: its tables, or its roster's problems.
 
@@ -445,7 +445,8 @@ def evaluate_part(
     A roster with a region column (:data:`ability2.national.REGION_COLUMN`) is evaluated row
     by row under each region's policy on ``policy.on``, every row's region within
     ``policy.region`` (:func:`ability2.national.evaluate_cells`; ``registry`` default: the
-    installed one); its tables then have ``region`` in front.
+    installed one); its tables then have ``region`` in front. ``schools`` is the cohort's
+    school table (:class:`~ability2.schools.SchoolTable`), as :func:`ability2.evaluate` takes it.
     """
     import polars as pl
 
@@ -459,7 +460,7 @@ def evaluate_part(
     from ability2.national import region_column
 
     if region_column(split.header):
-        return _regional_part(split, data, policy, registry)
+        return _regional_part(split, data, policy, registry, schools)
     try:
         roster = read_roster_part(
             data, split.header, name=split.source, header_row=split.header_row, framework=policy.framework
@@ -467,7 +468,7 @@ def evaluate_part(
     except RosterError as exc:
         return None, list(exc.problems)
     del data
-    return _tables(evaluate(roster, policy), rows=roster.rows), []
+    return _tables(evaluate(roster, policy, schools=schools), rows=roster.rows), []
 
 
 def duplicate_ids(split: Split) -> list[RosterProblem]:
@@ -484,7 +485,7 @@ def installed_registry() -> Registry:
 
 
 def _regional_part(
-    split: Split, data: pl.DataFrame, policy: Policy, registry: Registry | None
+    split: Split, data: pl.DataFrame, policy: Policy, registry: Registry | None, schools: Any
 ) -> tuple[PartTables | None, list[RosterProblem]]:
     """A part of a roster with a region column, each row under its region's policy."""
     from ability2.national import evaluate_cells
@@ -498,6 +499,7 @@ def _regional_part(
             on=policy.on,
             registry=registry if registry is not None else installed_registry(),
             within=policy.region.id,
+            schools=schools,
         )
     except RosterError as exc:
         return None, list(exc.problems)

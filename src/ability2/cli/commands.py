@@ -689,8 +689,6 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
             "--partitions writes each part's tables: use --format parquet (or csv) -o FOLDER; a report "
             "(json, xlsx, html) holds the whole cohort at once"
         )
-    if args.schools is not None:
-        raise Ability2Error("--partitions does not take --schools yet: evaluate without --partitions")
     workers = 1 if args.workers is None else args.workers
     if workers < 1:
         raise Ability2Error(f"--workers must be at least 1, got {workers}")
@@ -706,7 +704,14 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
     try:
         parts = None if args.partitions == "auto" else int(args.partitions)
         outcome = evaluate_partitioned(
-            args.roster, policy, target, parts=parts, workers=workers, fmt=args.format, progress=progress
+            args.roster,
+            policy,
+            target,
+            parts=parts,
+            workers=workers,
+            fmt=args.format,
+            progress=progress,
+            schools=args.schools,
         )
     finally:
         stages.close()

@@ -83,6 +83,7 @@ def evaluate_partitioned(
     workers: int = 1,
     fmt: str = "parquet",
     progress: Progress | None = None,
+    schools: Any = None,
 ) -> PartitionedResult:
     """Evaluate a roster file part by part and write each part's tables into ``folder``.
 
@@ -92,7 +93,10 @@ def evaluate_partitioned(
     ``groups/`` and ``schools/`` with one ``part-NNNNN.parquet`` (or ``.csv``) per part, and
     ``totals.json`` (the cohort's counts and rates, combined from the parts'). A teacher's
     row carries its row number in the file (``row``). ``progress(stage, done, total)`` is
-    called as parts finish. Raises :class:`~ability2.errors.RosterError` listing every
+    called as parts finish. ``schools`` is a school table (a
+    :class:`~ability2.schools.SchoolTable` or anything :func:`ability2.read_schools` reads),
+    read once and given to every part (a part's schools find their facts in it; the others'
+    rows are not read). Raises :class:`~ability2.errors.RosterError` listing every
     problem of every part, and writes nothing, when the roster has problems.
     """
     from ability2.reports.export import TABLE_FORMATS, output_folder
@@ -106,6 +110,13 @@ def evaluate_partitioned(
             f"worker processes load the policy by region and date; {policy.name!r} is a changed policy (a "
             "what-if): evaluate it with workers=1"
         )
+    if schools is not None:
+        from ability2.schools import SchoolTable
+
+        if not isinstance(schools, SchoolTable):
+            from ability2.io.schools import read_schools
+
+            schools = read_schools(schools)  # a problem of the school table is said before any work
     with (
         output_folder(folder) as target,  # a folder made here is removed again when the roster is refused
         tempfile.TemporaryDirectory(prefix="ability2-parts-", dir=target) as scratch,
@@ -116,7 +127,7 @@ def evaluate_partitioned(
             progress("split", 1, 1)
         problems = duplicate_ids(split)
         out = Path(scratch) / "out"
-        summaries = list(_run_parts(split, policy, out, fmt, workers, progress))
+        summaries = list(_run_parts(split, policy, out, fmt, workers, progress, schools))
         for summary in summaries:
             problems.extend(summary["problems"])
         totals = sum((Totals(**summary["totals"]) for summary in summaries), Totals())
@@ -176,7 +187,7 @@ def write_totals(
 
 
 def _run_parts(
-    split: Split, policy: Policy, out: Path, fmt: str, workers: int, progress: Progress | None
+    split: Split, policy: Policy, out: Path, fmt: str, workers: int, progress: Progress | None, schools: Any = None
 ) -> Iterator[dict[str, Any]]:
     """Each part evaluated (here, or in ``workers`` processes), as it finishes, in part order."""
     for name in ("teachers", "groups", "schools"):
@@ -184,7 +195,7 @@ def _run_parts(
     jobs = [(attrs.asdict(split), index, str(out), fmt) for index in range(split.parts)]
     if workers == 1 or split.parts == 1:
         for done, job in enumerate(jobs, start=1):
-            yield _part_job(*job, policy=policy)
+            yield _part_job(*job, policy=policy, schools=schools)
             if progress is not None:
                 progress("parts", done, split.parts)
         return
@@ -199,7 +210,12 @@ def _run_parts(
     with ProcessPoolExecutor(max_workers=min(workers, split.parts), mp_context=context) as pool:
         futures = {
             pool.submit(
-                _part_job_in_worker, *job, region=policy.region.id, on=policy.on.isoformat(), limits=limits
+                _part_job_in_worker,
+                *job,
+                region=policy.region.id,
+                on=policy.on.isoformat(),
+                limits=limits,
+                schools=schools,
             ): job[1]
             for job in jobs
         }
@@ -214,7 +230,15 @@ def _run_parts(
 
 
 def _part_job_in_worker(
-    split: dict[str, Any], index: int, out: str, fmt: str, *, region: str, on: str, limits: dict[str, int]
+    split: dict[str, Any],
+    index: int,
+    out: str,
+    fmt: str,
+    *,
+    region: str,
+    on: str,
+    limits: dict[str, int],
+    schools: Any = None,
 ) -> dict[str, Any]:
     """A part evaluated in a worker process, under the policy of ``region`` on ``on`` (loaded here) and ``limits``."""
     import datetime as dt
@@ -224,15 +248,17 @@ def _part_job_in_worker(
 
     policy = load_registry().policy(region, on=dt.date.fromisoformat(on))
     with limited(**limits):
-        return _part_job(split, index, out, fmt, policy=policy)
+        return _part_job(split, index, out, fmt, policy=policy, schools=schools)
 
 
-def _part_job(split: dict[str, Any], index: int, out: str, fmt: str, *, policy: Policy) -> dict[str, Any]:
+def _part_job(
+    split: dict[str, Any], index: int, out: str, fmt: str, *, policy: Policy, schools: Any = None
+) -> dict[str, Any]:
     """Read, evaluate and write part ``index``; its counts, or its roster's problems."""
     from ability2.reports.export import write_frame
 
     plan = Split(**{**split, "header": tuple(split["header"])})
-    tables, problems = evaluate_part(plan, index, policy)
+    tables, problems = evaluate_part(plan, index, policy, schools=schools)
     if tables is None:  # problems, or no teacher in this part: no files
         return {"index": index, "problems": problems, "totals": attrs.asdict(Totals()), "written": False}
     for name in ("teachers", "groups", "schools"):
