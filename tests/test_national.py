@@ -175,6 +175,25 @@ def test_rollup_adds_partial_counts() -> None:
     assert whole["schools_failed"].to_list() == [2] * 4
 
 
+def test_areas_without_a_code_are_keyed_by_id(tmp_path: Path) -> None:
+    """A third-party plugin may leave a region's code out: its rows count under the ids of their areas."""
+    files = []
+    for name, text in {
+        "p.yaml": "region: {id: testprov, name: 测试省, level: province, parent: cn}",
+        "c.yaml": "region: {id: testprov/city, name: 测试市, level: city, parent: testprov}",
+    }.items():
+        (tmp_path / name).write_text(text + "\n", encoding="utf-8")
+        files.append(tmp_path / name)
+    registry = ability2.load_registry(extra_files=files)
+    frame = rollup({"testprov/city": Totals(teachers=4, passed=3), "testprov": Totals(teachers=6, passed=1)}, registry)
+    rows = [(r["level"], r["code"], r["region"], r["name"], r["teachers"]) for r in frame.iter_rows(named=True)]
+    assert rows == [
+        ("nation", "", "cn", "全国", 10),
+        ("province", "", "testprov", "测试省", 10),
+        ("city", "", "testprov/city", "测试市", 4),
+    ]
+
+
 # --------------------------------------------------------------------------- row errors
 
 
