@@ -256,10 +256,12 @@ def test_parquet_files_are_measured_by_their_metadata(
 ) -> None:
     path = tmp_path / "r.parquet"
     texts(cohort(30, 2)).write_parquet(path)
-    monkeypatch.setattr(distributed, "_MAP_FROM", 1 if mapped else 1 << 40)
-    assert distributed._measure_parquet(str(path), path.stat().st_size) == (30, None)
+    from ability2.io import parquet_extent
+
+    monkeypatch.setattr(parquet_extent, "MAP_FROM", 1 if mapped else 1 << 40)
+    assert parquet_extent.measure_parquet(str(path), path.stat().st_size) == (30, None)
     path.write_bytes(path.read_bytes()[:-8] + b"\xff\xff\xff\x7fPAR1")  # a footer length past the file
-    _, problem = distributed._measure_parquet(str(path), path.stat().st_size)
+    _, problem = parquet_extent.measure_parquet(str(path), path.stat().st_size)
     assert problem is not None and "cannot read Parquet file" in problem
 
 

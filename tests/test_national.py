@@ -312,7 +312,7 @@ def test_cli_refusals_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_the_plot_draws_the_table(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     from ability2 import plots
-    from ability2.rollupplot import plot_rollup
+    from ability2.reports.rollup_plot import plot_rollup
 
     frame = mixed(300, 15, list(range(len(ALL))), [True])
     table = ability2.evaluate_regions(frame, on=ON, registry=REGISTRY).rollup(REGISTRY)

@@ -62,7 +62,7 @@ def evaluate(
 
         roster = read_roster(roster, framework=policy.framework)
     if roster.extra_columns:
-        from ability2.national import check_single_region
+        from ability2.region_column import check_single_region
 
         check_single_region(roster, policy)
     if schools is not None and not isinstance(schools, SchoolTable):

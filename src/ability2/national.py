@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import Ability2Error, PolicyDateError, RosterError, RosterProblem, UnknownRegionError
-from ability2.partition import Totals
-from ability2.roster import COLUMNS, Column
+from ability2.errors import PolicyDateError, RosterError, RosterProblem, UnknownRegionError
+from ability2.region_column import REGION_COLUMN, check_single_region, region_column, roster_regions
+from ability2.roster import COLUMNS
+from ability2.totals import Totals
 
 if TYPE_CHECKING:
     import polars as pl
@@ -48,20 +49,8 @@ __all__ = [
     "roster_regions",
 ]
 
-#: the roster column naming each school's region (an extension of contract §2)
-REGION_COLUMN = Column(
-    "region", "地区", False, "the school's region: an installed region's id or GB/T 2260 code (e.g. 370812)"
-)
-_KEYS = frozenset({REGION_COLUMN.name.casefold(), REGION_COLUMN.alias.casefold()})
 #: the order of a row's problems: the contract's columns, then the region
 _RANK = {column.label: k for k, column in enumerate((*COLUMNS, REGION_COLUMN))}
-
-
-def region_column(header: Sequence[str]) -> list[int]:
-    """The positions of the columns of ``header`` headed ``region`` or ``地区`` (any case, spaces around)."""
-    from ability2.io.roster import _header_text
-
-    return [j for j, cell in enumerate(header) if _header_text(str(cell)).casefold() in _KEYS]
 
 
 @attrs.frozen(eq=False)
@@ -138,15 +127,6 @@ def evaluate_regions(
             schools=schools,
             problems=table.problems,
         )
-
-
-def roster_regions(roster: Any) -> list[str] | None:
-    """The distinct values (stripped) of a read roster's region column, or ``None`` without one."""
-    names = [column for column in getattr(roster, "extra_columns", ()) if column.strip().casefold() in _KEYS]
-    if not names:
-        return None
-    values = roster.frame.get_column(names[0]).str.strip_chars().unique(maintain_order=True)
-    return [str(value) for value in values.to_list()]
 
 
 def evaluate_cells(
@@ -354,18 +334,3 @@ def _evaluated(rosters: Mapping[str, Any], policies: Mapping[str, Policy], on: d
         totals,
         results,
     )
-
-
-def check_single_region(roster: Any, policy: Policy) -> None:
-    """Refuse a roster whose region column names a region other than ``policy``'s (evaluate it by region instead)."""
-    values = roster_regions(roster)
-    if not values:
-        return
-    own = {policy.region.id, *([policy.region.code] if policy.region.code else [])}
-    other = [value for value in values if value.strip("/").lower() not in own]
-    if other:
-        raise Ability2Error(
-            f"the roster names each school's region (column region/地区), and {other[0]!r} is not {policy.region.id}: "
-            "evaluate it region by region with ability2.evaluate_regions (on the command line: omit --region, or "
-            "give a region that holds every row's)"
-        )

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.totals import Totals
 
 if TYPE_CHECKING:
     import polars as pl
@@ -69,55 +70,6 @@ _HEAD_BYTES = 1 << 20
 Progress = Callable[[str, int, int], None]
 
 
-@attrs.frozen
-class Totals:
-    """Counts over some teachers, groups and schools; two parts' totals add up to the whole's."""
-
-    teachers: int = 0
-    passed: int = 0  #: teachers who pass (合格 or 优秀)
-    excellent: int = 0  #: teachers graded 优秀
-    failed: int = 0
-    pending: int = 0
-    schools: int = 0
-    schools_passed: int = 0
-    groups: int = 0
-    groups_passed: int = 0
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(*(a + b for a, b in zip(attrs.astuple(self), attrs.astuple(other), strict=True)))
-
-    @classmethod
-    def of(cls, result: Result) -> Totals:
-        """The counts of one evaluation."""
-        counts = result.status_counts()
-        school_status = result.school_status()
-        return cls(
-            teachers=len(result),
-            passed=counts.get("pass", 0) + counts.get("excellent", 0),
-            excellent=counts.get("excellent", 0),
-            failed=counts.get("fail", 0),
-            pending=counts.get("pending", 0),
-            schools=len(school_status),
-            schools_passed=sum(1 for status in school_status if status == "pass"),
-            groups=len(result.group_keys),
-            groups_passed=sum(1 for status in result.group_status if status == "pass"),
-        )
-
-    @property
-    def pass_rate(self) -> float:
-        """Teachers who pass over teachers (0 without teachers), rounded as the schools table rounds."""
-        return round(self.passed / self.teachers, 6) if self.teachers else 0.0
-
-    @property
-    def excellent_rate(self) -> float:
-        """Teachers graded 优秀 over teachers."""
-        return round(self.excellent / self.teachers, 6) if self.teachers else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The counts and the two rates, for JSON."""
-        return {**attrs.asdict(self), "pass_rate": self.pass_rate, "excellent_rate": self.excellent_rate}
-
-
 @attrs.frozen(eq=False)
 class PartTables:
     """One partition evaluated: its three tables (polars) and its counts (per region, for a roster of several)."""
@@ -150,7 +102,8 @@ def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTa
     pandas = sys.modules.get("pandas")
     if not isinstance(frame, pl.DataFrame) and not (pandas is not None and isinstance(frame, pandas.DataFrame)):
         frame = pl.DataFrame(frame)  # an Arrow table, or anything polars can take
-    from ability2.national import evaluate_cells, region_column
+    from ability2.national import evaluate_cells
+    from ability2.region_column import region_column
 
     if region_column([str(column) for column in frame.columns]):
         from ability2.io.roster import _load
@@ -217,7 +170,7 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
 
     Rows keep their number in the file (``__row``); cells stay as written. A Parquet file
     is first measured by its own metadata against the input limits and its columns' types
-    checked (:func:`ability2.reports.distributed.parquet_problem`), as the Dask engine checks
+    checked (:func:`ability2.io.parquet_extent.parquet_problem`), as the Dask engine checks
     its files. Raises :class:`~ability2.errors.RosterError` for a file ability2 cannot split:
     no school column, a CSV that is not UTF-8, a malformed row, a Parquet file past the
     limits or with nested columns.
@@ -232,7 +185,7 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
     opened = scan_roster(path)
     if opened.parquet:
         # measured by its own metadata before a page is read, as the Dask engine measures its files
-        from ability2.reports.distributed import parquet_problem
+        from ability2.io.parquet_extent import parquet_problem
 
         _, problem = parquet_problem(opened, os.path.getsize(path))
         if problem is not None:
@@ -457,7 +410,7 @@ def evaluate_part(
     cells = [pl.col(f"c{j}").cast(pl.String).fill_null("").str.strip_chars() != "" for j in range(len(split.header))]
     if not cells or not data.select(pl.any_horizontal(cells).any()).item():
         return None, []  # the reader drops blank rows: nothing to read here
-    from ability2.national import region_column
+    from ability2.region_column import region_column
 
     if region_column(split.header):
         return _regional_part(split, data, policy, registry, schools)

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ability2.partition import Totals
+from ability2.totals import Totals
 
 if TYPE_CHECKING:
     import polars as pl
@@ -45,7 +45,6 @@ __all__ = [
     "read_regions",
     "rollup",
     "rollup_rows",
-    "write_rollup",
 ]
 
 #: the levels of the roll-up, widest first
@@ -151,15 +150,6 @@ def rollup(regions: Mapping[str, Totals], registry: Registry | None = None) -> p
 
     rows = sorted(frame.iter_rows(named=True), key=sort_key)
     return pl.DataFrame(rows, schema=schema) if rows else frame
-
-
-def write_rollup(frame: pl.DataFrame, folder: str | os.PathLike[str], fmt: str) -> Path:
-    """Write the roll-up as ``rollup.parquet`` (or ``.csv``, UTF-8 with BOM, as the tables) into ``folder``."""
-    from ability2.reports.export import write_frame
-
-    path = Path(folder) / f"rollup.{fmt}"
-    write_frame(frame, path, fmt)
-    return path
 
 
 def read_regions(totals_file: str | os.PathLike[str]) -> dict[str, Totals]:

@@ -666,7 +666,7 @@ def _evaluate_regions(
 def _draw_rollup(frame: Any, plot: Path, lang: str, on: Any) -> None:
     """Draw the roll-up to ``plot`` (all or nothing) and name the file."""
     from ability2.files import write_atomic
-    from ability2.rollupplot import plot_rollup
+    from ability2.reports.rollup_plot import plot_rollup
 
     figure = plot_rollup(frame, lang=lang, on=on)
 

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.io.parquet_extent import parquet_problem
 from ability2.partition import ROWS_PER_PART, Totals
 from ability2.reports.partitioned import PartitionedResult, write_totals
 
@@ -56,7 +57,6 @@ __all__ = [
     "EngineUnavailable",
     "SchedulerUnreachable",
     "evaluate_dask",
-    "parquet_problem",
     "roster_files",
 ]
 
@@ -73,8 +73,6 @@ _HERE = "<partition>"
 _HEADER = -1
 _PART_FILE = re.compile(r"part-\d{5}\.(parquet|csv)")
 _TABLES = ("teachers", "groups", "schools")
-#: Parquet files from this many bytes are measured through a memory map, not read
-_MAP_FROM = 1 << 20
 
 
 class EngineError(Ability2Error):
@@ -174,7 +172,7 @@ class _Plan:
 
 def _header_key(cell: str) -> str:
     from ability2.io.roster import _canonical, _header_text
-    from ability2.national import region_column
+    from ability2.region_column import region_column
 
     if region_column([cell]):
         return "region"  # region or 地区: one column under either name
@@ -232,81 +230,6 @@ def _plan_files(
         rows += count
         pieces += [(index, start, ROWS_PER_PART) for start in range(0, max(count, 1), ROWS_PER_PART)]
     return pieces, headers, header_rows, rows, problems
-
-
-def parquet_problem(opened: Any, size: int) -> tuple[int, str | None]:
-    """A Parquet roster (a :class:`~ability2.partition.RosterScan`) checked before any page is read.
-
-    Its rows by its own metadata against the limits in force (:func:`~ability2.io.
-    parquet_extent.check_parquet`: rows, unpacked size and ratio, page headers), and its
-    columns' types (a list or a record is not a cell). Returns the rows and what is wrong
-    (``None`` when nothing is).
-    """
-    import polars as pl
-
-    count, problem = _measure_parquet(opened.source, size)
-    if problem is not None:
-        return count, problem
-    try:
-        schema = opened.frame.collect_schema()
-    except pl.exceptions.PolarsError as exc:
-        return count, f"cannot read Parquet file: {str(exc)[:300]}"
-    nested = [
-        opened.header[int(name[1:])]
-        for name, dtype in schema.items()
-        if name[1:].isdigit() and (dtype.is_nested() or dtype == pl.Object)
-    ]
-    if nested:
-        return (
-            count,
-            f"cannot read Parquet file: column {nested[0]!r} holds lists or records; a roster cell holds one value",
-        )
-    return count, None
-
-
-def _measure_parquet(path: str, size: int) -> tuple[int, str | None]:
-    """A Parquet file's rows by its own metadata, checked against the limits (its pages are not read)."""
-    import mmap
-
-    from ability2.io.parquet_extent import ParquetTooLarge, check_parquet
-    from ability2.limits import current
-
-    limits = current()
-    with open(path, "rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size >= max(1, _MAP_FROM) else None
-        raw: Any = handle.read() if mapped is None else _Mapped(mapped)
-        try:
-            extent = check_parquet(
-                raw,
-                max_rows=limits.max_rows,
-                max_unpacked_bytes=limits.max_unpacked_bytes,
-                max_unpacked_ratio=limits.max_unpacked_ratio,
-            )
-        except ParquetTooLarge as exc:
-            return 0, f"cannot read Parquet file: {exc}"
-        finally:
-            if mapped is not None:
-                mapped.close()
-    return extent.rows, None
-
-
-class _Mapped:
-    """A memory-mapped file as :func:`~ability2.io.parquet_extent.check_parquet` reads bytes (only the parts it reads)."""
-
-    def __init__(self, mapped: Any) -> None:
-        self.mapped = mapped
-
-    def __len__(self) -> int:
-        return len(self.mapped)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self.mapped[key]
-
-    def startswith(self, prefix: bytes) -> bool:
-        return bool(self.mapped[: len(prefix)] == prefix)
-
-    def endswith(self, suffix: bytes) -> bool:
-        return bool(self.mapped[len(self.mapped) - len(suffix) :] == suffix)
 
 
 def _check_headers(
@@ -525,7 +448,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     del data
     policy = _worker_policy(plan.region, plan.on)
     duplicate = _BY_NAME["teacher_id"].label
-    from ability2.national import region_column
+    from ability2.region_column import region_column
 
     if region_column(plan.header):
         return _evaluate_regions(part, plan, index, policy, problems, files, rows, report)

@@ -176,10 +176,11 @@ def write_totals(
     old = target / f"rollup.{fmt}"
     if regions:
         from ability2.partition import installed_registry
-        from ability2.rollup import rollup, write_rollup
+        from ability2.reports.export import write_frame
+        from ability2.rollup import rollup
 
         record["regions"] = {rid: attrs.asdict(counts) for rid, counts in sorted(regions.items())}
-        write_rollup(rollup(regions, installed_registry()), target, fmt)
+        write_frame(rollup(regions, installed_registry()), target / f"rollup.{fmt}", fmt)
     elif old.is_file():
         old.unlink()  # an earlier run's roll-up: not this cohort's
     text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
