@@ -256,8 +256,35 @@ def test_parquet_files_are_measured_by_their_metadata(
 ) -> None:
     path = tmp_path / "r.parquet"
     texts(cohort(30, 2)).write_parquet(path)
-    monkeypatch.setattr(distributed, "_MAP_FROM", 1 if mapped else 1 << 40)
-    assert distributed._measure_parquet(str(path), path.stat().st_size) == (30, None)
+    from ability2.io import parquet_extent
+
+    monkeypatch.setattr(parquet_extent, "MAP_FROM", 1 if mapped else 1 << 40)
+    assert parquet_extent.measure_parquet(str(path), path.stat().st_size) == (30, None)
     path.write_bytes(path.read_bytes()[:-8] + b"\xff\xff\xff\x7fPAR1")  # a footer length past the file
-    _, problem = distributed._measure_parquet(str(path), path.stat().st_size)
+    _, problem = parquet_extent.measure_parquet(str(path), path.stat().st_size)
     assert problem is not None and "cannot read Parquet file" in problem
+
+
+def test_a_roster_of_every_region_is_judged_row_by_row(client: Any, tmp_path: Path) -> None:
+    """Each row under its own region's policy (issue 12, item 4); one file heads the column 地区, the other region."""
+    from test_national import ALL, ON, REGISTRY, assert_judged_by_own_region, mixed, separately
+
+    frame = mixed(400, 20, list(range(len(ALL))), [True, False])
+    reference = separately(frame)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    frame.iloc[:150].to_csv(folder / "a.csv", index=False)
+    texts(frame.iloc[150:].rename(columns={"地区": "region"})).write_parquet(folder / "b.parquet")
+    outcome = evaluate_dask(str(folder / "*"), REGISTRY.policy("cn", on=ON), tmp_path / "out", client=client, partitions=3)
+    tables = tables_of(outcome)
+    assert tables["teachers"].select("file", "row").n_unique() == 400
+    assert_judged_by_own_region(tables, reference)
+    assert dict(outcome.regions) == {region: t["totals"] for region, t in reference.items()}
+    assert (tmp_path / "out" / "rollup.parquet").exists()
+    frame.loc[160, "地区"] = "nowhere"
+    frame.iloc[150:].to_csv(folder / "b.csv", index=False)
+    (folder / "b.parquet").unlink()
+    with pytest.raises(RosterError) as caught:
+        evaluate_dask(str(folder / "*"), REGISTRY.policy("cn", on=ON), tmp_path / "bad", client=client, partitions=3)
+    assert [(p.file, p.row) for p in caught.value.problems if p.column == "region (地区)"] == [(str(folder / "b.csv"), 12)]
+    assert not (tmp_path / "bad").exists()

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ability2.layer import Layer, NotEncoded, RuleEntry
     from ability2.loading import load_layer
     from ability2.model import Citation, Competency, Dimension, Document, Environment, Level, Region
+    from ability2.national import RegionalResult, evaluate_regions
     from ability2.plugin import package_files
     from ability2.policy import Policy, ResolvedRule
     from ability2.registry import PluginInfo, Registry, load_registry
@@ -105,6 +106,8 @@ _LAZY: dict[str, str] = {
     "compare_ratio": "ability2.rules.compare",
     "compare_scaled": "ability2.rules.compare",
     "evaluate": "ability2.evaluation",
+    "evaluate_regions": "ability2.national",
+    "RegionalResult": "ability2.national",
     "hookimpl": "ability2.hookspecs",
     "load_framework": "ability2.framework",
     "load_layer": "ability2.loading",
@@ -146,6 +149,7 @@ __all__ = [
     "Problem",
     "Reason",
     "Region",
+    "RegionalResult",
     "Registry",
     "RegistryError",
     "ResolvedRule",
@@ -168,6 +172,7 @@ __all__ = [
     "compare_ratio",
     "compare_scaled",
     "evaluate",
+    "evaluate_regions",
     "hookimpl",
     "load_framework",
     "load_layer",

@@ -52,11 +52,19 @@ def evaluate(
     for the rules about schools and groups that no roster carries; without it those rules
     are listed in ``Result.unchecked``. ``progress(stage, done, total)`` is called on long
     work. Returns a :class:`~ability2.result.Result`.
+
+    Every row is judged by ``policy``: a roster whose region column (``region``/``地区``)
+    names another region is refused; evaluate it with :func:`ability2.evaluate_regions`,
+    which judges each row by its own region's policy.
     """
     if not isinstance(roster, Roster):
         from ability2.io.roster import read_roster
 
         roster = read_roster(roster, framework=policy.framework)
+    if roster.extra_columns:
+        from ability2.region_column import check_single_region
+
+        check_single_region(roster, policy)
     if schools is not None and not isinstance(schools, SchoolTable):
         from ability2.io.schools import read_schools
 

@@ -20,23 +20,27 @@ part is read, the problems of all parts are listed by row, and nothing is writte
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.totals import Totals
 
 if TYPE_CHECKING:
     import polars as pl
 
     from ability2.policy import Policy
+    from ability2.registry import Registry
     from ability2.result import Result
 
 __all__ = [
+    "AUTO_PARTITION_ROWS",
     "ROWS_PER_PART",
     "PartTables",
     "RosterScan",
@@ -44,14 +48,20 @@ __all__ = [
     "Totals",
     "default_parts",
     "duplicate_ids",
+    "estimated_rows",
     "evaluate_frame",
     "evaluate_part",
+    "installed_registry",
+    "partitions_by_default",
     "scan_roster",
     "split_roster",
 ]
 
 #: rows a part holds at most when the number of parts is left to ability2
 ROWS_PER_PART = 500_000
+#: ``ability2 evaluate ... --format csv|parquet -o FOLDER`` splits a CSV or Parquet roster of
+#: more rows than this by itself (``--partitions auto``): read whole, 2M teachers take about 1.5 GB
+AUTO_PARTITION_ROWS = 2_000_000
 #: the column of a split part that holds each row's number in the file
 ROW_COLUMN = "__row"
 _PART_KEY = "__part"
@@ -60,63 +70,16 @@ _HEAD_BYTES = 1 << 20
 Progress = Callable[[str, int, int], None]
 
 
-@attrs.frozen
-class Totals:
-    """Counts over some teachers, groups and schools; two parts' totals add up to the whole's."""
-
-    teachers: int = 0
-    passed: int = 0  #: teachers who pass (合格 or 优秀)
-    excellent: int = 0  #: teachers graded 优秀
-    failed: int = 0
-    pending: int = 0
-    schools: int = 0
-    schools_passed: int = 0
-    groups: int = 0
-    groups_passed: int = 0
-
-    def __add__(self, other: Totals) -> Totals:
-        return Totals(*(a + b for a, b in zip(attrs.astuple(self), attrs.astuple(other), strict=True)))
-
-    @classmethod
-    def of(cls, result: Result) -> Totals:
-        """The counts of one evaluation."""
-        counts = result.status_counts()
-        school_status = result.school_status()
-        return cls(
-            teachers=len(result),
-            passed=counts.get("pass", 0) + counts.get("excellent", 0),
-            excellent=counts.get("excellent", 0),
-            failed=counts.get("fail", 0),
-            pending=counts.get("pending", 0),
-            schools=len(school_status),
-            schools_passed=sum(1 for status in school_status if status == "pass"),
-            groups=len(result.group_keys),
-            groups_passed=sum(1 for status in result.group_status if status == "pass"),
-        )
-
-    @property
-    def pass_rate(self) -> float:
-        """Teachers who pass over teachers (0 without teachers), rounded as the schools table rounds."""
-        return round(self.passed / self.teachers, 6) if self.teachers else 0.0
-
-    @property
-    def excellent_rate(self) -> float:
-        """Teachers graded 优秀 over teachers."""
-        return round(self.excellent / self.teachers, 6) if self.teachers else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The counts and the two rates, for JSON."""
-        return {**attrs.asdict(self), "pass_rate": self.pass_rate, "excellent_rate": self.excellent_rate}
-
-
 @attrs.frozen(eq=False)
 class PartTables:
-    """One partition evaluated: its three tables (polars) and its counts."""
+    """One partition evaluated: its three tables (polars) and its counts (per region, for a roster of several)."""
 
     teachers: pl.DataFrame
     groups: pl.DataFrame
     schools: pl.DataFrame
     totals: Totals
+    #: a roster with a region column: the counts of each region's rows (else empty)
+    regions: Mapping[str, Totals] = attrs.field(factory=dict)
 
 
 def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTables:
@@ -126,6 +89,10 @@ def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTa
     or an Arrow table / anything with ``__arrow_c_stream__``), holding every row of each
     school it has. The tables are those of ``--format parquet`` (:func:`ability2.reports.
     export.table_frame`). Raises :class:`~ability2.errors.RosterError` as ``read_roster`` does.
+    A frame with a region column (``region``/``地区``) is evaluated row by row under each
+    region's policy on ``policy.on`` (every row within ``policy.region``); its tables then
+    start with ``row`` (teachers) and ``region``, and :attr:`PartTables.regions` holds the
+    counts of each region.
     """
     import polars as pl
 
@@ -135,6 +102,25 @@ def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTa
     pandas = sys.modules.get("pandas")
     if not isinstance(frame, pl.DataFrame) and not (pandas is not None and isinstance(frame, pandas.DataFrame)):
         frame = pl.DataFrame(frame)  # an Arrow table, or anything polars can take
+    from ability2.national import evaluate_cells
+    from ability2.region_column import region_column
+
+    if region_column([str(column) for column in frame.columns]):
+        from ability2.io.roster import _load
+
+        name, table = _load(frame)
+        out = evaluate_cells(
+            table.data,
+            table.header,
+            name=name,
+            header_row=table.header_row,
+            on=policy.on,
+            registry=installed_registry(),
+            within=policy.region.id,
+            schools=schools,
+            problems=table.problems,
+        )
+        return PartTables(out.teachers, out.groups, out.schools, out.totals, dict(out.regions))
     roster = read_roster(frame, framework=policy.framework)
     return _tables(evaluate(roster, policy, schools=schools))
 
@@ -182,9 +168,12 @@ class Split:
 def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str], parts: int) -> Split:
     """Stream ``source`` (a UTF-8 CSV, or Parquet) into ``parts`` Parquet files by a hash of the school.
 
-    Rows keep their number in the file (``__row``); cells stay as written. Raises
-    :class:`~ability2.errors.RosterError` for a file ability2 cannot split: no school
-    column, a CSV that is not UTF-8, a malformed row.
+    Rows keep their number in the file (``__row``); cells stay as written. A Parquet file
+    is first measured by its own metadata against the input limits and its columns' types
+    checked (:func:`ability2.io.parquet_extent.parquet_problem`), as the Dask engine checks
+    its files. Raises :class:`~ability2.errors.RosterError` for a file ability2 cannot split:
+    no school column, a CSV that is not UTF-8, a malformed row, a Parquet file past the
+    limits or with nested columns.
     """
     import polars as pl
 
@@ -194,6 +183,13 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
     if parts < 1:
         raise Ability2Error(f"parts must be at least 1, got {parts}")
     opened = scan_roster(path)
+    if opened.parquet:
+        # measured by its own metadata before a page is read, as the Dask engine measures its files
+        from ability2.io.parquet_extent import parquet_problem
+
+        _, problem = parquet_problem(opened, os.path.getsize(path))
+        if problem is not None:
+            raise RosterError([RosterProblem(path, None, None, problem)])
     scan, header, header_row = opened.frame, list(opened.header), opened.header_row
     canonical = [_canonical(cell) for cell in header]
     if "school" not in canonical:
@@ -355,12 +351,8 @@ def _duplicate_ids(split: Split) -> list[RosterProblem]:
     return problems
 
 
-def default_parts(source: str | os.PathLike[str]) -> int:
-    """How many parts ``source`` is split into when not told: about :data:`ROWS_PER_PART` rows each.
-
-    A Parquet file states its rows; a CSV's are estimated from its size and the length of
-    its first lines.
-    """
+def estimated_rows(source: str | os.PathLike[str]) -> int:
+    """The data rows of a CSV or Parquet roster: a Parquet file's own count, a CSV's estimated from its first lines."""
     import polars as pl
 
     path = os.fsdecode(os.fspath(source))
@@ -368,18 +360,46 @@ def default_parts(source: str | os.PathLike[str]) -> int:
         head = handle.read(_HEAD_BYTES)
         size = os.fstat(handle.fileno()).st_size
     if head.startswith(b"PAR1"):
-        rows = int(_parquet_scan(path)[0].select(pl.len()).collect().item())
-    else:
-        lines = head.count(b"\n")
-        rows = size if not lines else int(size / (len(head) / lines))
-    return max(1, -(-rows // ROWS_PER_PART))
+        return int(_parquet_scan(path)[0].select(pl.len()).collect().item())
+    lines = head.count(b"\n")
+    return size if not lines else int(size / (len(head) / lines))
 
 
-def evaluate_part(split: Split, index: int, policy: Policy) -> tuple[PartTables | None, list[RosterProblem]]:
+def default_parts(source: str | os.PathLike[str]) -> int:
+    """How many parts ``source`` is split into when not told: about :data:`ROWS_PER_PART` rows each.
+
+    A Parquet file states its rows; a CSV's are estimated from its size and the length of
+    its first lines.
+    """
+    return max(1, -(-estimated_rows(source) // ROWS_PER_PART))
+
+
+def partitions_by_default(source: str | os.PathLike[str]) -> bool:
+    """Whether ``ability2 evaluate`` splits ``source`` by itself (a large UTF-8 CSV or Parquet file).
+
+    It does past :data:`AUTO_PARTITION_ROWS` rows; a workbook, or a CSV in another encoding,
+    is read whole.
+    """
+    path = os.fsdecode(os.fspath(source))
+    try:
+        scan_roster(path)
+        return estimated_rows(path) > AUTO_PARTITION_ROWS
+    except (RosterError, OSError):
+        return False
+
+
+def evaluate_part(
+    split: Split, index: int, policy: Policy, *, registry: Registry | None = None, schools: Any = None
+) -> tuple[PartTables | None, list[RosterProblem]]:
     """Read, validate and evaluate part ``index`` of ``split``: its tables, or its roster's problems.
 
     The teachers table starts with ``row``, each teacher's row number in the file split. A
     part without a teacher (no school hashed to it, or only blank rows) gives ``(None, [])``.
+    A roster with a region column (:data:`ability2.national.REGION_COLUMN`) is evaluated row
+    by row under each region's policy on ``policy.on``, every row's region within
+    ``policy.region`` (:func:`ability2.national.evaluate_cells`; ``registry`` default: the
+    installed one); its tables then have ``region`` in front. ``schools`` is the cohort's
+    school table (:class:`~ability2.schools.SchoolTable`), as :func:`ability2.evaluate` takes it.
     """
     import polars as pl
 
@@ -390,6 +410,10 @@ def evaluate_part(split: Split, index: int, policy: Policy) -> tuple[PartTables 
     cells = [pl.col(f"c{j}").cast(pl.String).fill_null("").str.strip_chars() != "" for j in range(len(split.header))]
     if not cells or not data.select(pl.any_horizontal(cells).any()).item():
         return None, []  # the reader drops blank rows: nothing to read here
+    from ability2.region_column import region_column
+
+    if region_column(split.header):
+        return _regional_part(split, data, policy, registry, schools)
     try:
         roster = read_roster_part(
             data, split.header, name=split.source, header_row=split.header_row, framework=policy.framework
@@ -397,9 +421,39 @@ def evaluate_part(split: Split, index: int, policy: Policy) -> tuple[PartTables 
     except RosterError as exc:
         return None, list(exc.problems)
     del data
-    return _tables(evaluate(roster, policy), rows=roster.rows), []
+    return _tables(evaluate(roster, policy, schools=schools), rows=roster.rows), []
 
 
 def duplicate_ids(split: Split) -> list[RosterProblem]:
     """Teacher ids used in two parts of ``split`` (each part's reader finds those used twice within it)."""
     return _duplicate_ids(split)
+
+
+@functools.lru_cache(maxsize=1)
+def installed_registry() -> Registry:
+    """The installed registry, loaded once per process (parts and workers share it)."""
+    from ability2.registry import load_registry
+
+    return load_registry()
+
+
+def _regional_part(
+    split: Split, data: pl.DataFrame, policy: Policy, registry: Registry | None, schools: Any
+) -> tuple[PartTables | None, list[RosterProblem]]:
+    """A part of a roster with a region column, each row under its region's policy."""
+    from ability2.national import evaluate_cells
+
+    try:
+        out = evaluate_cells(
+            data,
+            split.header,
+            name=split.source,
+            header_row=split.header_row,
+            on=policy.on,
+            registry=registry if registry is not None else installed_registry(),
+            within=policy.region.id,
+            schools=schools,
+        )
+    except RosterError as exc:
+        return None, list(exc.problems)
+    return PartTables(out.teachers, out.groups, out.schools, out.totals, dict(out.regions)), []

@@ -159,7 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate a roster under a region's policy: every teacher, group and school, with reasons",
     )
     evaluate.add_argument("roster", metavar="ROSTER", help="CSV (UTF-8 or GBK), XLSX or Parquet roster (contract §2)")
-    evaluate.add_argument("--region", required=True, metavar="REGION", help="region id or code")
+    evaluate.add_argument(
+        "--region",
+        metavar="REGION",
+        help="region id or code (required, unless the roster names each school's region in a column region or "
+        "地区: then each row is judged by its own region's policy, and REGION, when given, must hold every row's)",
+    )
+    evaluate.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="a roster with a region column: also draw the roll-up (pass and excellent rates, schools by status, "
+        "by province, city or county) to FILE (.png, .svg or .pdf; needs pip install 'ability2[plot]')",
+    )
     evaluate.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
     evaluate.add_argument(
         "--format",

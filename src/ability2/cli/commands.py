@@ -365,7 +365,7 @@ def _check_output(path: str | None, fmt: str, inputs: tuple[str | None, ...] = (
                 name = Path(source).name
                 if name in {f"{table}.{fmt}" for table in ("teachers", "groups", "schools")}:
                     raise Ability2Error(f"cannot write into {path}: the input {source} would be overwritten")
-        return check_folder(target)
+        return check_folder(target, create=False)  # made when the tables are written, not before the work
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise Ability2Error(f"cannot write {path}: folder {folder} does not exist")
@@ -459,21 +459,51 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """``ability2 evaluate ROSTER --region REGION [--on] [--format] [-o]``."""
     from ability2.errors import Ability2Error
     from ability2.evaluation import evaluate
-    from ability2.io.roster import read_roster
     from ability2.registry import load_registry
 
     if args.engine != "dask" and args.scheduler is not None:
         raise Ability2Error("--scheduler is the address of a Dask scheduler: give --engine dask as well")
     target = _check_output(args.output, args.format, (args.roster, args.schools))
+    plot = _check_plot(args.plot, (args.roster, args.schools))
     registry = load_registry()
-    policy = registry.policy(args.region, on=args.on)
-    if args.engine == "dask":
-        return _evaluate_dask(args, policy, target)
-    if args.partitions is not None or args.workers is not None:
-        return _evaluate_partitioned(args, policy, target)
+    # without --region (a roster naming each school's region) the nation holds every row
+    policy = registry.policy(args.region if args.region is not None else "cn", on=args.on)
+    if args.engine != "dask" and args.partitions is None and args.workers is None and args.format in _TABLE_FORMATS:
+        from ability2.partition import AUTO_PARTITION_ROWS, partitions_by_default
+
+        if partitions_by_default(args.roster):
+            args.partitions = "auto"  # read whole, a cohort this large would need gigabytes
+            print(
+                f"ability2: 花名册超过 {AUTO_PARTITION_ROWS:,} 行，按学校分部分评估（--partitions auto）"
+                if args.lang == "zh"
+                else f"ability2: the roster has more than {AUTO_PARTITION_ROWS:,} rows: evaluated part by part, split "
+                "by school (--partitions auto)",
+                file=sys.stderr,
+            )
+    if args.engine == "dask" or args.partitions is not None or args.workers is not None:
+        from ability2.national import region_column
+
+        regional = bool(region_column(_header_of(args.roster, args.engine == "dask")))
+        _check_regional(args, regional, plot)
+        if args.engine == "dask":
+            return _evaluate_dask(args, policy, target, plot)
+        return _evaluate_partitioned(args, policy, target, plot)
     stages = _Stages(["reading the roster", "evaluating", "writing the report"])
     try:
-        roster = read_roster(args.roster, framework=policy.framework)
+        from ability2.gcpause import paused_gc
+        from ability2.io.roster import _build, _load
+        from ability2.national import region_column
+
+        with paused_gc():
+            name, table = _load(args.roster)
+            if region_column(table.header):
+                _check_regional(args, True, plot)
+                schools = _read_schools(args.schools)
+                stages.close()
+                return _evaluate_regions(args, registry, policy, name, table, schools, target, plot)
+            _check_regional(args, False, plot)
+            roster = _build(name, table, policy.framework)
+        del table
         schools = _read_schools(args.schools)
         stages.step(1)
         result = evaluate(roster, policy, schools=schools, progress=stages.rule_progress)
@@ -522,7 +552,136 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | None) -> int:
+def _check_plot(path: str | None, inputs: tuple[str | None, ...]) -> Path | None:
+    """The ``--plot`` file, checked before any work (its folder exists; it is not an input or a folder)."""
+    if path is None:
+        return None
+    from ability2.errors import Ability2Error
+
+    target = _check_output(path, "png", inputs)
+    assert target is not None
+    if target.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise Ability2Error(f"cannot draw {path}: give a .png, .svg or .pdf file")
+    return target
+
+
+def _header_of(roster: str, many: bool) -> tuple[str, ...]:
+    """The header of a roster file (the first file of a glob with ``many``), read without its rows."""
+    from ability2.partition import scan_roster
+
+    if many:
+        from ability2.reports.distributed import roster_files
+
+        roster = roster_files(roster)[0]
+    return scan_roster(roster).header
+
+
+def _check_regional(args: argparse.Namespace, regional: bool, plot: Path | None) -> None:
+    """What a roster with (or without) a region column allows: ``--region`` optional, ``--plot``, the formats."""
+    from ability2.errors import Ability2Error
+
+    zh = args.lang == "zh"
+    if not regional:
+        if args.region is None:
+            raise Ability2Error(
+                "请用 --region 指定地区（或在花名册中加入“地区”列，注明每所学校所属地区）"
+                if zh
+                else "give --region (or a roster that names each school's region in a column region or 地区)"
+            )
+        if plot is not None:
+            raise Ability2Error(
+                "--plot 绘制按地区汇总的结果：花名册需有“地区”列"
+                if zh
+                else "--plot draws the roll-up by region: the roster needs a region column (region or 地区)"
+            )
+        return
+    if args.format not in ("table", *_TABLE_FORMATS):
+        raise Ability2Error(
+            "含“地区”列的花名册按地区逐行评估，结果写成表格：请用 --format table、csv 或 parquet"
+            if zh
+            else "a roster with a region column is evaluated region by region and written as tables: use --format "
+            "table, csv or parquet"
+        )
+
+
+def _evaluate_regions(
+    args: argparse.Namespace,
+    registry: Any,
+    policy: Any,
+    name: str,
+    table: Any,
+    schools: Any,
+    target: Path | None,
+    plot: Path | None,
+) -> int:
+    """A roster with a region column, in this process: the roll-up printed, or the tables and roll-up written."""
+    from ability2.national import evaluate_cells
+
+    within = None if args.region is None else policy.region.id
+    outcome = evaluate_cells(
+        table.data,
+        table.header,
+        name=name,
+        header_row=table.header_row,
+        on=policy.on,
+        registry=registry,
+        within=within,
+        schools=schools,
+        problems=table.problems,
+    )
+    frame = outcome.rollup(registry)
+    if args.format == "table":
+        from ability2.rollup import rollup_rows
+
+        columns, rows = rollup_rows(frame, args.lang)
+        if target is None:
+            _print_table(columns, rows)
+        else:
+
+            def render(console: Any) -> None:
+                table = _table(None, columns)
+                for row in rows:
+                    table.add_row(*row)
+                console.print(table)
+
+            _table_to_file(render, target)
+            print(f"{target}", file=sys.stderr)
+    else:
+        assert target is not None
+        from ability2.files import write_atomic
+        from ability2.reports.export import check_folder, write_frame
+        from ability2.reports.partitioned import write_totals
+
+        folder = check_folder(target)
+        for table_name in ("teachers", "groups", "schools"):
+            frame_of = getattr(outcome, table_name)
+
+            def write(temporary: Path, data: Any = frame_of) -> None:
+                write_frame(data, temporary, args.format)
+
+            print(f"{write_atomic(folder / f'{table_name}.{args.format}', write)}", file=sys.stderr)
+        write_totals(folder, policy, 1, outcome.totals, outcome.regions, args.format)
+        print(f"{folder / f'rollup.{args.format}'}", file=sys.stderr)
+    if plot is not None:
+        _draw_rollup(frame, plot, args.lang, policy.on)
+    return 0
+
+
+def _draw_rollup(frame: Any, plot: Path, lang: str, on: Any) -> None:
+    """Draw the roll-up to ``plot`` (all or nothing) and name the file."""
+    from ability2.files import write_atomic
+    from ability2.reports.rollup_plot import plot_rollup
+
+    figure = plot_rollup(frame, lang=lang, on=on)
+
+    def write(temporary: Path) -> None:
+        figure.savefig(temporary, format=plot.suffix.lstrip(".").lower())
+
+    write_atomic(plot, write)
+    print(f"{plot}", file=sys.stderr)
+
+
+def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | None, plot: Path | None = None) -> int:
     """``evaluate --partitions N [--workers W] --format csv|parquet -o FOLDER``."""
     from ability2.errors import Ability2Error
     from ability2.reports.partitioned import evaluate_partitioned
@@ -534,8 +693,6 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
             "--partitions writes each part's tables: use --format parquet (or csv) -o FOLDER; a report "
             "(json, xlsx, html) holds the whole cohort at once"
         )
-    if args.schools is not None:
-        raise Ability2Error("--partitions does not take --schools yet: evaluate without --partitions")
     workers = 1 if args.workers is None else args.workers
     if workers < 1:
         raise Ability2Error(f"--workers must be at least 1, got {workers}")
@@ -551,11 +708,20 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
     try:
         parts = None if args.partitions == "auto" else int(args.partitions)
         outcome = evaluate_partitioned(
-            args.roster, policy, target, parts=parts, workers=workers, fmt=args.format, progress=progress
+            args.roster,
+            policy,
+            target,
+            parts=parts,
+            workers=workers,
+            fmt=args.format,
+            progress=progress,
+            schools=args.schools,
         )
     finally:
         stages.close()
     _print_parts_summary(outcome, zh)
+    if plot is not None and outcome.regions:
+        _draw_rollup(outcome.rollup(), plot, args.lang, policy.on)
     return 0
 
 
@@ -573,10 +739,19 @@ def _print_parts_summary(outcome: Any, zh: bool) -> None:
             f"{totals.excellent:,} excellent; {totals.schools:,} schools, {totals.schools_passed:,} pass"
         )
     print(summary, file=sys.stderr)
+    if outcome.regions:
+        areas = len(outcome.regions)
+        print(
+            f"{areas} 个地区逐行按各自政策评估；汇总表: {outcome.folder / f'rollup.{outcome.fmt}'}"
+            if zh
+            else f"{areas} regions, each row under its own region's policy; roll-up: "
+            f"{outcome.folder / f'rollup.{outcome.fmt}'}",
+            file=sys.stderr,
+        )
     print(f"{outcome.folder}", file=sys.stderr)
 
 
-def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None) -> int:
+def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None, plot: Path | None = None) -> int:
     """``evaluate ROSTER_OR_GLOB --engine dask [--scheduler ADDRESS] [--workers N] --format csv|parquet -o FOLDER``."""
     from ability2.errors import Ability2Error
     from ability2.reports.distributed import EngineError, evaluate_dask
@@ -623,6 +798,8 @@ def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None) -
     finally:
         stages.close()
     _print_parts_summary(outcome, zh)
+    if plot is not None and outcome.regions:
+        _draw_rollup(outcome.rollup(), plot, args.lang, policy.on)
     return 0
 
 

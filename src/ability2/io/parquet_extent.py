@@ -15,6 +15,11 @@ before any decoding:
 
 Only the Thrift structures named here are decoded; everything else is skipped by type.
 Pure Python, no dependency: the footer is small and a page header is a few dozen bytes.
+
+:func:`measure_parquet` checks a file on disk against the limits in force (through a
+memory map when it is large), and :func:`parquet_problem` a Parquet roster opened for
+streaming (also its columns' types): the partitioned path and the Dask engine check their
+Parquet files with it before reading any.
 """
 
 from __future__ import annotations
@@ -26,7 +31,18 @@ from typing import Any
 
 import attrs
 
-__all__ = ["ParquetExtent", "ParquetTooLarge", "check_parquet", "is_parquet"]
+__all__ = [
+    "MAP_FROM",
+    "ParquetExtent",
+    "ParquetTooLarge",
+    "check_parquet",
+    "is_parquet",
+    "measure_parquet",
+    "parquet_problem",
+]
+
+#: Parquet files from this many bytes are measured through a memory map, not read
+MAP_FROM = 1 << 20
 
 MAGIC = b"PAR1"
 #: Thrift structures nested deeper than this are refused (Parquet's own need a handful)
@@ -280,3 +296,81 @@ def _check_chunk(raw: bytes, column: dict[int, Any], start: int, end: int) -> in
         if position > end or pages_unpacked > total_unpacked:
             raise ParquetTooLarge("a page claims more bytes than its column chunk holds")
     return total_unpacked
+
+
+def parquet_problem(opened: Any, size: int) -> tuple[int, str | None]:
+    """A Parquet roster (a :class:`~ability2.partition.RosterScan`) checked before any page is read.
+
+    Its rows by its own metadata against the limits in force (:func:`~ability2.io.
+    parquet_extent.check_parquet`: rows, unpacked size and ratio, page headers), and its
+    columns' types (a list or a record is not a cell). Returns the rows and what is wrong
+    (``None`` when nothing is).
+    """
+    import polars as pl
+
+    count, problem = measure_parquet(opened.source, size)
+    if problem is not None:
+        return count, problem
+    try:
+        schema = opened.frame.collect_schema()
+    except pl.exceptions.PolarsError as exc:
+        return count, f"cannot read Parquet file: {str(exc)[:300]}"
+    nested = [
+        opened.header[int(name[1:])]
+        for name, dtype in schema.items()
+        if name[1:].isdigit() and (dtype.is_nested() or dtype == pl.Object)
+    ]
+    if nested:
+        return (
+            count,
+            f"cannot read Parquet file: column {nested[0]!r} holds lists or records; a roster cell holds one value",
+        )
+    return count, None
+
+
+def measure_parquet(path: str, size: int) -> tuple[int, str | None]:
+    """A Parquet file's rows by its own metadata, checked against the limits in force (its pages are not read).
+
+    A file of :data:`MAP_FROM` bytes or more is read through a memory map (only the parts
+    :func:`check_parquet` reads come into memory). Returns the rows and what is wrong, if anything.
+    """
+    import mmap
+
+    from ability2.limits import current
+
+    limits = current()
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size >= max(1, MAP_FROM) else None
+        raw: Any = handle.read() if mapped is None else _Mapped(mapped)
+        try:
+            extent = check_parquet(
+                raw,
+                max_rows=limits.max_rows,
+                max_unpacked_bytes=limits.max_unpacked_bytes,
+                max_unpacked_ratio=limits.max_unpacked_ratio,
+            )
+        except ParquetTooLarge as exc:
+            return 0, f"cannot read Parquet file: {exc}"
+        finally:
+            if mapped is not None:
+                mapped.close()
+    return extent.rows, None
+
+
+class _Mapped:
+    """A memory-mapped file as :func:`~ability2.io.parquet_extent.check_parquet` reads bytes (only the parts it reads)."""
+
+    def __init__(self, mapped: Any) -> None:
+        self.mapped = mapped
+
+    def __len__(self) -> int:
+        return len(self.mapped)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.mapped[key]
+
+    def startswith(self, prefix: bytes) -> bool:
+        return bool(self.mapped[: len(prefix)] == prefix)
+
+    def endswith(self, suffix: bytes) -> bool:
+        return bool(self.mapped[len(self.mapped) - len(suffix) :] == suffix)

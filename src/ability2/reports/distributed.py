@@ -41,8 +41,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.io.parquet_extent import parquet_problem
 from ability2.partition import ROWS_PER_PART, Totals
-from ability2.reports.partitioned import PartitionedResult
+from ability2.reports.partitioned import PartitionedResult, write_totals
 
 if TYPE_CHECKING:
     import polars as pl
@@ -72,8 +73,6 @@ _HERE = "<partition>"
 _HEADER = -1
 _PART_FILE = re.compile(r"part-\d{5}\.(parquet|csv)")
 _TABLES = ("teachers", "groups", "schools")
-#: Parquet files from this many bytes are measured through a memory map, not read
-_MAP_FROM = 1 << 20
 
 
 class EngineError(Ability2Error):
@@ -173,7 +172,10 @@ class _Plan:
 
 def _header_key(cell: str) -> str:
     from ability2.io.roster import _canonical, _header_text
+    from ability2.region_column import region_column
 
+    if region_column([cell]):
+        return "region"  # region or 地区: one column under either name
     return _canonical(cell) or "=" + _header_text(cell).casefold()
 
 
@@ -184,8 +186,6 @@ def _plan_files(
 
     A file that cannot be read (its header is then empty) is a problem; so is one past the limits.
     """
-    import polars as pl
-
     from ability2.limits import current, hint
     from ability2.partition import scan_roster
 
@@ -223,74 +223,13 @@ def _plan_files(
             rows += max(1, int(size * head.count(b"\n") / max(1, len(head))))
             pieces.append((index, 0, None))
             continue
-        count, problem = _measure_parquet(path, size)
-        if problem is None:
-            try:
-                schema = opened.frame.collect_schema()
-            except pl.exceptions.PolarsError as exc:
-                problem = f"cannot read Parquet file: {str(exc)[:300]}"
-            else:
-                nested = [
-                    opened.header[int(name[1:])]
-                    for name, dtype in schema.items()
-                    if name[1:].isdigit() and (dtype.is_nested() or dtype == pl.Object)
-                ]
-                if nested:
-                    problem = (
-                        f"cannot read Parquet file: column {nested[0]!r} holds lists or records; a roster cell "
-                        "holds one value"
-                    )
+        count, problem = parquet_problem(opened, size)
         if problem is not None:
             problems.append(RosterProblem(path, None, None, problem))
             continue
         rows += count
         pieces += [(index, start, ROWS_PER_PART) for start in range(0, max(count, 1), ROWS_PER_PART)]
     return pieces, headers, header_rows, rows, problems
-
-
-def _measure_parquet(path: str, size: int) -> tuple[int, str | None]:
-    """A Parquet file's rows by its own metadata, checked against the limits (its pages are not read)."""
-    import mmap
-
-    from ability2.io.parquet_extent import ParquetTooLarge, check_parquet
-    from ability2.limits import current
-
-    limits = current()
-    with open(path, "rb") as handle:
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size >= max(1, _MAP_FROM) else None
-        raw: Any = handle.read() if mapped is None else _Mapped(mapped)
-        try:
-            extent = check_parquet(
-                raw,
-                max_rows=limits.max_rows,
-                max_unpacked_bytes=limits.max_unpacked_bytes,
-                max_unpacked_ratio=limits.max_unpacked_ratio,
-            )
-        except ParquetTooLarge as exc:
-            return 0, f"cannot read Parquet file: {exc}"
-        finally:
-            if mapped is not None:
-                mapped.close()
-    return extent.rows, None
-
-
-class _Mapped:
-    """A memory-mapped file as :func:`~ability2.io.parquet_extent.check_parquet` reads bytes (only the parts it reads)."""
-
-    def __init__(self, mapped: Any) -> None:
-        self.mapped = mapped
-
-    def __len__(self) -> int:
-        return len(self.mapped)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self.mapped[key]
-
-    def startswith(self, prefix: bytes) -> bool:
-        return bool(self.mapped[: len(prefix)] == prefix)
-
-    def endswith(self, suffix: bytes) -> bool:
-        return bool(self.mapped[len(self.mapped) - len(suffix) :] == suffix)
 
 
 def _check_headers(
@@ -509,6 +448,10 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     del data
     policy = _worker_policy(plan.region, plan.on)
     duplicate = _BY_NAME["teacher_id"].label
+    from ability2.region_column import region_column
+
+    if region_column(plan.header):
+        return _evaluate_regions(part, plan, index, policy, problems, files, rows, report)
     with limited(**plan.limits):
         try:
             roster = read_roster_part(part, plan.header, name=_HERE, header_row=_HEADER, framework=policy.framework)
@@ -532,6 +475,60 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     for name, table in tables.items():
         write_frame(table, Path(plan.scratch) / name / f"part-{index:05d}.{plan.fmt}", plan.fmt)
     report.update(totals=attrs.asdict(Totals.of(result)), written=True)
+    return report
+
+
+def _evaluate_regions(
+    part: pl.DataFrame,
+    plan: _Plan,
+    index: int,
+    policy: Policy,
+    problems: list[RosterProblem],
+    files: Any,
+    rows: Any,
+    report: dict[str, Any],
+) -> dict[str, Any]:
+    """A partition of a roster with a region column: each row under its own region's policy."""
+    import polars as pl
+
+    from ability2.io.roster import _BY_NAME
+    from ability2.limits import limited
+    from ability2.national import evaluate_cells
+    from ability2.partition import installed_registry
+    from ability2.reports.export import write_frame
+
+    duplicate = _BY_NAME["teacher_id"].label
+    with limited(**plan.limits):
+        try:
+            out = evaluate_cells(
+                part,
+                plan.header,
+                name=_HERE,
+                header_row=_HEADER,
+                on=policy.on,
+                registry=installed_registry(),
+                within=plan.region,
+                row_text=lambda at: f"{rows[at]} of {plan.sources[int(files[at])]}",
+            )
+        except RosterError as exc:
+            for problem in exc.problems:
+                if problem.column == duplicate and problem.message.startswith("duplicate teacher id"):
+                    continue  # the cohort's count of ids names them, with the first use in any file
+                problems.append(_renamed(problem, plan, files, rows))
+            report["problems"] = [attrs.astuple(p) for p in problems]
+            return report
+    if problems:
+        report["problems"] = [attrs.astuple(p) for p in problems]
+        return report
+    positions = out.teachers.get_column("row").to_numpy()
+    sources = pl.Series("file", plan.sources, dtype=pl.String)
+    teachers = out.teachers.with_columns(pl.Series("row", rows[positions], dtype=pl.Int64))
+    teachers = teachers.insert_column(0, sources.gather(files[positions]))
+    tables = {"teachers": teachers, "groups": out.groups, "schools": out.schools}
+    for name, table in tables.items():
+        write_frame(table, Path(plan.scratch) / name / f"part-{index:05d}.{plan.fmt}", plan.fmt)
+    regions = {rid: attrs.asdict(counts) for rid, counts in out.regions.items()}
+    report.update(totals=attrs.asdict(out.totals), written=True, regions=regions)
     return report
 
 
@@ -676,7 +673,7 @@ def evaluate_dask(
     when the scheduler does not answer.
     """
     from ability2.limits import current
-    from ability2.reports.export import TABLE_FORMATS, check_folder
+    from ability2.reports.export import TABLE_FORMATS, output_folder
 
     if fmt not in TABLE_FORMATS:
         raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
@@ -715,8 +712,8 @@ def evaluate_dask(
 
     canonical = [_canonical(cell) for cell in header]
     count = partitions if partitions is not None else max(1, math.ceil(rows / ROWS_PER_PART))
-    with _connected(client, scheduler, workers) as running:
-        target = check_folder(folder).resolve()
+    with _connected(client, scheduler, workers) as running, output_folder(folder) as made:
+        target = made.resolve()
         scratch = Path(tempfile.mkdtemp(prefix=".ability2-dask-", dir=target))
         try:
             for name in _TABLES:
@@ -757,12 +754,14 @@ def evaluate_dask(
                 unique.sort(key=lambda p: (p.row is not None, order.get(p.file, len(order)), p.row or 0))
                 raise RosterError(unique)
             files_written = _publish(target, scratch, [r["index"] for r in reports if r["written"]], fmt)
-            record = {"region": policy.region.id, "on": policy.on.isoformat(), "parts": count, **totals.to_dict()}
-            text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
-            (target / "totals.json").write_text(text, encoding="utf-8")
+            regions: dict[str, Totals] = {}
+            for report in reports:
+                for rid, counts in report.get("regions", {}).items():
+                    regions[rid] = regions.get(rid, Totals()) + Totals(**counts)
+            write_totals(target, policy, count, totals, regions, fmt)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-    return PartitionedResult(target, count, fmt, totals, files_written)
+    return PartitionedResult(target, count, fmt, totals, files_written, regions)
 
 
 def _check_workers(client: Any, plan: _Plan) -> None:

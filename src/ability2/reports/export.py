@@ -22,7 +22,9 @@ polars writes the files; it is imported when a table is written.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
     from ability2.result import Result
 
-__all__ = ["TABLES", "TABLE_FORMATS", "check_folder", "table_frame", "write_frame", "write_tables"]
+__all__ = ["TABLES", "TABLE_FORMATS", "check_folder", "output_folder", "table_frame", "write_frame", "write_tables"]
 
 #: the formats :func:`write_tables` writes
 TABLE_FORMATS = ("csv", "parquet")
@@ -78,14 +80,23 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], fmt: str) -> 
         raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
 
 
-def check_folder(folder: str | os.PathLike[str]) -> Path:
-    """``folder``, created when missing and its parent exists; refuses a file or an unwritable folder."""
+def check_folder(folder: str | os.PathLike[str], *, create: bool = True) -> Path:
+    """``folder``, created when missing and its parent exists; refuses a file or an unwritable folder.
+
+    With ``create=False`` a missing folder is only checked (its parent exists and is
+    writable), not made: a command checks its output before any work, and makes the folder
+    only when it writes.
+    """
     path = Path(folder)
     if path.exists() and not path.is_dir():
         raise Ability2Error(f"cannot write the tables into {path}: it is a file; give a folder")
     if not path.exists():
         if not path.parent.is_dir():
             raise Ability2Error(f"cannot write the tables into {path}: folder {path.parent} does not exist")
+        if not create:
+            if not os.access(path.parent, os.W_OK | os.X_OK):
+                raise Ability2Error(f"cannot create folder {path}: folder {path.parent} is not writable")
+            return path
         try:
             path.mkdir()
         except OSError as exc:
@@ -93,6 +104,21 @@ def check_folder(folder: str | os.PathLike[str]) -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise Ability2Error(f"cannot write the tables into {path}: the folder is not writable")
     return path
+
+
+@contextlib.contextmanager
+def output_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """:func:`check_folder` for a run that may fail: a folder it made is removed again (when empty) on failure."""
+    path = Path(folder)
+    existed = path.exists()
+    target = check_folder(path)
+    try:
+        yield target
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                target.rmdir()  # only an empty folder: nothing of the run is left, nothing else is touched
+        raise
 
 
 def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     import polars as pl
 
     from ability2.policy import Policy
+    from ability2.registry import Registry
 
-__all__ = ["PartitionedResult", "evaluate_partitioned"]
+__all__ = ["PartitionedResult", "evaluate_partitioned", "write_totals"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -46,15 +47,31 @@ class PartitionedResult:
     files: dict[
         str, tuple[Path, ...]
     ]  #: table name -> its part files, in part order (none for a part without teachers)
+    #: a roster with a region column: each region's counts, added up from the parts' (else empty)
+    regions: Mapping[str, Totals] = attrs.field(factory=dict)
 
     def table(self, name: str) -> pl.LazyFrame:
-        """``teachers``, ``groups`` or ``schools`` over every part, as a polars LazyFrame."""
+        """``teachers``, ``groups`` or ``schools`` over every part, as a polars LazyFrame.
+
+        Parts of a roster of several regions may hold different rule columns: they are
+        joined by name, a column a part lacks empty (null) in its rows.
+        """
         import polars as pl
 
         files = [str(path) for path in self.files[name]]
+        if len(files) < 2 or not self.regions:  # the parts of one region have the same columns
+            return pl.scan_csv(files, infer_schema=False) if self.fmt == "csv" else pl.scan_parquet(files)
         if self.fmt == "csv":
-            return pl.scan_csv(files, infer_schema=False)
-        return pl.scan_parquet(files)
+            return pl.concat([pl.scan_csv(path, infer_schema=False) for path in files], how="diagonal_relaxed")
+        return pl.concat([pl.scan_parquet(path) for path in files], how="diagonal_relaxed")
+
+    def rollup(self, registry: Registry | None = None) -> pl.DataFrame:
+        """The roll-up by nation, province, city and county of a roster with a region column (:mod:`ability2.rollup`)."""
+        from ability2.rollup import rollup
+
+        if not self.regions:
+            raise Ability2Error("the roll-up needs a roster with a region column (region/地区): this one has none")
+        return rollup(self.regions, registry)
 
 
 def evaluate_partitioned(
@@ -66,6 +83,7 @@ def evaluate_partitioned(
     workers: int = 1,
     fmt: str = "parquet",
     progress: Progress | None = None,
+    schools: Any = None,
 ) -> PartitionedResult:
     """Evaluate a roster file part by part and write each part's tables into ``folder``.
 
@@ -75,10 +93,13 @@ def evaluate_partitioned(
     ``groups/`` and ``schools/`` with one ``part-NNNNN.parquet`` (or ``.csv``) per part, and
     ``totals.json`` (the cohort's counts and rates, combined from the parts'). A teacher's
     row carries its row number in the file (``row``). ``progress(stage, done, total)`` is
-    called as parts finish. Raises :class:`~ability2.errors.RosterError` listing every
+    called as parts finish. ``schools`` is a school table (a
+    :class:`~ability2.schools.SchoolTable` or anything :func:`ability2.read_schools` reads),
+    read once and given to every part (a part's schools find their facts in it; the others'
+    rows are not read). Raises :class:`~ability2.errors.RosterError` listing every
     problem of every part, and writes nothing, when the roster has problems.
     """
-    from ability2.reports.export import TABLE_FORMATS, check_folder
+    from ability2.reports.export import TABLE_FORMATS, output_folder
 
     if fmt not in TABLE_FORMATS:
         raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
@@ -89,18 +110,31 @@ def evaluate_partitioned(
             f"worker processes load the policy by region and date; {policy.name!r} is a changed policy (a "
             "what-if): evaluate it with workers=1"
         )
-    target = check_folder(folder)
-    with tempfile.TemporaryDirectory(prefix="ability2-parts-", dir=target) as scratch:
+    if schools is not None:
+        from ability2.schools import SchoolTable
+
+        if not isinstance(schools, SchoolTable):
+            from ability2.io.schools import read_schools
+
+            schools = read_schools(schools)  # a problem of the school table is said before any work
+    with (
+        output_folder(folder) as target,  # a folder made here is removed again when the roster is refused
+        tempfile.TemporaryDirectory(prefix="ability2-parts-", dir=target) as scratch,
+    ):
         parts = parts if parts is not None else default_parts(source)
         split = split_roster(source, Path(scratch) / "split", parts)
         if progress is not None:
             progress("split", 1, 1)
         problems = duplicate_ids(split)
         out = Path(scratch) / "out"
-        summaries = list(_run_parts(split, policy, out, fmt, workers, progress))
+        summaries = list(_run_parts(split, policy, out, fmt, workers, progress, schools))
         for summary in summaries:
             problems.extend(summary["problems"])
         totals = sum((Totals(**summary["totals"]) for summary in summaries), Totals())
+        regions: dict[str, Totals] = {}
+        for summary in summaries:
+            for rid, counts in summary.get("regions", {}).items():
+                regions[rid] = regions.get(rid, Totals()) + Totals(**counts)
         if not problems and not totals.teachers:
             problems.append(
                 RosterProblem(
@@ -125,14 +159,36 @@ def evaluate_partitioned(
                 os.replace(out / name / final.name, final)
                 moved.append(final)
             files[name] = tuple(moved)
-        totals_file = target / "totals.json"
-        record = {"region": policy.region.id, "on": policy.on.isoformat(), "parts": split.parts, **totals.to_dict()}
-        totals_file.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return PartitionedResult(target, split.parts, fmt, totals, files)
+        write_totals(target, policy, split.parts, totals, regions, fmt)
+    return PartitionedResult(target, split.parts, fmt, totals, files, regions)
+
+
+def write_totals(
+    target: Path, policy: Policy, parts: int, totals: Totals, regions: Mapping[str, Totals], fmt: str
+) -> None:
+    """``totals.json`` (and, for a roster with a region column, its counts per region and ``rollup.FMT``)."""
+    record: dict[str, Any] = {
+        "region": policy.region.id,
+        "on": policy.on.isoformat(),
+        "parts": parts,
+        **totals.to_dict(),
+    }
+    old = target / f"rollup.{fmt}"
+    if regions:
+        from ability2.partition import installed_registry
+        from ability2.reports.export import write_frame
+        from ability2.rollup import rollup
+
+        record["regions"] = {rid: attrs.asdict(counts) for rid, counts in sorted(regions.items())}
+        write_frame(rollup(regions, installed_registry()), target / f"rollup.{fmt}", fmt)
+    elif old.is_file():
+        old.unlink()  # an earlier run's roll-up: not this cohort's
+    text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    (target / "totals.json").write_text(text, encoding="utf-8")
 
 
 def _run_parts(
-    split: Split, policy: Policy, out: Path, fmt: str, workers: int, progress: Progress | None
+    split: Split, policy: Policy, out: Path, fmt: str, workers: int, progress: Progress | None, schools: Any = None
 ) -> Iterator[dict[str, Any]]:
     """Each part evaluated (here, or in ``workers`` processes), as it finishes, in part order."""
     for name in ("teachers", "groups", "schools"):
@@ -140,7 +196,7 @@ def _run_parts(
     jobs = [(attrs.asdict(split), index, str(out), fmt) for index in range(split.parts)]
     if workers == 1 or split.parts == 1:
         for done, job in enumerate(jobs, start=1):
-            yield _part_job(*job, policy=policy)
+            yield _part_job(*job, policy=policy, schools=schools)
             if progress is not None:
                 progress("parts", done, split.parts)
         return
@@ -155,7 +211,12 @@ def _run_parts(
     with ProcessPoolExecutor(max_workers=min(workers, split.parts), mp_context=context) as pool:
         futures = {
             pool.submit(
-                _part_job_in_worker, *job, region=policy.region.id, on=policy.on.isoformat(), limits=limits
+                _part_job_in_worker,
+                *job,
+                region=policy.region.id,
+                on=policy.on.isoformat(),
+                limits=limits,
+                schools=schools,
             ): job[1]
             for job in jobs
         }
@@ -170,7 +231,15 @@ def _run_parts(
 
 
 def _part_job_in_worker(
-    split: dict[str, Any], index: int, out: str, fmt: str, *, region: str, on: str, limits: dict[str, int]
+    split: dict[str, Any],
+    index: int,
+    out: str,
+    fmt: str,
+    *,
+    region: str,
+    on: str,
+    limits: dict[str, int],
+    schools: Any = None,
 ) -> dict[str, Any]:
     """A part evaluated in a worker process, under the policy of ``region`` on ``on`` (loaded here) and ``limits``."""
     import datetime as dt
@@ -180,17 +249,20 @@ def _part_job_in_worker(
 
     policy = load_registry().policy(region, on=dt.date.fromisoformat(on))
     with limited(**limits):
-        return _part_job(split, index, out, fmt, policy=policy)
+        return _part_job(split, index, out, fmt, policy=policy, schools=schools)
 
 
-def _part_job(split: dict[str, Any], index: int, out: str, fmt: str, *, policy: Policy) -> dict[str, Any]:
+def _part_job(
+    split: dict[str, Any], index: int, out: str, fmt: str, *, policy: Policy, schools: Any = None
+) -> dict[str, Any]:
     """Read, evaluate and write part ``index``; its counts, or its roster's problems."""
     from ability2.reports.export import write_frame
 
     plan = Split(**{**split, "header": tuple(split["header"])})
-    tables, problems = evaluate_part(plan, index, policy)
+    tables, problems = evaluate_part(plan, index, policy, schools=schools)
     if tables is None:  # problems, or no teacher in this part: no files
         return {"index": index, "problems": problems, "totals": attrs.asdict(Totals()), "written": False}
     for name in ("teachers", "groups", "schools"):
         write_frame(getattr(tables, name), Path(out) / name / f"part-{index:05d}.{fmt}", fmt)
-    return {"index": index, "problems": [], "totals": attrs.asdict(tables.totals), "written": True}
+    regions = {rid: attrs.asdict(counts) for rid, counts in tables.regions.items()}
+    return {"index": index, "problems": [], "totals": attrs.asdict(tables.totals), "written": True, "regions": regions}

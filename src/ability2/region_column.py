@@ -1,0 +1,56 @@
+"""The roster's optional column ``region`` (``地区``): each school's region, for a roster of several regions.
+
+An extension of contract §2 (see the docs' *Rosters* page). This module only finds the column
+and refuses it where one policy is asked for; a roster of several regions is evaluated by
+:mod:`ability2.national`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ability2.errors import Ability2Error
+from ability2.roster import Column
+
+if TYPE_CHECKING:
+    from ability2.policy import Policy
+
+__all__ = ["REGION_COLUMN", "check_single_region", "region_column", "roster_regions"]
+
+#: the roster column naming each school's region (an extension of contract §2)
+REGION_COLUMN = Column(
+    "region", "地区", False, "the school's region: an installed region's id or GB/T 2260 code (e.g. 370812)"
+)
+_KEYS = frozenset({REGION_COLUMN.name.casefold(), REGION_COLUMN.alias.casefold()})
+
+
+def region_column(header: Sequence[str]) -> list[int]:
+    """The positions of the columns of ``header`` headed ``region`` or ``地区`` (any case, spaces around)."""
+    from ability2.io.roster import _header_text
+
+    return [j for j, cell in enumerate(header) if _header_text(str(cell)).casefold() in _KEYS]
+
+
+def roster_regions(roster: Any) -> list[str] | None:
+    """The distinct values (stripped) of a read roster's region column, or ``None`` without one."""
+    names = [column for column in getattr(roster, "extra_columns", ()) if column.strip().casefold() in _KEYS]
+    if not names:
+        return None
+    values = roster.frame.get_column(names[0]).str.strip_chars().unique(maintain_order=True)
+    return [str(value) for value in values.to_list()]
+
+
+def check_single_region(roster: Any, policy: Policy) -> None:
+    """Refuse a roster whose region column names a region other than ``policy``'s (evaluate it by region instead)."""
+    values = roster_regions(roster)
+    if not values:
+        return
+    own = {policy.region.id, *([policy.region.code] if policy.region.code else [])}
+    other = [value for value in values if value.strip("/").lower() not in own]
+    if other:
+        raise Ability2Error(
+            f"the roster names each school's region (column region/地区), and {other[0]!r} is not {policy.region.id}: "
+            "evaluate it region by region with ability2.evaluate_regions (on the command line: omit --region, or "
+            "give a region that holds every row's)"
+        )
