@@ -17,6 +17,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ability2
 from ability2 import PluginLoadWarning, PluginProblem, PolicyFileError, RegionUnavailableError, load_registry
@@ -273,3 +275,81 @@ def test_validate_still_fails_loudly_on_the_broken_file(install: Install, capsys
     [path] = Path(sys.path[0]).glob("*/policies/zzbroken.yaml")
     assert main(["validate", str(path)]) == 2
     assert "valeu" in capsys.readouterr().err
+
+
+# -- any tree, any plugins broken -----------------------------------------------------------------
+
+LEVELS = ("province", "city", "county", "school")
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> tuple[list[int | None], list[bool]]:
+    """Parents (``None``: under ``cn``; else an earlier region no deeper than a county) and which plugins are broken."""
+    size = draw(st.integers(1, 5))
+    parents: list[int | None] = []
+    depth: list[int] = []
+    for i in range(size):
+        choices = [None, *(j for j in range(i) if depth[j] < len(LEVELS))]
+        parent = draw(st.sampled_from(choices))
+        parents.append(parent)
+        depth.append(1 if parent is None else depth[parent] + 1)
+    broken = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+    return parents, broken
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=trees())
+def test_exactly_the_regions_without_a_broken_ancestor_are_served(
+    tree: tuple[list[int | None], list[bool]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    parents, broken = tree
+    ids: list[str] = []
+    depth: list[int] = []
+    site = tmp_path_factory.mktemp("site")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(site))
+        modules = []
+        for i, parent in enumerate(parents):
+            ids.append(f"zzr{i}" if parent is None else f"{ids[parent]}/zzr{i}")
+            depth.append(1 if parent is None else depth[parent] + 1)
+            text = (
+                f"region: {{id: {ids[i]}, name: 区{i}, level: {LEVELS[depth[i] - 1]}, "
+                f"parent: {'cn' if parent is None else ids[parent]}}}\n"
+                + ("regoin: stray\n" if broken[i] else "")
+                + "rules: {}\n"
+            )
+            module = f"ability2_test_tree_{next(_counter)}"
+            (site / module / "policies").mkdir(parents=True)
+            (site / module / "__init__.py").write_text(HOOK, encoding="utf-8")
+            (site / module / "policies" / "r.yaml").write_text(text, encoding="utf-8")
+            dist = site / f"{module}-1.0.dist-info"
+            dist.mkdir()
+            (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n", encoding="utf-8")
+            (dist / "entry_points.txt").write_text(f"[ability2]\nzz{i} = {module}\n", encoding="utf-8")
+            modules.append(module)
+        try:
+            registry, _ = _loaded()
+        finally:
+            for module in modules:
+                sys.modules.pop(module, None)
+
+    def out(i: int) -> bool:  # broken itself, or below a broken region
+        parent = parents[i]
+        return broken[i] or (parent is not None and out(parent))
+
+    served = {region.id for region in registry.regions()}
+    assert {ids[i] for i in range(len(ids)) if not out(i)} <= served
+    for i, region_id in enumerate(ids):
+        if not out(i):
+            continue
+        assert region_id not in served
+        with pytest.raises(RegionUnavailableError) as info:
+            registry.region(region_id)
+        # the problems name the broken plugin nearest above (or the region's own)
+        j = i
+        while not broken[j]:
+            j = parents[j]  # type: ignore[assignment]
+        assert f"zz{j}" in {p.cause or p.plugin for p in info.value.problems}
+    assert {p.plugin for p in registry.problems if p.kind != "inherits"} == {
+        f"zz{i}" for i, b in enumerate(broken) if b
+    }
