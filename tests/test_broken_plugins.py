@@ -190,6 +190,17 @@ def test_a_plugin_that_fails_to_import_is_named_where_a_region_is_not_found(inst
         registry.region("zzsomewhere")
 
 
+def test_a_region_under_a_plugin_that_failed_to_import_says_which(install: Install) -> None:
+    install("zzbroken", {}, code="raise ImportError('a dependency is missing')\n")
+    install("zzchild", {"city.yaml": CHILD})
+    registry, _ = _loaded()
+    child = next(p for p in registry.problems if p.plugin == "zzchild")
+    assert child.kind == "tree" and child.regions == ("zzbroken/city",)
+    assert "names parent 'zzbroken', which no plugin declares; plugin 'zzbroken' failed to load" in child.message
+    with pytest.raises(RegionUnavailableError):
+        registry.region("zzbroken/city")
+
+
 def test_a_plugin_whose_hook_raises_or_is_misspelled_is_left_out(install: Install) -> None:
     install("zzcrash", {}, code=HOOK.replace("return sorted", "raise RuntimeError('boom')  #"))
     install("zztypo", {}, code=HOOK.replace("def ability2_policy_files", "def ability2_policy_file"))

@@ -59,9 +59,12 @@ def peek_region(source: SourceLike) -> tuple[str | None, str | None]:
 class _Round:
     """One pass over the files still in: what is wrong, by plugin, and which layers lost their parent."""
 
-    def __init__(self, items: Sequence[tuple[str, ParsedLayer]], gone: Mapping[str, str]) -> None:
+    def __init__(
+        self, items: Sequence[tuple[str, ParsedLayer]], gone: Mapping[str, str], early: Sequence[str] = ()
+    ) -> None:
         self.items = items
         self.gone = gone  # region id -> the broken plugin it is gone because of
+        self.early = early  # plugins left out before their regions were known (an import, a hook)
         self.bad: dict[str, list[PluginProblem]] = {}
         self.orphans: dict[str, tuple[str, str, str]] = {}  # file -> (plugin, region id, cause)
         self.layers: dict[str, Layer] = {}
@@ -131,11 +134,17 @@ class _Round:
                 if parent in self.gone:
                     self.orphans[str(layer.file)] = (plugin, region_id, self.gone[parent])
                 else:
+                    hint = (
+                        f"; plugin {', '.join(repr(p) for p in self.early)} failed to load and may declare it"
+                        if self.early
+                        else ""
+                    )
+                    message = f"names parent {parent!r}, which no plugin declares{hint}"
                     self.blame(
                         plugin,
                         "tree",
-                        f"region {region_id!r} names parent {parent!r}, which no plugin declares",
-                        Problem(str(layer.file), "region.parent", f"names parent {parent!r}, which no plugin declares"),
+                        f"region {region_id!r} {message}",
+                        Problem(str(layer.file), "region.parent", message),
                     )
             elif parent is not None and layers[parent].region.level.rank >= layer.region.level.rank:
                 self.blame(
@@ -173,6 +182,8 @@ def assemble_tolerant(
     from ability2.loading import parse_layer
     from ability2.registry import Registry
 
+    early = tuple(dict.fromkeys(p.plugin for p in problems))
+
     parsed: list[tuple[str, ParsedLayer]] = []
     broken: dict[str, list[PluginProblem]] = {}
     declared: dict[str, list[tuple[str, str | None]]] = {}  # plugin -> its regions (id, code)
@@ -196,7 +207,7 @@ def assemble_tolerant(
             for region_id, _code in declared.get(plugin, ()):
                 gone.setdefault(region_id, plugin)
         items = [(p, item) for p, item in parsed if p not in broken and item.name not in dropped]
-        round_ = _Round(items, gone)
+        round_ = _Round(items, gone, early)
         round_.run(framework, catalogue)
         for plugin, found in round_.bad.items():
             broken.setdefault(plugin, []).extend(found)
