@@ -28,7 +28,7 @@ from ability2.errors import (
     UnknownRegionError,
 )
 from ability2.framework import Framework, load_framework
-from ability2.layer import Layer, NotEncoded
+from ability2.layer import Layer, NotEncoded, check_overrides
 from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
@@ -339,7 +339,7 @@ def assemble(
             codes[code] = region_id
     if messages:
         raise RegistryError(messages)
-    problems.extend(_check_overrides(layers))
+    problems.extend(check_overrides(layers))
     if problems:
         raise PolicyFileError(problems)
     return Registry(framework=framework, catalogue=catalogue, layers=layers, plugins=plugins, sources=source_list)
@@ -373,39 +373,6 @@ def _check_tree(layers: Mapping[str, Layer]) -> list[str]:
         if messages and messages[-1].startswith("the region tree has a cycle"):
             break
     return messages
-
-
-def _check_overrides(layers: Mapping[str, Layer]) -> list[Problem]:
-    """A layer that replaces an inherited rule must name the layer it replaces."""
-    problems: list[Problem] = []
-
-    def ancestors(region_id: str) -> list[str]:
-        out = []
-        parent = layers[region_id].region.parent
-        while parent is not None and parent in layers and parent not in out:
-            out.append(parent)
-            parent = layers[parent].region.parent
-        return out
-
-    for region_id, layer in layers.items():
-        chain = ancestors(region_id)
-        for entry in layer.entries:
-            holder = next((a for a in chain if entry.rule_id in layers[a].rule_ids()), None)
-            where = Problem(entry.file or str(layer.file), f'rules["{entry.rule_id}"]', "", entry.line)
-            if holder is not None and entry.replaces != holder:
-                if entry.replaces is None:
-                    message = f"overrides the value inherited from {holder!r} ({layers[holder].file}); say so with `replaces: {holder}`"
-                else:
-                    message = f"replaces: {entry.replaces!r} is wrong: the nearest layer with this rule is {holder!r}"
-                problems.append(attrs.evolve(where, message=message))
-            elif holder is None and entry.replaces is not None:
-                problems.append(
-                    attrs.evolve(
-                        where,
-                        message=f"replaces: {entry.replaces!r}, but no ancestor layer has this rule; remove `replaces`",
-                    )
-                )
-    return problems
 
 
 def _by_plugin(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -606,8 +573,14 @@ def _load_registry(
             raise
         from ability2.tolerant import assemble_tolerant
 
-        registry = assemble_tolerant(
-            sources=sources, framework=with_sheets, catalogue=catalogue, problems=loading.problems
+        kept = assemble_tolerant(sources=sources, framework=with_sheets, catalogue=catalogue, problems=loading.problems)
+        registry = Registry(
+            framework=with_sheets,
+            catalogue=catalogue,
+            layers=kept.layers,
+            sources=kept.sources,
+            problems=loading.problems,
+            unavailable=kept.unavailable,
         )
         if any(p.plugin in loading.explicit and p.kind != "inherits" for p in registry.problems):
             raise error  # a plugin or file asked for by name is never left out: its error, as strict loading gives it

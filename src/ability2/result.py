@@ -444,6 +444,10 @@ class Result:
             if not bool(column.ok[index]) or (column.pending is not None and bool(column.pending[index]))
         ]
 
+    def _failed_sets(self) -> tuple[np.ndarray[Any, Any], list[tuple[str, ...]]]:
+        """Per teacher, the rules failed: codes into the distinct tuples of rule ids (for the tables)."""
+        return _failed_rule_sets(self.teacher_columns, len(self))
+
     def reasons_table(self, backend: str = "pandas") -> Any:
         """Every rule applied to every teacher, long: one row per teacher × rule.
 

@@ -45,10 +45,8 @@ def _teachers_frame(result: Result) -> pl.DataFrame:
     """The teachers table from the result's columns (not through pandas); ``failed_rules`` a list column made once per distinct list."""
     import polars as pl
 
-    from ability2.result import _failed_rule_sets
-
     data = result._teacher_data(failed=False)
-    codes, distinct = _failed_rule_sets(result.teacher_columns, len(result))
+    codes, distinct = result._failed_sets()
     lists = pl.Series("failed_rules", [list(rules) for rules in distinct], dtype=pl.List(pl.String))
     failed = lists.gather(codes) if len(distinct) else pl.Series("failed_rules", [], dtype=pl.List(pl.String))
     return pl.DataFrame([failed if key == "failed_rules" else _series(key, values) for key, values in data.items()])

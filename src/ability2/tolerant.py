@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ability2.errors import PluginProblem, PolicyFileError, Problem
 
 if TYPE_CHECKING:
@@ -25,10 +27,19 @@ if TYPE_CHECKING:
     from ability2.framework import Framework
     from ability2.layer import Layer
     from ability2.loading import ParsedLayer
-    from ability2.registry import Registry
     from ability2.rules.catalogue import Catalogue
 
-__all__ = ["assemble_tolerant", "from_problems", "peek_region"]
+__all__ = ["Kept", "assemble_tolerant", "from_problems", "peek_region"]
+
+
+@attrs.frozen
+class Kept:
+    """What tolerant assembly keeps: the sound layers, their files, and the regions declared but not served."""
+
+    layers: dict[str, Layer]
+    sources: list[tuple[str, SourceLike]]
+    #: region id -> (its code, the problems that keep it out)
+    unavailable: dict[str, tuple[str | None, tuple[PluginProblem, ...]]]
 
 
 def from_problems(plugin: str, kind: str, problems: Sequence[Problem]) -> list[PluginProblem]:
@@ -118,7 +129,7 @@ class _Round:
         self._tree()
 
     def _tree(self) -> None:
-        from ability2.registry import _check_overrides
+        from ability2.layer import check_overrides
 
         layers = self.layers
         codes: dict[str, str] = {}
@@ -165,7 +176,7 @@ class _Round:
         for region_id, layer in layers.items():
             file_plugin[str(layer.file)] = self.plugin_of[region_id]
             file_plugin.update((entry.file, self.plugin_of[region_id]) for entry in layer.entries if entry.file)
-        for problem in _check_overrides(layers):
+        for problem in check_overrides(layers):
             owner = file_plugin.get(problem.file)
             if owner is not None:  # every problem names one of these files
                 self.blame(owner, "policy", problem.message, problem)
@@ -177,10 +188,9 @@ def assemble_tolerant(
     framework: Framework,
     catalogue: Catalogue,
     problems: list[PluginProblem],
-) -> Registry:
-    """The registry of every sound plugin's regions; appends to ``problems`` what was left out and why."""
+) -> Kept:
+    """Every sound plugin's layers; appends to ``problems`` what was left out and why."""
     from ability2.loading import parse_layer
-    from ability2.registry import Registry
 
     early = tuple(dict.fromkeys(p.plugin for p in problems))
 
@@ -240,14 +250,7 @@ def assemble_tolerant(
         for region_id in ids:
             unavailable[region_id] = (codes.get(region_id), (inherits, *_cause_problems(problems, cause)))
     kept = {item.name for plugin, item in parsed if plugin not in broken and item.name not in dropped}
-    return Registry(
-        framework=framework,
-        catalogue=catalogue,
-        layers=layers,
-        sources=[(plugin, source) for plugin, source in sources if str(source) in kept],
-        problems=problems,
-        unavailable=unavailable,
-    )
+    return Kept(layers, [(plugin, source) for plugin, source in sources if str(source) in kept], unavailable)
 
 
 def _cause_problems(problems: Sequence[PluginProblem], cause: str) -> tuple[PluginProblem, ...]:
