@@ -364,3 +364,12 @@ def test_exactly_the_regions_without_a_broken_ancestor_are_served(
     assert {p.plugin for p in registry.problems if p.kind != "inherits"} == {
         f"zz{i}" for i, b in enumerate(broken) if b
     }
+
+
+def test_a_worker_loads_quietly_what_its_parent_told(install: Install) -> None:
+    install("zzbroken", {"zzbroken.yaml": BROKEN})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        registry = load_registry(warn=False)
+    assert [p.plugin for p in registry.problems] == ["zzbroken"]
+    assert not [w for w in caught if isinstance(w.message, PluginLoadWarning)]

@@ -474,6 +474,7 @@ def load_registry(
     entry_points: bool = True,
     extra_files: Iterable[SourceLike] = (),
     strict: bool | None = None,
+    warn: bool = True,
 ) -> Registry:
     """Discover plugins and assemble the registry of regions and their layers.
 
@@ -489,6 +490,8 @@ def load_registry(
     plugin. ``strict=True`` raises the first problems instead (:class:`PolicyFileError` or
     :class:`RegistryError`), as ``ability2 validate`` and CI want; the default (``None``)
     is strict when the environment variable ``ABILITY2_STRICT_PLUGINS`` is ``1``.
+    ``warn=False`` keeps the problems in :attr:`Registry.problems` without warnings (worker
+    processes, whose parent has told them already).
     """
     import warnings
 
@@ -498,7 +501,7 @@ def load_registry(
     loading = _Loading(_strict_default() if strict is None else strict)
     with paused_gc():  # loading builds many small objects and no reference cycles worth a collection
         registry = _load_registry(plugins, entry_points, extra_files, loading)
-    for problem in registry.problems:
+    for problem in registry.problems if warn else ():
         warnings.warn(PluginLoadWarning(problem), stacklevel=2)
     return registry
 
