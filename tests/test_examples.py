@@ -68,7 +68,8 @@ def test_chongqing_practice_sums_three_activity_columns(registry: ability2.Regis
     ]
     result = ability2.evaluate(pd.DataFrame(rows), policy)
     reasons = [
-        next(r for r in result.reasons(i) if r.rule == "chongqing.practice_activities_share_min") for i in range(2)
+        next(r for r in result.reasons(tid) if r.rule == "chongqing.practice_activities_share_min")
+        for tid in ("T1", "T2")
     ]
     assert [(r.value, r.ok) for r in reasons] == [(25, True), (24.5, False)]
     assert list(result.status) == ["pass", "fail"]

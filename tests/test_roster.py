@@ -102,7 +102,10 @@ def test_canonical_headers(tmp_path: Path) -> None:
     assert roster.headers == {name: name for name in CANONICAL.split(",")}
     assert roster.extra_columns == ()
     assert roster.frame.columns == CANONICAL.split(",")
-    assert all(dtype == pl.String for dtype in roster.frame.dtypes)
+    # text as read, except the hours: numbers (issue 13, item 5)
+    hours = {"online_hours", "offline_hours"}
+    assert all(dtype == pl.String for name, dtype in roster.frame.schema.items() if name not in hours)
+    assert all(roster.frame.schema[name] == pl.Float64 for name in hours)
     assert roster.frame.row(0)[:3] == ("T001", "张三", "白塔小学")
 
 

@@ -180,7 +180,9 @@ def test_abilities_outside_the_assigned_environment_fail_unless_the_change_was_c
         teacher("T5", abilities="B1;B2;B6", 分工环境="hybrid"),
     ]
     result = ability2.evaluate(pd.DataFrame(rows), policy, schools=schools(GOOD_SCHOOL, GOOD_GROUP))
-    reasons = [next(r for r in result.reasons(i) if r.rule == "selection.assigned_environment") for i in range(5)]
+    reasons = [
+        next(r for r in result.reasons(f"T{i + 1}") if r.rule == "selection.assigned_environment") for i in range(5)
+    ]
     assert [(r.value, r.ok) for r in reasons] == [
         ("within", True),
         ("outside", False),
@@ -189,7 +191,7 @@ def test_abilities_outside_the_assigned_environment_fail_unless_the_change_was_c
         ("within", True),
     ]
     assert reasons[1].message == "按分工环境选学能力点: 有能力点不在分工环境内，改动未确认"
-    assert result.reasons(3, "en")[-1].rule == "selection.assigned_environment"
+    assert result.reasons("T4", "en")[-1].rule == "selection.assigned_environment"
 
 
 def test_an_unknown_environment_names_the_row(policy: ability2.Policy) -> None:

@@ -170,8 +170,9 @@ def _mark(ok: bool) -> str:
 
 def _teachers_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
     import numpy as np
+    import pandas as pd
 
-    frame = result.teachers
+    frame = pd.DataFrame(result._teacher_data(tidy=False))  # the workbook's columns: no hours, counts, values
     rule_ids = [column.rule for column in result.teacher_columns]
     base = ["teacher_id", "name", "school", "group"]
     leading = [name for name in base if name in frame.columns]
@@ -190,7 +191,7 @@ def _teachers_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
     fmts = sheet.formats
     data = {name: frame[name].to_numpy(dtype=object) for name in [*leading, *extras]}
     status = frame["status"].to_numpy(dtype=object)
-    failed = frame["failed_rules"].to_numpy(dtype=object)
+    failed = [";".join(rules) for rules in frame["failed_rules"]]  # one cell: the rule ids joined
     oks = [np.asarray(column.ok, dtype=bool) for column in result.teacher_columns]
     for i in range(len(frame)):
         row = i + 1

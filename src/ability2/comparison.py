@@ -38,13 +38,18 @@ STATUS_RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
 _METRICS = ("teachers", "passed", "excellent", "pass_rate", "excellent_rate", "checks_failed")
 
 
+#: columns holding a list of texts per row (rule ids, school names)
+_LIST_COLUMNS = ("failed_only_under_a", "failed_only_under_b", "schools_changed")
+
+
 def _to_backend(frame: pd.DataFrame, backend: str) -> Any:
     if backend == "pandas":
         return frame
     if backend == "polars":
         import polars as pl
 
-        return pl.from_dict({str(c): frame[c].tolist() for c in frame.columns})
+        lists = {str(c): pl.List(pl.String) for c in frame.columns if c in _LIST_COLUMNS}
+        return pl.from_dict({str(c): frame[c].tolist() for c in frame.columns}, schema_overrides=lists)
     raise ValueError(f"unknown backend {backend!r}; use 'pandas' or 'polars'")
 
 
@@ -133,8 +138,8 @@ class Comparison:
 
         One row per teacher and pair of policies: the baseline (policy ``a``) against each
         other policy (``b``) by default; ``pairs="all"`` takes every pair once, in order.
-        ``failed_only_under_a`` and ``_b`` list the rules that fail under one policy and not
-        under the other.
+        ``failed_only_under_a`` and ``_b`` are lists of the rules that fail under one policy
+        and not under the other (sorted).
         """
         import numpy as np
         import pandas as pd
@@ -157,8 +162,8 @@ class Comparison:
                             "status_a": statuses[a][i],
                             "policy_b": self.policies[b].name,
                             "status_b": statuses[b][i],
-                            "failed_only_under_a": ";".join(sorted(failed_a - failed_b)),
-                            "failed_only_under_b": ";".join(sorted(failed_b - failed_a)),
+                            "failed_only_under_a": sorted(failed_a - failed_b),
+                            "failed_only_under_b": sorted(failed_b - failed_a),
                         }
                     )
         columns = [
@@ -176,13 +181,23 @@ class Comparison:
     def policy_table(
         self, backend: str = "pandas", *, long: bool = False, timeline: bool = False, lang: str = "zh"
     ) -> Any:
-        """Rule × policy: each rule's value per policy (``long=True``: value, layer and source rows).
+        """Rule × policy: each rule's value per policy, as a person reads it (wide) or as data (``long=True``).
 
-        Values read as a person writes them, in ``lang`` (``≥ 50（不少于）``). A rule a
-        policy does not have shows as empty; the ``differs`` column marks rules whose values
-        are not the same under every policy. The timeline's phases and deadlines (rules of
-        scope ``timeline``) differ from region to region by nature and are left out unless
-        ``timeline=True``.
+        Wide: one row per rule, one column per policy with the value written as a person
+        writes it, in ``lang`` (``≥ 50（不少于）``); a rule a policy does not have shows as
+        empty; the ``differs`` column marks rules whose values are not the same under every
+        policy.
+
+        Long (tidy): one row per rule × policy with ``value`` a number (hours, a fraction for
+        a share, a count or years; empty for a value that is not a number: a list, a phase, a
+        form), ``unit`` (the value type: ``hours``, ``share``, ``count`` ...), ``word`` (the
+        document's boundary word, ``不少于``), ``direction`` (``min``, ``max``, ``exact`` or
+        ``approx``), ``inclusive`` (whether the limit itself passes), ``basis`` (what a share
+        is counted over), ``display`` (the value as the wide table writes it, in ``lang``),
+        ``layer`` and ``source``.
+
+        The timeline's phases and deadlines (rules of scope ``timeline``) differ from region to
+        region by nature and are left out unless ``timeline=True``.
         """
         import pandas as pd
 
@@ -197,11 +212,18 @@ class Comparison:
                 if rule.spec.scope is Scope.TIMELINE and not timeline:
                     continue
                 rule_ids.setdefault(rule.id)
+                bound = rule.bound
                 records.append(
                     {
                         "rule": rule.id,
                         "policy": policy.name,
-                        "value": rule.describe_value(lang),
+                        "value": _number(rule.value),
+                        "unit": rule.spec.value_type.name,
+                        "word": bound.word if bound else None,
+                        "direction": bound.direction.value if bound else None,
+                        "inclusive": bound.inclusive if bound else None,
+                        "basis": rule.basis,
+                        "display": rule.describe_value(lang),
                         "layer": rule.layer,
                         "source": rule.source,
                     }
@@ -209,11 +231,13 @@ class Comparison:
                 # what the rule means, apart from its wording: the same ≥ 50 from 不少于 and from 至少 agree
                 key = repr((value_to_json(rule.value), rule.bound.symbol if rule.bound else None, rule.basis))
                 meaning.setdefault(rule.id, set()).add(key)
-        frame = pd.DataFrame(records, columns=["rule", "policy", "value", "layer", "source"])
+        columns = ["rule", "policy", "value", "unit", "word", "direction", "inclusive", "basis", "display"]
+        frame = pd.DataFrame(records, columns=[*columns, "layer", "source"])
         if long:
+            frame["value"] = frame["value"].astype("float64")
             return _to_backend(frame, backend)
         wide = (
-            frame.pivot(index="rule", columns="policy", values="value")
+            frame.pivot(index="rule", columns="policy", values="display")
             .reindex(index=list(rule_ids), columns=self.labels)
             .fillna("")
         )
@@ -224,7 +248,11 @@ class Comparison:
         return _to_backend(wide, backend)
 
     def deltas(self, backend: str = "pandas") -> Any:
-        """Against the baseline, per other policy: teachers who win or lose, schools that change status."""
+        """Against the baseline, per other policy: teachers who win or lose, schools that change status.
+
+        ``schools_changed`` is the list of schools whose status differs from the baseline's
+        (in order of first appearance); ``schools_now_pass`` and ``schools_now_fail`` count them.
+        """
         import numpy as np
         import pandas as pd
 
@@ -245,7 +273,7 @@ class Comparison:
                     "unchanged": int((rank == base_rank).sum()),
                     "schools_now_pass": sum(1 for s in changed if schools[s] == "pass"),
                     "schools_now_fail": sum(1 for s in changed if schools[s] == "fail"),
-                    "schools_changed": ";".join(changed),
+                    "schools_changed": changed,
                 }
             )
         return _to_backend(pd.DataFrame(rows), backend)
@@ -302,6 +330,15 @@ class Comparison:
         from ability2.display import comparison_html
 
         return comparison_html(self)
+
+
+def _number(value: Any) -> float | None:
+    """A rule's value as a number (a fraction for a share), or ``None`` when it is not one."""
+    from fractions import Fraction
+
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+        return None
+    return float(value)
 
 
 #: what :func:`compare` compares: a region (id or code), a region on its own date, or a policy

@@ -160,7 +160,7 @@ def result_html(result: Result, limit: int = 20, lang: str | None = None) -> str
         f"<tr><td>{_e(result.teacher_ids[i])}</td><td>{_e(status_label(result.status[i], lang))}</td><td>"
         + "<br>".join(
             f"{_mark(r.ok, pending=r.ok)} {_e(r.message)} <small>{_e(r.source)}</small>"
-            for r in result.open_reasons(i, lang)
+            for r in result._open_reasons_at(i, lang)
         )
         + "</td></tr>"
         for i in failing
@@ -187,7 +187,7 @@ def comparison_html(comparison: Comparison, lang: str | None = None) -> str:
     )
     deltas = comparison.deltas()
     delta_rows = "".join(
-        f"<tr><td>{_e(r.policy)}</td><td>{r.winners}</td><td>{r.losers}</td><td>{_e(r.schools_changed or '—')}</td></tr>"
+        f"<tr><td>{_e(r.policy)}</td><td>{r.winners}</td><td>{r.losers}</td><td>{_e(';'.join(r.schools_changed) or '—')}</td></tr>"
         for r in deltas.itertuples()
     )
     rules = comparison.policy_table(lang=lang)

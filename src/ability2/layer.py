@@ -7,15 +7,16 @@ the region itself (see :mod:`ability2.policy`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
+from ability2.errors import Problem
 from ability2.model import Citation, Document, Region
 from ability2.rules.bounds import Bound
 
-__all__ = ["Layer", "NotEncoded", "RuleEntry", "Supersession"]
+__all__ = ["Layer", "NotEncoded", "RuleEntry", "Supersession", "check_overrides"]
 
 
 @attrs.frozen
@@ -117,3 +118,36 @@ class Layer:
         the date from which the region has a policy of its own.
         """
         return min((entry.valid_from for entry in self.entries if not reported(entry)), default=None)
+
+
+def check_overrides(layers: Mapping[str, Layer]) -> list[Problem]:
+    """A layer that replaces an inherited rule must name the layer it replaces."""
+    problems: list[Problem] = []
+
+    def ancestors(region_id: str) -> list[str]:
+        out = []
+        parent = layers[region_id].region.parent
+        while parent is not None and parent in layers and parent not in out:
+            out.append(parent)
+            parent = layers[parent].region.parent
+        return out
+
+    for region_id, layer in layers.items():
+        chain = ancestors(region_id)
+        for entry in layer.entries:
+            holder = next((a for a in chain if entry.rule_id in layers[a].rule_ids()), None)
+            where = Problem(entry.file or str(layer.file), f'rules["{entry.rule_id}"]', "", entry.line)
+            if holder is not None and entry.replaces != holder:
+                if entry.replaces is None:
+                    message = f"overrides the value inherited from {holder!r} ({layers[holder].file}); say so with `replaces: {holder}`"
+                else:
+                    message = f"replaces: {entry.replaces!r} is wrong: the nearest layer with this rule is {holder!r}"
+                problems.append(attrs.evolve(where, message=message))
+            elif holder is None and entry.replaces is not None:
+                problems.append(
+                    attrs.evolve(
+                        where,
+                        message=f"replaces: {entry.replaces!r}, but no ancestor layer has this rule; remove `replaces`",
+                    )
+                )
+    return problems

@@ -20,14 +20,16 @@ import pluggy
 from ability2 import hookspecs
 from ability2.errors import (
     Ability2Error,
+    PluginProblem,
     PolicyDateError,
     PolicyFileError,
     Problem,
+    RegionUnavailableError,
     RegistryError,
     UnknownRegionError,
 )
 from ability2.framework import Framework, load_framework
-from ability2.layer import Layer, NotEncoded, RuleEntry
+from ability2.layer import Layer, NotEncoded, RuleEntry, check_overrides
 from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
@@ -38,10 +40,12 @@ if TYPE_CHECKING:
     from ability2.datafiles import SourceLike
     from ability2.policy import Policy, ResolvedRule
 
-__all__ = ["PluginInfo", "Registry", "load_registry"]
+__all__ = ["STRICT_ENV", "PluginInfo", "Registry", "load_registry"]
 
 ENTRY_POINT_GROUP = "ability2"
 BUILTIN_PLUGIN = "ability2.national"
+#: the environment variable that makes :func:`load_registry` strict by default (``1``, ``true``, ``yes`` or ``on``)
+STRICT_ENV = "ABILITY2_STRICT_PLUGINS"
 
 
 @attrs.frozen
@@ -79,8 +83,14 @@ class Registry:
         layers: Mapping[str, Layer],
         plugins: Sequence[PluginInfo] = (),
         sources: Sequence[tuple[str, SourceLike]] = (),
+        problems: Sequence[PluginProblem] = (),
+        unavailable: Mapping[str, tuple[str | None, tuple[PluginProblem, ...]]] | None = None,
     ) -> None:
         self.framework = framework
+        #: what was left out while loading, and why (empty when every plugin loaded); see :class:`~ability2.errors.PluginProblem`
+        self.problems: tuple[PluginProblem, ...] = tuple(problems)
+        #: region id -> (its code, the problems that keep it out): regions declared but not served
+        self._unavailable = dict(unavailable or {})
         self.catalogue = catalogue
         self._layers = dict(layers)
         self._plugins = tuple(plugins)
@@ -124,12 +134,21 @@ class Registry:
         for layer in self._layers.values():
             if layer.region.code is not None and layer.region.code == key:
                 return layer.region
+        for region_id, (code, problems) in self._unavailable.items():
+            if key in (region_id, code):
+                raise RegionUnavailableError(name, problems)
         import difflib
 
         candidates = list(self._layers)
         suggestions = difflib.get_close_matches(key, candidates, n=3, cutoff=0.5)
         suggestions += [c for c in candidates if c.endswith("/" + key) and c not in suggestions]
-        raise UnknownRegionError(name, suggestions)
+        # a plugin that failed before its regions were known (an import, a hook) may have declared it
+        unknown = tuple(dict.fromkeys(p.plugin for p in self.problems if not p.regions and p.kind != "inherits"))
+        raise UnknownRegionError(name, suggestions, broken=unknown)
+
+    def unavailable(self) -> dict[str, tuple[PluginProblem, ...]]:
+        """Regions that installed plugins declare but the registry does not serve, with the problems why."""
+        return {region_id: problems for region_id, (_, problems) in self._unavailable.items()}
 
     def layer(self, region: str | Region) -> Layer:
         """The layer (own rules) of one region."""
@@ -266,21 +285,33 @@ def _plugin_manager() -> pluggy.PluginManager:
     return manager
 
 
+class _HookFailed(Exception):
+    """A plugin's hook raised: which plugin, the sentence naming it, and what it raised."""
+
+    def __init__(self, plugin: str, message: str, error: Exception) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.message = message
+        self.error = error
+
+    def strict(self) -> Exception:
+        """What strict loading raises: a plugin's own ability2 error as it is, anything else as a RegistryError."""
+        return self.error if isinstance(self.error, Ability2Error) else RegistryError([self.message])
+
+
 def _collect(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, Any]]:
-    """Call one hook plugin by plugin, keeping who returned what (the order is irrelevant)."""
+    """Call one hook plugin by plugin, keeping who returned what (the order is irrelevant).
+
+    Raises :class:`_HookFailed` naming the plugin whose hook raised.
+    """
     out: list[tuple[str, Any]] = []
     hook = getattr(manager.hook, hook_name)
     for impl in hook.get_hookimpls():
         try:
-            result = impl.function()
-        except Ability2Error:
-            raise
+            out.extend((impl.plugin_name, item) for item in impl.function() or ())
         except Exception as exc:  # a plugin's own bug: name the plugin
-            raise RegistryError(
-                [f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}"]
-            ) from exc
-        for item in result or ():
-            out.append((impl.plugin_name, item))
+            message = f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}"
+            raise _HookFailed(impl.plugin_name, message, exc) from exc
     return out
 
 
@@ -350,7 +381,7 @@ def assemble(
             codes[code] = region_id
     if messages:
         raise RegistryError(messages)
-    problems.extend(_check_overrides(layers))
+    problems.extend(check_overrides(layers))
     problems.extend(_check_supersessions(layers))
     if problems:
         raise PolicyFileError(problems)
@@ -387,39 +418,6 @@ def _check_tree(layers: Mapping[str, Layer]) -> list[str]:
     return messages
 
 
-def _check_overrides(layers: Mapping[str, Layer]) -> list[Problem]:
-    """A layer that replaces an inherited rule must name the layer it replaces."""
-    problems: list[Problem] = []
-
-    def ancestors(region_id: str) -> list[str]:
-        out = []
-        parent = layers[region_id].region.parent
-        while parent is not None and parent in layers and parent not in out:
-            out.append(parent)
-            parent = layers[parent].region.parent
-        return out
-
-    for region_id, layer in layers.items():
-        chain = ancestors(region_id)
-        for entry in layer.entries:
-            holder = next((a for a in chain if entry.rule_id in layers[a].rule_ids()), None)
-            where = Problem(entry.file or str(layer.file), f'rules["{entry.rule_id}"]', "", entry.line)
-            if holder is not None and entry.replaces != holder:
-                if entry.replaces is None:
-                    message = f"overrides the value inherited from {holder!r} ({layers[holder].file}); say so with `replaces: {holder}`"
-                else:
-                    message = f"replaces: {entry.replaces!r} is wrong: the nearest layer with this rule is {holder!r}"
-                problems.append(attrs.evolve(where, message=message))
-            elif holder is None and entry.replaces is not None:
-                problems.append(
-                    attrs.evolve(
-                        where,
-                        message=f"replaces: {entry.replaces!r}, but no ancestor layer has this rule; remove `replaces`",
-                    )
-                )
-    return problems
-
-
 def _check_supersessions(layers: Mapping[str, Layer]) -> list[Problem]:
     """A layer may set aside only a rule that an ancestor layer states."""
     problems: list[Problem] = []
@@ -450,17 +448,40 @@ def _by_plugin(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return sorted(items, key=lambda item: (item[0] != BUILTIN_KINDS_PLUGIN, item[0]))
 
 
-def _catalogue(manager: pluggy.PluginManager) -> Catalogue:
-    """Every plugin's specs and kinds, checked together: each rule has exactly one kind."""
+def _catalogue(manager: pluggy.PluginManager, loading: _Loading) -> Catalogue:
+    """Every plugin's specs and kinds, checked together: each rule has exactly one kind.
+
+    Tolerant loading leaves out a plugin whose specs or kinds do not fit with those before it
+    (the built-in kinds first, then plugins by name).
+    """
     spec_items: list[tuple[str, RuleSpec]] = _by_plugin(_collect(manager, "ability2_rule_specs"))
     kind_items: list[tuple[str, RuleKind]] = _by_plugin(_collect(manager, "ability2_rule_kinds"))
     try:
         return assemble_catalogue(spec_items, kind_items)
     except CatalogueError as exc:
+        if loading.strict:
+            raise RegistryError(exc.messages) from None
+        error = exc
+    # the plugins asked for first, then the installed ones by name: each kept if it fits with those kept
+    kept: set[str] = set()
+    names = {p for p, _ in spec_items} | {p for p, _ in kind_items}
+    for name in sorted(names, key=lambda n: (loading.tolerates(n), n)):
+        trial = kept | {name}
+        try:
+            assemble_catalogue([i for i in spec_items if i[0] in trial], [i for i in kind_items if i[0] in trial])
+        except CatalogueError as exc:
+            if not loading.tolerates(name):
+                raise RegistryError(error.messages) from None
+            loading.leave_out(manager, name, "catalogue", "; ".join(exc.messages))
+            continue
+        kept = trial
+    try:
+        return assemble_catalogue([i for i in spec_items if i[0] in kept], [i for i in kind_items if i[0] in kept])
+    except CatalogueError as exc:  # the built-in kinds alone: a bug in ability2 itself
         raise RegistryError(exc.messages) from None
 
 
-def _entry_point_plugins(manager: pluggy.PluginManager) -> dict[str, Any]:
+def _entry_point_plugins(manager: pluggy.PluginManager, loading: _Loading) -> dict[str, Any]:
     """Load and register every ``ability2`` entry point; returns name -> entry point."""
     from ability2.discovery import entry_points
 
@@ -472,97 +493,221 @@ def _entry_point_plugins(manager: pluggy.PluginManager) -> dict[str, Any]:
         try:
             plugin = entry_point.load()
         except Exception as exc:
-            errors.append(
-                f"plugin {entry_point.name!r} ({entry_point.value}) failed to import: {type(exc).__name__}: {exc}"
-            )
+            message = f"plugin {entry_point.name!r} ({entry_point.value}) failed to import: {type(exc).__name__}: {exc}"
+            errors.append(message)
+            loading.problems.append(PluginProblem(entry_point.name, "import", message))
             continue
         manager.register(plugin, name=entry_point.name)
         found[entry_point.name] = entry_point
-    if errors:
+    if errors and loading.strict:
         raise RegistryError(errors)
     return found
 
 
+def _strict_default() -> bool:
+    """Whether :envvar:`ABILITY2_STRICT_PLUGINS` asks for strict loading."""
+    import os
+
+    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class _Loading:
+    """How a registry is being loaded (strict or not) and what was left out so far."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.problems: list[PluginProblem] = []
+        #: plugins the caller passed in (``plugins=``, ``extra_files=``): asked for by name, never left out
+        self.explicit: set[str] = {BUILTIN_PLUGIN, BUILTIN_KINDS_PLUGIN}
+
+    def tolerates(self, name: str) -> bool:
+        """Whether a problem of plugin ``name`` leaves it out (an installed plugin, not strict) rather than raising."""
+        return not self.strict and name not in self.explicit
+
+    def leave_out(self, manager: pluggy.PluginManager, name: str, kind: str, message: str) -> None:
+        """Unregister plugin ``name`` and record why (the caller checked :meth:`tolerates`)."""
+        plugin = manager.get_plugin(name)
+        if plugin is not None:
+            manager.unregister(plugin, name=name)
+        manager.set_blocked(name)
+        self.problems.append(PluginProblem(name, kind, message))
+
+
 def load_registry(
-    *, plugins: Iterable[object] = (), entry_points: bool = True, extra_files: Iterable[SourceLike] = ()
+    *,
+    plugins: Iterable[object] = (),
+    entry_points: bool = True,
+    extra_files: Iterable[SourceLike] = (),
+    strict: bool | None = None,
+    warn: bool = True,
 ) -> Registry:
     """Discover plugins and assemble the registry of regions and their layers.
 
     ``plugins`` registers extra plugin objects in-process (tests, notebooks); each needs a
     ``__name__`` or is named after its class. ``entry_points=False`` skips installed plugins.
     ``extra_files`` adds policy files directly, as if a plugin named ``"extra"`` returned them.
+
+    A broken plugin does not take the others down: a plugin that fails to import, whose hook
+    raises, or whose policy files are malformed is left out (with the regions that inherit
+    from its regions), each problem is issued as a :class:`~ability2.errors.PluginLoadWarning`
+    and kept in :attr:`Registry.problems`, and every other region is served. Asking for a
+    region left out raises :class:`~ability2.errors.RegionUnavailableError`, naming the
+    plugin. ``strict=True`` raises the first problems instead (:class:`PolicyFileError` or
+    :class:`RegistryError`), as ``ability2 validate`` and CI want; the default (``None``)
+    is strict when the environment variable ``ABILITY2_STRICT_PLUGINS`` is ``1``.
+    ``warn=False`` keeps the problems in :attr:`Registry.problems` without warnings (worker
+    processes, whose parent has told them already).
     """
+    import warnings
+
+    from ability2.errors import PluginLoadWarning
     from ability2.gcpause import paused_gc
 
+    loading = _Loading(_strict_default() if strict is None else strict)
     with paused_gc():  # loading builds many small objects and no reference cycles worth a collection
-        return _load_registry(plugins, entry_points, extra_files)
+        registry = _load_registry(plugins, entry_points, extra_files, loading)
+    for problem in registry.problems if warn else ():
+        warnings.warn(PluginLoadWarning(problem), stacklevel=2)
+    return registry
 
 
-def _load_registry(plugins: Iterable[object], entry_points: bool, extra_files: Iterable[SourceLike]) -> Registry:
+def _check_hooks(manager: pluggy.PluginManager, loading: _Loading) -> None:
+    """Every registered plugin's hooks are ability2's; tolerant loading leaves out a plugin that misspells one."""
+    for _ in range(len(manager.get_plugins()) + 1):
+        try:
+            manager.check_pending()
+            return
+        except pluggy.PluginValidationError as exc:
+            name = manager.get_name(exc.plugin) or repr(exc.plugin)
+            unknown = sorted(
+                impl.name
+                for impl in manager.get_hookcallers(exc.plugin) or ()
+                if isinstance(impl, pluggy.HookCaller) and not impl.has_spec()
+            )
+            if not unknown:
+                unknown = sorted(
+                    caller.name
+                    for caller in manager.hook.__dict__.values()
+                    if isinstance(caller, pluggy.HookCaller) and not caller.has_spec() and caller.get_hookimpls()
+                )
+            detail = f" ({', '.join(unknown)})" if unknown else ""
+            message = f"plugin {name!r} implements a hook that ability2 does not define{detail}; hook names must match ability2.hookspecs exactly"
+            if not loading.tolerates(name):
+                raise RegistryError([message]) from None
+            loading.leave_out(manager, name, "hook", message)
+
+
+def _load_registry(
+    plugins: Iterable[object], entry_points: bool, extra_files: Iterable[SourceLike], loading: _Loading
+) -> Registry:
     manager = _plugin_manager()
     manager.register(BuiltinKinds(), name=BUILTIN_KINDS_PLUGIN)
     manager.register(_National(), name=BUILTIN_PLUGIN)
     loaded: dict[str, Any] = {}
     if entry_points:
-        loaded = _entry_point_plugins(manager)
+        loaded = _entry_point_plugins(manager, loading)
     for plugin in plugins:
         if manager.is_registered(plugin):
             continue  # already registered through its entry point
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         manager.register(plugin, name=name)
-    try:
-        manager.check_pending()
-    except pluggy.PluginValidationError as exc:
-        name = manager.get_name(exc.plugin) or repr(exc.plugin)
-        unknown = sorted(
-            impl.name
-            for impl, impls in ((caller, caller.get_hookimpls()) for caller in manager.hook.__dict__.values())
-            if isinstance(impl, pluggy.HookCaller) and not impl.has_spec()
-            for _ in impls
-        )
-        detail = f" ({', '.join(unknown)})" if unknown else ""
-        raise RegistryError(
-            [
-                f"plugin {name!r} implements a hook that ability2 does not define{detail}; hook names must match ability2.hookspecs exactly"
-            ]
-        ) from None
+        loading.explicit.add(name)
+    extra = list(extra_files)
+    if extra:
+        loading.explicit.add("extra")
+    _check_hooks(manager, loading)
     framework = load_framework()
-    catalogue = _catalogue(manager)
-    sheet_sources = _collect(manager, "ability2_sheet_files")
-    if sheet_sources:
-        from ability2.framework.loading import load_sheets
+    for _ in range(len(manager.get_plugins()) + 1):
+        # one pass over the plugins' hooks; a plugin left out on the way, the pass is made again without it
+        left_out = len(loading.problems)
+        try:
+            catalogue = _catalogue(manager, loading)
+            with_sheets = _sheets(manager, framework, loading)
+            sources = _collect(manager, "ability2_policy_files")
+            if len(loading.problems) == left_out:
+                break
+        except _HookFailed as failed:
+            if not loading.tolerates(failed.plugin):
+                raise failed.strict() from failed.error
+            loading.leave_out(manager, failed.plugin, "hook", failed.message)
+    else:  # pragma: no cover - each pass leaves one plugin out
+        raise RegistryError(["plugins keep failing"])
+    sources.extend(("extra", source) for source in extra)
+    try:
+        registry = assemble(sources=sources, framework=with_sheets, catalogue=catalogue)
+        registry.problems = tuple(loading.problems)
+    except (PolicyFileError, RegistryError) as error:
+        if loading.strict:
+            raise
+        from ability2.tolerant import assemble_tolerant
 
-        sheets = dict(framework.sheets)
-        problems: list[Problem] = []
-        for plugin_name, source in sheet_sources:
-            try:
-                added = load_sheets(source, dict(framework.documents), {a.code for a in framework.abilities})
-            except PolicyFileError as exc:
-                problems.extend(exc.problems)
-                continue
-            for code in added:
-                if code in sheets:
-                    problems.append(
-                        Problem(
-                            str(source),
-                            "sheets",
-                            f"{code} already has a sheet; plugin {plugin_name!r} may add sheets, not replace them",
-                        )
-                    )
-            sheets.update(added)
-        if problems:
-            raise PolicyFileError(problems)
-        framework = attrs.evolve(framework, sheets=sheets)
-    sources = _collect(manager, "ability2_policy_files")
-    sources.extend(("extra", source) for source in extra_files)
-    registry = assemble(sources=sources, framework=framework, catalogue=catalogue)
+        kept = assemble_tolerant(sources=sources, framework=with_sheets, catalogue=catalogue, problems=loading.problems)
+        registry = Registry(
+            framework=with_sheets,
+            catalogue=catalogue,
+            layers=kept.layers,
+            sources=kept.sources,
+            problems=loading.problems,
+            unavailable=kept.unavailable,
+        )
+        if any(p.plugin in loading.explicit and p.kind != "inherits" for p in registry.problems):
+            raise error  # a plugin or file asked for by name is never left out: its error, as strict loading gives it
     rows = []
     for name, plugin in manager.list_name_plugin():
+        if plugin is None:
+            continue  # blocked: left out
         hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(plugin) or ()))
         regions = tuple(layer.region.id for layer in registry.layers() if layer.plugin == name)
         rows.append((name, regions, hooks))
     registry._pending_plugins = lambda: _plugin_infos(rows, loaded)
     return registry
+
+
+def _sheets(manager: pluggy.PluginManager, framework: Framework, loading: _Loading) -> Framework:
+    """The framework with the plugins' submission sheets added; tolerant loading leaves out a plugin whose sheets are bad."""
+    sheet_sources = _collect(manager, "ability2_sheet_files")
+    if not sheet_sources:
+        return framework
+    from ability2.framework.loading import load_sheets
+
+    sheets = dict(framework.sheets)
+    problems: list[Problem] = []
+    for plugin_name, source in sheet_sources:
+        try:
+            added = load_sheets(source, dict(framework.documents), {a.code for a in framework.abilities})
+        except PolicyFileError as exc:
+            if loading.tolerates(plugin_name):
+                _leave_out_for(manager, loading, plugin_name, "sheets", exc.problems)
+                continue
+            problems.extend(exc.problems)
+            continue
+        clashes = [
+            Problem(
+                str(source),
+                "sheets",
+                f"{code} already has a sheet; plugin {plugin_name!r} may add sheets, not replace them",
+            )
+            for code in added
+            if code in sheets
+        ]
+        if clashes and loading.tolerates(plugin_name):
+            _leave_out_for(manager, loading, plugin_name, "sheets", clashes)
+            continue
+        problems.extend(clashes)
+        sheets.update(added)
+    if problems:
+        raise PolicyFileError(problems)
+    return attrs.evolve(framework, sheets=sheets)
+
+
+def _leave_out_for(
+    manager: pluggy.PluginManager, loading: _Loading, name: str, kind: str, problems: Sequence[Problem]
+) -> None:
+    """Leave out plugin ``name`` for file problems: one :class:`PluginProblem` per problem, located."""
+    from ability2.tolerant import from_problems
+
+    loading.leave_out(manager, name, kind, str(problems[0]))
+    loading.problems[-1:] = from_problems(name, kind, problems)
 
 
 def _plugin_infos(rows: list[tuple[str, tuple[str, ...], tuple[str, ...]]], loaded: dict[str, Any]) -> list[PluginInfo]:

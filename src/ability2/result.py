@@ -398,17 +398,73 @@ class Result:
         except KeyError:
             raise Ability2Error(f"no teacher {teacher_id!r} in this result") from None
 
-    def reasons(self, index: int, lang: str = "zh") -> list[Reason]:
-        """Every rule applied to teacher ``index`` (roster order)."""
+    def _row(self, teacher: str | int, method: str) -> int:
+        """The row of ``teacher``: a teacher id, or (deprecated) a row number."""
+        import numbers
+        import warnings
+
+        if isinstance(teacher, str):
+            return self._position(teacher)
+        if isinstance(teacher, numbers.Integral) and not isinstance(teacher, bool):
+            warnings.warn(
+                f"Result.{method}() takes a teacher id, as explain() does; a row number ({teacher}) is deprecated: "
+                f"pass result.teacher_ids[{teacher}], or use result.reasons_table() for every teacher",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            row = int(teacher)
+            if not -len(self) <= row < len(self):
+                raise Ability2Error(f"no row {row} in this result: it has {len(self)} teachers")
+            return row % len(self)
+        raise TypeError(f"a teacher is named by their id (text), not {type(teacher).__name__} {teacher!r}")
+
+    def reasons(self, teacher: str | int, lang: str = "zh") -> list[Reason]:
+        """Every rule applied to ``teacher`` (a teacher id, as :meth:`explain` takes).
+
+        A row number (an ``int``, the old way) still works, with a :class:`DeprecationWarning`.
+        """
+        return self._reasons_at(self._row(teacher, "reasons"), lang)
+
+    def _reasons_at(self, index: int, lang: str = "zh") -> list[Reason]:
+        """Every rule applied to the teacher of row ``index`` (roster order)."""
         return [column.reason_at(index, lang) for column in self.teacher_columns]
 
-    def open_reasons(self, index: int, lang: str = "zh") -> list[Reason]:
-        """What keeps teacher ``index`` from passing: each rule that fails, and each not yet decided (pending)."""
+    def open_reasons(self, teacher: str | int, lang: str = "zh") -> list[Reason]:
+        """What keeps ``teacher`` (a teacher id) from passing: each rule that fails, and each not yet decided (pending).
+
+        A row number still works, with a :class:`DeprecationWarning`, as for :meth:`reasons`.
+        """
+        return self._open_reasons_at(self._row(teacher, "open_reasons"), lang)
+
+    def _open_reasons_at(self, index: int, lang: str = "zh") -> list[Reason]:
+        """:meth:`open_reasons` of the teacher of row ``index``."""
         return [
             column.reason_at(index, lang)
             for column in self.teacher_columns
             if not bool(column.ok[index]) or (column.pending is not None and bool(column.pending[index]))
         ]
+
+    def _failed_sets(self) -> tuple[np.ndarray[Any, Any], list[tuple[str, ...]]]:
+        """Per teacher, the rules failed: codes into the distinct tuples of rule ids (for the tables)."""
+        return _failed_rule_sets(self.teacher_columns, len(self))
+
+    def reasons_table(self, backend: str = "pandas") -> Any:
+        """Every rule applied to every teacher, long: one row per teacher × rule.
+
+        Columns: ``teacher_id``, ``school``, ``rule``, ``value`` (a number: hours, a fraction for
+        a share, a count; empty where the rule's value is not a number), ``limit`` (the same),
+        ``unit`` (``h``, ``share`` or ``""``), ``ok``, ``pending`` (the rule is not decided
+        yet), ``layer`` and ``source``. Rows run teacher by teacher in roster order, rules
+        in the policy's order. ``backend="polars"`` gives a polars DataFrame.
+        """
+        from ability2.tables import reasons_frame
+
+        frame = reasons_frame(self)
+        if backend == "polars":
+            return frame
+        if backend == "pandas":
+            return frame.to_pandas()
+        raise Ability2Error(f"unknown backend {backend!r}; use pandas or polars")
 
     def explain(self, teacher_id: str, lang: str = "zh") -> Explanation:
         """Why ``teacher_id`` got their status, rule by rule, from the same run."""
@@ -419,7 +475,7 @@ class Result:
             str(self.teacher_schools[i]),
             group,
             str(self.status[i]),
-            tuple(self.reasons(i, lang)),
+            tuple(self._reasons_at(i, lang)),
             self.region,
             self.on,
             lang,
@@ -454,15 +510,28 @@ class Result:
     # -- tables --------------------------------------------------------------------------
     @property
     def teachers(self) -> pd.DataFrame:
-        """One row per teacher (roster order): ids, status, a bool column per rule, extras."""
+        """One row per teacher (roster order), tidy: one column per variable, typed.
+
+        ``teacher_id``, ``name``, ``school``, ``group``, ``status``; ``failed_rules`` (a list
+        of rule ids per teacher, ``[]`` when none fails); one true/false column per rule;
+        ``online_hours``, ``offline_hours`` and ``total_hours`` (numbers) and the ability
+        counts ``abilities_chosen``, ``abilities_graded``, ``abilities_passed`` (合格 or
+        优秀), ``abilities_excellent`` and ``abilities_failed`` (when the result holds its
+        roster, not when read back from JSON); ``value:RULE`` and ``limit:RULE`` for each rule
+        whose value is a number (hours, a fraction for a share, a count); then ``subject``
+        and the roster's own extra columns.
+        """
         import pandas as pd
 
         return pd.DataFrame(self._teacher_data())
 
-    def _teacher_data(self, *, failed: bool = True, passed: dict[str, str] | None = None) -> dict[str, Any]:
+    def _teacher_data(
+        self, *, failed: bool = True, passed: dict[str, str] | None = None, tidy: bool = True
+    ) -> dict[str, Any]:
         """The columns of :attr:`teachers`, by name and in order, as arrays (``failed_rules`` as ``None`` unless ``failed``).
 
         ``passed``, when given, gets each passthrough column's name in the table and in the roster.
+        ``tidy=False`` leaves out the hours, counts, values and limits (the workbook shows its own).
         """
         import numpy as np
 
@@ -473,9 +542,11 @@ class Result:
         if self.teacher_groups is not None:
             data["group"] = np.asarray(self.teacher_groups, dtype=object)
         data["status"] = np.asarray(self.status, dtype=object)
-        data["failed_rules"] = _failed_rules(self.teacher_columns, len(self)) if failed else None
+        data["failed_rules"] = _failed_rule_lists(self.teacher_columns, len(self)) if failed else None
         for column in self.teacher_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
+        if tidy:
+            data.update(_tidy_columns(self))
         if "subject" in self.teacher_info and "subject" not in data:
             data["subject"] = np.asarray(self.teacher_info["subject"], dtype=object)
         for name, values in self.teacher_info.get("columns", {}).items():
@@ -490,13 +561,12 @@ class Result:
         """``teachers``, ``groups`` or ``schools`` as a pandas (default) or polars DataFrame."""
         if name not in ("teachers", "groups", "schools"):
             raise Ability2Error(f"unknown table {name!r}; use teachers, groups or schools")
-        frame = getattr(self, name)
         if backend == "pandas":
-            return frame
+            return getattr(self, name)
         if backend == "polars":
-            import polars as pl
+            from ability2.tables import table_frame
 
-            return pl.from_dict({str(c): frame[c].tolist() for c in frame.columns})
+            return table_frame(self, name)
         raise Ability2Error(f"unknown backend {backend!r}; use pandas or polars")
 
     @property
@@ -654,7 +724,7 @@ class Result:
             if "subject" in info:
                 item["subject"] = str(info["subject"][i])
             item["status"] = str(self.status[i])
-            item["reasons"] = [reason.to_dict() for reason in self.reasons(i, lang)]
+            item["reasons"] = [reason.to_dict() for reason in self._reasons_at(i, lang)]
             if extra:
                 item["columns"] = {name: values[i] for name, values in extra.items()}
             yield item
@@ -823,22 +893,38 @@ def _columns_from_reasons(rows: list[list[dict[str, Any]]]) -> list[RuleColumn]:
     return columns
 
 
-def _failed_rules(columns: Sequence[RuleColumn], size: int) -> np.ndarray[Any, Any]:
-    """Per teacher, the ids of the rules failed, ``;``-joined in rule order (``""``: none).
+def _failed_rule_lists(columns: Sequence[RuleColumn], size: int) -> np.ndarray[Any, Any]:
+    """Per teacher, the ids of the rules failed, in rule order (``[]``: none), as an object array of lists.
 
-    Each teacher's failures are a bit mask; the text is made once per distinct mask.
+    Each teacher's failures are a bit mask; each teacher gets a list of their own (changing
+    one changes no other teacher's), made from the distinct masks' tuples.
     """
     import numpy as np
 
-    codes, distinct = _failed_rule_codes(columns, size)
-    texts = np.empty(len(distinct), dtype=object)
-    texts[:] = distinct
-    failed: np.ndarray[Any, Any] = texts[codes]
+    from ability2.gcpause import paused_gc
+
+    codes, distinct = _failed_rule_sets(columns, size)
+    tuples = np.empty(len(distinct), dtype=object)
+    for position, rules in enumerate(distinct):  # one by one: numpy would read the tuples as a second axis
+        tuples[position] = rules
+    if not size:
+        return np.empty(0, dtype=object)
+    with paused_gc():  # a list per teacher and no cycle: the collector would walk them again and again
+        failed: np.ndarray[Any, Any] = np.frompyfunc(list, 1, 1)(tuples[codes])
     return failed
 
 
 def _failed_rule_codes(columns: Sequence[RuleColumn], size: int) -> tuple[np.ndarray[Any, Any], list[str]]:
-    """:func:`_failed_rules` as codes into its distinct texts: ``texts[codes[i]]`` is teacher ``i``'s."""
+    """Per teacher, the failed rules ``;``-joined, as codes into distinct texts: ``texts[codes[i]]`` is teacher ``i``'s.
+
+    The workbook and the CSV tables write this text (one cell); the DataFrames hold lists.
+    """
+    codes, distinct = _failed_rule_sets(columns, size)
+    return codes, [";".join(rules) for rules in distinct]
+
+
+def _failed_rule_sets(columns: Sequence[RuleColumn], size: int) -> tuple[np.ndarray[Any, Any], list[tuple[str, ...]]]:
+    """Per teacher, the rules failed, as codes into the distinct tuples of rule ids (in rule order)."""
     import numpy as np
 
     masks = np.zeros(size, dtype=object if len(columns) > 62 else np.int64)
@@ -854,5 +940,52 @@ def _failed_rule_codes(columns: Sequence[RuleColumn], size: int) -> tuple[np.nda
         inverse = table[masks]
     else:
         distinct, inverse = np.unique(masks, return_inverse=True)
-    texts = [";".join(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
-    return inverse.reshape(-1), texts
+    sets = [tuple(c.rule for i, c in enumerate(columns) if int(mask) >> i & 1) for mask in distinct.tolist()]
+    return inverse.reshape(-1), sets
+
+
+#: the ability counts of the teachers table: column -> the grades it counts (``None``: every ability chosen)
+_ABILITY_COUNTS: dict[str, tuple[int, ...] | None] = {
+    "abilities_chosen": None,
+    "abilities_graded": (0, 1, 2),
+    "abilities_passed": (1, 2),
+    "abilities_excellent": (2,),
+    "abilities_failed": (0,),
+}
+
+
+def _tidy_columns(result: Result) -> dict[str, Any]:
+    """The teachers table's numbers: hours and ability counts (from the roster) and each numeric rule's value and limit."""
+    import numpy as np
+
+    from ability2.roster import GRADE_EXCELLENT, GRADE_FAIL, GRADE_PASS, HOURS_SCALE
+
+    assert (GRADE_FAIL, GRADE_PASS, GRADE_EXCELLENT) == (0, 1, 2)  # _ABILITY_COUNTS's codes
+    data: dict[str, Any] = {}
+    roster = result.roster
+    size = len(result)
+    if roster is not None and len(roster) == size:
+        online = np.asarray(roster.online, dtype=np.float64) / HOURS_SCALE
+        offline = np.asarray(roster.offline, dtype=np.float64) / HOURS_SCALE
+        data["online_hours"] = online
+        data["offline_hours"] = offline
+        data["total_hours"] = (np.asarray(roster.online, dtype=np.int64) + roster.offline) / HOURS_SCALE
+        offsets = np.asarray(roster.ability_offsets, dtype=np.int64)
+        grades = np.asarray(roster.grades)
+        for name, counted in _ABILITY_COUNTS.items():
+            if counted is None:
+                data[name] = np.diff(offsets)
+                continue
+            hit = np.isin(grades, counted).astype(np.int64)
+            # per teacher, the hits in their slice of the flat grades: differences of a running sum
+            running = np.concatenate(([0], np.cumsum(hit)))
+            data[name] = running[offsets[1:]] - running[offsets[:-1]]
+    for column in result.teacher_columns:
+        values = np.asarray(column.value) if column.value is not None else None
+        if values is None or values.dtype.kind not in "biuf" or values.dtype.kind == "b" or len(values) != size:
+            continue
+        data[f"value:{column.rule}"] = values
+        limit = column.limit
+        if isinstance(limit, int | float) and not isinstance(limit, bool):
+            data[f"limit:{column.rule}"] = np.full(size, limit, dtype=np.float64)
+    return data

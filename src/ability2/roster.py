@@ -114,8 +114,9 @@ class Factorized:
 class Roster:
     """A validated roster: one row per teacher, in file order, encoded for evaluation.
 
-    ``frame`` keeps every column as read (canonical names, extra columns passed through);
-    the arrays below are the encoded forms the evaluator uses. Ability codes index
+    ``frame`` keeps every column as read (canonical names, extra columns passed through),
+    as text except ``online_hours`` and ``offline_hours``, which are numbers (``Float64``
+    hours); the arrays below are the encoded forms the evaluator uses. Ability codes index
     ``framework.abilities`` (0 for A1 ... 29 for C7); teacher ``i``'s abilities are
     ``ability_codes[ability_offsets[i]:ability_offsets[i + 1]]`` with grades aligned.
     """

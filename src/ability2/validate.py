@@ -150,10 +150,10 @@ def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationRepo
         )
     parsed_regions = {parse_layer(p).region_id for p in policy_files}
     modules = _plugin_modules(path) if import_plugins else []
-    try:
-        installed = load_registry(plugins=modules)
+    try:  # strict: a file being validated must not be left out quietly
+        installed = load_registry(plugins=modules, strict=True)
     except Ability2Error:
-        installed = load_registry(entry_points=False, plugins=modules)
+        installed = load_registry(entry_points=False, plugins=modules, strict=True)
     sources: list[tuple[str, SourceLike]] = []
     checked = {str(p.resolve()) for p in policy_files}
     for plugin, source in installed.sources():

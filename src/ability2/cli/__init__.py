@@ -8,12 +8,13 @@ internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from ability2.errors import Ability2Error, PolicyFileError, SchoolTableError
+from ability2.errors import Ability2Error, PolicyFileError, RegionUnavailableError, SchoolTableError
 from ability2.roster import RosterError
 
 __all__ = ["main"]
@@ -127,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=[],
             metavar="NAME=N",
             help="change an input limit for this run, e.g. max_rows=20M (repeatable; 'ability2 limits' lists them)",
+        )
+        command.add_argument(
+            "--strict-plugins",
+            action="store_true",
+            help="stop with an error when any installed plugin is broken, instead of leaving it out "
+            "(also: environment variable ABILITY2_STRICT_PLUGINS=1)",
         )
         return command
 
@@ -344,12 +351,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     restore = _exit_cleanly_on_sigterm()
+    lang = getattr(args, "lang", "zh")
     try:
         from ability2.limits import limited
 
-        with limited(**dict(args.limits)):
+        with limited(**dict(args.limits)), _plugin_problems_reported(lang, strict=args.strict_plugins):
             result: int = args.func(args)
         return result
+    except RegionUnavailableError as exc:
+        print(f"ability2: {'错误' if lang == 'zh' else 'error'}: {exc.describe(lang)}", file=sys.stderr)
+        return EXIT_USAGE
     except RosterError as exc:
         # every problem, not only the first ones the exception's text shows
         what = "school table" if isinstance(exc, SchoolTableError) else "roster"
@@ -388,6 +399,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         restore()
+
+
+@contextlib.contextmanager
+def _plugin_problems_reported(lang: str, *, strict: bool) -> Iterator[None]:
+    """While a command runs: each plugin left out is told on stderr once, in ``lang``.
+
+    ``strict`` (``--strict-plugins``) sets ``ABILITY2_STRICT_PLUGINS=1`` for the command (and
+    any worker process it starts), so that a broken plugin stops it instead.
+    """
+    import warnings
+
+    from ability2.errors import PluginLoadWarning
+    from ability2.registry import STRICT_ENV
+
+    told: set[object] = set()
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+        if isinstance(message, PluginLoadWarning):
+            if message.problem not in told:
+                told.add(message.problem)
+                print(
+                    f"ability2: {'警告' if lang == 'zh' else 'warning'}: {message.problem.describe(lang)}",
+                    file=sys.stderr,
+                )
+            return
+        shown(message, category, *args, **kwargs)  # type: ignore[arg-type]
+
+    saved = os.environ.get(STRICT_ENV)
+    if strict:
+        os.environ[STRICT_ENV] = "1"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", PluginLoadWarning)
+            warnings.showwarning = show
+            yield
+    finally:
+        if strict:
+            if saved is None:
+                os.environ.pop(STRICT_ENV, None)
+            else:
+                os.environ[STRICT_ENV] = saved
 
 
 class _Terminated(BaseException):

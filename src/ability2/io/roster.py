@@ -1121,9 +1121,13 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
             return None
         return factorized[column_name].decoded()
 
+    # hours typed as numbers in the frame too (the text was checked; the encoded hundredths are exact)
+    frame = frame.drop("__row").with_columns(
+        [pl.Series(column_name, hours[column_name] / HOURS_SCALE, dtype=pl.Float64) for column_name in hours]
+    )
     return Roster(
         source=name,
-        frame=frame.drop("__row"),
+        frame=frame,
         rows=row_numbers,
         teacher_id=text("teacher_id"),
         school=repeated("school"),

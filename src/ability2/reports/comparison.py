@@ -34,11 +34,17 @@ def _tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
     policy = comparison.policy_table()
     return {
         "schools": comparison.school_table(),
-        "deltas": comparison.deltas(),
-        "differences": comparison.differences(),
+        "deltas": _joined(comparison.deltas()),
+        "differences": _joined(comparison.differences()),
         "status": comparison.status(),
         "policy": policy,
     }
+
+
+def _joined(frame: pd.DataFrame) -> pd.DataFrame:
+    """List cells (rules, schools) as one text each, ``;``-joined, as a workbook or page shows them."""
+    lists = [name for name in frame.columns if len(frame) and isinstance(frame[name].iloc[0], list)]
+    return frame.assign(**{name: frame[name].map(";".join) for name in lists}) if lists else frame
 
 
 def _write_xlsx(comparison: Comparison, path: Path, lang: str) -> None:
@@ -165,7 +171,11 @@ def render_comparison_table(comparison: Comparison, lang: str = "zh", console: A
             deltas.add_column(name, overflow="fold")
         for r in comparison.deltas().itertuples():
             deltas.add_row(
-                _plain(r.policy), str(r.winners), str(r.losers), str(r.unchanged), _plain(r.schools_changed or "—")
+                _plain(r.policy),
+                str(r.winners),
+                str(r.losers),
+                str(r.unchanged),
+                _plain(";".join(r.schools_changed) or "—"),
             )
         console.print(deltas)
     rules = comparison.policy_table()

@@ -12,8 +12,9 @@ read the xlsx or HTML report.
   comma separated, a header row; true/false as ``true``/``false``. Every text cell and
   header that a spreadsheet would run as a formula (``= + - @``, see
   :mod:`~ability2.reports.safety`) is written with a leading ``'``.
-* **Parquet**: typed columns (text, booleans, integers, rates as floats), zstd compressed,
-  text stored as written.
+  ``failed_rules`` (a list in the DataFrames) is one cell of rule ids joined by ``;``.
+* **Parquet**: typed columns (text, booleans, integers, hours and rates as floats,
+  ``failed_rules`` a list of texts), zstd compressed, text stored as written.
 
 Each file is written beside its target and renamed into place when complete
 (:func:`~ability2.files.write_atomic`), so an error never leaves a partial file.
@@ -73,7 +74,7 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], fmt: str) -> 
     """Write one table to ``path`` as ``csv`` (UTF-8 with BOM, formulas guarded) or ``parquet`` (zstd)."""
     path = Path(path)
     if fmt == "csv":
-        _neutralised(frame).write_csv(path, include_bom=True)
+        _neutralised(_joined(frame)).write_csv(path, include_bom=True)
     elif fmt == "parquet":
         frame.write_parquet(path, compression="zstd")
     else:
@@ -119,6 +120,14 @@ def output_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
             with contextlib.suppress(OSError):
                 target.rmdir()  # only an empty folder: nothing of the run is left, nothing else is touched
         raise
+
+
+def _joined(frame: pl.DataFrame) -> pl.DataFrame:
+    """List columns (``failed_rules``) as one text cell each, ``;``-joined: a CSV cell holds no list."""
+    import polars as pl
+
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    return frame.with_columns(pl.col(name).list.join(";") for name in lists) if lists else frame
 
 
 def _neutralised(frame: pl.DataFrame) -> pl.DataFrame:

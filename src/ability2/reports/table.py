@@ -142,7 +142,7 @@ def render_table(result: Result, lang: str = "zh", console: Console | None = Non
     for index in shown:
         i = int(index)
         code = status[i]
-        messages = [reason.message for reason in result.open_reasons(i, lang)]  # failed, or not decided yet
+        messages = [reason.message for reason in result._open_reasons_at(i, lang)]  # failed, or not decided yet
         if not messages and code == "pending":
             messages = [_word("awaiting", lang)]
         table.add_row(

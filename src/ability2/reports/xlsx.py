@@ -112,7 +112,7 @@ def _teachers_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
     from ability2.result import _failed_rule_codes
 
     passed: dict[str, str] = {}
-    data = result._teacher_data(failed=False, passed=passed)
+    data = result._teacher_data(failed=False, passed=passed, tidy=False)
     rule_ids = [column.rule for column in result.teacher_columns]
     base = ["teacher_id", "name", "school", "group"]
     leading = [name for name in base if name in data]
