@@ -16,7 +16,7 @@ from ability2.errors import Problem
 from ability2.model import Citation, Document, Region
 from ability2.rules.bounds import Bound
 
-__all__ = ["Layer", "NotEncoded", "RuleEntry", "Supersession", "check_overrides"]
+__all__ = ["Layer", "NotEncoded", "RuleEntry", "Supersession", "check_overrides", "check_supersessions"]
 
 
 @attrs.frozen
@@ -148,6 +148,28 @@ def check_overrides(layers: Mapping[str, Layer]) -> list[Problem]:
                     attrs.evolve(
                         where,
                         message=f"replaces: {entry.replaces!r}, but no ancestor layer has this rule; remove `replaces`",
+                    )
+                )
+    return problems
+
+
+def check_supersessions(layers: Mapping[str, Layer]) -> list[Problem]:
+    """A layer may set aside only a rule that an ancestor layer states."""
+    problems: list[Problem] = []
+    for region_id, layer in layers.items():
+        ancestors = []
+        parent = layer.region.parent
+        while parent is not None and parent in layers and parent not in ancestors:
+            ancestors.append(parent)
+            parent = layers[parent].region.parent
+        for item in layer.supersedes:
+            if not any(item.rule_id in layers[a].rule_ids() for a in ancestors):
+                problems.append(
+                    Problem(
+                        item.file or str(layer.file),
+                        f'supersedes["{item.rule_id}"]',
+                        f"no ancestor layer of {region_id!r} states {item.rule_id}: there is nothing to set aside",
+                        item.line,
                     )
                 )
     return problems

@@ -29,7 +29,7 @@ from ability2.errors import (
     UnknownRegionError,
 )
 from ability2.framework import Framework, load_framework
-from ability2.layer import Layer, NotEncoded, RuleEntry, check_overrides
+from ability2.layer import Layer, NotEncoded, RuleEntry, check_overrides, check_supersessions
 from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
@@ -382,7 +382,7 @@ def assemble(
     if messages:
         raise RegistryError(messages)
     problems.extend(check_overrides(layers))
-    problems.extend(_check_supersessions(layers))
+    problems.extend(check_supersessions(layers))
     if problems:
         raise PolicyFileError(problems)
     return Registry(framework=framework, catalogue=catalogue, layers=layers, plugins=plugins, sources=source_list)
@@ -416,28 +416,6 @@ def _check_tree(layers: Mapping[str, Layer]) -> list[str]:
         if messages and messages[-1].startswith("the region tree has a cycle"):
             break
     return messages
-
-
-def _check_supersessions(layers: Mapping[str, Layer]) -> list[Problem]:
-    """A layer may set aside only a rule that an ancestor layer states."""
-    problems: list[Problem] = []
-    for region_id, layer in layers.items():
-        ancestors = []
-        parent = layer.region.parent
-        while parent is not None and parent in layers and parent not in ancestors:
-            ancestors.append(parent)
-            parent = layers[parent].region.parent
-        for item in layer.supersedes:
-            if not any(item.rule_id in layers[a].rule_ids() for a in ancestors):
-                problems.append(
-                    Problem(
-                        item.file or str(layer.file),
-                        f'supersedes["{item.rule_id}"]',
-                        f"no ancestor layer of {region_id!r} states {item.rule_id}: there is nothing to set aside",
-                        item.line,
-                    )
-                )
-    return problems
 
 
 def _by_plugin(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:

@@ -129,7 +129,7 @@ class _Round:
         self._tree()
 
     def _tree(self) -> None:
-        from ability2.layer import check_overrides
+        from ability2.layer import check_overrides, check_supersessions
 
         layers = self.layers
         codes: dict[str, str] = {}
@@ -176,7 +176,7 @@ class _Round:
         for region_id, layer in layers.items():
             file_plugin[str(layer.file)] = self.plugin_of[region_id]
             file_plugin.update((entry.file, self.plugin_of[region_id]) for entry in layer.entries if entry.file)
-        for problem in check_overrides(layers):
+        for problem in [*check_overrides(layers), *check_supersessions(layers)]:
             owner = file_plugin.get(problem.file)
             if owner is not None:  # every problem names one of these files
                 self.blame(owner, "policy", problem.message, problem)
