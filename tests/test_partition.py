@@ -368,3 +368,16 @@ def dt_date(year: int, month: int, day: int) -> Any:
     import datetime
 
     return datetime.date(year, month, day)
+
+
+def test_a_part_without_groups_does_not_change_the_groups_tables_types(registry: Any, tmp_path: Path) -> None:
+    """Found by the property above: a part whose teachers have no group wrote counts typed as text."""
+    policy = registry.policy("guangxi", on=REGIONS["guangxi"])
+    row = {"online_hours": "0", "offline_hours": "5", "abilities": "A1;B2;C4", "grades": ""}
+    frame = pd.DataFrame([{"teacher_id": "T0", "school": "一中", "group": "", **row},
+                          {"teacher_id": "T1", "school": "二中", "group": "数学", **row}])
+    roster = tmp_path / "roster.csv"
+    frame.to_csv(roster, index=False)
+    outcome = evaluate_partitioned(roster, policy, tmp_path / "out", parts=2)
+    assert len(outcome.files["groups"]) == 2  # the two schools in two parts
+    assert_same_tables(whole_tables(roster, policy), {name: outcome.table(name).collect() for name in TABLES})

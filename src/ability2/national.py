@@ -325,7 +325,12 @@ def _evaluated(rosters: Mapping[str, Any], policies: Mapping[str, Policy], on: d
             if table == "teachers":
                 frame = frame.insert_column(0, pl.Series("row", roster.rows, dtype=pl.Int64))
             tables[table].append(frame)
-    joined = {name: pl.concat(frames, how="diagonal_relaxed") for name, frames in tables.items()}
+    # a region without groups has an empty groups table whose count columns are text: the
+    # regions with rows say the types
+    joined = {
+        name: pl.concat([f for f in frames if f.height] or frames[:1], how="diagonal_relaxed")
+        for name, frames in tables.items()
+    }
     return RegionalResult(
         on,
         joined["teachers"].sort("row", maintain_order=True),

@@ -59,6 +59,11 @@ class PartitionedResult:
         import polars as pl
 
         files = [str(path) for path in self.files[name]]
+        if self.fmt == "parquet" and len(files) > 1:
+            # a part without groups has an empty groups table whose count columns have no type
+            # of their own (text): the parts with rows say the table's types
+            counted = [(path, pl.scan_parquet(path).select(pl.len()).collect().item()) for path in files]
+            files = [path for path, rows in counted if rows] or files[:1]
         if len(files) < 2 or not self.regions:  # the parts of one region have the same columns
             return pl.scan_csv(files, infer_schema=False) if self.fmt == "csv" else pl.scan_parquet(files)
         if self.fmt == "csv":
