@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ability2.policy import Policy, ResolvedRule
-    from ability2.roster import Roster
+    from ability2.roster import Factorized, Roster
 
 __all__ = ["Explanation", "Reason", "Result", "RuleColumn"]
 
@@ -523,7 +523,27 @@ class Result:
         """
         import pandas as pd
 
-        return pd.DataFrame(self._teacher_data())
+        data = self._teacher_data()
+        # text columns the evaluator holds as codes: pandas converts each distinct text once, not each row
+        for column, values in (
+            ("school", self.teacher_schools),
+            ("group", self.teacher_groups),
+            ("subject", self.teacher_info.get("subject")),
+        ):
+            coded = self._roster_codes(column, values)
+            if coded is not None and column in data:
+                data[column] = _coded_texts(coded.values, coded.codes)
+        status = self._status_codes()
+        if status is not None:
+            data["status"] = _coded_texts(status[1], status[0])
+        return pd.DataFrame(data)
+
+    def _roster_codes(self, column: str, values: Any) -> Factorized | None:
+        """The roster's codes of ``column`` (school, group, subject) when ``values`` are still that roster's column."""
+        roster = self.roster
+        if roster is None or values is None or values is not getattr(roster, column, None):
+            return None
+        return roster.factorized.get(column)
 
     def _teacher_data(
         self, *, failed: bool = True, passed: dict[str, str] | None = None, tidy: bool = True
@@ -891,6 +911,20 @@ def _columns_from_reasons(rows: list[list[dict[str, Any]]]) -> list[RuleColumn]:
             )
         )
     return columns
+
+
+def _coded_texts(values: Sequence[str], codes: Any) -> Any:
+    """``values[codes[i]]`` per row as the pandas array a column of those texts becomes.
+
+    pandas infers the array type (``str`` in pandas 3) from the few distinct texts and
+    gathers it by the codes, instead of converting a text object per row.
+    """
+    import numpy as np
+    import pandas as pd
+
+    table = np.empty(len(values), dtype=object)
+    table[:] = list(values)
+    return pd.Series(table, dtype=None if len(table) else object).array.take(np.asarray(codes, dtype=np.intp))
 
 
 def _failed_rule_lists(columns: Sequence[RuleColumn], size: int) -> np.ndarray[Any, Any]:
