@@ -29,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def start_server(port: int, workers: int, timeout: float) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int, timeout: float, log: Path) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -101,14 +102,13 @@ def start_server(port: int, workers: int, timeout: float) -> subprocess.Popen[by
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(log, "wb") as sink:  # a file, not a pipe nobody reads: a full pipe would stall the server
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(
-                f"the server exited: {process.stderr.read().decode(errors='replace') if process.stderr else ''}"
-            )
+            raise SystemExit(f"the server exited: {log.read_text(errors='replace')[-3000:]}")
         try:
             if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                 return process
@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     load_before = load_average()
-    server = start_server(port, args.workers, timeout=max(60.0, args.seconds))
+    log = Path(tempfile.mkdtemp(prefix="ability2-serve-bench-")) / "server.log"
+    server = start_server(port, args.workers, timeout=max(60.0, args.seconds), log=log)
     try:
         params = {"region": args.region, "on": args.on}
         for _ in range(2 * args.workers):  # warm-up: each worker has read a roster once
@@ -217,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for error in errors[:5]:
         print(f"error: {error}", file=sys.stderr)
+    if errors:
+        print(f"the server's log ({log}):\n{log.read_text(errors='replace')[-5000:]}", file=sys.stderr)
     return 1 if errors else 0
 
 

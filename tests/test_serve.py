@@ -662,3 +662,25 @@ def test_serve_refuses_an_address_in_use(capsys: pytest.CaptureFixture[str]) -> 
         port = taken.getsockname()[1]
         [line] = cli_error(["serve", "--port", str(port)], capsys)
     assert line.startswith(f"ability2: error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_rosters_read_in_threads_from_a_cold_start(tmp_path: Path) -> None:
+    # the service reads rosters in threads; the first reads of a fresh process import polars
+    # and pandas while other threads look for them in sys.modules (half-imported, without DataFrame)
+    code = (
+        "import sys, threading\n"
+        "import ability2\n"
+        "from ability2.demo import sample_roster_path\n"
+        "path, errors, start = str(sample_roster_path()), [], threading.Barrier(4)\n"
+        "def read():\n"
+        "    start.wait()\n"
+        "    try:\n"
+        "        ability2.read_roster(path)\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=read) for _ in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(errors)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -118,7 +118,7 @@ def _openapi_page(root: Path) -> str:
     lines = [
         "# HTTP API reference",
         "",
-        "Generated from [`openapi.json`](../openapi.json), the OpenAPI document `ability2 serve`",
+        "Generated from {download}`openapi.json <../openapi.json>`, the OpenAPI document `ability2 serve`",
         "serves at `/openapi.json` (a test checks the committed copy equals the service's). Every",
         "error answers `application/problem+json` ({doc}`the problem details <../serve>`).",
         "",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import re
 import tempfile
 import warnings
@@ -41,8 +40,6 @@ from ability2.service.negotiation import (
 from ability2.service.problems import RequestProblem, problem_from_exception
 
 __all__ = ["build_app", "create_app_from_environment", "problem_response"]
-
-log = logging.getLogger("ability2.service")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VARY = "Accept, Accept-Language"
@@ -107,7 +104,7 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_internal_error(request: Request, exc: Exception) -> Response:
-    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    # Starlette raises the exception again once this response is sent: the server logs its traceback
     return problem_response(exc, request)
 
 
@@ -315,6 +312,32 @@ def openapi(request: Request) -> Response:
 # --------------------------------------------------------------------------- the application
 
 
+#: what a request's work imports: imported when the application is built, so that the first
+#: requests neither wait for the imports nor run them in several threads at once
+_WORK_MODULES = (
+    "polars",
+    "pandas",
+    "ability2.io.roster",
+    "ability2.io.schools",
+    "ability2.evaluation",
+    "ability2.comparison",
+    "ability2.resultjson",
+    "ability2.reports.html",
+    "ability2.reports.xlsx",
+    "ability2.reports.comparison",
+    "ability2.timeline",
+    "ability2.forms",
+    "ability2.serialize",
+)
+
+
+def _warm_up() -> None:
+    import importlib
+
+    for name in _WORK_MODULES:
+        importlib.import_module(name)
+
+
 def build_app(config: ServiceConfig | None = None, *, registry: Any = None) -> Starlette:
     """The application: ``config``'s limits and CORS around the endpoints, ``registry`` (default: loaded now)."""
     config = config or ServiceConfig()
@@ -322,6 +345,7 @@ def build_app(config: ServiceConfig | None = None, *, registry: Any = None) -> S
         from ability2.registry import load_registry
 
         registry = load_registry()
+    _warm_up()
     gate = WorkGate(config.max_concurrent, config.max_seconds, config.reader_limits())
     routes = [
         Route("/health", health, methods=["GET"]),
