@@ -83,6 +83,18 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` and its living descendants."""
+    total = 0
+    for member in tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -189,9 +201,11 @@ def main(argv: list[str] | None = None) -> int:
             if warm.status_code != 200:
                 raise SystemExit(f"warm-up failed: {warm.status_code} {warm.text[:500]}")
         rss_start = rss_mb(server.pid)
+        server_cpu, client_cpu = cpu_seconds(server.pid), time.process_time()
         latencies, errors, memory, elapsed = asyncio.run(
             load(base, roster, params, args.clients, args.seconds, args.max_requests, server.pid)
         )
+        server_cpu, client_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
         rss_end = rss_mb(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -215,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
         f"| {percentile(latencies, 0.9) * 1000:,.0f} | {percentile(latencies, 0.99) * 1000:,.0f} "
         f"| {max(latencies, default=float('nan')) * 1000:,.0f} | {rss_start:,.0f} | {rss_end:,.0f} "
         f"| {max(memory, default=rss_end):,.0f} |"
+    )
+    quarters = [memory[min(len(memory) - 1, len(memory) * q // 4)] for q in range(5)] if memory else []
+    print()
+    print(f"Server RSS (MB) at 0, 25, 50, 75 and 100% of the run: {', '.join(f'{m:,.0f}' for m in quarters)}.")
+    print(
+        f"CPU over the run: server {server_cpu:,.1f} s ({server_cpu / elapsed:.2f} cores), "
+        f"clients {client_cpu:,.1f} s ({client_cpu / elapsed:.2f} cores) of {os.cpu_count()} shared cores."
     )
     for error in errors[:5]:
         print(f"error: {error}", file=sys.stderr)
