@@ -10,7 +10,6 @@ request's reader limits; the rest is quick and runs in Starlette's thread pool.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import tempfile
 import warnings
@@ -32,17 +31,16 @@ from ability2.service.negotiation import (
     CALENDAR,
     HTML,
     JSON,
-    PROBLEM_JSON,
     XLSX,
     choose_language,
     choose_media_type,
 )
-from ability2.service.problems import RequestProblem, problem_from_exception
+from ability2.service.problems import VARY as _VARY
+from ability2.service.problems import RequestProblem, json_bytes, problem_response
 
-__all__ = ["build_app", "create_app_from_environment", "problem_response"]
+__all__ = ["build_app", "create_app_from_environment"]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_VARY = "Accept, Accept-Language"
 #: the file name of each report format, as Content-Disposition gives it
 _REPORT_NAMES = {XLSX: "xlsx", HTML: "html"}
 
@@ -52,10 +50,6 @@ _REPORT_NAMES = {XLSX: "xlsx", HTML: "html"}
 
 def _language(headers: Any) -> str:
     return choose_language(headers.get("accept-language"))
-
-
-def _json_bytes(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 def _respond(content: bytes, media_type: str, lang: str | None = None, filename: str | None = None) -> Response:
@@ -70,18 +64,7 @@ def _respond(content: bytes, media_type: str, lang: str | None = None, filename:
 
 
 def _json(data: Any, lang: str | None = None) -> Response:
-    return _respond(_json_bytes(data), JSON, lang)
-
-
-def problem_response(exc: BaseException, scope_or_request: Any) -> Response:
-    """The problem details response an exception stands for, in the request's language."""
-    from starlette.datastructures import Headers
-
-    headers = scope_or_request.headers if isinstance(scope_or_request, Request) else Headers(scope=scope_or_request)
-    lang = _language(headers)
-    status, body, extra = problem_from_exception(exc, lang)
-    response_headers = {"Content-Language": "zh-CN" if lang == "zh" else "en", "Vary": _VARY, **extra}
-    return Response(_json_bytes(body), status_code=status, media_type=PROBLEM_JSON, headers=response_headers)
+    return _respond(json_bytes(data), JSON, lang)
 
 
 async def _on_library_error(request: Request, exc: Exception) -> Response:
@@ -158,7 +141,7 @@ def health(request: Request) -> Response:
 
 def version(request: Request) -> Response:
     """``GET /version``: ability2's version and every plugin's."""
-    from ability2.cli.commands import version as ability2_version
+    from ability2.service.openapi import installed_version
 
     plugins = [
         {
@@ -169,7 +152,7 @@ def version(request: Request) -> Response:
         }
         for plugin in _registry(request).plugins()
     ]
-    return _json({"ability2": ability2_version(), "plugins": plugins})
+    return _json({"ability2": installed_version(), "plugins": plugins})
 
 
 def regions(request: Request) -> Response:
@@ -286,7 +269,7 @@ async def compare(request: Request) -> Response:
                 data = comparison.to_dict()
                 if notes:
                     data["notes"] = notes
-                return _json_bytes(data)
+                return json_bytes(data)
             if media == HTML:
                 from ability2.reports.comparison import render_comparison_html
 

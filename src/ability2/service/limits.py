@@ -68,7 +68,7 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
     async def _refuse(self, scope: dict[str, Any], send: Callable[..., Any]) -> None:
-        from ability2.service.app import problem_response
+        from ability2.service.problems import problem_response
 
         response = problem_response(_too_large(self.limit), scope)
         await response(scope, _no_body, send)

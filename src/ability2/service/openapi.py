@@ -12,7 +12,17 @@ import functools
 import json
 from typing import Any
 
-__all__ = ["document", "document_text"]
+__all__ = ["document", "document_text", "installed_version"]
+
+
+def installed_version(distribution: str = "ability2") -> str:
+    """The installed version of ``distribution`` (``"unknown"`` when it has no metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @functools.cache
@@ -22,9 +32,7 @@ def _loaded() -> str:
     import yaml
 
     data = yaml.safe_load(files("ability2.service").joinpath("openapi.yaml").read_text(encoding="utf-8"))
-    from ability2.cli.commands import version
-
-    data["info"]["version"] = version()
+    data["info"]["version"] = installed_version()
     return json.dumps(data, ensure_ascii=False)
 
 

@@ -11,12 +11,28 @@ prints them (in English). A 5xx never carries a traceback: the server's log has 
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
 from ability2.failures import HTTP_STATUS, Failure, classify
 
-__all__ = ["TITLES", "RequestProblem", "problem_body", "problem_from_exception", "problem_type"]
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+__all__ = [
+    "TITLES",
+    "VARY",
+    "RequestProblem",
+    "json_bytes",
+    "problem_body",
+    "problem_from_exception",
+    "problem_response",
+    "problem_type",
+]
+
+#: the request headers every answer depends on
+VARY = "Accept, Accept-Language"
 
 #: the ``title`` of each code: (Chinese, English)
 TITLES: dict[str, tuple[str, str]] = {
@@ -105,3 +121,25 @@ def problem_from_exception(exc: BaseException, lang: str) -> tuple[int, dict[str
     if failure.problems:
         body["problems"] = [_problem_dict(problem) for problem in failure.problems]
     return status, body, {}
+
+
+def json_bytes(data: Any) -> bytes:
+    """``data`` as compact UTF-8 JSON (Chinese as it is; NaN refused: it is not JSON)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def problem_response(exc: BaseException, scope_or_request: Any) -> Response:
+    """The Starlette response of the problem an exception stands for, in the request's language."""
+    from starlette.datastructures import Headers
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from ability2.service.negotiation import PROBLEM_JSON, choose_language
+
+    request_headers = (
+        scope_or_request.headers if isinstance(scope_or_request, Request) else Headers(scope=scope_or_request)
+    )
+    lang = choose_language(request_headers.get("accept-language"))
+    status, body, extra = problem_from_exception(exc, lang)
+    headers = {"Content-Language": "zh-CN" if lang == "zh" else "en", "Vary": VARY, **extra}
+    return Response(json_bytes(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
