@@ -13,7 +13,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -527,18 +526,29 @@ def test_the_configuration_is_checked() -> None:
 
 
 def test_work_past_the_time_limit_and_work_that_waits_too_long() -> None:
-    gate = WorkGate(1, 0.2, {})
+    import threading
+
+    gate = WorkGate(1, 2.0, {})
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(30)
 
     async def both() -> list[Any]:
-        return await asyncio.gather(
-            gate.run(lambda: time.sleep(1.0)), gate.run(lambda: "never"), return_exceptions=True
-        )
+        running = asyncio.ensure_future(gate.run(slow))
+        await asyncio.get_running_loop().run_in_executor(None, started.wait, 30)
+        queued = asyncio.ensure_future(gate.run(lambda: "never"))  # the one thread is taken
+        return await asyncio.gather(running, queued, return_exceptions=True)
 
-    slow, waiting = asyncio.run(both())
-    gate.close()
-    assert isinstance(slow, RequestProblem) and slow.code == "time_limit" and slow.status == 413
+    try:
+        slow_result, waiting = asyncio.run(both())
+    finally:
+        release.set()
+        gate.close()
+    assert isinstance(slow_result, RequestProblem) and slow_result.code == "time_limit" and slow_result.status == 413
     assert isinstance(waiting, RequestProblem) and waiting.code == "busy" and waiting.status == 503
-    assert waiting.headers["Retry-After"]
+    assert waiting.headers["Retry-After"] == "2"
 
 
 def test_the_limits_apply_inside_the_work() -> None:
