@@ -24,6 +24,7 @@ PRESENTATION = (
     "ability2.display",
     "ability2.demo",
     "ability2.scaffold",
+    "ability2.service",
 )
 
 #: the only ways up from the core into presentation, each a convenience method that exists

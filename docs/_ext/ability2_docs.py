@@ -84,6 +84,94 @@ def _rules_page() -> str:
     return "\n".join(lines)
 
 
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _schema_name(schema: dict[str, Any]) -> str:
+    """A schema as a few words: its $ref's name, or its type."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if "allOf" in schema:
+        return " + ".join(_schema_name(part) for part in schema["allOf"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return f"array of {_schema_name(schema.get('items', {}))}"
+    if schema.get("format"):
+        return f"{kind} ({schema['format']})"
+    return str(kind)
+
+
+def _openapi_page(root: Path) -> str:
+    """The endpoints of the committed OpenAPI document (``docs/openapi.json``) as a plain listing."""
+    import json
+
+    spec = json.loads((root / "openapi.json").read_text(encoding="utf-8"))
+    components = spec.get("components", {})
+
+    def resolve(item: dict[str, Any], kind: str) -> dict[str, Any]:
+        if "$ref" in item:
+            resolved: dict[str, Any] = components[kind][item["$ref"].rsplit("/", 1)[-1]]
+            return resolved
+        return item
+
+    lines = [
+        "# HTTP API reference",
+        "",
+        "Generated from {download}`openapi.json <../openapi.json>`, the OpenAPI document `ability2 serve`",
+        "serves at `/openapi.json` (a test checks the committed copy equals the service's). Every",
+        "error answers `application/problem+json` ({doc}`the problem details <../serve>`).",
+        "",
+    ]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            lines += [f"## `{method.upper()} {path}`", "", _cell(operation.get("summary", "")), ""]
+            parameters = [resolve(p, "parameters") for p in operation.get("parameters", [])]
+            if parameters:
+                lines += ["| parameter | in | required | type | meaning |", "| --- | --- | --- | --- | --- |"]
+                for parameter in parameters:
+                    lines.append(
+                        f"| `{parameter['name']}` | {parameter['in']} | {'yes' if parameter.get('required') else 'no'} "
+                        f"| {_schema_name(parameter.get('schema', {}))} | {_cell(parameter.get('description', ''))} |"
+                    )
+                lines.append("")
+            body = operation.get("requestBody")
+            if body:
+                lines += ["Request body (by `Content-Type`):", ""]
+                for media, content in body["content"].items():
+                    lines.append(f"- `{media}`: {_schema_name(content.get('schema', {}))}")
+                lines.append("")
+            lines += ["| status | meaning | body (by `Accept`) |", "| --- | --- | --- |"]
+            for status, response in operation["responses"].items():
+                response = resolve(response, "responses")
+                media = ", ".join(
+                    f"`{name}` ({_schema_name(content.get('schema', {}))})"
+                    for name, content in response.get("content", {}).items()
+                )
+                lines.append(f"| {status} | {_cell(response.get('description', ''))} | {media} |")
+            lines.append("")
+    lines += ["## Schemas", ""]
+    for name, schema in components.get("schemas", {}).items():
+        required = set(schema.get("required", ()))
+        lines += [f"### {name}", ""]
+        if schema.get("description"):
+            lines += [_cell(schema["description"]), ""]
+        properties = schema.get("properties", {})
+        if properties:
+            lines += ["| field | type | required | meaning |", "| --- | --- | --- | --- |"]
+            for field, sub in properties.items():
+                kind = _schema_name(sub) + (" or null" if sub.get("nullable") else "")
+                if sub.get("enum"):
+                    kind += ": " + ", ".join(f"`{value}`" for value in sub["enum"])
+                lines.append(
+                    f"| `{field}` | {_cell(kind)} | {'yes' if field in required else 'no'} | {_cell(sub.get('description', ''))} |"
+                )
+            lines.append("")
+        else:
+            lines += [f"{_schema_name(schema)}", ""]
+    return "\n".join(lines)
+
+
 def generate(app: Any) -> None:
     """Write the generated pages before Sphinx reads its sources."""
     from ability2 import load_registry
@@ -102,6 +190,7 @@ def generate(app: Any) -> None:
             stale.unlink()
     _write(root / "framework" / "_generated" / "abilities.md", _framework_page())
     _write(root / "framework" / "_generated" / "rules.md", _rules_page())
+    _write(root / "_generated" / "http-api.md", _openapi_page(root))
 
 
 def setup(app: Any) -> dict[str, Any]:

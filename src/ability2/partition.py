@@ -100,7 +100,9 @@ def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTa
     from ability2.io.roster import read_roster
 
     pandas = sys.modules.get("pandas")
-    if not isinstance(frame, pl.DataFrame) and not (pandas is not None and isinstance(frame, pandas.DataFrame)):
+    if not isinstance(frame, pl.DataFrame) and not (
+        pandas is not None and isinstance(frame, getattr(pandas, "DataFrame", ()))  # pandas may be half-imported
+    ):
         frame = pl.DataFrame(frame)  # an Arrow table, or anything polars can take
     from ability2.national import evaluate_cells
     from ability2.region_column import region_column

@@ -14,8 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
-from ability2.errors import Ability2Error, PolicyFileError, RegionUnavailableError, SchoolTableError
-from ability2.roster import RosterError
+from ability2.errors import Ability2Error, RegionUnavailableError
 
 __all__ = ["main"]
 
@@ -89,6 +88,56 @@ def row_count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number 0 or more (e.g. 20000 or 20K)")
     digits, suffix = match.groups()
     return int(digits.replace("_", "").replace(",", "")) * {"": 1, "k": 1000, "m": 1000**2}[suffix.lower()]
+
+
+def positive_int(text: str) -> int:
+    """Argparse type: a whole number 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """Argparse type: a number above 0 (seconds)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r}: a number above 0")
+    return value
+
+
+def port_number(text: str) -> int:
+    """Argparse type: a TCP port, 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: a port is 1 to 65535")
+    return value
+
+
+def byte_size(text: str) -> int:
+    """Argparse type: a size in bytes, with an optional suffix K, M or G (powers of 1024): ``32M``."""
+    import re
+
+    match = re.fullmatch(r"\s*([0-9][0-9_,]*)\s*([kKmMgG]?)\s*", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 32M)")
+    digits, suffix = match.groups()
+    power: int = {"": 0, "k": 1, "m": 2, "g": 3}[suffix.lower()]
+    value = int(digits.replace("_", "").replace(",", "")) * (1 << (10 * power))
+    if not 0 < value <= 2**62:
+        raise argparse.ArgumentTypeError(f"{text!r}: a size from 1 byte")
+    return value
 
 
 class _VersionAction(argparse.Action):
@@ -335,6 +384,63 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--json", action="store_true", help="print JSON")
     add_lang(limits)
 
+    serve = add(
+        "serve",
+        commands.cmd_serve,
+        "serve the library over HTTP (needs pip install 'ability2[serve]'); --limit sets each request's reader limits",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=port_number, default=8000, help="the port (default: 8000)")
+    serve.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes, each with its own registry (default: 1)",
+    )
+    serve.add_argument(
+        "--max-body",
+        type=byte_size,
+        default=None,
+        metavar="SIZE",
+        help="largest request body, e.g. 32M (K, M, G: powers of 1024; default: 32M); past it, 413",
+    )
+    serve.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds a request's work may take, waiting included (default: 60); past it, 503 or 413",
+    )
+    serve.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="evaluations each worker runs at once; more wait their turn (default: 2)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        dest="cors_origins",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="an origin browsers may call from (https://example.org, or * for any); repeatable (default: none)",
+    )
+    serve.add_argument(
+        "--root-path", default="", metavar="PATH", help="the path prefix a reverse proxy serves this under (/ability2)"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="addresses of reverse proxies whose X-Forwarded-* headers are trusted (default: 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--log-level", choices=("critical", "error", "warning", "info", "debug"), default="info", help="(default: info)"
+    )
+    add_lang(serve)
+
     validate = add("validate", commands.cmd_validate, "check a policy YAML file or a plugin folder")
     validate.add_argument("path", metavar="PATH", help="a policy file or a folder (every YAML file with a region: key)")
     validate.add_argument(
@@ -361,42 +467,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RegionUnavailableError as exc:
         print(f"ability2: {'错误' if lang == 'zh' else 'error'}: {exc.describe(lang)}", file=sys.stderr)
         return EXIT_USAGE
-    except RosterError as exc:
-        # every problem, not only the first ones the exception's text shows
-        what = "school table" if isinstance(exc, SchoolTableError) else "roster"
-        print(f"ability2: error: {what} rejected: {len(exc.problems)} problem(s)", file=sys.stderr)
-        for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
-        return EXIT_USAGE
-    except PolicyFileError as exc:
-        print(f"ability2: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except Ability2Error as exc:
-        print(f"ability2: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
-    except OSError as exc:  # the environment refused: a full disk, a permission, a missing path
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"ability2: error: cannot complete:{where}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except Exception as exc:  # one mapping for the CLI and the service (ability2.failures)
+        from ability2.failures import classify
+
+        failure = classify(exc)
+        if failure.internal and os.environ.get("ABILITY2_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        for line in failure.lines():
+            print(line, file=sys.stderr)
+        return failure.exit_code
     except KeyboardInterrupt:
         print("ability2: interrupted", file=sys.stderr)
         return 130
     except _Terminated:
         print("ability2: terminated; nothing half-written is left", file=sys.stderr)
         return 143
-    except Exception as exc:  # an ability2 bug: say so plainly
-        if os.environ.get("ABILITY2_DEBUG"):
-            import traceback
-
-            traceback.print_exc()
-        print(
-            f"ability2: internal error: {type(exc).__name__}: {exc}\n"
-            "This is a bug in ability2 or a plugin; rerun with ABILITY2_DEBUG=1 for the traceback.",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
     finally:
         restore()
 

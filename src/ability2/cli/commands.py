@@ -19,6 +19,7 @@ __all__ = [
     "cmd_policy",
     "cmd_regions",
     "cmd_rules",
+    "cmd_serve",
     "cmd_timeline",
     "cmd_validate",
     "version",
@@ -1015,3 +1016,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ability2.demo import run_demo
 
     return run_demo(Path(args.output_dir), lang=args.lang, console=_console())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``ability2 serve [--host] [--port] [--workers N]``: the HTTP service (:mod:`ability2.service`)."""
+    import socket
+
+    from ability2.service import require_extra
+
+    require_extra(args.lang)
+    from ability2.service.config import CONFIG_VARIABLE, ServiceConfig
+
+    settings: dict[str, Any] = {"limits": dict(args.limits), "cors_origins": tuple(args.cors_origins)}
+    for name, value in (
+        ("max_body_bytes", args.max_body),
+        ("max_seconds", args.timeout),
+        ("max_concurrent", args.concurrency),
+    ):
+        if value is not None:
+            settings[name] = value
+    config = ServiceConfig(**settings)
+    # the address is tried before the workers start, so that one in use is a clear error (exit 2)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((args.host, args.port))
+    except OSError as exc:
+        from ability2.errors import Ability2Error
+
+        raise Ability2Error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    # each worker process builds its application from the settings in the environment
+    os.environ[CONFIG_VARIABLE] = config.to_json()
+    import uvicorn
+
+    uvicorn.run(
+        "ability2.service.app:create_app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        root_path=args.root_path,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=max(5, round(config.max_seconds)),
+    )
+    return 0

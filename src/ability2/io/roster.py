@@ -207,9 +207,11 @@ def _load(source: Any) -> tuple[str, _Table]:
 def _read_source(source: Any) -> tuple[str, _Table]:
     pandas = sys.modules.get("pandas")
     polars = sys.modules.get("polars")
-    if polars is not None and isinstance(source, polars.DataFrame):
+    # a module that another thread is still importing is in sys.modules without its names yet
+    # (no DataFrame of it exists then): getattr, not the attribute, so that threads can read at once
+    if polars is not None and isinstance(source, getattr(polars, "DataFrame", ())):
         return DATAFRAME_SOURCE, _from_polars(source)
-    if pandas is not None and isinstance(source, pandas.DataFrame):
+    if pandas is not None and isinstance(source, getattr(pandas, "DataFrame", ())):
         return DATAFRAME_SOURCE, _from_pandas(source)
     if isinstance(source, str | os.PathLike):
         path = os.fsdecode(os.fspath(source))
