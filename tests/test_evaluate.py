@@ -16,31 +16,13 @@ from hypothesis import strategies as st
 import ability2
 from ability2 import Registry, evaluate, read_roster
 from ability2.cli import main
+from rows import run, teacher
 
 XUSHUI = ("hebei/baoding/xushui", dt.date(2022, 6, 1))
 BAITA = ("jiangsu/changzhou/jintan/baita", dt.date(2022, 6, 1))
 KAIYUAN = ("liaoning/tieling/kaiyuan", dt.date(2024, 5, 1))
 YANZHOU = ("shandong/jining/yanzhou", dt.date(2022, 11, 20))
 GUANGXI = ("guangxi", dt.date(2022, 6, 1))
-
-
-def teacher(tid: str, **fields: Any) -> dict[str, Any]:
-    row = {
-        "teacher_id": tid,
-        "school": "S1",
-        "online_hours": "25",
-        "offline_hours": "25",
-        "abilities": "A1;B2;C4",
-        "grades": "合格;合格;合格",
-        "peer_reviews": "是",
-        "excellent_video": "否",
-    }
-    row.update({k: str(v) for k, v in fields.items()})
-    return row
-
-
-def run(registry: Registry, where: tuple[str, dt.date], rows: list[dict[str, Any]]) -> ability2.Result:
-    return evaluate(read_roster(pd.DataFrame(rows)), registry.policy(where[0], on=where[1]))
 
 
 def reason(result: ability2.Result, tid: str, rule: str) -> ability2.Reason:

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -18,30 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ability2
-from ability2 import Ability2Error, Registry, compare, evaluate, read_roster
+from ability2 import Ability2Error, Registry, compare, read_roster
+from rows import run, teacher
 
 BAITA = ("jiangsu/changzhou/jintan/baita", dt.date(2022, 6, 1))
 XUSHUI = ("hebei/baoding/xushui", dt.date(2022, 6, 1))
-
-
-def teacher(tid: str, **fields: Any) -> dict[str, str]:
-    row = {
-        "teacher_id": tid,
-        "school": "S1",
-        "online_hours": "25",
-        "offline_hours": "25",
-        "abilities": "A1;B2;C4",
-        "grades": "合格;合格;合格",
-        "peer_reviews": "是",
-        "excellent_video": "否",
-    }
-    row.update({k: str(v) for k, v in fields.items()})
-    return row
-
-
-def run(registry: Registry, where: tuple[str, dt.date], rows: list[dict[str, str]]) -> ability2.Result:
-    return evaluate(read_roster(pd.DataFrame(rows)), registry.policy(where[0], on=where[1]))
 
 
 # -- (a) the roster frame -----------------------------------------------------------------------
