@@ -300,10 +300,29 @@ def test_cli_refusals_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["evaluate", str(good), *on, "--format", "json"]) == 2
     assert "--format table" in capsys.readouterr().err
     assert main(["evaluate", str(good), "--region", "hebei", *on]) == 2
-    assert "not within hebei" in capsys.readouterr().err
+    assert "'370812' is not hebei" in capsys.readouterr().err
     missing = tmp_path / "never"
     assert main(["evaluate", str(plain), "--region", "nowhere", *on, "--format", "csv", "-o", str(missing)]) == 2
     assert not missing.exists()
+
+
+def test_with_region_given_the_column_is_an_ordinary_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Contract §2: a column the contract does not name is kept and passed through; --region judges every row."""
+    import json
+
+    frame = mixed(12, 2, [0], [True]).drop(columns=["地区"])
+    on = ["--on", ON.isoformat()]
+    yanzhou = ability2.load_registry().region("370812").id
+    for cell in ("兖州区", "370812", yanzhou):  # a district written out, the region's own code, its id
+        path = tmp_path / "roster.csv"
+        frame.assign(地区=cell).to_csv(path, index=False)
+        assert main(["evaluate", str(path), "--region", yanzhou, *on, "--format", "json"]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert document["region"] == yanzhou
+        assert len(document["teachers"]) == 12
+        assert {t["columns"]["地区"] for t in document["teachers"]} == {cell}
+        policy = ability2.load_registry().policy(yanzhou, on=ON)
+        assert len(ability2.evaluate(str(path), policy)) == 12  # the API agrees
 
 
 # --------------------------------------------------------------------------- the plot

@@ -42,15 +42,30 @@ def roster_regions(roster: Any) -> list[str] | None:
 
 
 def check_single_region(roster: Any, policy: Policy) -> None:
-    """Refuse a roster whose region column names a region other than ``policy``'s (evaluate it by region instead)."""
+    """Refuse a roster whose region column names another region than ``policy``'s.
+
+    With one policy asked for, the column is an ordinary column, kept and passed through as
+    contract §2 says of every column it does not name (a district written out, 兖州区, is
+    fine). Only cells written as a region (an id such as ``shandong/jining/yanzhou`` or a
+    six-digit GB/T 2260 code) are compared: one naming another region means the roster mixes
+    regions, and judging its rows by ``policy`` would be wrong, so it is refused with the way
+    to evaluate it region by region.
+    """
+    import re
+
     values = roster_regions(roster)
     if not values:
         return
     own = {policy.region.id, *([policy.region.code] if policy.region.code else [])}
-    other = [value for value in values if value.strip("/").lower() not in own]
+    written_as_region = re.compile(r"[a-z]+(/[a-z]+)*|[0-9]{6}")
+    other = [
+        value
+        for value in values
+        if written_as_region.fullmatch(value.strip("/").lower()) and value.strip("/").lower() not in own
+    ]
     if other:
         raise Ability2Error(
-            f"the roster names each school's region (column region/地区), and {other[0]!r} is not {policy.region.id}: "
-            "evaluate it region by region with ability2.evaluate_regions (on the command line: omit --region, or "
-            "give a region that holds every row's)"
+            f"the roster names each school's region (column region/地区), and {other[0]!r} is not "
+            f"{policy.region.id}: evaluate it region by region with ability2.evaluate_regions (on the command "
+            "line: omit --region); or rename the column to keep it as an ordinary column"
         )

@@ -484,7 +484,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.engine == "dask" or args.partitions is not None or args.workers is not None:
         from ability2.national import region_column
 
-        regional = bool(region_column(_header_of(args.roster, args.engine == "dask")))
+        # with --region, the column is an ordinary one (contract §2; refused if it names other regions)
+        regional = args.region is None and bool(region_column(_header_of(args.roster, args.engine == "dask")))
         _check_regional(args, regional, plot)
         if args.engine == "dask":
             return _evaluate_dask(args, policy, target, plot)
@@ -497,7 +498,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         with paused_gc():
             name, table = _load(args.roster)
-            if region_column(table.header):
+            if args.region is None and region_column(table.header):
                 _check_regional(args, True, plot)
                 schools = _read_schools(args.schools)
                 stages.close()
@@ -591,9 +592,10 @@ def _check_regional(args: argparse.Namespace, regional: bool, plot: Path | None)
             )
         if plot is not None:
             raise Ability2Error(
-                "--plot 绘制按地区汇总的结果：花名册需有“地区”列"
+                "--plot 绘制按地区汇总的结果：花名册需有“地区”列，且不指定 --region"
                 if zh
-                else "--plot draws the roll-up by region: the roster needs a region column (region or 地区)"
+                else "--plot draws the roll-up by region: the roster needs a region column (region or 地区), "
+                "evaluated without --region"
             )
         return
     if args.format not in ("table", *_TABLE_FORMATS):
