@@ -373,3 +373,37 @@ def test_a_worker_loads_quietly_what_its_parent_told(install: Install) -> None:
         registry = load_registry(warn=False)
     assert [p.plugin for p in registry.problems] == ["zzbroken"]
     assert not [w for w in caught if isinstance(w.message, PluginLoadWarning)]
+
+
+def test_a_roster_row_of_a_broken_region_says_its_plugin_failed(install: Install, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from ability2 import RosterError, evaluate_regions
+
+    install("zzbroken", {"zzbroken.yaml": BROKEN})
+    registry, _ = _loaded()
+    rows = [
+        {
+            "teacher_id": "T1",
+            "school": "S1",
+            "region": "370812",
+            "online_hours": "30",
+            "offline_hours": "30",
+            "abilities": "A1;B2;C4",
+        },
+        {
+            "teacher_id": "T2",
+            "school": "S2",
+            "region": "980000",
+            "online_hours": "30",
+            "offline_hours": "30",
+            "abilities": "A1;B2;C4",
+        },
+    ]
+    path = tmp_path / "nation.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    with pytest.raises(RosterError) as info:
+        evaluate_regions(str(path), on=dt.date(2022, 11, 20), registry=registry)
+    [problem] = info.value.problems
+    assert problem.row == 3 and "not served" in problem.message and "zzbroken" in problem.message
+    assert "no installed plugin declares" not in problem.message

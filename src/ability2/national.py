@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import PolicyDateError, RosterError, RosterProblem, UnknownRegionError
+from ability2.errors import PolicyDateError, RegionUnavailableError, RosterError, RosterProblem, UnknownRegionError
 from ability2.region_column import REGION_COLUMN, check_single_region, region_column, roster_regions
 from ability2.roster import COLUMNS
 from ability2.totals import Totals
@@ -286,6 +286,11 @@ def _resolve(
         )
     try:
         region = registry.region(value)
+    except RegionUnavailableError as exc:  # installed, but its plugin (or an ancestor's) is broken
+        plugins = ", ".join(dict.fromkeys(p.cause or p.plugin for p in exc.problems))
+        return None, (
+            f"region {value!r} is not served: plugin {plugins} failed to load (`ability2 regions` names the problem)"
+        )
     except UnknownRegionError as exc:
         hint = f"; did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
         return None, (
