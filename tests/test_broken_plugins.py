@@ -407,3 +407,27 @@ def test_a_roster_row_of_a_broken_region_says_its_plugin_failed(install: Install
     [problem] = info.value.problems
     assert problem.row == 3 and "not served" in problem.message and "zzbroken" in problem.message
     assert "no installed plugin declares" not in problem.message
+
+
+def test_a_file_citing_a_document_of_its_left_out_parent_is_not_blamed_for_it(install: Install) -> None:
+    city = """\
+region: {id: zzbroken/city, name: 坏市, level: city, parent: zzbroken, code: "980100"}
+documents:
+  city-doc: {title: 坏市实施方案, number: 坏市〔2021〕1号, date: 2021-03-01}
+rules: {}
+"""
+    county = """\
+region: {id: zzbroken/city/county, name: 坏县, level: county, parent: zzbroken/city, code: "980101"}
+rules:
+  hours.online_min:
+    value: 30
+    bound: 不少于
+    replaces: cn
+    source: {document: city-doc, clause: 三}
+"""
+    install("zzbroken", {"zzbroken.yaml": BROKEN})
+    install("zzlocal", {"city.yaml": city, "county.yaml": county})
+    registry, _ = _loaded()
+    local = [p for p in registry.problems if p.plugin == "zzlocal"]
+    assert local and {p.kind for p in local} == {"inherits"}  # not "unknown document 'city-doc'"
+    assert "zzbroken/city/county" in {r for p in local for r in p.regions}

@@ -71,9 +71,14 @@ class _Round:
     """One pass over the files still in: what is wrong, by plugin, and which layers lost their parent."""
 
     def __init__(
-        self, items: Sequence[tuple[str, ParsedLayer]], gone: Mapping[str, str], early: Sequence[str] = ()
+        self,
+        items: Sequence[tuple[str, ParsedLayer]],
+        gone: Mapping[str, str],
+        early: Sequence[str] = (),
+        others: Sequence[ParsedLayer] = (),
     ) -> None:
         self.items = items
+        self.others = others  # files that parsed but are out (left out, or under a region gone): cited, not built
         self.gone = gone  # region id -> the broken plugin it is gone because of
         self.early = early  # plugins left out before their regions were known (an import, a hook)
         self.bad: dict[str, list[PluginProblem]] = {}
@@ -106,6 +111,9 @@ class _Round:
                     continue
                 bibliography[key] = document
                 declared_in.setdefault(key, item.name)
+        for dropped in self.others:  # a file still in may cite a document of a file that is out (its parent's)
+            for key, raw in dropped.raw.documents.items():
+                bibliography.setdefault(key, to_document(key, raw))
         for plugin, item in self.items:
             try:
                 layer = build_layer(
@@ -217,7 +225,8 @@ def assemble_tolerant(
             for region_id, _code in declared.get(plugin, ()):
                 gone.setdefault(region_id, plugin)
         items = [(p, item) for p, item in parsed if p not in broken and item.name not in dropped]
-        round_ = _Round(items, gone, early)
+        others = [item for p, item in parsed if p in broken or item.name in dropped]
+        round_ = _Round(items, gone, early, others)
         round_.run(framework, catalogue)
         for plugin, found in round_.bad.items():
             broken.setdefault(plugin, []).extend(found)
