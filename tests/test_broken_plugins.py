@@ -431,3 +431,13 @@ rules:
     local = [p for p in registry.problems if p.plugin == "zzlocal"]
     assert local and {p.kind for p in local} == {"inherits"}  # not "unknown document 'city-doc'"
     assert "zzbroken/city/county" in {r for p in local for r in p.regions}
+
+
+def test_a_plugin_declaring_the_nation_again_is_left_out_not_the_core(install: Install) -> None:
+    install("zzcn", {"cn.yaml": "region: {id: cn, name: 假全国, level: nation}\nrules: {}\n"})
+    install("zzgood", {"zzgood.yaml": GOOD})
+    registry, _ = _loaded()
+    assert {(p.plugin, p.kind) for p in registry.problems} == {("zzcn", "tree")}
+    ids = {region.id for region in registry.regions()}
+    assert {"cn", "zzgood", "shandong/jining/yanzhou", "hebei/baoding/xushui"} <= ids
+    assert registry.region("cn").name == "全国"  # the core's nation, not the copy

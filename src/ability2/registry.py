@@ -619,7 +619,13 @@ def _load_registry(
             raise
         from ability2.tolerant import assemble_tolerant
 
-        kept = assemble_tolerant(sources=sources, framework=with_sheets, catalogue=catalogue, problems=loading.problems)
+        kept = assemble_tolerant(
+            sources=sources,
+            framework=with_sheets,
+            catalogue=catalogue,
+            problems=loading.problems,
+            keep=loading.explicit,
+        )
         registry = Registry(
             framework=with_sheets,
             catalogue=catalogue,

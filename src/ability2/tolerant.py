@@ -15,7 +15,7 @@ problem per plugin and broken ancestor says so. The healthy path never runs this
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -76,8 +76,10 @@ class _Round:
         gone: Mapping[str, str],
         early: Sequence[str] = (),
         others: Sequence[ParsedLayer] = (),
+        keep: frozenset[str] = frozenset(),
     ) -> None:
         self.items = items
+        self.keep = keep  # plugins never left out (the core's, those asked for by name): a clash is the other's
         self.others = others  # files that parsed but are out (left out, or under a region gone): cited, not built
         self.gone = gone  # region id -> the broken plugin it is gone because of
         self.early = early  # plugins left out before their regions were known (an import, a hook)
@@ -86,6 +88,12 @@ class _Round:
         self.layers: dict[str, Layer] = {}
         self.twice: set[str] = set()
         self.plugin_of: dict[str, str] = {}  # region id -> plugin
+
+    def _not_kept(self, sides: tuple[str, ...]) -> str | None:
+        """Of two plugins that clash, the one to blame alone when the other is never left out (else ``None``)."""
+        if len(sides) == 2 and (sides[0] in self.keep) != (sides[1] in self.keep):
+            return sides[1] if sides[0] in self.keep else sides[0]
+        return None
 
     def blame(self, plugin: str, kind: str, message: str, problem: Problem | None = None) -> None:
         found = (
@@ -126,7 +134,14 @@ class _Round:
             other = self.layers.get(region_id)
             if other is not None:
                 message = f"region {region_id!r} is declared twice: in {other.file} (plugin {other.plugin}) and in {layer.file} (plugin {layer.plugin})"
-                for who in dict.fromkeys((self.plugin_of[region_id], plugin)):
+                sides = tuple(dict.fromkeys((self.plugin_of[region_id], plugin)))
+                wrong = self._not_kept(sides)
+                if wrong is not None:  # the kept plugin's region stands; the other plugin is out
+                    self.blame(wrong, "tree", message)
+                    if wrong != plugin:
+                        self.layers[region_id], self.plugin_of[region_id] = layer, plugin
+                    continue
+                for who in sides:
                     self.blame(who, "tree", message)
                 self.twice.add(region_id)
                 continue
@@ -175,7 +190,9 @@ class _Round:
             if code is not None:
                 if code in codes:
                     message = f"code {code} is declared by both {codes[code]!r} and {region_id!r}"
-                    for who in dict.fromkeys((self.plugin_of[codes[code]], plugin)):
+                    sides = tuple(dict.fromkeys((self.plugin_of[codes[code]], plugin)))
+                    wrong = self._not_kept(sides)
+                    for who in sides if wrong is None else (wrong,):
                         self.blame(who, "tree", message)
                 codes[code] = region_id
         if self.bad or self.orphans:
@@ -196,8 +213,13 @@ def assemble_tolerant(
     framework: Framework,
     catalogue: Catalogue,
     problems: list[PluginProblem],
+    keep: Collection[str] = (),
 ) -> Kept:
-    """Every sound plugin's layers; appends to ``problems`` what was left out and why."""
+    """Every sound plugin's layers; appends to ``problems`` what was left out and why.
+
+    ``keep``: plugins never left out (the core's, and those asked for by name); where one of
+    them clashes with another plugin (a region or a code declared by both), the other is blamed.
+    """
     from ability2.loading import parse_layer
 
     early = tuple(dict.fromkeys(p.plugin for p in problems))
@@ -226,7 +248,7 @@ def assemble_tolerant(
                 gone.setdefault(region_id, plugin)
         items = [(p, item) for p, item in parsed if p not in broken and item.name not in dropped]
         others = [item for p, item in parsed if p in broken or item.name in dropped]
-        round_ = _Round(items, gone, early, others)
+        round_ = _Round(items, gone, early, others, frozenset(keep))
         round_.run(framework, catalogue)
         for plugin, found in round_.bad.items():
             broken.setdefault(plugin, []).extend(found)
