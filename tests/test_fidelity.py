@@ -230,6 +230,14 @@ def test_ics_writes_an_unknown_start_as_the_deadline_day(ability2_registry: Regi
     assert "DTSTART;VALUE=DATE:20240301" in stage1 and "截止" not in stage1
 
 
+def test_ics_in_english_says_deadline_and_start_not_stated_in_english(ability2_registry: Registry) -> None:
+    policy = ability2_registry.policy("liaoning/tieling/kaiyuan", on=dt.date(2024, 5, 1))
+    text = to_ics(policy, stamp=dt.datetime(2024, 5, 1, tzinfo=dt.UTC), lang="en").replace("\r\n ", "")
+    summary = next(event for event in text.split("BEGIN:VEVENT")[1:] if "timeline.school_summary" in event)
+    assert "SUMMARY:Deadline: " in summary and "Start date: not stated in the documents" in summary
+    assert "截止" not in text and "未载明" not in text and "能力提升工程" not in text.split("BEGIN:VEVENT")[0]
+
+
 def test_timeline_table_says_the_start_is_not_stated(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["timeline", "liaoning/tieling/kaiyuan", "--on", "2024-05-01"]) == 0
     assert "未载明" in capsys.readouterr().out

@@ -142,30 +142,44 @@ def _fold(line: str) -> list[str]:
     return out
 
 
-def to_ics(policy: Policy, *, stamp: dt.datetime | None = None) -> str:
+def to_ics(policy: Policy, *, stamp: dt.datetime | None = None, lang: str = "zh") -> str:
     """An iCalendar (RFC 5545) file of the region's phases; each event's text cites its source.
 
     Phases are all-day events: ``DTEND`` is the day after the phase's (inclusive) end. A
     phase whose start no document states is its deadline day only, its summary marked
-    截止 and its description saying the start is not stated; no start is invented.
+    截止 (``Deadline`` with ``lang="en"``) and its description saying the start is not
+    stated; no start is invented. Names are the documents' own (Chinese); with
+    ``lang="en"`` a phase's English name is used where the policy gives one.
     """
     stamp = stamp or dt.datetime.now(dt.UTC)
+    en = lang == "en"
+    calendar = (
+        f"{policy.region.name_en or policy.region.name} ICT competence programme 2.0"
+        if en
+        else f"{policy.region.name} 能力提升工程2.0"
+    )
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
-        "PRODID:-//ability2//timeline//ZH",
+        f"PRODID:-//ability2//timeline//{'EN' if en else 'ZH'}",
         "CALSCALE:GREGORIAN",
-        f"X-WR-CALNAME:{_escape(policy.region.name + ' 能力提升工程2.0')}",
+        f"X-WR-CALNAME:{_escape(calendar)}",
     ]
     for rule, phase in policy.phases():
         description = f"{rule.source} · {rule.id} · {rule.layer}"
         quote = rule.sources[0].quote if rule.sources else None
         if quote:
             description += f"\n{quote}"
-        first, summary = phase.start, phase.name
+        name = (phase.name_en or phase.name) if en else phase.name
+        first, summary = phase.start, name
         if not phase.start_stated:
-            first, summary = phase.end, f"截止：{phase.name}"
-            description += f"\n开始日期：文件未载明（自 {phase.start} 起适用）"
+            first = phase.end
+            if en:
+                summary = f"Deadline: {name}"
+                description += f"\nStart date: not stated in the documents (applies from {phase.start})"
+            else:
+                summary = f"截止：{name}"
+                description += f"\n开始日期：文件未载明（自 {phase.start} 起适用）"
         lines += [
             "BEGIN:VEVENT",
             f"UID:{rule.id}.{first:%Y%m%d}@{policy.region.id.replace('/', '.')}.ability2",

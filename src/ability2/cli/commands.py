@@ -866,7 +866,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     if ics_target is not None:
         from ability2.files import write_text_atomic
 
-        write_text_atomic(ics_target, to_ics(policy))
+        write_text_atomic(ics_target, to_ics(policy, lang=args.lang))
     if args.json:
         _print_json(view.to_dict())
         return 0
