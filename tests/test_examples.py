@@ -75,6 +75,44 @@ def test_chongqing_practice_sums_three_activity_columns(registry: ability2.Regis
     assert list(result.status) == ["pass", "fail"]
 
 
+def _practice_reason(result: ability2.Result, tid: str, lang: str) -> ability2.Reason:
+    return next(r for r in result.reasons(tid, lang=lang) if r.rule == "chongqing.practice_activities_share_min")
+
+
+def test_chongqing_message_says_sign_and_word_once_in_one_language(registry: ability2.Registry) -> None:
+    # issue 13 item 15: the message read "20, 未达到 ≥ ≥ 50% (不少于)（不少于）"
+    policy = registry.policy("chongqing", on=dt.date(2021, 1, 1))
+    rows = [
+        row("T1", 集中培训学时=10, 校本研修学时=5, 应用考核学时=5),
+        row("T2", 集中培训学时=20, 校本研修学时=5, 应用考核学时=0),
+    ]
+    result = ability2.evaluate(pd.DataFrame(rows), policy)
+    zh = _practice_reason(result, "T1", "zh")
+    assert zh.message == "实践应用(集中培训+校本研修+应用考核)占比下限: 20, 未达到 ≥ 50%（不少于）"
+    assert _practice_reason(result, "T2", "zh").message.endswith(": 25, 符合 ≥ 50%（不少于）")
+    en = _practice_reason(result, "T1", "en")
+    assert (
+        en.message
+        == "practice (training, school-based study, assessment) share of 50 hours, floor: 20, below ≥ 50% (at least)"
+    )
+    assert zh.limit == 0.5  # the rule's value as a number (contract §3.1), not a display string
+    for message in (zh.message, en.message):
+        assert message.count("≥") == 1
+    assert not any(ch in en.message for ch in "不少于未达到（）")
+
+
+def test_plugin_rule_reading_a_column_the_roster_lacks_is_refused(registry: ability2.Registry) -> None:
+    # issue 13 item 15: a missing column used to count as 0 and fail every teacher silently
+    policy = registry.policy("chongqing", on=dt.date(2021, 1, 1))
+    rows = [row("T1", 集中培训学时=20, 校本研修学时=10), row("T2", 集中培训学时=20, 校本研修学时=10)]
+    with pytest.raises(ability2.EvaluationError) as caught:
+        ability2.evaluate(pd.DataFrame(rows), policy)
+    text = str(caught.value)
+    assert "chongqing.practice_activities_share_min" in text
+    assert "应用考核学时" in text
+    assert "集中培训学时" not in text.split("roster does not have")[0]  # names only the absent column
+
+
 def test_example_plugins_collect_with_pytest(tmp_path: Path) -> None:
     # the YAML case files are collected by ability2's pytest plugin like the seed plugins'
     out = subprocess.run(

@@ -195,6 +195,34 @@ def test_a_plain_python_rule_that_raises_names_the_rule_and_the_school(tmp_path:
         ability2.evaluate(pd.DataFrame([row("T1")]), policy)
 
 
+def test_a_plain_python_rule_may_test_for_an_optional_column(tmp_path: Path) -> None:
+    # issue 13 item 15: reading an absent column is refused; asking whether it is there is not
+    def bonus(teacher: ability2.TeacherRow, rule: ability2.ResolvedRule) -> tuple[float, bool]:
+        hours = float(teacher.extra["加分学时"]) if "加分学时" in teacher.extra else 0.0
+        return hours, hours == 0
+
+    spec = ability2.RuleSpec("testprov.bonus", ability2.Kind.FLAG, ability2.Scope.TEACHER, "加分", "bonus", check=bonus)
+    registry = _plugin_with(spec, POLICY.format(rule="testprov.bonus", value="true"), tmp_path)
+    policy = registry.policy("testprov", on=dt.date(2021, 6, 1))
+    result = ability2.evaluate(pd.DataFrame([row("T1")]), policy)
+    reason = next(r for r in result.reasons("T1") if r.rule == "testprov.bonus")
+    assert reason.ok and reason.value == 0
+    assert "yes" not in reason.message and "true" not in reason.message  # the flag's reading in Chinese
+
+
+def test_a_plain_python_rule_reading_an_absent_column_names_it(tmp_path: Path) -> None:
+    def bonus(teacher: ability2.TeacherRow, rule: ability2.ResolvedRule) -> tuple[float, bool]:
+        return float(teacher.extra.get("加分学时") or 0), True
+
+    spec = ability2.RuleSpec("testprov.bonus", ability2.Kind.FLAG, ability2.Scope.TEACHER, "加分", "bonus", check=bonus)
+    registry = _plugin_with(spec, POLICY.format(rule="testprov.bonus", value="true"), tmp_path)
+    policy = registry.policy("testprov", on=dt.date(2021, 6, 1))
+    with pytest.raises(ability2.EvaluationError, match=r"plugin rule testprov.bonus reads the roster column 加分学时"):
+        ability2.evaluate(pd.DataFrame([row("T1")]), policy)
+    # with the column (even blank), the rule runs
+    assert ability2.evaluate(pd.DataFrame([row("T1", 加分学时="")]), policy).status[0] == "pass"
+
+
 # -- the Zhejiang example: a vectorised school kind with its own value type ---------------
 
 

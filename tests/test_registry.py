@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import ability2
@@ -289,3 +290,70 @@ def test_national_policy_holds_only_what_the_nation_fixes() -> None:
     assert policy["hours.total_min"].value == 50
     assert policy["hours.total_min"].bound.word == "不少于"  # type: ignore[union-attr]
     assert "教师〔2019〕1号" in policy["hours.total_min"].source
+
+
+# -- the default registry (issue 13 item 13): loaded once per process, shared, resettable ----
+
+
+@pytest.fixture
+def counted_loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    import threading
+    import time
+
+    import ability2.registry as registry_module
+
+    real = registry_module.load_registry
+    loads: list[int] = []
+    lock = threading.Lock()
+
+    def counting(**kwargs: Any) -> ability2.Registry:
+        with lock:
+            loads.append(1)
+        time.sleep(0.05)  # a slow first load: threads asking meanwhile must wait, not load again
+        return real(entry_points=False, **kwargs)
+
+    ability2.reset_default_registry()
+    monkeypatch.setattr(registry_module, "load_registry", counting)
+    yield loads
+    ability2.reset_default_registry()
+
+
+def test_default_registry_is_loaded_once_and_shared(counted_loads: list[int]) -> None:
+    first = ability2.default_registry()
+    assert ability2.default_registry() is first
+    assert len(counted_loads) == 1
+
+
+def test_default_registry_first_load_is_made_once_under_concurrent_callers(counted_loads: list[int]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lambda _: ability2.default_registry(), range(16)))
+    assert len(counted_loads) == 1
+    assert all(registry is found[0] for registry in found)
+
+
+def test_reset_default_registry_loads_the_plugins_again(counted_loads: list[int]) -> None:
+    first = ability2.default_registry()
+    ability2.reset_default_registry()
+    second = ability2.default_registry()
+    assert second is not first
+    assert len(counted_loads) == 2
+
+
+def test_compare_without_a_registry_uses_the_default_one(counted_loads: list[int]) -> None:
+    roster = pd.DataFrame(
+        [
+            {
+                "teacher_id": "T1",
+                "school": "S1",
+                "online_hours": "30",
+                "offline_hours": "30",
+                "abilities": "A1;B2;C4",
+                "grades": "合格;合格;合格",
+            }
+        ]
+    )
+    for _ in range(3):
+        ability2.compare(roster, ["cn"], on=dt.date(2021, 6, 1))
+    assert len(counted_loads) == 1

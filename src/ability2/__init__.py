@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from ability2.national import RegionalResult, evaluate_regions
     from ability2.plugin import package_files
     from ability2.policy import Policy, ResolvedRule
-    from ability2.registry import PluginInfo, Registry, load_registry
+    from ability2.registry import PluginInfo, Registry, default_registry, load_registry, reset_default_registry
     from ability2.result import Explanation, Reason, Result, RuleColumn
     from ability2.roster import Column, Roster, RosterError, RosterProblem
     from ability2.rules.bounds import Bound, Direction
@@ -118,6 +118,8 @@ _LAZY: dict[str, str] = {
     "load_framework": "ability2.framework",
     "load_layer": "ability2.loading",
     "load_registry": "ability2.registry",
+    "default_registry": "ability2.registry",
+    "reset_default_registry": "ability2.registry",
     "package_files": "ability2.plugin",
     "read_roster": "ability2.io.roster",
     "read_schools": "ability2.io.schools",
@@ -180,6 +182,7 @@ __all__ = [
     "compare",
     "compare_ratio",
     "compare_scaled",
+    "default_registry",
     "evaluate",
     "evaluate_regions",
     "hookimpl",
@@ -189,6 +192,7 @@ __all__ = [
     "package_files",
     "read_roster",
     "read_schools",
+    "reset_default_registry",
 ]
 
 __version__ = "0.1.0"

@@ -411,9 +411,9 @@ def resolve_policies(
         raise Ability2Error(f"on must be a date or {DOCUMENT_DATES!r}, got {on!r}")
     needs_registry = any(not isinstance(item, Policy) for item in items)
     if needs_registry and registry is None:
-        from ability2.registry import load_registry
+        from ability2.registry import default_registry
 
-        registry = load_registry()
+        registry = default_registry()
     resolved: list[Policy] = []
     named: list[bool] = []  # resolved here from a region (may be renamed region@date)
     problems: list[str] = []

@@ -104,9 +104,9 @@ def evaluate_regions(
     from ability2.io.roster import _load
 
     if registry is None:
-        from ability2.registry import load_registry
+        from ability2.registry import default_registry
 
-        registry = load_registry()
+        registry = default_registry()
     if schools is not None:
         from ability2.schools import SchoolTable
 

@@ -20,7 +20,6 @@ part is read, the problems of all parts are listed by row, and nothing is writte
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -431,12 +430,11 @@ def duplicate_ids(split: Split) -> list[RosterProblem]:
     return _duplicate_ids(split)
 
 
-@functools.lru_cache(maxsize=1)
 def installed_registry() -> Registry:
-    """The installed registry, loaded once per process (parts and workers share it)."""
-    from ability2.registry import load_registry
+    """The installed registry, loaded once per process (parts and workers share it): :func:`ability2.default_registry`."""
+    from ability2.registry import default_registry
 
-    return load_registry()
+    return default_registry()
 
 
 def _regional_part(

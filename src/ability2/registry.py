@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from ability2.datafiles import SourceLike
     from ability2.policy import Policy, ResolvedRule
 
-__all__ = ["STRICT_ENV", "PluginInfo", "Registry", "load_registry"]
+__all__ = ["STRICT_ENV", "PluginInfo", "Registry", "default_registry", "load_registry", "reset_default_registry"]
 
 ENTRY_POINT_GROUP = "ability2"
 BUILTIN_PLUGIN = "ability2.national"
@@ -547,6 +548,42 @@ def load_registry(
     for problem in registry.problems if warn else ():
         warnings.warn(PluginLoadWarning(problem), stacklevel=2)
     return registry
+
+
+#: the default registries, by strict mode (built once each, see :func:`default_registry`)
+_DEFAULT: dict[bool, Registry] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_registry(*, strict: bool | None = None) -> Registry:
+    """The registry of the installed plugins, loaded once per process and shared.
+
+    The functions that take ``registry=`` (:func:`ability2.compare`,
+    :func:`ability2.read_national_roster`, the roll-ups, the partitioned reports ...) use
+    it when none is given, so a notebook or a service that calls them repeatedly loads the
+    plugins once, not on every call. It reflects the plugins installed (and the
+    environment) when it was first loaded: after installing or changing a plugin in a
+    running process, call :func:`reset_default_registry`, or pass a fresh
+    :func:`load_registry` as ``registry=``. ``strict`` is as for :func:`load_registry`
+    (one registry is kept per mode). The first load is made under a lock: threads that ask
+    at once wait for it and share one registry. A broken plugin's warnings are issued on
+    that first load only.
+    """
+    mode = _strict_default() if strict is None else strict
+    found = _DEFAULT.get(mode)
+    if found is not None:
+        return found
+    with _DEFAULT_LOCK:
+        found = _DEFAULT.get(mode)
+        if found is None:
+            found = _DEFAULT[mode] = load_registry(strict=mode)
+        return found
+
+
+def reset_default_registry() -> None:
+    """Forget the registry :func:`default_registry` keeps: the next call loads the plugins again."""
+    with _DEFAULT_LOCK:
+        _DEFAULT.clear()
 
 
 def _check_hooks(manager: pluggy.PluginManager, loading: _Loading) -> None:

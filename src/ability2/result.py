@@ -59,6 +59,25 @@ def _gloss(word: str | None) -> str:
     return found[2] if found else str(word)
 
 
+def verdict_sentence(column: RuleColumn, index: int, lang: str, value: str, ask: str) -> str:
+    """``title: value, 符合/未达到/超过/不符合 ask``: the verdict word from the column's sign, said once.
+
+    ``ask`` is what the rule asks, already written in ``lang`` (sign, limit and word); this
+    adds no sign or word of its own, so each appears once.
+    """
+    zh = lang == "zh"
+    title = column.title if zh else column.title_en
+    if bool(column.ok[index]):
+        return f"{title}: {value}, {'符合' if zh else 'meets'} {ask}"
+    if column.symbol in ("≤", "<"):
+        verdict = "超过" if zh else "exceeds"
+    elif column.symbol == "=":
+        verdict = "不符合" if zh else "differs from"
+    else:
+        verdict = "未达到" if zh else "below"
+    return f"{title}: {value}, {verdict} {ask}"
+
+
 @attrs.frozen
 class Reason:
     """One rule applied to one teacher, group or school (contract §3.1 ``reasons``/``checks``)."""
@@ -183,27 +202,22 @@ class RuleColumn:
 
         ``总学时下限: 48 学时, 未达到 ≥ 50（不少于）``. A kind's own formatter may start from it.
         """
-        title = self.title if lang == "zh" else self.title_en
-        value = _format(self.value[index], self.unit)
-        if self.counts is not None:
-            value = f"{int(self.counts[0][index])}/{int(self.counts[1][index])} = {value}"
-        if self.unit == "h":
-            value += " 学时" if lang == "zh" else " h"
         limit = _format(self.limit, self.unit)
         zh = lang == "zh"
         if self.symbol:  # the document's word; in English, what it means
             ask = f"{self.symbol} {limit}（{self.bound}）" if zh else f"{self.symbol} {limit} ({_gloss(self.bound)})"
         else:
             ask = limit
-        if bool(self.ok[index]):
-            return f"{title}: {value}, {'符合' if zh else 'meets'} {ask}"
-        if self.symbol in ("≤", "<"):
-            verdict = "超过" if zh else "exceeds"
-        elif self.symbol == "=":
-            verdict = "不符合" if zh else "differs from"
-        else:
-            verdict = "未达到" if zh else "below"
-        return f"{title}: {value}, {verdict} {ask}"
+        return verdict_sentence(self, index, lang, self.display_value(index, lang), ask)
+
+    def display_value(self, index: int, lang: str = "zh") -> str:
+        """The value for entity ``index`` as a message shows it (``48 学时``, ``3/4 = 75%``)."""
+        value = _format(self.value[index], self.unit)
+        if self.counts is not None:
+            value = f"{int(self.counts[0][index])}/{int(self.counts[1][index])} = {value}"
+        if self.unit == "h":
+            value += " 学时" if lang == "zh" else " h"
+        return value
 
     def reason_at(self, index: int, lang: str = "zh") -> Reason:
         """The :class:`Reason` for entity ``index``."""
@@ -257,6 +271,28 @@ class Result:
     """The verdicts of one evaluation (one roster under one policy).
 
     Build one with :func:`ability2.evaluate`, or from its JSON with :meth:`from_dict`.
+
+    The tables (:meth:`teachers`, :meth:`schools`, :meth:`reasons_table` ...) and
+    :meth:`to_dict` are the way to read a result. The arrays behind them are attributes too,
+    stable and **read-only** (change one and the tables and the JSON disagree with it):
+
+    * ``region``, ``on``: the region id and the policy date (ISO text);
+    * ``teacher_ids``, ``teacher_schools``, ``teacher_groups`` (``None`` without a group
+      column), ``status``: one entry per teacher, in roster order; ``status`` holds
+      ``pass``, ``fail``, ``excellent`` or ``pending``;
+    * ``school_names`` and ``school_stats``: per school, in order of first appearance;
+      ``school_stats`` maps ``teachers``, ``passed``, ``excellent``, ``selections``,
+      ``certifications``, ``certifications_passed``, ``certifications_excellent`` to
+      one count per school;
+    * ``group_keys`` (``(school, group)``), ``group_sizes``, ``group_status``;
+    * ``teacher_info``: per-teacher columns passed through from the roster (``name``,
+      ``subject``, and the roster's extra columns under ``columns``);
+    * ``teacher_columns``, ``group_columns``, ``school_columns``: the
+      :class:`RuleColumn` of each rule applied; ``unchecked``: rules the input could not check;
+    * ``policy`` and ``roster``: what was evaluated (``None`` in a result read from JSON).
+
+    Names starting with ``_`` are internal. A result is not changed by reading it: threads
+    may read one result at once (its lazily built indexes are built the same by each).
     """
 
     def __init__(

@@ -94,9 +94,9 @@ def rollup(regions: Mapping[str, Totals], registry: Registry | None = None) -> p
     import polars as pl
 
     if registry is None:
-        from ability2.registry import load_registry
+        from ability2.registry import default_registry
 
-        registry = load_registry()
+        registry = default_registry()
     by_code = {r.code: r for r in registry.regions() if r.code}
     areas: dict[tuple[str, str, str], Totals] = {}
     for region_id, totals in regions.items():

@@ -197,19 +197,24 @@ class PerEntity(RuleKind):
         oks: np.ndarray[Any, Any] = np.zeros(count, dtype=bool)
         progress = getattr(batch, "progress", None)
         step = max(1, count // 100)
+        absent: set[str] = set()  # extra columns the check asked for that the roster lacks
         for i in range(count):
-            entity = self._entity(batch, scope, i)
+            entity = _watched(self._entity(batch, scope, i), absent)
             try:
                 value, ok = self.check(entity, rule)
             except Exception as exc:
+                if absent:  # a KeyError on the absent column, most likely: say what is missing
+                    raise _absent_columns(rule, absent, batch) from exc
                 raise EvaluationError(
                     f"plugin rule {rule.id} failed on {_describe(entity)}: {type(exc).__name__}: {exc}"
                 ) from exc
+            if absent:
+                raise _absent_columns(rule, absent, batch)
             values.append(value)
             oks[i] = bool(ok)
             if progress is not None and i % step == 0:
                 progress(f"rule {rule.id}", i, count)
-        return self.column(rule, np.array(values, dtype=object), oks, rule.describe_value("en"), "")
+        return self.column(rule, np.array(values, dtype=object), oks, _limit(rule), "", formatter=_message(rule))
 
     @staticmethod
     def _entity(batch: Batch, scope: Scope, index: int) -> Any:
@@ -221,6 +226,84 @@ class PerEntity(RuleKind):
         school, group = batch.group_keys[index]
         rows = tuple(batch.teacher(i) for i in batch.teachers_of(index, "group"))
         return EntityView(school, group, rows)
+
+
+class _WatchedColumns(dict[str, Any]):
+    """A teacher's extra columns that remember which absent column a rule asked for.
+
+    Reading a column (``extra[name]``, ``extra.get(name)``) that the roster lacks is noted;
+    asking whether it is there (``name in extra``) is not: a rule that tests first handles
+    an optional column itself.
+    """
+
+    def __init__(self, values: dict[str, Any], absent: set[str]) -> None:
+        super().__init__(values)
+        self.absent = absent
+
+    def __missing__(self, key: str) -> Any:
+        self.absent.add(key)
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The column's value, or ``default`` (and the column noted as absent)."""
+        if key not in self:
+            self.absent.add(key)
+            return default
+        return self[key]
+
+
+def _watched(entity: Any, absent: set[str]) -> Any:
+    """``entity`` (a teacher, or a school or group of teachers) with its extra columns watched."""
+    if isinstance(entity, EntityView):
+        return attrs.evolve(entity, teachers=tuple(_watched(row, absent) for row in entity.teachers))
+    extra = getattr(entity, "extra", None)
+    if not isinstance(extra, dict):
+        return entity
+    return attrs.evolve(entity, extra=_WatchedColumns(extra, absent))
+
+
+def _absent_columns(rule: ResolvedRule, absent: set[str], batch: Batch) -> Exception:
+    """The error for a plugin rule that reads roster columns the roster does not have."""
+    from ability2.batch import EvaluationError
+
+    names = "、".join(sorted(absent))
+    present = "、".join(batch.roster.extra_columns) or "none"
+    return EvaluationError(
+        f"plugin rule {rule.id} reads the roster column {names}, which the roster does not have "
+        f"(its extra columns: {present}); add the column to the roster (a blank cell is a value), "
+        f"or let the rule test `name in teacher.extra` if the column is optional"
+    )
+
+
+def _limit(rule: ResolvedRule) -> Any:
+    """A plugin rule's limit as a plain value: a number when the rule's value is one, else its reading."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    value = rule.value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Fraction | Decimal):
+        return float(value)
+    if isinstance(value, int | float | str):
+        return value
+    return rule.describe_value("zh")
+
+
+def _message(rule: ResolvedRule) -> Callable[[RuleColumn, int, str], str]:
+    """The sentence of a plugin rule: the value its check found, and the rule's value as a reader writes it.
+
+    The check's value has no unit the core knows, so it is shown as it is; the rule's value
+    is shown once, with its sign and the document's word (``≥ 50%（不少于）``), in one language.
+    """
+    asks = {"zh": rule.describe_value("zh"), "en": rule.describe_value("en")}
+
+    def message(column: RuleColumn, index: int, lang: str) -> str:
+        from ability2.result import verdict_sentence
+
+        return verdict_sentence(column, index, lang, column.display_value(index, lang), asks.get(lang, asks["en"]))
+
+    return message
 
 
 def _describe(entity: Any) -> str:
