@@ -316,3 +316,41 @@ rules:
 """,
     )
     assert load_layer(path).entries[0].value == ("A1", "A5")
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "meant"),
+    [
+        (
+            "rules:\n  hours.online_min:\n    valeu: 25\n    bound: 不少于\n    source: {document: doc, clause: a}\n",
+            'rules["hours.online_min"].valeu',
+            "value",
+        ),
+        (
+            "rules:\n  hours.online_min:\n    value: 25\n    bound: 不少于\n    sorce: {document: doc, clause: a}\n",
+            'rules["hours.online_min"].sorce',
+            "source",
+        ),
+        (
+            "rules:\n  hours.online_min:\n    value: 25\n    bound: 不少于\n    source: {document: doc, clasue: a}\n",
+            'rules["hours.online_min"].source.clasue',
+            "clause",
+        ),
+        ("rules: {}\nnot_encodd: []\n", "not_encodd", "not_encoded"),
+    ],
+)
+def test_a_misspelled_key_gets_a_did_you_mean(write: Write, text: str, where: str, meant: str) -> None:
+    path = write("p.yaml", HEAD + text)
+    messages = problems_of(path)
+    assert any(f"{where}: unknown key; did you mean {meant!r}?" in m for m in messages), messages
+
+
+def test_a_key_like_no_known_key_gets_no_guess(write: Write) -> None:
+    path = write(
+        "p.yaml",
+        HEAD
+        + "rules:\n  hours.online_min:\n    value: 25\n    bound: 不少于\n    zzzz: 1\n    source: {document: doc, clause: a}\n",
+    )
+    messages = problems_of(path)
+    [message] = [m for m in messages if ".zzzz" in m]
+    assert "unknown key" in message and "did you mean" not in message

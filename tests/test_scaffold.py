@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+import ability2
 from ability2 import Ability2Error
 from ability2.cli import main
 from ability2.scaffold import scaffold_plugin
+from ability2.testing import load_cases
 
 
 def register_entry_point(site: Path, dist: str, module: str, entry: str) -> None:
@@ -29,10 +33,22 @@ def env_with(*paths: Path) -> dict[str, str]:
     return env
 
 
-def test_generated_plugin_is_discovered_and_its_tests_pass(tmp_path: Path) -> None:
-    folder = scaffold_plugin("sichuan", output=tmp_path / "ability2-sichuan")
+@pytest.mark.parametrize(
+    ("name", "parent", "region_id", "level"),
+    [
+        ("sichuan", "cn", "sichuan", "province"),
+        ("qufu", "shandong/jining", "shandong/jining/qufu", "county"),  # the issue's example
+        # 开原市's rules (and so its schools' policies) hold only from 2024-01-01, its notice's
+        # date, years after the national ones; its hours rule is its own, not the national 50
+        ("yizhong", "liaoning/tieling/kaiyuan", "liaoning/tieling/kaiyuan/yizhong", "school"),
+    ],
+)
+def test_generated_plugin_is_discovered_and_its_tests_pass(
+    tmp_path: Path, name: str, parent: str, region_id: str, level: str
+) -> None:
+    folder = scaffold_plugin(name, parent=parent, output=tmp_path / f"ability2-{name}")
     site = tmp_path / "site"
-    register_entry_point(site, "ability2-sichuan", "ability2_sichuan", "sichuan")
+    register_entry_point(site, f"ability2-{name}", f"ability2_{name}", name)
     env = env_with(folder / "src", site)
     regions = subprocess.run(
         [sys.executable, "-m", "ability2", "regions", "--json"],
@@ -43,8 +59,8 @@ def test_generated_plugin_is_discovered_and_its_tests_pass(tmp_path: Path) -> No
         timeout=120,
     )
     listed = {r["id"]: r for r in json.loads(regions.stdout)}
-    assert listed["sichuan"]["parent"] == "cn"
-    assert listed["sichuan"]["level"] == "province"
+    assert listed[region_id]["parent"] == parent
+    assert listed[region_id]["level"] == level
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", str(folder / "tests"), "-q", "-p", "no:cacheprovider"],
         env=env,
@@ -56,6 +72,36 @@ def test_generated_plugin_is_discovered_and_its_tests_pass(tmp_path: Path) -> No
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "3 passed" in tests.stdout  # the YAML case and the two discovery tests
+
+
+def test_the_generated_case_is_dated_from_the_parents_first_effective_day(tmp_path: Path) -> None:
+    registry = ability2.load_registry()
+    parent = "liaoning/tieling/kaiyuan"
+    folder = scaffold_plugin("yizhong", parent=parent, output=tmp_path / "y", registry=registry)
+    [case] = load_cases(folder / "tests" / "test_yizhong.yaml")
+    # 开原市's notice (开教发[2024]1号) is dated 2024-01-01 in its policy file
+    assert case.on == dt.date(2024, 1, 1) == registry.effective_from(parent)
+    with pytest.raises(ability2.PolicyDateError):  # the day before has no policy at all
+        registry.policy(parent, on=case.on - dt.timedelta(days=1))
+
+
+def test_the_readme_installs_the_test_extra_it_uses(tmp_path: Path) -> None:
+    folder = scaffold_plugin("sichuan", output=tmp_path / "s")
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "pip install -e '.[test]'" in readme and "pytest" in readme
+    project = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    assert any(req.startswith("pytest") for req in project["project"]["optional-dependencies"]["test"])
+
+
+def test_the_placeholder_name_is_a_validation_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = scaffold_plugin("qufu", parent="shandong/jining", output=tmp_path / "q")
+    policy = folder / "src" / "ability2_qufu" / "policies" / "qufu.yaml"
+    assert main(["validate", str(policy)]) == 0
+    out = capsys.readouterr().out
+    assert "warning:" in out and "region.name" in out and "'qufu' is the placeholder" in out
+    policy.write_text(policy.read_text(encoding="utf-8").replace("name: qufu", "name: 曲阜市"), encoding="utf-8")
+    assert main(["validate", str(policy)]) == 0
+    assert "warning" not in capsys.readouterr().out
 
 
 def test_a_child_region_gets_the_next_level_and_its_parent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,6 +116,9 @@ def test_a_child_region_gets_the_next_level_and_its_parent(tmp_path: Path, capsy
     [
         (["Si Chuan"], "not a valid plugin name"),
         (["class"], "not a valid plugin name"),
+        (["qu-fu", "--parent", "shandong/jining"], "not a valid plugin name"),
+        (["qu-fu", "--parent", "shandong/jining"], "did you mean 'qufu'?"),
+        (["QuFu"], "did you mean 'qufu'?"),
         (["chengdu", "--parent", "atlantis"], "unknown region 'atlantis'"),
         (["kaiyuan", "--parent", "liaoning/tieling"], "already exists"),
         (["room1", "--parent", "jiangsu/changzhou/jintan/baita"], "is a school"),

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RENAMES",
     "Structurer",
+    "did_you_mean",
     "exact_number",
     "iter_problems",
     "make_converter",
@@ -199,6 +200,21 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'value'?"`` for the candidates close to ``word`` (:func:`difflib.get_close_matches`), else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _known_keys(cls: type) -> list[str]:
+    """The keys a file may use for ``cls``: its attrs fields, as the files spell them."""
+    if not attrs.has(cls):
+        return []
+    return [RENAMES.get(field.name, field.name) for field in attrs.fields(cls) if field.init]
+
+
 def iter_problems(exc: BaseException, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Flatten a cattrs validation error into ``(key path, message)`` pairs."""
     from cattrs.errors import (
@@ -219,8 +235,10 @@ def iter_problems(exc: BaseException, path: tuple[str | int, ...] = ()) -> Itera
         for sub in exc.exceptions:
             yield from iter_problems(sub, here)
     elif isinstance(exc, ForbiddenExtraKeysError):
+        known = _known_keys(exc.cl)
         for key in sorted(exc.extra_fields):
-            yield (*here, key), "unknown key (check its spelling; unknown keys are refused, not ignored)"
+            hint = did_you_mean(key, known)
+            yield (*here, key), f"unknown key{hint} (check its spelling; unknown keys are refused, not ignored)"
     elif isinstance(exc, KeyError):
         yield here, "required key is missing"
     else:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.converting import Structurer, iter_problems
+from ability2.converting import Structurer, did_you_mean, iter_problems
 from ability2.datafiles import read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
@@ -122,10 +122,7 @@ def parse_layer(source: SourceLike) -> ParsedLayer:
 
 
 def _suggest(word: str, candidates: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return did_you_mean(word, candidates)
 
 
 class _LayerBuilder:

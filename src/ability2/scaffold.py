@@ -8,20 +8,31 @@ file for the new region with a commented example of every rule kind, a README, a
 
 from __future__ import annotations
 
+import datetime as dt
 import keyword
 import os
 import re
 import shutil
 import tempfile
+from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ability2.errors import Ability2Error
 from ability2.model import Level
+from ability2.rules.bounds import Direction
+
+if TYPE_CHECKING:
+    from ability2.policy import Policy
 
 __all__ = ["NAME_PATTERN", "scaffold_plugin"]
 
-#: a plugin (and region segment) name: lowercase pinyin, digits, ``_`` or ``-``
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+#: a plugin name: a region id segment that is also a Python package name (lowercase pinyin,
+#: digits or ``_``, starting with a letter; no ``-``, which no Python package name may hold)
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: the rule the generated case expects the new region to inherit
+_CASE_RULE = "hours.total_min"
 
 _CHILD_LEVEL = {
     Level.NATION: Level.PROVINCE,
@@ -165,7 +176,7 @@ def _readme(dist: str, module: str, region_id: str, parent: str) -> str:
 An [ability2](https://pypi.org/project/ability2/) regional plugin for `{region_id}` (under `{parent}`).
 
 ```sh
-pip install -e .                              # register the plugin (entry point `ability2`)
+pip install -e '.[test]'                      # register the plugin (entry point `ability2`) and pytest
 ability2 regions                              # {region_id} is listed
 ability2 validate src/{module}/policies       # check the policy file
 ability2 policy {region_id}                   # the effective policy, every rule with its source
@@ -177,21 +188,59 @@ each with its source, and test each numeric rule at its boundary in `tests/test_
 """
 
 
-def _cases(region_id: str, parent: str) -> str:
+def _number(value: Fraction) -> str:
+    """A number as YAML writes it: ``50``, ``49.5``."""
+    return str(value.numerator) if value.denominator == 1 else str(float(value))
+
+
+#: for a limit's direction and whether the limit itself passes: (offset of the second value
+#: tried, whether the limit passes, whether the second value passes)
+_BOUNDARY = {
+    (Direction.MIN, True): (Fraction(-1, 2), True, False),
+    (Direction.MIN, False): (Fraction(1, 2), False, True),
+    (Direction.MAX, True): (Fraction(1, 2), True, False),
+    (Direction.MAX, False): (Fraction(-1, 2), False, True),
+    (Direction.EXACT, True): (Fraction(1, 2), True, False),
+}
+
+
+def _inherited_case(policy: Policy | None) -> str:
+    """Expectations for the parent's hours rule on the case's date, read from that policy."""
+    rule = policy.get(_CASE_RULE) if policy is not None else None
+    value = rule.value if rule is not None else None
+    if rule is None or rule.bound is None or not isinstance(value, int | Fraction) or isinstance(value, bool):
+        return f"""    # the parent's policy has no numeric {_CASE_RULE} on this date: this case checks only
+    # that the region's policy loads; state what your rules expect below
+"""
+    limit = Fraction(value)
+    text = f"""    expect_rules:
+      {_CASE_RULE}: {{value: {_number(limit)}, bound: {rule.bound.word}}}
+"""
+    boundary = _BOUNDARY.get((rule.bound.direction, rule.bound.inclusive))
+    if boundary is None:
+        return text
+    step, at_limit, past = boundary
+    return (
+        text
+        + f"""    checks:
+      - {{rule: {_CASE_RULE}, value: {_number(limit)}, ok: {str(at_limit).lower()}}}
+      - {{rule: {_CASE_RULE}, value: {_number(limit + step)}, ok: {str(past).lower()}}}
+"""
+    )
+
+
+def _cases(region_id: str, on: dt.date, parent_policy: Policy | None) -> str:
     return f"""# YAML cases, collected by pytest through ability2's plugin. Write them from your documents:
 # every numeric rule at its boundary and one step past it.
+# {on} is the first day the parent's rules hold (`ability2 policy PARENT`): an earlier date
+# has no policy (PolicyDateError). Date a case of your own rules from your document's date.
 cases:
   - name: {region_id} exists and inherits its ancestors' hours rule
     region: {region_id}
-    on: 2022-01-01
-    expect_rules:
-      hours.total_min: {{value: 50, bound: 不少于}}
-    checks:
-      - {{rule: hours.total_min, value: 50, ok: true}}
-      - {{rule: hours.total_min, value: 49.5, ok: false}}
-  # - name: my floor of 25 online hours holds at exactly 25
+    on: {on.isoformat()}
+{_inherited_case(parent_policy)}  # - name: my floor of 25 online hours holds at exactly 25
   #   region: {region_id}
-  #   on: 2022-01-01
+  #   on: {on.isoformat()}
   #   expect_rules:
   #     hours.online_min: {{value: 25, bound: 不少于, layer: {region_id}}}
   #   checks:
@@ -237,9 +286,19 @@ def scaffold_plugin(
     """
     from ability2.registry import Registry, load_registry
 
-    if not NAME_PATTERN.match(name) or keyword.iskeyword(name.replace("-", "_")):
+    if not NAME_PATTERN.match(name) or keyword.iskeyword(name):
+        written_together = re.sub(r"[^a-z0-9_]", "", name.lower())
+        hint = (
+            f"; did you mean {written_together!r}?"
+            if written_together != name
+            and NAME_PATTERN.match(written_together)
+            and not keyword.iskeyword(written_together)
+            else ""
+        )
         raise Ability2Error(
-            f"{name!r} is not a valid plugin name: use lowercase pinyin letters, digits, '-' or '_', starting with a letter (e.g. sichuan, chengdu)"
+            f"{name!r} is not a valid plugin name: it is both the region id's last segment and a Python package "
+            f"name, so use lowercase pinyin written together, digits or '_', starting with a letter, "
+            f"and no Python keyword (e.g. sichuan, chengdu, qufu){hint}"
         )
     reg = registry if isinstance(registry, Registry) else load_registry()
     parent_region = reg.region(parent)
@@ -253,15 +312,19 @@ def scaffold_plugin(
         raise Ability2Error(f"{target} exists and is not empty: choose another folder with -o")
     if not target.parent.is_dir() and str(target.parent):
         raise Ability2Error(f"cannot create {target}: folder {target.parent} does not exist")
-    module = "ability2_" + name.replace("-", "_")
+    module = "ability2_" + name
     dist = "ability2-" + name
     level = _CHILD_LEVEL[parent_region.level]
+    # the new region has no rules of its own yet: its policy starts when its parent's does
+    first = reg.effective_from(parent_region)
+    on = first or dt.date.today()
+    parent_policy = reg.policy(parent_region, on=first) if first is not None else None
     files = {
         "pyproject.toml": _pyproject(dist, module, name, region_id),
         f"src/{module}/__init__.py": _module(module, region_id),
         f"src/{module}/policies/{name}.yaml": _policy(region_id, name, level, parent_region.id),
         "README.md": _readme(dist, module, region_id, parent_region.id),
-        f"tests/test_{name.replace('-', '_')}.yaml": _cases(region_id, parent_region.id),
+        f"tests/test_{name}.yaml": _cases(region_id, on, parent_policy),
         "tests/test_plugin.py": _discovery_test(module, region_id),
     }
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent if str(target.parent) else "."))

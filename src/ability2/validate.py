@@ -12,7 +12,7 @@ from pathlib import Path
 import attrs
 
 from ability2.errors import Ability2Error, PolicyFileError, Problem
-from ability2.loading import SourceLike, parse_layer, read_source_text
+from ability2.loading import ParsedLayer, SourceLike, parse_layer, read_source_text
 from ability2.yamlio import read_yaml
 
 __all__ = ["ValidationReport", "validate_path"]
@@ -20,17 +20,23 @@ __all__ = ["ValidationReport", "validate_path"]
 
 @attrs.frozen
 class ValidationReport:
-    """What was checked: the policy files and regions, and the files skipped (with why)."""
+    """What was checked: the policy files and regions, the files skipped (with why), and warnings.
+
+    A warning is something that loads but is almost certainly not what the author meant,
+    such as the region name ``new-plugin`` writes as a placeholder.
+    """
 
     policy_files: tuple[str, ...]
     regions: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...]
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def lines(self) -> list[str]:
         """A readable summary, one line per file."""
         out = [f"ok: {name}" for name in self.policy_files]
         out += [f"skipped: {name} ({why})" for name, why in self.skipped]
+        out += [f"warning: {problem}" for problem in self.warnings]
         out.append(f"{len(self.policy_files)} policy file(s) valid; regions: {', '.join(self.regions) or 'none'}")
         return out
 
@@ -148,7 +154,8 @@ def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationRepo
         raise PolicyFileError(
             [Problem(str(path), "", "no policy file here: no YAML file with a top-level `region:` key in this folder")]
         )
-    parsed_regions = {parse_layer(p).region_id for p in policy_files}
+    parsed = [parse_layer(p) for p in policy_files]
+    parsed_regions = {layer.region_id for layer in parsed}
     modules = _plugin_modules(path) if import_plugins else []
     try:  # strict: a file being validated must not be left out quietly
         installed = load_registry(plugins=modules, strict=True)
@@ -167,4 +174,23 @@ def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationRepo
     sources.extend(("validate", p) for p in policy_files)
     assemble(sources=sources, framework=installed.framework, catalogue=installed.catalogue)
     _check_entry_point(path)
-    return ValidationReport(tuple(str(p) for p in policy_files), tuple(sorted(parsed_regions)), tuple(skipped))
+    warnings = tuple(problem for layer in parsed if (problem := _placeholder_name(layer)) is not None)
+    return ValidationReport(
+        tuple(str(p) for p in policy_files), tuple(sorted(parsed_regions)), tuple(skipped), warnings
+    )
+
+
+def _placeholder_name(layer: ParsedLayer) -> Problem | None:
+    """A warning when the region's name is still the pinyin placeholder ``new-plugin`` writes.
+
+    ``new-plugin qufu`` writes ``name: qufu``: the id's last segment. The name is the
+    official Chinese name (曲阜市) that every table, report and message shows.
+    """
+    region = layer.raw.region
+    if region.name.strip() != region.id.rsplit("/", 1)[-1]:
+        return None
+    return layer.yaml.problem(
+        ("region", "name"),
+        f"{region.name!r} is the placeholder `ability2 new-plugin` writes (the id's pinyin): "
+        "write the region's official Chinese name, e.g. 曲阜市",
+    )

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ability2.converting import did_you_mean
 from ability2.errors import ChangeSetError, Problem
 from ability2.layer import RuleEntry
 from ability2.loading import ParsedLayer, _LayerBuilder
@@ -159,7 +160,12 @@ def apply_changes(
             unknown = set(change) - _ENTRY_KEYS
             if unknown:
                 problems.append(
-                    Problem(source_name, str(rule_id), f"unknown key(s) {sorted(unknown)}; use {sorted(_ENTRY_KEYS)}")
+                    Problem(
+                        source_name,
+                        str(rule_id),
+                        f"unknown key(s) {sorted(unknown)}{did_you_mean(str(min(unknown, key=str)), _ENTRY_KEYS)}; "
+                        f"use {sorted(_ENTRY_KEYS)}",
+                    )
                 )
                 continue
             entry_data = dict(change)

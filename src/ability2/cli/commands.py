@@ -1009,7 +1009,7 @@ def cmd_new_plugin(args: argparse.Namespace) -> int:
 
     folder = scaffold_plugin(args.name, parent=args.parent, output=args.output)
     print(f"created {folder}")
-    print("next: pip install -e " + str(folder) + " && ability2 regions && python -m pytest " + str(folder / "tests"))
+    print(f"next: pip install -e '{folder}[test]' && ability2 regions && python -m pytest {folder / 'tests'}")
     return 0
 
 

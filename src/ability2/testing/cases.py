@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from ability2.converting import iter_problems, make_converter, parse_share
+from ability2.converting import did_you_mean, iter_problems, make_converter, parse_share
 from ability2.errors import Ability2Error, PolicyFileError, Problem
 from ability2.loading import SourceLike, read_source_text
 from ability2.registry import Registry
@@ -106,6 +106,18 @@ def _subset(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+def _unknown_rule(rule_id: str, registry: Registry) -> str | None:
+    """``unknown rule 'x'; did you mean ...`` when no rule spec matches ``rule_id``, else None.
+
+    A misspelled id is a mistake in the case, not a rule missing from the policy; and an
+    ``expect_absent`` of a misspelled id would pass whatever the policy holds.
+    """
+    if registry.catalogue.find(rule_id) is not None:
+        return None
+    known = [spec.id for spec in registry.catalogue if not spec.family]
+    return f"unknown rule {rule_id!r}{did_you_mean(rule_id, known)} (run `ability2 rules` for the catalogue)"
+
+
 def run_case(case: Case, registry: Registry) -> list[str]:
     """Run one case; returns the failures (empty when the case passes)."""
     failures: list[str] = []
@@ -117,8 +129,13 @@ def run_case(case: Case, registry: Registry) -> list[str]:
         return [f"policy({case.region!r}, on={case.on}) raised {type(exc).__name__}: {exc}"]
     if case.expect_error:
         return [f"expected {case.expect_error}, but policy({case.region!r}, on={case.on}) succeeded"]
+    named = [*case.expect_rules, *case.expect_absent, *case.expect_superseded, *(check.rule for check in case.checks)]
+    unknown = {rule_id: message for rule_id in named if (message := _unknown_rule(rule_id, registry)) is not None}
+    failures.extend(f"{rule_id}: {message}" for rule_id, message in unknown.items())
     for rule_id, fields in case.expect_rules.items():
         rule = policy.get(rule_id)
+        if rule_id in unknown:
+            continue
         if rule is None:
             failures.append(f"{rule_id}: missing from the policy of {policy.region.id} on {policy.on}")
             continue
@@ -142,13 +159,15 @@ def run_case(case: Case, registry: Registry) -> list[str]:
             else:
                 failures.append(f"{rule_id}: unknown expectation {field!r} (use value, bound, basis, layer, replaces)")
     for rule_id in case.expect_absent:
-        if rule_id in policy:
+        if rule_id not in unknown and rule_id in policy:
             failures.append(
                 f"{rule_id}: expected absent, but the policy has {policy[rule_id].describe_value('en')} from {policy[rule_id].layer}"
             )
     superseded = {item.id: item for item in policy.superseded}
     for rule_id, fields in case.expect_superseded.items():
         item = superseded.get(rule_id)
+        if rule_id in unknown:
+            continue
         if item is None:
             failures.append(
                 f"{rule_id}: expected superseded, but the policy of {policy.region.id} on {policy.on} does not list it"
@@ -162,6 +181,8 @@ def run_case(case: Case, registry: Registry) -> list[str]:
                 failures.append(f"{rule_id}: superseded {field} is {actual!r}, expected {expected!r}")
     for check in case.checks:
         rule = policy.get(check.rule)
+        if check.rule in unknown:
+            continue
         if rule is None:
             failures.append(f"check {check.rule}: the policy has no such rule")
             continue
