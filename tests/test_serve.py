@@ -90,7 +90,11 @@ def test_health_and_version(client: Any, registry: Any) -> None:
     from importlib.metadata import version
 
     health = client.get("/health")
-    assert health.status_code == 200 and health.json() == {"status": "ok", "regions": len(registry.regions())}
+    assert health.status_code == 200 and health.json() == {
+        "status": "ok",
+        "regions": len(registry.regions()),
+        "plugin_problems": {"count": 0, "plugins": []},
+    }
     answer = client.get("/version").json()
     assert answer["ability2"] == version("ability2")
     by_distribution = {p["distribution"]: p for p in answer["plugins"] if p["distribution"]}
@@ -694,3 +698,123 @@ def test_rosters_read_in_threads_from_a_cold_start(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+# --------------------------------------------------------------------------- review fixes (issue 15)
+
+
+def test_the_time_limit_counts_the_run_not_the_wait() -> None:
+    """A work that waited most of the limit for a thread still has the whole limit to run."""
+    import threading
+    import time
+
+    gate = WorkGate(1, 2.0, {})
+    started, release = threading.Event(), threading.Event()
+
+    def holder() -> str:
+        started.set()
+        release.wait(30)
+        return "held"
+
+    def short() -> str:
+        time.sleep(1.0)  # waited ~1.5 s + ran 1 s: past 2 s in all, well within 2 s of running
+        return "done"
+
+    async def both() -> list[Any]:
+        first = asyncio.ensure_future(gate.run(holder))
+        await asyncio.get_running_loop().run_in_executor(None, started.wait, 30)
+        second = asyncio.ensure_future(gate.run(short))
+        await asyncio.sleep(1.5)
+        release.set()
+        return await asyncio.gather(first, second, return_exceptions=True)
+
+    try:
+        assert asyncio.run(both()) == ["held", "done"]
+    finally:
+        release.set()
+        gate.close()
+
+
+def test_timed_out_work_keeps_its_files_until_it_ends(tmp_path: Path) -> None:
+    import threading
+
+    gate = WorkGate(1, 0.5, {})
+    release, ended = threading.Event(), threading.Event()
+    folder = tmp_path / "request"
+    folder.mkdir()
+    (folder / "roster.csv").write_text("teacher_id\n", encoding="utf-8")
+    seen: list[bool] = []
+
+    def slow() -> None:
+        release.wait(30)
+        seen.append((folder / "roster.csv").exists())  # the work still reads its input
+
+    def remove() -> None:
+        import shutil
+
+        shutil.rmtree(folder)
+        ended.set()
+
+    with pytest.raises(RequestProblem) as info:
+        asyncio.run(gate.run(slow, cleanup=remove))
+    assert info.value.code == "time_limit"
+    assert folder.exists() and not ended.is_set()  # answered 413, the work still runs
+    release.set()
+    assert ended.wait(30)
+    gate.close()
+    assert seen == [True] and not folder.exists()
+
+
+def test_a_request_leaves_no_temporary_folder(registry: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with TestClient(create_app(registry=registry)) as local:
+        ok = local.post(f"/evaluate?region={YANZHOU}&on={ON}", files={"roster": ("s.csv", sample_bytes())})
+        bad = local.post(f"/evaluate?region={YANZHOU}&on={ON}", files={"nope": ("s.csv", b"x")})
+    assert ok.status_code == 200 and bad.status_code == 400
+    assert list(tmp_path.iterdir()) == []
+
+
+def _busy_client(registry: Any) -> tuple[Any, Any]:
+    """A client of a server whose one work thread is taken, with a time limit of 0.5 s."""
+    import threading
+
+    app = create_app(ServiceConfig(max_concurrent=1, max_seconds=0.5), registry=registry)
+    release = threading.Event()
+    app.state.gate.pool.submit(release.wait, 30)
+    return app, release
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (f"/evaluate?region={YANZHOU}", b'{"rows": [' + b"{}," * 1000 + b"}"),  # malformed JSON
+        (f"/compare?region={YANZHOU}&region=nowhere", b'{"rows": []}'),  # a region unknown
+    ],
+)
+def test_json_and_policies_are_read_in_the_gated_work(registry: Any, path: str, body: bytes) -> None:
+    """With every thread busy, even a body or regions the service would refuse wait their turn (503)."""
+    app, release = _busy_client(registry)
+    try:
+        with TestClient(app) as busy:
+            response = busy.post(path, content=body, headers={"Content-Type": "application/json"})
+    finally:
+        release.set()
+    assert_problem(response, 503, "busy")
+    with TestClient(create_app(registry=registry)) as free:
+        answer = free.post(path, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code in (400, 404)
+
+
+def test_compare_takes_a_bounded_number_of_regions(registry: Any) -> None:
+    assert ServiceConfig().max_compare_regions == 20  # as docs/serve.md says
+    with TestClient(create_app(ServiceConfig(max_compare_regions=2), registry=registry)) as small:
+        three = [f"{YANZHOU}@{ON}", "hebei@2023-09-01", "liaoning/tieling/kaiyuan@2024-05-01"]
+        query = "&".join(f"region={name}" for name in three)
+        refused = small.post(f"/compare?{query}", files={"roster": ("s.csv", sample_bytes())})
+        body = assert_problem(refused, 400, "bad_input")
+        assert "at most 2" in body["detail"]
+        query = "&".join(f"region={name}" for name in three[:2])
+        answer = small.post(f"/compare?{query}", files={"roster": ("s.csv", sample_bytes())})
+        assert answer.status_code == 200, answer.text

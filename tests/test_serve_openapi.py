@@ -75,3 +75,43 @@ def test_the_service_keeps_to_its_document(case: Any) -> None:
     if response.status_code >= 400:
         body = json.loads(response.content)
         assert body["status"] == response.status_code and body["code"]
+
+
+def _documented(schema: dict[str, Any]) -> set[str]:
+    """The property names a schema (or the parts of its ``allOf``) documents, ``$ref`` followed."""
+    schemas = document()["components"]["schemas"]
+    if "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+    names = set(schema.get("properties", {}))
+    for part in schema.get("allOf", ()):
+        names |= _documented(part)
+    return names
+
+
+def _items(schema: dict[str, Any], key: str) -> dict[str, Any]:
+    return dict(document()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]] if "$ref" in schema else schema)[
+        "properties"
+    ][key]["items"]
+
+
+def test_every_key_the_cli_prints_is_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    """``timeline --json`` and ``policy --json`` of 徐水 (set-aside phases and rules, labelled clauses)."""
+    from ability2.cli import main
+
+    schemas = document()["components"]["schemas"]
+    region = ["hebei/baoding/xushui", "--on", "2020-06-01", "--json"]
+    assert main(["timeline", *region]) == 0
+    timeline = json.loads(capsys.readouterr().out)
+    assert main(["policy", *region]) == 0
+    policy = json.loads(capsys.readouterr().out)
+    assert timeline["superseded"] and policy["superseded"] and policy["not_encoded"]  # the keys are exercised
+    assert set(timeline) <= _documented(schemas["Timeline"])
+    for key in ("phases", "current", "superseded"):
+        documented = _documented(_items(schemas["Timeline"], key))
+        for phase in timeline[key]:
+            assert set(phase) <= documented, key
+    assert set(policy) <= _documented(schemas["Policy"])
+    for key in ("superseded", "not_encoded"):
+        documented = _documented(_items(schemas["Policy"], key))
+        for item in policy[key]:
+            assert set(item) <= documented, key

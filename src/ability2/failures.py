@@ -26,6 +26,7 @@ CODES: dict[str, str] = {
     "change_set_rejected": "a what-if change set naming unknown rules or values of the wrong type",
     "policy_file": "a policy or other YAML file that is malformed or past a YAML limit",
     "unknown_region": "a region id or GB/T 2260 code that no installed plugin declares",
+    "region_unavailable": "a region an installed plugin declares, left out because that plugin is broken",
     "policy_date": "a date before the region's rules take effect",
     "bad_input": "any other bad usage or bad input (the message says what)",
     "environment": "the environment refused: a full disk, a permission, a missing path",
@@ -39,6 +40,7 @@ HTTP_STATUS: dict[str, int] = {
     "change_set_rejected": 422,
     "policy_file": 422,
     "unknown_region": 404,
+    "region_unavailable": 503,
     "policy_date": 422,
     "bad_input": 400,
     "environment": 503,
@@ -84,6 +86,7 @@ def classify(exc: BaseException) -> Failure:
         ChangeSetError,
         PolicyDateError,
         PolicyFileError,
+        RegionUnavailableError,
         RosterError,
         SchoolTableError,
         UnknownRegionError,
@@ -98,6 +101,15 @@ def classify(exc: BaseException) -> Failure:
             EXIT_USAGE,
             f"{what} rejected: {len(exc.problems)} problem(s)",
             tuple(exc.problems),
+        )
+    if isinstance(exc, RegionUnavailableError):
+        # the region and the plugins only: the plugins' problems name files of the server
+        # (the command line prints them in full, from exc.describe)
+        plugins = ", ".join(dict.fromkeys(repr(p.cause or p.plugin) for p in exc.problems))
+        return Failure(
+            "region_unavailable",
+            EXIT_USAGE,
+            f"region {exc.name!r} is not available: plugin {plugins} failed to load on the server",
         )
     if isinstance(exc, Ability2Error):
         if isinstance(exc, ChangeSetError):

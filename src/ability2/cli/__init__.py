@@ -410,7 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_float,
         default=None,
         metavar="SECONDS",
-        help="seconds a request's work may take, waiting included (default: 60); past it, 503 or 413",
+        help="seconds a request's work may wait for a thread (past it, 503) and, apart, run (past it, 413) (default: 60)",
+    )
+    serve.add_argument(
+        "--max-compare-regions",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="regions one POST /compare may name (default: 20); past it, 400",
     )
     serve.add_argument(
         "--concurrency",

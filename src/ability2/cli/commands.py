@@ -1034,6 +1034,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ("max_body_bytes", args.max_body),
         ("max_seconds", args.timeout),
         ("max_concurrent", args.concurrency),
+        ("max_compare_regions", args.max_compare_regions),
     ):
         if value is not None:
             settings[name] = value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -25,7 +26,7 @@ from starlette.routing import Route
 
 from ability2.errors import Ability2Error
 from ability2.service.config import ServiceConfig
-from ability2.service.inputs import receive
+from ability2.service.inputs import Inputs, receive
 from ability2.service.limits import BodyLimit, WorkGate
 from ability2.service.negotiation import (
     CALENDAR,
@@ -131,12 +132,45 @@ def _policy(request: Request) -> Any:
     return _registry(request).policy(request.path_params["region"], on=_date(request.query_params.get("on")))
 
 
+async def _received_and_run(request: Request, work: Any, *, what_if: bool = False) -> bytes:
+    """``work(inputs, folder)`` in the work gate, on the request's inputs received into a private folder.
+
+    The folder is removed when the work is over, not when the request is answered: work that
+    ran past the time limit (answered 413) still reads its files until it ends.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="ability2-serve-"))
+
+    def remove() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    try:
+        inputs = await receive(request, folder, what_if=what_if)
+    except BaseException:
+        remove()
+        raise
+    content: bytes = await request.app.state.gate.run(lambda: work(inputs, folder), cleanup=remove)
+    return content
+
+
 # --------------------------------------------------------------------------- endpoints
 
 
 def health(request: Request) -> Response:
-    """``GET /health``: the service is up, with its registry loaded."""
-    return _json({"status": "ok", "regions": len(_registry(request).regions())})
+    """``GET /health``: the service is up, with its registry loaded, and which plugins failed to load.
+
+    Still 200 when a plugin is broken: the other regions are served (the broken plugin's are
+    answered 503 ``region_unavailable``). Plugin names only: their problems name server paths.
+    """
+    registry = _registry(request)
+    problems = tuple(getattr(registry, "problems", ()))
+    plugins = list(dict.fromkeys(p.plugin for p in problems))
+    return _json(
+        {
+            "status": "degraded" if problems else "ok",
+            "regions": len(registry.regions()),
+            "plugin_problems": {"count": len(problems), "plugins": plugins},
+        }
+    )
 
 
 def version(request: Request) -> Response:
@@ -205,23 +239,28 @@ async def evaluate(request: Request) -> Response:
     media = _accepted(request, (JSON, XLSX, HTML))
     chosen = _registry(request).policy(_region_param(request), on=_date(request.query_params.get("on")))
     fmt = "json" if media == JSON else _REPORT_NAMES[media]
-    with tempfile.TemporaryDirectory(prefix="ability2-serve-") as folder:
-        inputs = await receive(request, Path(folder))
 
-        def work() -> bytes:
-            roster = inputs.roster(chosen.framework)
-            result = evaluate_roster(roster, chosen, schools=inputs.schools())
-            return report_bytes(result, fmt, lang=lang)
+    def work(inputs: Inputs, folder: Path) -> bytes:
+        received = inputs.parsed()
+        roster = received.roster(chosen.framework)
+        result = evaluate_roster(roster, chosen, schools=received.schools())
+        return report_bytes(result, fmt, lang=lang)
 
-        content = await request.app.state.gate.run(work)
+    content = await _received_and_run(request, work)
     name = None if fmt == "json" else f"evaluation.{fmt}"
     return _respond(content, media, lang, filename=name)
 
 
-def _compare_items(request: Request) -> tuple[list[Any], Any]:
-    """The regions of ``/compare`` (``REGION`` or ``REGION@DATE``) and its ``on``."""
+def _compare_items(request: Request, most: int) -> tuple[list[Any], Any]:
+    """The regions of ``/compare`` (``REGION`` or ``REGION@DATE``, at most ``most``) and its ``on``."""
     items: list[Any] = []
-    for text in request.query_params.getlist("region"):
+    given = request.query_params.getlist("region")
+    if len(given) > most:
+        raise Ability2Error(
+            f"{len(given)} regions to compare; this server compares at most {most} in one request "
+            "(ability2 serve --max-compare-regions)"
+        )
+    for text in given:
         name, at, day = text.rpartition("@")
         if not at:
             items.append(text)
@@ -236,6 +275,25 @@ def _compare_items(request: Request) -> tuple[list[Any], Any]:
     return items, on
 
 
+def _refuse_unavailable(items: list[Any], registry: Any) -> None:
+    """Raise :class:`~ability2.errors.RegionUnavailableError` for the first region of ``items`` a broken plugin keeps out.
+
+    :func:`~ability2.comparison.resolve_policies` folds every region's problem into one
+    message (which names the broken plugin's files): a region the server cannot serve is
+    the server's fault (503), said without its paths, before the client's own mistakes.
+    """
+    from ability2.errors import RegionUnavailableError
+
+    for item in items:
+        name = item[0] if isinstance(item, tuple) else item
+        try:
+            registry.region(name)
+        except RegionUnavailableError:
+            raise
+        except Ability2Error:
+            pass  # an unknown region: resolve_policies lists it with the others
+
+
 async def compare(request: Request) -> Response:
     """``POST /compare?region=R1&region=R2@DATE&on=``: one roster under several policies, or a what-if."""
     from ability2.comparison import compare as compare_policies
@@ -244,43 +302,40 @@ async def compare(request: Request) -> Response:
     lang = _language(request.headers)
     media = _accepted(request, (JSON, XLSX, HTML))
     registry = _registry(request)
-    items, on = _compare_items(request)
-    policies = resolve_policies(items, on=on, registry=registry)
-    with tempfile.TemporaryDirectory(prefix="ability2-serve-") as folder:
-        inputs = await receive(request, Path(folder), what_if=True)
+    items, on = _compare_items(request, request.app.state.config.max_compare_regions)
 
-        def work() -> bytes:
-            from ability2.whatif import WhatIfWarning
+    def work(inputs: Inputs, folder: Path) -> bytes:
+        from ability2.whatif import WhatIfWarning
 
-            chosen = list(policies)
-            notes: list[str] = []
-            changes = inputs.what_if()
-            if changes is not None:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", WhatIfWarning)
-                    chosen.append(
-                        chosen[0].with_changes(changes, note=inputs.what_if_name, source="what_if", lang=lang)
-                    )
-                notes = [str(w.message) for w in caught if issubclass(w.category, WhatIfWarning)]
-            comparison = compare_policies(
-                inputs.roster(registry.framework), chosen, registry=registry, schools=inputs.schools()
-            )
-            if media == JSON:
-                data = comparison.to_dict()
-                if notes:
-                    data["notes"] = notes
-                return json_bytes(data)
-            if media == HTML:
-                from ability2.reports.comparison import render_comparison_html
+        received = inputs.parsed()
+        _refuse_unavailable(items, registry)
+        chosen = list(resolve_policies(items, on=on, registry=registry))
+        notes: list[str] = []
+        changes = received.what_if()
+        if changes is not None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", WhatIfWarning)
+                chosen.append(chosen[0].with_changes(changes, note=received.what_if_name, source="what_if", lang=lang))
+            notes = [str(w.message) for w in caught if issubclass(w.category, WhatIfWarning)]
+        comparison = compare_policies(
+            received.roster(registry.framework), chosen, registry=registry, schools=received.schools()
+        )
+        if media == JSON:
+            data = comparison.to_dict()
+            if notes:
+                data["notes"] = notes
+            return json_bytes(data)
+        if media == HTML:
+            from ability2.reports.comparison import render_comparison_html
 
-                return render_comparison_html(comparison, lang).encode("utf-8")
-            from ability2.reports.comparison import write_comparison
+            return render_comparison_html(comparison, lang).encode("utf-8")
+        from ability2.reports.comparison import write_comparison
 
-            target = Path(folder) / "comparison.xlsx"
-            write_comparison(comparison, target, "xlsx", lang=lang)
-            return target.read_bytes()
+        target = folder / "comparison.xlsx"
+        write_comparison(comparison, target, "xlsx", lang=lang)
+        return target.read_bytes()
 
-        content = await request.app.state.gate.run(work)
+    content = await _received_and_run(request, work, what_if=True)
     name = None if media == JSON else f"comparison.{_REPORT_NAMES[media]}"
     return _respond(content, media, lang, filename=name)
 

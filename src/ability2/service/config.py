@@ -48,12 +48,14 @@ class ServiceConfig:
 
     #: bytes of a request body (a roster upload, JSON rows); past it, 413
     max_body_bytes: int = attrs.field(default=32 * 1024**2, validator=_positive)
-    #: seconds a request's work may take, waiting included; past it, 503 (waited) or 413 (ran)
+    #: seconds a request's work may wait for a thread (past it, 503) and, apart, run (past it, 413)
     max_seconds: float = attrs.field(default=60.0, validator=_positive)
     #: evaluations (and comparisons) one worker process runs at once; more wait their turn
     max_concurrent: int = attrs.field(default=2, validator=_positive)
     #: the reader limits of :mod:`ability2.limits`, by name, applied to each request
     limits: dict[str, int] = attrs.field(factory=lambda: dict(DEFAULT_LIMITS), converter=_limits)
+    #: regions one ``/compare`` may name; past it, 400
+    max_compare_regions: int = attrs.field(default=20, validator=_positive)
     #: origins allowed by CORS (``*`` for any); empty: no CORS headers
     cors_origins: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 

@@ -3,7 +3,7 @@
 :func:`receive` takes the body off the wire (bounded by :class:`~ability2.service.limits.BodyLimit`)
 into a private temporary folder; :class:`Inputs` then reads it with the library's own
 bounded readers (:func:`ability2.read_roster`, :func:`ability2.read_schools`,
-:func:`ability2.yamlio.read_yaml`), in the worker thread, under the request's limits. A
+:func:`ability2.yamlio.read_yaml`; JSON by :meth:`Inputs.parsed`), in the worker thread, under the request's limits. A
 problem names the file as the client sent it (the upload's name), never the server's path.
 
 The bodies accepted:
@@ -69,6 +69,19 @@ class Inputs:
     schools_file: _File | None = None
     what_if_text: str | None = None
     what_if_name: str = "what_if"
+    #: a JSON body not parsed yet (:meth:`parsed` reads it, in the worker thread) and whether it may hold a what-if
+    json_body: bytes | None = attrs.field(default=None, repr=False)
+    json_what_if: bool = False
+
+    def parsed(self) -> Inputs:
+        """These inputs with a JSON body parsed into rows (and a change set); run it in the gated work.
+
+        A JSON body is parsed here, not when received, so that parsing up to ``max_body_bytes``
+        of JSON runs in the :class:`~ability2.service.limits.WorkGate`, under its time limit.
+        """
+        if self.json_body is None:
+            return self
+        return _json_inputs(self.json_body, self.json_what_if)
 
     def roster(self, framework: Any) -> Any:
         """The roster, read and validated (:class:`~ability2.roster.RosterError` names the client's file)."""
@@ -116,8 +129,8 @@ async def receive(request: Any, folder: Path, *, what_if: bool = False) -> Input
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media == "multipart/form-data":
         return await _multipart(request, folder, what_if)
-    if media == "application/json":
-        return _json_inputs(await request.body(), what_if)
+    if media == "application/json":  # parsed by Inputs.parsed(), in the gated work
+        return Inputs(json_body=await request.body(), json_what_if=what_if)
     if media in _CSV_TYPES or media in _WORKBOOK_TYPES:
         body = await request.body()
         name = "roster.csv" if media in _CSV_TYPES else ("roster.xlsx" if media == XLSX else "roster")

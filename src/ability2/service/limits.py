@@ -6,15 +6,17 @@
   pool of ``max_concurrent`` threads under the reader limits of :mod:`ability2.limits`
   (context-local, so each request has its own). A request whose work has not started within
   ``max_seconds`` gets 503 with ``Retry-After`` and its work never starts; one whose work
-  runs past ``max_seconds`` gets 413 (the input is too large for this server). Python cannot
-  stop a thread, so that work finishes in the background, holding its place in the pool:
-  however many requests time out, no more than ``max_concurrent`` evaluations run at once.
+  runs past ``max_seconds`` from its start (the wait for a thread not counted) gets 413 (the
+  input is too large for this server). Python cannot stop a thread, so that work finishes in
+  the background, holding its place in the pool (and its temporary files, removed when it
+  ends): however many requests time out, no more than ``max_concurrent`` evaluations run at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,6 +25,9 @@ from ability2.service.problems import RequestProblem
 __all__ = ["BodyLimit", "WorkGate"]
 
 T = TypeVar("T")
+
+#: how often (seconds) a request waiting for a thread checks whether its work has started
+_POLL = 0.05
 
 
 def _too_large(limit: int) -> RequestProblem:
@@ -86,29 +91,59 @@ class WorkGate:
         self.limits = dict(limits)
         self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ability2-work")
 
-    def _bounded(self, work: Callable[[], T]) -> T:
+    def _bounded(self, work: Callable[[], T], started: list[float]) -> T:
         from ability2.limits import limited
 
+        started.append(time.monotonic())
         with limited(**self.limits):
             return work()
 
-    async def run(self, work: Callable[[], T]) -> T:
-        """``work()`` in the pool under the reader limits; :class:`RequestProblem` when time runs out."""
-        future = self.pool.submit(self._bounded, work)
+    async def run(self, work: Callable[[], T], cleanup: Callable[[], object] | None = None) -> T:
+        """``work()`` in the pool under the reader limits; :class:`RequestProblem` when time runs out.
+
+        ``max_seconds`` bounds the wait for a thread (past it, 503 ``busy`` and the work never
+        starts) and, separately, the run (past it, 413 ``time_limit``): a request that waited
+        long for a thread has its whole ``max_seconds`` to run. ``cleanup()`` is called once
+        the work is over, done or never started, even when its request has been answered
+        already (a timed-out work still running keeps its temporary files until it ends).
+        """
+        started: list[float] = []
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.seconds)
+            future = self.pool.submit(self._bounded, work, started)
+        except BaseException:
+            if cleanup is not None:
+                cleanup()
+            raise
+        if cleanup is not None:
+            future.add_done_callback(lambda _: cleanup())
+        waiting = asyncio.wrap_future(future)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds
+        try:
+            # the wait: until the work starts (or ends); polled, since only the thread knows when it starts
+            while not started and not future.done():
+                if loop.time() >= deadline:
+                    if future.cancel():  # never started: the server is busy
+                        raise RequestProblem(
+                            "busy",
+                            f"the server is busy: the work did not start within {self.seconds:g} s; retry later",
+                            headers={"Retry-After": str(max(1, round(self.seconds)))},
+                        )
+                    break  # it started just now
+                await asyncio.wait({waiting}, timeout=min(_POLL, max(0.0, deadline - loop.time())))
+            # the run: max_seconds from its start
+            begun = started[0] if started else time.monotonic()
+            left = max(0.0, begun + self.seconds - time.monotonic())
+            return await asyncio.wait_for(asyncio.shield(waiting), left)
         except TimeoutError:
-            if future.cancel():  # never started: the server is busy
-                raise RequestProblem(
-                    "busy",
-                    f"the server is busy: the work did not start within {self.seconds:g} s; retry later",
-                    headers={"Retry-After": str(max(1, round(self.seconds)))},
-                ) from None
             raise RequestProblem(
                 "time_limit",
                 f"the work took longer than {self.seconds:g} s, the limit of this server (ability2 serve "
                 "--timeout); send a smaller roster (a school or a county at a time)",
             ) from None
+        except asyncio.CancelledError:  # the client went away: work not started yet never starts
+            future.cancel()
+            raise
 
     def close(self) -> None:
         """Stop taking work; work already running finishes."""

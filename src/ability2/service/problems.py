@@ -41,6 +41,7 @@ TITLES: dict[str, tuple[str, str]] = {
     "change_set_rejected": ("政策改动有误", "Change set rejected"),
     "policy_file": ("政策文件有误", "Policy file rejected"),
     "unknown_region": ("未知地区", "Unknown region"),
+    "region_unavailable": ("该地区暂不可用：其插件加载失败", "Region unavailable: its plugin failed to load"),
     "policy_date": ("该日期无有效政策", "No policy on that date"),
     "bad_input": ("请求有误", "Bad request"),
     "environment": ("服务器环境拒绝了操作", "The server's environment refused"),
