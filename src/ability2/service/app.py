@@ -219,7 +219,9 @@ def timeline(request: Request) -> Response:
     chosen = _policy(request)
     if media == CALENDAR:
         name = chosen.region.id.replace("/", "-")
-        return _respond(to_ics(chosen).encode("utf-8"), CALENDAR, filename=f"{name}.ics")
+        return _respond(
+            to_ics(chosen, lang=_language(request.headers)).encode("utf-8"), CALENDAR, filename=f"{name}.ics"
+        )
     return _json(timeline_of(chosen).to_dict())
 
 
