@@ -14,8 +14,9 @@ roll-up by county, city and province (:mod:`ability2.rollup`).
 
 The region column is checked as every other column is, row by row: an empty cell, a region
 no installed plugin declares, a region without a policy on the date, a region outside the
-one asked for (``within``), and a school given under two regions are row errors
-(``FILE:ROW:region (地区)``); a roster with any problem is refused whole.
+one asked for (``within``) are row errors (``FILE:ROW:region (地区)``); a roster with any
+problem is refused whole. A school is its region and its name: the same name under two
+regions (实验小学 in two counties) is two schools, each judged and counted in its region.
 """
 
 from __future__ import annotations
@@ -97,8 +98,7 @@ def evaluate_regions(
     (default: today). ``within`` (a region id or code) refuses rows outside that region
     (each row is still judged by its own region's policy). ``schools`` is an optional school
     table, as :func:`ability2.evaluate` takes it. Raises :class:`~ability2.errors.RosterError`
-    listing every problem by row (a missing or unknown region, a school under two regions,
-    and everything :func:`ability2.read_roster` checks).
+    listing every problem by row (a missing or unknown region, and everything :func:`ability2.read_roster` checks).
     """
     from ability2.gcpause import paused_gc
     from ability2.io.roster import _load
@@ -212,22 +212,7 @@ def evaluate_cells(
     for row, value in zip(bad.get_column("__row").to_list(), bad.get_column("region").to_list(), strict=True):
         issues.append(RosterProblem(name, row, label, said[value]))
 
-    # -- a school is in one region
-    known = cells.filter(pl.col("rid").is_not_null() & (pl.col("school") != ""))
-    if known.height:
-        firsts = known.with_columns(
-            pl.col("rid").first().over("school").alias("first"), pl.col("__row").first().over("school").alias("at")
-        ).filter(pl.col("rid") != pl.col("first"))
-        for row, school, rid, first, at in firsts.select("__row", "school", "rid", "first", "at").iter_rows():
-            issues.append(
-                RosterProblem(
-                    name,
-                    row,
-                    label,
-                    f"school {school!r} is under {first} on row {row_text(at)} and under {rid} here: a school belongs to one "
-                    "region",
-                )
-            )
+    # a school is its region and its name: 实验小学 under two counties are two schools
 
     # -- teacher ids are unique over the whole roster, whichever region a row is in
     id_label = _BY_NAME["teacher_id"].label
