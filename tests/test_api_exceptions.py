@@ -119,7 +119,8 @@ def test_an_unknown_ability_is_a_key_error_with_a_plain_message() -> None:
     with pytest.raises(UnknownAbilityError) as caught:
         ability2.assess_ability("D9", [])
     assert isinstance(caught.value, KeyError)
-    assert str(caught.value) == "unknown micro-ability 'D9'; codes run A1–A13, B1–B10, C1–C7"
+    assert str(caught.value) == "未知微能力点“D9”；编号为 A1–A13、B1–B10、C1–C7"
+    assert caught.value.text("en") == "unknown micro-ability 'D9'; codes run A1–A13, B1–B10, C1–C7"
 
 
 def test_evidence_entries_are_named_by_number() -> None:

@@ -53,7 +53,7 @@ def test_policy_table_in_both_languages(capsys: pytest.CaptureFixture[str]) -> N
 def test_unknown_region_exits_2_without_traceback() -> None:
     result = run("policy", "atlantis")
     assert result.returncode == 2
-    assert "unknown region 'atlantis'" in result.stderr
+    assert "未知地区“atlantis”" in result.stderr
     assert "Traceback" not in result.stderr
 
 

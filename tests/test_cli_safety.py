@@ -194,7 +194,7 @@ def test_extra_columns_named_like_internal_ones_are_kept(tmp_path: Path) -> None
     assert {"roster:status", "roster:hours.total_min", "column __row (9)"} <= set(sheet.columns)
 
 
-@pytest.mark.parametrize(("signame", "code", "said"), [("SIGTERM", 143, "terminated"), ("SIGINT", 130, "interrupted")])
+@pytest.mark.parametrize(("signame", "code", "said"), [("SIGTERM", 143, "已终止"), ("SIGINT", 130, "已中断")])
 def test_a_signal_during_a_report_leaves_no_temporary_file(tmp_path: Path, signame: str, code: int, said: str) -> None:
     import signal
     import subprocess

@@ -303,7 +303,7 @@ rules:
 """,
     )
     [message] = problems_of(path)
-    assert 'rules["selection.abilities_allowed"].value' in message and "unknown micro-ability 'D9'" in message
+    assert 'rules["selection.abilities_allowed"].value' in message and "未知微能力点“D9”" in message
 
 
 def test_ability_codes_are_normalised(write: Write) -> None:

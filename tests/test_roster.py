@@ -391,7 +391,8 @@ def test_every_problem_in_row_order(tmp_path: Path) -> None:
     assert "'T1'" in problems[4].message and "row 2" in problems[4].message
     assert "empty" in problems[5].message
     text = str(info.value)
-    assert text.startswith("roster rejected: 6 problems\n")
+    assert text.startswith("花名册未通过检查：6 处问题\n")
+    assert info.value.text("en").startswith("roster rejected: 6 problem(s)\n")
     assert f"{path}:5:grades (考核结果): " in text
 
 

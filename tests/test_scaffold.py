@@ -119,7 +119,7 @@ def test_a_child_region_gets_the_next_level_and_its_parent(tmp_path: Path, capsy
         (["qu-fu", "--parent", "shandong/jining"], "not a valid plugin name"),
         (["qu-fu", "--parent", "shandong/jining"], "did you mean 'qufu'?"),
         (["QuFu"], "did you mean 'qufu'?"),
-        (["chengdu", "--parent", "atlantis"], "unknown region 'atlantis'"),
+        (["chengdu", "--parent", "atlantis"], "未知地区“atlantis”"),
         (["kaiyuan", "--parent", "liaoning/tieling"], "already exists"),
         (["room1", "--parent", "jiangsu/changzhou/jintan/baita"], "is a school"),
     ],

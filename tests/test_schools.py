@@ -290,7 +290,7 @@ def test_cli_schools_option_and_exit_2_on_a_bad_table(
         assert main(["evaluate", str(roster), "--region", "testprov", "--schools", str(bad)]) == 2
         err = capsys.readouterr().err
         assert "bad.csv:3:school (学校): school 'S1' is given twice" in err and "Traceback" not in err
-        assert "school table rejected" in err
+        assert "学校表未通过检查" in err
         html = tmp_path / "r.html"
         assert (
             main(

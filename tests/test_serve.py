@@ -392,13 +392,13 @@ def test_compare_reports_by_accept(client: Any) -> None:
 def test_unknown_region_as_the_cli_says_it(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
     body = assert_problem(client.get("/regions/shandong/jining/yanzhuo/policy"), 404, "unknown_region")
     [line] = cli_error(["policy", "shandong/jining/yanzhuo"], capsys)
-    assert line == f"ability2: error: {body['detail']}" and body["exit_code"] == 2
+    assert line == f"ability2: 错误: {body['detail']}" and body["exit_code"] == 2
     assert "yanzhou" in body["detail"]  # the suggestion
 
 
 def test_a_date_before_the_rules(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
     body = assert_problem(client.get("/regions/370812/policy", params={"on": "2001-01-01"}), 422, "policy_date")
-    assert cli_error(["policy", "370812", "--on", "2001-01-01"], capsys) == [f"ability2: error: {body['detail']}"]
+    assert cli_error(["policy", "370812", "--on", "2001-01-01"], capsys) == [f"ability2: 错误: {body['detail']}"]
 
 
 @pytest.mark.parametrize("on", ["20/11/2022", "2022-02-30", "yesterday"])
@@ -417,7 +417,7 @@ def test_a_rejected_roster_lists_every_problem_as_the_cli_does(
         "/evaluate", params={"region": YANZHOU, "on": ON}, files={"roster": ("bad.csv", text.encode(), "text/csv")}
     )
     body = assert_problem(response, 422, "roster_rejected")
-    assert lines[0] == f"ability2: error: {body['detail']}"
+    assert lines[0] == f"ability2: 错误: {body['detail']}"
     # the same problems, named by the file as the client sent it
     assert [p["text"].replace("bad.csv", str(path), 1) for p in body["problems"]] == lines[1:]
     located = {(p["row"], p["column"]) for p in body["problems"]}
@@ -675,7 +675,7 @@ def test_serve_refuses_an_address_in_use(capsys: pytest.CaptureFixture[str]) -> 
         taken.listen()
         port = taken.getsockname()[1]
         [line] = cli_error(["serve", "--port", str(port)], capsys)
-    assert line.startswith(f"ability2: error: cannot listen on 127.0.0.1:{port}")
+    assert line.startswith(f"ability2: 错误: cannot listen on 127.0.0.1:{port}")
 
 
 def test_rosters_read_in_threads_from_a_cold_start(tmp_path: Path) -> None:

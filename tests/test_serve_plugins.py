@@ -91,7 +91,7 @@ def test_the_classification_keeps_exit_2_and_http_503(install: Install) -> None:
         registry.policy("zzbroken")
     failure = classify(info.value)
     assert (failure.code, failure.exit_code, HTTP_STATUS[failure.code]) == ("region_unavailable", 2, 503)
-    assert bad_file not in failure.message and "'zzbroken'" in failure.message
+    assert bad_file not in failure.message and "“zzbroken”" in failure.message
 
 
 def test_the_cli_still_prints_the_whole_reason_with_exit_2(

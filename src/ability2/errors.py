@@ -3,13 +3,23 @@
 Every error a user can meet derives from :class:`Ability2Error`. Errors about input
 (policy files, regions, dates, rosters) carry enough context to find the problem: the file,
 the key path inside it and, where the YAML parser knows it, the line.
+
+Every error speaks the reader's language (:mod:`ability2.messages`: Chinese by default,
+English inside ``messages.language("en")``, on the command line with ``--lang en``) and
+reads as data: ``error.to_dict()`` gives its ``code`` (one of
+:data:`ability2.failures.CODES`), its ``message``, the ``message_code`` of the sentence and
+its structured fields (a roster's problems each with ``file``, ``row``, ``column`` and the
+column's ``alias``; a policy file's problems with ``file``, ``line`` and ``path``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
 
 import attrs
+
+from ability2.messages import Message, msg, render
 
 __all__ = [
     "Ability2Error",
@@ -34,8 +44,69 @@ __all__ = [
 ]
 
 
+def _current() -> str:
+    from ability2.messages import current_language
+
+    return current_language()
+
+
+def _clauses(parts: Sequence[str], lang: str | None) -> str:
+    """Clauses of one sentence: joined by ``；`` in Chinese, ``; `` in English."""
+    return ("；" if (lang or _current()) == "zh" else "; ").join(parts)
+
+
+def _rebuilt(cls: type[Ability2Error], args: tuple[Any, ...], state: dict[str, Any]) -> Ability2Error:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class Ability2Error(Exception):
-    """Base class of every error ability2 raises on purpose (bad input, bad usage)."""
+    """Base class of every error ability2 raises on purpose (bad input, bad usage).
+
+    ``str(error)`` is the message in the current language (:func:`ability2.messages.language`);
+    :meth:`text` takes the language; :meth:`to_dict` gives the error as data.
+    """
+
+    #: the stable code of this family of errors, one of :data:`ability2.failures.CODES`
+    error_code: ClassVar[str] = "bad_input"
+
+    @property
+    def message(self) -> Message | str:
+        """The error's sentence: a :class:`~ability2.messages.Message` (shown in any language) or plain text."""
+        first = self.args[0] if self.args else ""
+        return first if isinstance(first, Message | str) else str(first)
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: the current language)."""
+        return render(self.message, lang)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def summary(self, lang: str | None = None) -> str:
+        """The message without the list of problems an error about many problems carries (else :meth:`text`)."""
+        return self.text(lang)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """The error's structured fields beyond code and message (subclasses add theirs)."""
+        return {}
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The error as JSON-ready data: ``code``, ``message``, ``message_code`` and the fields of :meth:`fields`."""
+        message = self.message
+        return {
+            "code": self.error_code,
+            "message": self.summary(lang),
+            "message_code": message.code if isinstance(message, Message) else None,
+            **self.fields(lang),
+        }
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # errors cross process boundaries (the partitioned path, Dask workers): rebuild them
+        # from their state, whatever their constructor's signature
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
 
 
 @attrs.frozen
@@ -44,18 +115,38 @@ class Problem:
 
     ``path`` is the key path inside the file, written the way a reader finds it:
     ``rules["hours.total_min"].bound``. ``line`` is 1-based, or ``None`` when unknown.
+    ``message`` is a :class:`~ability2.messages.Message` (shown in the current language) or
+    plain text.
     """
 
     file: str
     path: str
-    message: str
+    message: Message | str
     line: int | None = None
 
-    def __str__(self) -> str:
+    @property
+    def code(self) -> str | None:
+        """The message's code (``None`` for plain text)."""
+        return self.message.code if isinstance(self.message, Message) else None
+
+    def text(self, lang: str | None = None) -> str:
+        """``FILE:LINE: PATH: message`` in ``lang`` (default: the current language)."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        if self.path:
-            return f"{where}: {self.path}: {self.message}"
-        return f"{where}: {self.message}"
+        said = render(self.message, lang)
+        return f"{where}: {self.path}: {said}" if self.path else f"{where}: {said}"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The problem as JSON-ready data: ``code``, ``file``, ``line``, ``path``, ``message``."""
+        return {
+            "code": self.code,
+            "file": self.file,
+            "line": self.line,
+            "path": self.path,
+            "message": render(self.message, lang),
+        }
 
 
 class PolicyFileError(Ability2Error):
@@ -64,36 +155,68 @@ class PolicyFileError(Ability2Error):
     ``problems`` lists every problem found, not only the first one.
     """
 
+    error_code = "policy_file"
+    #: the message heading the list of problems
+    _heading = "policy.problems"
+
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
-        count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in policy data"
-        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+        super().__init__(msg(self._heading, count=len(self.problems)))
+
+    def text(self, lang: str | None = None) -> str:
+        """The heading and every problem, one a line, in ``lang``."""
+        return render(self.message, lang) + "".join(f"\n  {p.text(lang)}" for p in self.problems)
+
+    def summary(self, lang: str | None = None) -> str:
+        """The heading alone (the problems are listed by :meth:`fields`)."""
+        return render(self.message, lang)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``problems``: each problem as data."""
+        return {"problems": [p.to_dict(lang) for p in self.problems]}
 
 
 class RegistryError(Ability2Error):
     """The plugins disagree: duplicate regions, a missing parent, a cycle, a bad override."""
 
-    def __init__(self, messages: Sequence[str]) -> None:
+    def __init__(self, messages: Sequence[Message | str]) -> None:
         self.messages = tuple(messages)
-        super().__init__("\n".join(self.messages))
+        super().__init__(self.messages[0] if len(self.messages) == 1 else "")
+
+    def text(self, lang: str | None = None) -> str:
+        """Every message, one a line, in ``lang``."""
+        return "\n".join(render(m, lang) for m in self.messages)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``messages``: every message in ``lang``."""
+        return {"messages": [render(m, lang) for m in self.messages]}
 
 
 class UnknownRegionError(Ability2Error, LookupError):
     """A region id or GB/T 2260 code that no installed plugin declares."""
+
+    error_code = "unknown_region"
 
     def __init__(self, name: str, suggestions: Sequence[str] = (), *, broken: Sequence[str] = ()) -> None:
         self.name = name
         self.suggestions = tuple(suggestions)
         #: plugins that failed to load before their regions were known: one of them may declare it
         self.broken = tuple(broken)
-        message = f"unknown region {name!r}"
+        super().__init__(msg("region.unknown", name=name))
+
+    def text(self, lang: str | None = None) -> str:
+        """The message, the suggestions and the broken plugins that may declare the region, in ``lang``."""
+        parts = [render(self.message, lang)]
         if self.suggestions:
-            message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
-        message += " (run `ability2 regions` to list the known regions)"
+            parts.append(render(msg("region.did_you_mean", names=self.suggestions), lang))
+        parts.append(render(msg("region.list_hint"), lang))
         if self.broken:
-            message += "; plugin " + ", ".join(repr(b) for b in self.broken) + " failed to load and may declare it"
-        super().__init__(message)
+            parts.append(render(msg("region.maybe_broken", plugins=self.broken), lang))
+        return _clauses(parts, lang)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``region``, ``suggestions`` and ``broken`` plugins."""
+        return {"region": self.name, "suggestions": list(self.suggestions), "broken": list(self.broken)}
 
 
 #: what went wrong with a plugin (:attr:`PluginProblem.kind`)
@@ -127,7 +250,7 @@ class PluginProblem:
 
     plugin: str
     kind: str
-    message: str
+    message: Message | str
     file: str | None = None
     line: int | None = None
     path: str = ""
@@ -142,12 +265,13 @@ class PluginProblem:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.path}" if self.path else where
 
-    def describe(self, lang: str = "zh") -> str:
-        """One line for a person, in ``lang`` (``zh`` or ``en``); the loader's message is quoted as it is."""
-        zh = lang != "en"
+    def describe(self, lang: str | None = None) -> str:
+        """One line for a person, in ``lang`` (``zh`` or ``en``; default: the current language)."""
+        zh = (lang or _current()) != "en"
         what = _KIND_WORDS.get(self.kind, (self.kind, self.kind))[0 if zh else 1]
         where = self.location()
-        detail = f"{where}: {self.message}" if where else self.message
+        said = render(self.message, "en" if not zh else "zh")
+        detail = f"{where}: {said}" if where else said
         regions = "、".join(self.regions) if zh else ", ".join(self.regions)
         if self.kind == "inherits":
             if zh:
@@ -159,12 +283,18 @@ class PluginProblem:
         served = f"; regions not served: {regions}" if self.regions else ""
         return f"plugin {self.plugin} {what} and was left out{served}: {detail}"
 
-    def to_dict(self) -> dict[str, object]:
-        """The problem as JSON-ready data (every field)."""
+    @property
+    def code(self) -> str | None:
+        """The loader's message's code (``None`` for plain text)."""
+        return self.message.code if isinstance(self.message, Message) else None
+
+    def to_dict(self, lang: str | None = None) -> dict[str, object]:
+        """The problem as JSON-ready data (every field; the message in ``lang``)."""
         return {
             "plugin": self.plugin,
             "kind": self.kind,
-            "message": self.message,
+            "code": self.code,
+            "message": render(self.message, lang),
             "file": self.file,
             "line": self.line,
             "path": self.path,
@@ -173,7 +303,7 @@ class PluginProblem:
         }
 
     def __str__(self) -> str:
-        return self.describe("en")
+        return self.describe()
 
 
 class PluginLoadWarning(UserWarning):
@@ -186,15 +316,19 @@ class PluginLoadWarning(UserWarning):
 
     def __init__(self, problem: PluginProblem) -> None:
         self.problem = problem
-        super().__init__(problem.describe("en"))
+        super().__init__(problem.describe())
 
 
 class UnknownRuleError(Ability2Error, LookupError):
     """A rule id that the policy (or the rule catalogue) does not have."""
 
-    def __init__(self, rule_id: str, where: str) -> None:
+    def __init__(self, rule_id: str, where: Message | str) -> None:
         self.rule_id = rule_id
-        super().__init__(f"rule {rule_id!r} is not in {where}")
+        super().__init__(msg("rule.unknown", rule=rule_id, where=where))
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``rule``: the rule id asked for."""
+        return {"rule": self.rule_id}
 
 
 class UnknownAbilityError(Ability2Error, KeyError):
@@ -202,11 +336,15 @@ class UnknownAbilityError(Ability2Error, KeyError):
 
     def __init__(self, code: str) -> None:
         self.code = code
-        super().__init__(f"unknown micro-ability {code!r}; codes run A1–A13, B1–B10, C1–C7")
+        super().__init__(msg("ability.unknown", code=code))
 
     def __str__(self) -> str:
         # KeyError would quote the message; this is a sentence for a person
-        return str(self.args[0])
+        return self.text()
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``ability``: the code asked for."""
+        return {"ability": self.code}
 
 
 class ResultFormatError(Ability2Error, ValueError):
@@ -219,30 +357,38 @@ class RegionUnavailableError(UnknownRegionError):
     ``problems`` are the :class:`PluginProblem` entries that explain it.
     """
 
+    error_code = "region_unavailable"
+
     def __init__(self, name: str, problems: Sequence[PluginProblem]) -> None:
         self.problems = tuple(problems)
-        plugins = ", ".join(dict.fromkeys(repr(p.cause or p.plugin) for p in self.problems))
-        Ability2Error.__init__(
-            self,
-            f"region {name!r} is not available: plugin {plugins} failed to load"
-            + "".join(f"\n  {p.describe('en')}" for p in self.problems),
-        )
+        plugins = tuple(dict.fromkeys(p.cause or p.plugin for p in self.problems))
+        Ability2Error.__init__(self, msg("region.unavailable", name=name, plugins=plugins))
         self.name = name
         self.suggestions = ()
         self.broken = ()
 
+    def text(self, lang: str | None = None) -> str:
+        """The message and each plugin's problem, one a line, in ``lang``."""
+        chosen = lang or _current()
+        return render(self.message, chosen) + "".join(f"\n  {p.describe(chosen)}" for p in self.problems)
+
     def describe(self, lang: str = "zh") -> str:
         """The message in ``lang`` (``zh`` or ``en``)."""
-        if lang == "en":
-            return str(self)
-        plugins = "、".join(dict.fromkeys(p.cause or p.plugin for p in self.problems))
-        return f"地区 {self.name!r} 不可用：插件 {plugins} 加载失败" + "".join(
-            f"\n  {p.describe('zh')}" for p in self.problems
-        )
+        return self.text(lang)
+
+    def summary(self, lang: str | None = None) -> str:
+        """The message without the plugins' problems (they name files of the machine that loaded them)."""
+        return render(self.message, lang)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``region`` and the ``plugins`` that failed."""
+        return {"region": self.name, "plugins": list(dict.fromkeys(p.cause or p.plugin for p in self.problems))}
 
 
 class PolicyDateError(Ability2Error):
     """A policy was asked for on a date when the region's rules are not in force."""
+
+    error_code = "policy_date"
 
 
 @attrs.frozen
@@ -250,27 +396,80 @@ class RosterProblem:
     """One problem in a roster: ``FILE:ROW:COLUMN: message``.
 
     ``row`` is the row number a spreadsheet shows (the header is row 1 of a plain CSV);
-    ``None`` for problems of the whole file (a missing column).
+    ``None`` for problems of the whole file (a missing column). ``column`` is the column's
+    canonical name (``online_hours``) or, for a column the contract does not name, its header
+    as written; ``alias`` the contract's Chinese alias (``线上学时``) where there is one.
+    ``message`` is a :class:`~ability2.messages.Message` (shown in the current language) or
+    plain text.
     """
 
     file: str
     row: int | None
     column: str | None
-    message: str
+    message: Message | str
+    alias: str | None = None
+
+    @property
+    def code(self) -> str | None:
+        """The message's code (``None`` for plain text)."""
+        return self.message.code if isinstance(self.message, Message) else None
+
+    def column_text(self, lang: str | None = None) -> str | None:
+        """The column as a reader of ``lang`` finds it: the alias in Chinese, the canonical name in English."""
+        if self.column is None:
+            return None
+        if self.alias and (lang or _current()) == "zh":
+            return self.alias
+        return self.column
+
+    def text(self, lang: str | None = None) -> str:
+        """``FILE:ROW:COLUMN: message`` in ``lang`` (``-`` for no row or column)."""
+        row = self.row if self.row is not None else "-"
+        return f"{self.file}:{row}:{self.column_text(lang) or '-'}: {render(self.message, lang)}"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row if self.row is not None else '-'}:{self.column or '-'}: {self.message}"
+        return self.text()
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The problem as JSON-ready data: ``code``, ``file``, ``row``, ``column``, ``alias``, ``message``."""
+        return {
+            "code": self.code,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "alias": self.alias,
+            "message": render(self.message, lang),
+        }
 
 
 class RosterError(Ability2Error):
-    """A roster was rejected; ``problems`` lists every problem found, in row order."""
+    """A roster was rejected; ``problems`` lists every problem found, in row order.
+
+    ``str(error)`` shows the first ``limit`` problems; :meth:`to_dict` holds every one.
+    """
+
+    error_code = "roster_rejected"
+    _heading = "roster.rejected"
 
     def __init__(self, problems: list[RosterProblem], limit: int = 50) -> None:
         self.problems = tuple(problems)
-        shown = "\n".join(str(p) for p in self.problems[:limit])
-        more = f"\n... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
-        count = len(self.problems)
-        super().__init__(f"roster rejected: {count} problem{'s' if count != 1 else ''}\n{shown}{more}")
+        self.limit = limit
+        super().__init__(msg(self._heading, count=len(self.problems)))
+
+    def text(self, lang: str | None = None) -> str:
+        """The heading and the first ``limit`` problems, one a line, in ``lang``."""
+        lines = [render(self.message, lang), *(p.text(lang) for p in self.problems[: self.limit])]
+        if len(self.problems) > self.limit:
+            lines.append(render(msg("problems.more", count=len(self.problems) - self.limit), lang))
+        return "\n".join(lines)
+
+    def summary(self, lang: str | None = None) -> str:
+        """The heading alone (the problems are listed by :meth:`fields`)."""
+        return render(self.message, lang)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``problems``: every problem as data."""
+        return {"problems": [p.to_dict(lang) for p in self.problems]}
 
 
 class EvaluationError(Ability2Error):
@@ -280,24 +479,24 @@ class EvaluationError(Ability2Error):
 class CatalogueError(Ability2Error, ValueError):
     """Specs and kinds that do not fit together; ``messages`` lists every problem."""
 
-    def __init__(self, messages: Sequence[str]) -> None:
+    def __init__(self, messages: Sequence[Message | str]) -> None:
         self.messages = tuple(messages)
-        super().__init__("\n".join(self.messages))
+        super().__init__(self.messages[0] if len(self.messages) == 1 else "")
+
+    def text(self, lang: str | None = None) -> str:
+        """Every message, one a line, in ``lang``."""
+        return "\n".join(render(m, lang) for m in self.messages)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``messages``: every message in ``lang``."""
+        return {"messages": [render(m, lang) for m in self.messages]}
 
 
 class ChangeSetError(PolicyFileError):
     """A change set was rejected; ``problems`` lists every problem in it."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(problems)
-        count = len(self.problems)
-        self.args = (
-            f"change set rejected: {count} problem{'s' if count != 1 else ''}:\n"
-            + "\n".join(f"  {p}" for p in self.problems),
-        )
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+    error_code = "change_set_rejected"
+    _heading = "whatif.rejected"
 
 
 class SheetUnavailableError(Ability2Error):
@@ -307,9 +506,5 @@ class SheetUnavailableError(Ability2Error):
 class SchoolTableError(RosterError):
     """A school table was rejected; ``problems`` lists every problem found, in row order."""
 
-    def __init__(self, problems: list[RosterProblem], limit: int = 50) -> None:
-        super().__init__(problems, limit)
-        count = len(self.problems)
-        shown = "\n".join(str(p) for p in self.problems[:limit])
-        more = f"\n... and {count - limit} more" if count > limit else ""
-        self.args = (f"school table rejected: {count} problem{'s' if count != 1 else ''}\n{shown}{more}",)
+    error_code = "school_table_rejected"
+    _heading = "schools.rejected"

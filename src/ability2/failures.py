@@ -13,9 +13,12 @@ SIGTERM (the command line handles them itself).
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from ability2.errors import RosterProblem
+from ability2.messages import current_language, msg, render
 
 __all__ = ["CODES", "HTTP_STATUS", "Failure", "classify"]
 
@@ -54,15 +57,19 @@ EXIT_INTERNAL, EXIT_USAGE = 1, 2
 class Failure:
     """An exception as the command line reports it: code, exit code, message and problems.
 
-    ``message`` is the text after ``ability2: error:`` (or ``ability2: internal error:``);
-    ``problems`` the roster's or school table's problems, each printed on its own line
-    after the message (empty for other errors).
+    ``message`` is the text after ``ability2: error:`` (or ``ability2: internal error:``), in
+    the language :func:`classify` was given; ``problems`` the roster's or school table's
+    problems, each printed on its own line after the message (empty for other errors);
+    ``data`` the error as JSON-ready data (:meth:`ability2.errors.Ability2Error.to_dict`), what
+    ``--format json`` prints and the service answers.
     """
 
     code: str
     exit_code: int
     message: str
     problems: tuple[RosterProblem, ...] = ()
+    lang: str = "zh"
+    data: dict[str, Any] = attrs.field(factory=dict, eq=False)
 
     @property
     def internal(self) -> bool:
@@ -73,57 +80,40 @@ class Failure:
         """What the command line prints on stderr, one string a line."""
         if self.internal:
             return [
-                f"ability2: internal error: {self.message}",
-                "This is a bug in ability2 or a plugin; rerun with ABILITY2_DEBUG=1 for the traceback.",
+                f"ability2: {render(msg('cli.internal_error'), self.lang)}: {self.message}",
+                render(msg("cli.internal_hint"), self.lang),
             ]
-        return [f"ability2: error: {self.message}", *(str(problem) for problem in self.problems)]
+        head = f"ability2: {render(msg('cli.error'), self.lang)}: {self.message}"
+        return [head, *(problem.text(self.lang) for problem in self.problems)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"code", "exit_code", "message", ...}``: the failure as data (every problem included)."""
+        return {**self.data, "code": self.code, "exit_code": self.exit_code, "message": self.message}
 
 
-def classify(exc: BaseException) -> Failure:
-    """The :class:`Failure` an exception stands for (a bug, unless ability2 raised it on purpose)."""
-    from ability2.errors import (
-        Ability2Error,
-        ChangeSetError,
-        PolicyDateError,
-        PolicyFileError,
-        RegionUnavailableError,
-        RosterError,
-        SchoolTableError,
-        UnknownRegionError,
-    )
+def classify(exc: BaseException, lang: str | None = None) -> Failure:
+    """The :class:`Failure` an exception stands for (a bug, unless ability2 raised it on purpose).
 
+    Its message is in ``lang`` (default: the current language, :mod:`ability2.messages`).
+    """
+    from ability2.errors import Ability2Error, RegionUnavailableError, RosterError
+
+    chosen = lang or current_language()
     if isinstance(exc, RosterError):
         # every problem, not only the first ones the exception's text shows
-        school = isinstance(exc, SchoolTableError)
-        what = "school table" if school else "roster"
         return Failure(
-            "school_table_rejected" if school else "roster_rejected",
-            EXIT_USAGE,
-            f"{what} rejected: {len(exc.problems)} problem(s)",
-            tuple(exc.problems),
+            exc.error_code, EXIT_USAGE, exc.summary(chosen), tuple(exc.problems), chosen, exc.to_dict(chosen)
         )
     if isinstance(exc, RegionUnavailableError):
         # the region and the plugins only: the plugins' problems name files of the server
         # (the command line prints them in full, from exc.describe)
-        plugins = ", ".join(dict.fromkeys(repr(p.cause or p.plugin) for p in exc.problems))
-        return Failure(
-            "region_unavailable",
-            EXIT_USAGE,
-            f"region {exc.name!r} is not available: plugin {plugins} failed to load on the server",
-        )
+        return Failure(exc.error_code, EXIT_USAGE, exc.summary(chosen), (), chosen, exc.to_dict(chosen))
     if isinstance(exc, Ability2Error):
-        if isinstance(exc, ChangeSetError):
-            code = "change_set_rejected"
-        elif isinstance(exc, PolicyFileError):
-            code = "policy_file"
-        elif isinstance(exc, UnknownRegionError):
-            code = "unknown_region"
-        elif isinstance(exc, PolicyDateError):
-            code = "policy_date"
-        else:
-            code = "bad_input"
-        return Failure(code, EXIT_USAGE, str(exc))
+        return Failure(exc.error_code, EXIT_USAGE, exc.text(chosen), (), chosen, exc.to_dict(chosen))
     if isinstance(exc, OSError):  # the environment refused: a full disk, a permission, a missing path
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        return Failure("environment", EXIT_USAGE, f"cannot complete:{where}: {exc.strerror or exc}")
-    return Failure("internal", EXIT_INTERNAL, f"{type(exc).__name__}: {exc}")
+        said = render(
+            msg("os.refused", file=getattr(exc, "filename", None) or "-", reason=exc.strerror or str(exc)), chosen
+        )
+        return Failure("environment", EXIT_USAGE, said, (), chosen, {"message_code": "os.refused"})
+    said = f"{type(exc).__name__}: {exc}"
+    return Failure("internal", EXIT_INTERNAL, said, (), chosen, {"message_code": None})

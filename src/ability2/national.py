@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import PolicyDateError, RegionUnavailableError, RosterError, RosterProblem, UnknownRegionError
+from ability2.messages import render
 from ability2.region_column import REGION_COLUMN, check_single_region, region_column, roster_regions
 from ability2.roster import COLUMNS
 from ability2.totals import Totals
@@ -243,8 +244,8 @@ def evaluate_cells(
             issues += [
                 p
                 for p in exc.problems
-                if not (p.column == id_label and p.message.startswith("duplicate teacher id"))
-                and not p.message.startswith("the roster has no teacher rows")
+                if not (p.column == id_label and render(p.message, "en").startswith("duplicate teacher id"))
+                and not render(p.message, "en").startswith("the roster has no teacher rows")
             ]
             continue
         if rid:

@@ -451,7 +451,7 @@ def _catalogue(manager: pluggy.PluginManager, loading: _Loading) -> Catalogue:
         except CatalogueError as exc:
             if not loading.tolerates(name):
                 raise RegistryError(error.messages) from None
-            loading.leave_out(manager, name, "catalogue", "; ".join(exc.messages))
+            loading.leave_out(manager, name, "catalogue", "; ".join(str(m) for m in exc.messages))
             continue
         kept = trial
     try:

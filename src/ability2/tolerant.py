@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ability2.errors import PluginProblem, PolicyFileError, Problem
+from ability2.messages import Message
 
 if TYPE_CHECKING:
     from ability2.datafiles import SourceLike
@@ -95,7 +96,7 @@ class _Round:
             return sides[1] if sides[0] in self.keep else sides[0]
         return None
 
-    def blame(self, plugin: str, kind: str, message: str, problem: Problem | None = None) -> None:
+    def blame(self, plugin: str, kind: str, message: Message | str, problem: Problem | None = None) -> None:
         found = (
             PluginProblem(plugin, kind, message)
             if problem is None

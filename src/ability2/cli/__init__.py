@@ -465,36 +465,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     restore = _exit_cleanly_on_sigterm()
     lang = getattr(args, "lang", "zh")
-    try:
-        from ability2.limits import limited
+    from ability2.messages import language
 
-        with limited(**dict(args.limits)), _plugin_problems_reported(lang, strict=args.strict_plugins):
-            result: int = args.func(args)
-        return result
-    except RegionUnavailableError as exc:
-        print(f"ability2: {'错误' if lang == 'zh' else 'error'}: {exc.describe(lang)}", file=sys.stderr)
-        return EXIT_USAGE
-    except BrokenPipeError:
-        return EXIT_OK
-    except Exception as exc:  # one mapping for the CLI and the service (ability2.failures)
-        from ability2.failures import classify
+    with language(lang):
+        try:
+            from ability2.limits import limited
 
-        failure = classify(exc)
-        if failure.internal and os.environ.get("ABILITY2_DEBUG"):
-            import traceback
+            with limited(**dict(args.limits)), _plugin_problems_reported(lang, strict=args.strict_plugins):
+                result: int = args.func(args)
+            return result
+        except RegionUnavailableError as exc:
+            from ability2.messages import msg, render
 
-            traceback.print_exc()
-        for line in failure.lines():
-            print(line, file=sys.stderr)
-        return failure.exit_code
-    except KeyboardInterrupt:
-        print("ability2: interrupted", file=sys.stderr)
-        return 130
-    except _Terminated:
-        print("ability2: terminated; nothing half-written is left", file=sys.stderr)
-        return 143
-    finally:
-        restore()
+            print(f"ability2: {render(msg('cli.error'))}: {exc.describe(lang)}", file=sys.stderr)
+            return EXIT_USAGE
+        except BrokenPipeError:
+            return EXIT_OK
+        except Exception as exc:  # one mapping for the CLI and the service (ability2.failures)
+            from ability2.failures import classify
+
+            failure = classify(exc, lang)
+            if failure.internal and os.environ.get("ABILITY2_DEBUG"):
+                import traceback
+
+                traceback.print_exc()
+            for line in failure.lines():
+                print(line, file=sys.stderr)
+            return failure.exit_code
+        except KeyboardInterrupt:
+            from ability2.messages import msg, render
+
+            print(f"ability2: {render(msg('cli.interrupted'))}", file=sys.stderr)
+            return 130
+        except _Terminated:
+            from ability2.messages import msg, render
+
+            print(f"ability2: {render(msg('cli.terminated'))}", file=sys.stderr)
+            return 143
+        finally:
+            restore()
 
 
 @contextlib.contextmanager

@@ -797,7 +797,7 @@ def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None, p
             progress=progress,
         )
     except EngineError as exc:
-        raise Ability2Error(exc.message(args.lang)) from None
+        raise Ability2Error(exc.text(args.lang)) from None
     finally:
         stages.close()
     _print_parts_summary(outcome, zh)

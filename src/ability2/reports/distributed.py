@@ -42,6 +42,7 @@ import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem
 from ability2.io.parquet_extent import parquet_problem
+from ability2.messages import render
 from ability2.partition import ROWS_PER_PART, Totals
 from ability2.reports.partitioned import PartitionedResult, write_totals
 
@@ -82,9 +83,11 @@ class EngineError(Ability2Error):
         super().__init__(message)
         self.zh = zh  #: the message in Chinese
 
-    def message(self, lang: str = "zh") -> str:
-        """The message in ``lang`` (``zh`` or ``en``)."""
-        return self.zh if lang == "zh" else str(self)
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (``zh`` or ``en``; default: the current language)."""
+        from ability2.messages import current_language
+
+        return self.zh if (lang or current_language()) == "zh" else str(self.args[0])
 
 
 class EngineUnavailable(EngineError):
@@ -290,7 +293,9 @@ def _header_problems(header: Sequence[str], source: str, header_row: int) -> lis
         read_roster_part(empty, header, name=source, header_row=header_row)
     except RosterError as exc:
         # the only other problem of a header without rows is that it has none
-        return [p for p in exc.problems if p.row is not None or not p.message.startswith("the roster has no")]
+        return [
+            p for p in exc.problems if p.row is not None or not render(p.message, "en").startswith("the roster has no")
+        ]
     return []
 
 
@@ -457,7 +462,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
             roster = read_roster_part(part, plan.header, name=_HERE, header_row=_HEADER, framework=policy.framework)
         except RosterError as exc:
             for problem in exc.problems:
-                if problem.column == duplicate and problem.message.startswith("duplicate teacher id"):
+                if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
             report["problems"] = [attrs.astuple(p) for p in problems]
@@ -512,7 +517,7 @@ def _evaluate_regions(
             )
         except RosterError as exc:
             for problem in exc.problems:
-                if problem.column == duplicate and problem.message.startswith("duplicate teacher id"):
+                if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
             report["problems"] = [attrs.astuple(p) for p in problems]

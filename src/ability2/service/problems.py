@@ -110,7 +110,7 @@ def problem_from_exception(exc: BaseException, lang: str) -> tuple[int, dict[str
     """``(status, body, headers)`` of the problem an exception stands for."""
     if isinstance(exc, RequestProblem):
         return exc.status, problem_body(exc.code, exc.status, str(exc), lang, exit_code=2), exc.headers
-    failure: Failure = classify(exc)
+    failure: Failure = classify(exc, lang)
     status = HTTP_STATUS[failure.code]
     if failure.internal:
         detail = (

@@ -1,0 +1,161 @@
+"""Messages in the reader's language: every error text ability2 shows, by code, in Chinese and English.
+
+A :class:`Message` is a code and its parameters, not a sentence: the sentence is made when
+the message is shown, in the language then in force, from the catalogue
+``ability2/messages.yaml`` (data apart from logic, like gettext's catalogues, but keyed by
+a stable code that a program can read). So one error raised deep in the reader can be shown
+in Chinese on a county's command line, in English to an app developer who asked for it, and
+as ``{"code": ..., "message": ...}`` to a program, without being raised twice.
+
+The language:
+
+- :func:`language` sets it for a block (a context variable: a server's requests and a
+  thread's work do not share it); the command line sets it from ``--lang``, the HTTP
+  service from ``Accept-Language``;
+- otherwise :func:`ability2.display.set_display_language` sets it for the process (the same
+  setting the Jupyter displays follow), Chinese by default.
+
+Parameters are shown as they are, except: a :class:`Message` is shown in the same language;
+a list or tuple is joined with ``、`` (Chinese) or ``, `` (English), each item shown the same
+way; ``None`` is shown as ``-``. Write quotation marks into the template (“{name}” in Chinese,
+'{name}' in English), never ``!r`` conversions, so that each language quotes its own way.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import string
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import attrs
+
+__all__ = ["Message", "catalogue", "current_language", "language", "msg", "render"]
+
+LANGUAGES = ("zh", "en")
+
+_chosen: contextvars.ContextVar[str | None] = contextvars.ContextVar("ability2_message_language", default=None)
+
+
+def current_language() -> str:
+    """The language a message is shown in now: the innermost :func:`language` block, else the display language."""
+    chosen = _chosen.get()
+    if chosen is not None:
+        return chosen
+    from ability2.display import display_language
+
+    return display_language()
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    """Show every message inside the block in ``lang`` (``zh`` or ``en``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    token = _chosen.set(lang)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+@attrs.frozen
+class Message:
+    """A message by code, with its parameters; its text is made when shown (:meth:`text`).
+
+    ``params`` are ``(name, value)`` pairs, in the order given; build one with :func:`msg`.
+    """
+
+    code: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: :func:`current_language`)."""
+        return render(self, lang)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def param(self, name: str, default: Any = None) -> Any:
+        """The value of parameter ``name`` (``default`` when not given)."""
+        for key, value in self.params:
+            if key == name:
+                return value
+        return default
+
+    def to_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """``{"code": ..., "message": ...}``: the code and the text in ``lang``."""
+        return {"code": self.code, "message": self.text(lang)}
+
+
+def msg(code: str, /, **params: Any) -> Message:
+    """The message ``code`` with ``params``, e.g. ``msg("region.unknown", name="hebei/baoding/xushui")``."""
+    return Message(code, tuple((name, _frozen(value)) for name, value in params.items()))
+
+
+@cache
+def catalogue() -> Mapping[str, Mapping[str, str]]:
+    """Every message code with its ``zh`` and ``en`` templates (read once from ``messages.yaml``)."""
+    import yaml
+
+    text = resources.files("ability2").joinpath("messages.yaml").read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(text, Loader=loader)  # a safe loader; the catalogue is the package's own data
+    return {str(code): {str(k): str(v) for k, v in entry.items()} for code, entry in (data or {}).items()}
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` restricted to plain names: no attribute or index access, no conversions."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, str]:
+        if not field_name.isidentifier():
+            raise KeyError(field_name)
+        return kwargs[field_name], field_name
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec:
+            return format(value, format_spec)
+        return _shown(value, self.lang)
+
+
+def _shown(value: Any, lang: str) -> str:
+    if isinstance(value, Message):
+        return value.text(lang)
+    if isinstance(value, tuple | list):
+        return ("、" if lang == "zh" else ", ").join(_shown(item, lang) for item in value)
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def render(message: Message | str, lang: str | None = None) -> str:
+    """The text of ``message`` in ``lang`` (default: :func:`current_language`); a plain string as it is.
+
+    A code missing from the catalogue (a plugin's own code, say) is shown as the code and its
+    parameters rather than failing: showing an error must never raise another.
+    """
+    if isinstance(message, str):
+        return message
+    chosen = lang or current_language()
+    entry = catalogue().get(message.code)
+    template = entry.get(chosen) if entry else None
+    params = dict(message.params)
+    if template is not None:
+        try:
+            return _Formatter(chosen).vformat(template, (), params)
+        except (KeyError, ValueError, TypeError, IndexError):
+            pass
+    shown = ", ".join(f"{name}={_shown(value, chosen)}" for name, value in message.params)
+    return f"{message.code}: {shown}" if shown else message.code
