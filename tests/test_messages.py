@@ -28,7 +28,7 @@ from ability2.failures import classify
 from ability2.messages import Message, catalogue, current_language, language, msg, render
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = ROOT / "src" / "ability2" / "messages.yaml"
+LOCALE = ROOT / "src" / "ability2" / "locale"
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 # what Chinese text may hold in Latin letters: code spans, identifiers and option names,
 # acronyms and names of formats and programs
@@ -72,12 +72,26 @@ def _codes_used() -> dict[str, list[tuple[str, int, set[str] | None]]]:
     return used
 
 
-def test_the_catalogue_is_strict_yaml_with_both_languages_for_every_code() -> None:
+def _catalogue_files() -> list[Path]:
+    return sorted(LOCALE.glob("*.yaml"))
+
+
+def test_the_catalogue_is_strict_yaml_with_both_languages_for_every_code_in_one_file_only() -> None:
     from ability2.yamlio import read_yaml
 
-    document = read_yaml(CATALOGUE.read_text(encoding="utf-8"), str(CATALOGUE))  # refuses repeated keys
-    assert isinstance(document.data, dict) and document.data
-    for code, entry in document.data.items():
+    owner: dict[str, str] = {}
+    for path in _catalogue_files():
+        document = read_yaml(path.read_text(encoding="utf-8"), str(path))  # refuses repeated keys
+        assert isinstance(document.data, dict) and document.data, path
+        for code in document.data:
+            assert code not in owner, f"{code} is in both {owner[code]} and {path.name}"
+            owner[code] = path.name
+        _check_entries(document.data)
+    assert owner.keys() == catalogue().keys()
+
+
+def _check_entries(data: dict[str, dict[str, str]]) -> None:
+    for code, entry in data.items():
         assert re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+", code), f"code {code!r} is not dotted lower case"
         assert set(entry) == {"zh", "en"}, f"{code}: needs exactly zh and en, has {sorted(entry)}"
         assert _placeholders(entry["zh"]) == _placeholders(entry["en"]), f"{code}: the languages' placeholders differ"
@@ -108,7 +122,7 @@ def test_every_code_the_code_uses_is_in_the_catalogue_with_its_parameters() -> N
         for file, line, given in sites:
             if given is not None:
                 assert wanted <= given, f"{file}:{line}: {code} needs {sorted(wanted - given)}"
-    assert not missing, "codes missing from messages.yaml: " + ", ".join(missing)
+    assert not missing, "codes missing from the catalogue (src/ability2/locale/*.yaml): " + ", ".join(missing)
 
 
 def test_no_entry_of_the_catalogue_is_unused() -> None:
@@ -217,4 +231,7 @@ def test_templates_cannot_reach_into_parameters(bad: str, monkeypatch: pytest.Mo
 
 
 def test_the_catalogue_yaml_parses_with_the_plain_safe_loader() -> None:
-    assert yaml.safe_load(CATALOGUE.read_text(encoding="utf-8")) == {k: dict(v) for k, v in catalogue().items()}
+    merged = {}
+    for path in _catalogue_files():
+        merged.update(yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert merged == {k: dict(v) for k, v in catalogue().items()}

@@ -1,9 +1,9 @@
 """Messages in the reader's language: every error text ability2 shows, by code, in Chinese and English.
 
 A :class:`Message` is a code and its parameters, not a sentence: the sentence is made when
-the message is shown, in the language then in force, from the catalogue
-``ability2/messages.yaml`` (data apart from logic, like gettext's catalogues, but keyed by
-a stable code that a program can read). So one error raised deep in the reader can be shown
+the message is shown, in the language then in force, from the catalogue: the YAML files of
+``ability2/locale/`` (data apart from logic, like gettext's catalogues, but keyed by a stable
+code that a program can read; one file per area, each code in one file only). So one error raised deep in the reader can be shown
 in Chinese on a county's command line, in English to an app developer who asked for it, and
 as ``{"code": ..., "message": ...}`` to a program, without being raised twice.
 
@@ -104,13 +104,20 @@ def msg(code: str, /, **params: Any) -> Message:
 
 @cache
 def catalogue() -> Mapping[str, Mapping[str, str]]:
-    """Every message code with its ``zh`` and ``en`` templates (read once from ``messages.yaml``)."""
+    """Every message code with its ``zh`` and ``en`` templates (read once from ``ability2/locale/*.yaml``)."""
     import yaml
 
-    text = resources.files("ability2").joinpath("messages.yaml").read_text(encoding="utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(text, Loader=loader)  # a safe loader; the catalogue is the package's own data
-    return {str(code): {str(k): str(v) for k, v in entry.items()} for code, entry in (data or {}).items()}
+    found: dict[str, Mapping[str, str]] = {}
+    folder = resources.files("ability2").joinpath("locale")
+    for part in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not part.name.endswith(".yaml"):
+            continue
+        # a safe loader; the catalogue is the package's own data (tests/test_messages.py checks it strictly)
+        data = yaml.load(part.read_text(encoding="utf-8"), Loader=loader)
+        for code, entry in (data or {}).items():
+            found[str(code)] = {str(k): str(v) for k, v in entry.items()}
+    return found
 
 
 class _Formatter(string.Formatter):
