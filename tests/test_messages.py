@@ -235,3 +235,16 @@ def test_the_catalogue_yaml_parses_with_the_plain_safe_loader() -> None:
     for path in _catalogue_files():
         merged.update(yaml.safe_load(path.read_text(encoding="utf-8")))
     assert merged == {k: dict(v) for k, v in catalogue().items()}
+
+
+def test_a_problem_travels_between_processes_as_data_and_comes_back_equal() -> None:
+    import json
+
+    inner = msg("region.unknown", name="x")
+    problems = [
+        RosterProblem("a.csv", 3, "online_hours", msg("region.did_you_mean", names=["a", inner]), alias="线上学时"),
+        RosterProblem("b.csv", None, None, "plain text"),
+    ]
+    for problem in problems:
+        again = RosterProblem.from_data(json.loads(json.dumps(problem.to_data(), ensure_ascii=False)))
+        assert again == problem and again.text("zh") == problem.text("zh")

@@ -430,6 +430,18 @@ class RosterProblem:
     def __str__(self) -> str:
         return self.text()
 
+    def to_data(self) -> dict[str, Any]:
+        """The problem itself as JSON-ready data (its message not yet shown), rebuilt by :meth:`from_data`."""
+        message = self.message.to_data() if isinstance(self.message, Message) else self.message
+        return {"file": self.file, "row": self.row, "column": self.column, "message": message, "alias": self.alias}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> RosterProblem:
+        """The problem :meth:`to_data` gave."""
+        message = data["message"]
+        said = Message.from_data(message) if isinstance(message, dict) else str(message)
+        return cls(data["file"], data["row"], data["column"], said, data.get("alias"))
+
     def to_dict(self, lang: str | None = None) -> dict[str, Any]:
         """The problem as JSON-ready data: ``code``, ``file``, ``row``, ``column``, ``alias``, ``message``."""
         return {

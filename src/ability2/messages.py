@@ -96,6 +96,35 @@ class Message:
         """``{"code": ..., "message": ...}``: the code and the text in ``lang``."""
         return {"code": self.code, "message": self.text(lang)}
 
+    def to_data(self) -> dict[str, Any]:
+        """The message itself (code and parameters) as JSON-ready data, to be rebuilt by :meth:`from_data`.
+
+        For carrying a message between processes (the partitioned path, Dask workers) before
+        it is shown; parameters must be text, numbers, ``None``, lists or messages.
+        """
+        return {"code": self.code, "params": [[name, _to_data(value)] for name, value in self.params]}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Message:
+        """The message :meth:`to_data` gave."""
+        return cls(str(data["code"]), tuple((str(name), _from_data(value)) for name, value in data["params"]))
+
+
+def _to_data(value: Any) -> Any:
+    if isinstance(value, Message):
+        return {"message": value.to_data()}
+    if isinstance(value, tuple | list):
+        return {"list": [_to_data(item) for item in value]}
+    return value
+
+
+def _from_data(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "message" in value:
+            return Message.from_data(value["message"])
+        return tuple(_from_data(item) for item in value["list"])
+    return value
+
 
 def msg(code: str, /, **params: Any) -> Message:
     """The message ``code`` with ``params``, e.g. ``msg("region.unknown", name="hebei/baoding/xushui")``."""

@@ -332,7 +332,7 @@ def _piece_frame(plan: _Plan, index: int, data: pl.DataFrame, problems: Sequence
                 "__row": [0] * len(problems),
                 "__key": [0] * len(problems),
                 "__tid": [0] * len(problems),
-                "__problem": [json.dumps(attrs.astuple(p), ensure_ascii=False) for p in problems],
+                "__problem": [json.dumps(p.to_data(), ensure_ascii=False) for p in problems],
             },
             schema={
                 "__file": pl.Int32,
@@ -402,8 +402,7 @@ def _frame_piece(frame: Any, plan: _Plan, partition_info: dict[str, Any] | None 
 
 
 def _problem_from(text: str) -> RosterProblem:
-    source, row, column, message = json.loads(text)
-    return RosterProblem(source, row, column, message)
+    return RosterProblem.from_data(json.loads(text))
 
 
 @functools.lru_cache(maxsize=4)
@@ -444,7 +443,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     data = data.filter(pl.col("__problem").is_null())
     cells = [pl.col(f"c{j}").fill_null("").str.strip_chars() != "" for j in range(width)]
     if not data.height or not data.select(pl.any_horizontal(cells).any()).item():
-        report["problems"] = [attrs.astuple(p) for p in problems]
+        report["problems"] = [p.to_data() for p in problems]
         return report  # the reader drops blank rows: nothing to read here
     data = data.sort("__file", "__row")
     files = data.get_column("__file").to_numpy()
@@ -465,11 +464,11 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
                 if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
-            report["problems"] = [attrs.astuple(p) for p in problems]
+            report["problems"] = [p.to_data() for p in problems]
             return report
     del part
     if problems:
-        report["problems"] = [attrs.astuple(p) for p in problems]
+        report["problems"] = [p.to_data() for p in problems]
         return report
     result = evaluate(roster, policy)
     positions = np.asarray(roster.rows)
@@ -520,10 +519,10 @@ def _evaluate_regions(
                 if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
-            report["problems"] = [attrs.astuple(p) for p in problems]
+            report["problems"] = [p.to_data() for p in problems]
             return report
     if problems:
-        report["problems"] = [attrs.astuple(p) for p in problems]
+        report["problems"] = [p.to_data() for p in problems]
         return report
     positions = out.teachers.get_column("row").to_numpy()
     sources = pl.Series("file", plan.sources, dtype=pl.String)
@@ -809,7 +808,7 @@ def _run(
     finally:
         client.cancel(futures_of(held[0]) + futures_of(held[1]))  # type: ignore[no-untyped-call]
     for report in reports:
-        report["problems"] = [RosterProblem(*p) for p in report["problems"]]
+        report["problems"] = [RosterProblem.from_data(p) for p in report["problems"]]
     duplicates = _duplicates(client, read, plan, suspects) if suspects else []
     return reports, duplicates
 
