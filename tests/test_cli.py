@@ -121,13 +121,8 @@ def test_validate_a_second_file_for_an_installed_region_says_it_stands_in_for_it
 ) -> None:
     # issue 13 item 16: the file is checked in place of the installed one (a copy being edited is the
     # common case), and the warning says that, installed beside it, the region would be declared twice
-    other = write(
-        "hebei.yaml",
-        """
-region: {id: hebei, name: 河北省, level: province, parent: cn}
-rules: {}
-""",
-    )
+    installed = Path(__file__).resolve().parents[1] / "plugins" / "hebei" / "src" / "ability2_hebei" / "policies"
+    other = write("hebei.yaml", (installed / "hebei.yaml").read_text(encoding="utf-8"))
     assert main(["validate", str(other)]) == 0
     out = capsys.readouterr().out
     assert "warning:" in out
