@@ -15,6 +15,7 @@ that code's output: each of its lines must be in what the code prints, in order 
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shlex
@@ -41,7 +42,7 @@ def shown_outputs(page: Path) -> dict[str, str]:
     text = page.read_text(encoding="utf-8")
     found = list(BLOCK.finditer(text))
     outputs: dict[str, str] = {}
-    for code, after in zip(found, found[1:], strict=False):
+    for code, after in itertools.pairwise(found):
         if after.group(1) == "text" and code.group(1) in ("python", "sh") and not text[code.end() : after.start()].strip():
             outputs[code.group(2)] = after.group(2)
     return outputs

@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 
 import ability2
 from ability2.errors import PluginLoadWarning, RegistryError
-from ability2.scaffold import scaffold_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "plugins"
@@ -179,7 +178,7 @@ def test_a_broken_folder_plugin_is_left_out_like_an_installed_one(qufu: Path, tm
     assert regions.returncode == 0, regions.stderr
     listed = {r["id"] for r in json.loads(regions.stdout)}
     assert QUFU not in listed
-    assert SEED_REGIONS <= listed  # every other region is served
+    assert listed >= SEED_REGIONS  # every other region is served
     assert "qufu" in regions.stderr
     assert "qufu.yaml" in regions.stderr
     assert "rulez" in regions.stderr

@@ -115,7 +115,9 @@ def find_folder_plugins(dirs: Iterable[str | os.PathLike[str]]) -> tuple[list[Fo
             errors.append(f"plugin folder {given}: no such folder")
             continue
         if not folder.is_dir():
-            errors.append(f"plugin folder {given}: not a folder (give the plugin project's folder, which holds pyproject.toml)")
+            errors.append(
+                f"plugin folder {given}: not a folder (give the plugin project's folder, which holds pyproject.toml)"
+            )
             continue
         folder = folder.resolve()
         if (folder / "pyproject.toml").is_file():
@@ -164,7 +166,9 @@ def _project_entry_points(project: Path) -> list[FolderEntryPoint]:
     except OSError as exc:
         raise _Unreadable(f"{project_file}: cannot be read ({exc.strerror or exc})") from None
     if len(raw) > MAX_PYPROJECT_BYTES:
-        raise _Unreadable(f"{project_file}: larger than {MAX_PYPROJECT_BYTES // 1024} KiB; not a plugin's pyproject.toml")
+        raise _Unreadable(
+            f"{project_file}: larger than {MAX_PYPROJECT_BYTES // 1024} KiB; not a plugin's pyproject.toml"
+        )
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -843,7 +843,7 @@ def _plugin_infos(rows: list[tuple[str, tuple[str, ...], tuple[str, ...]]], load
     for name, regions, hooks in rows:
         point = loaded.get(name)
         folder = getattr(point, "folder", None)
-        if folder is not None:  # a plugin folder: its pyproject.toml's [project] name and version
+        if point is not None and folder is not None:  # a plugin folder: its pyproject.toml's name and version
             distribution, version = point.distribution, point.version
         else:
             dist = point.dist if point is not None else None

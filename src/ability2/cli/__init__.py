@@ -583,8 +583,10 @@ def _plugin_environment(dirs: Sequence[str], no_installed: bool, lang: str) -> I
 
     for folder in dirs:
         if not os.path.isdir(folder):
-            why = ("不存在" if lang == "zh" else "no such folder") if not os.path.exists(folder) else (
-                "不是文件夹" if lang == "zh" else "not a folder"
+            why = (
+                ("不存在" if lang == "zh" else "no such folder")
+                if not os.path.exists(folder)
+                else ("不是文件夹" if lang == "zh" else "not a folder")
             )
             raise UsageError(f"--plugins-dir {folder}: {why}")
     saved = {name: os.environ.get(name) for name in (PLUGINS_DIR_ENV, NO_INSTALLED_ENV)}
