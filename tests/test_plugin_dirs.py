@@ -319,3 +319,25 @@ def test_the_environment_variable_is_split_on_the_path_separator(parts: list[str
         assert _dirs_default() == tuple(part for part in parts if part.strip())
     finally:
         del os.environ["ABILITY2_PLUGINS_DIR"]
+
+
+def test_serve_takes_the_folders_for_every_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("starlette")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    from ability2.service.app import create_app_from_environment
+
+    # what `ability2 serve --plugins-dir DIR` leaves in the environment of each uvicorn worker
+    folder = _project(tmp_path / "ability2-servedir", "servedir", "servedir")
+    monkeypatch.setenv("ABILITY2_PLUGINS_DIR", str(folder))
+    with TestClient(create_app_from_environment()) as client:
+        response = client.get("/regions")
+        assert response.status_code == 200, response.text
+        assert "servedir" in {region["id"] for region in response.json()}
+    refused = run("serve", "--plugins-dir", str(tmp_path / "missing"), "--port", "1")
+    assert refused.returncode == 2  # before anything listens
+    assert "--plugins-dir" in refused.stderr and "Traceback" not in refused.stderr
