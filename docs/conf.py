@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+# The site is built from the project's own plugins, whatever the builder has installed: the
+# seed plugins' folders (plugins/), loaded as plugin folders, and no installed plugin. Set in
+# the environment, so that the executed notebooks' kernels load the same registry.
+PLUGIN_FOLDERS = [Path(__file__).resolve().parents[1] / "plugins"]
+os.environ["ABILITY2_PLUGINS_DIR"] = os.pathsep.join(str(folder) for folder in PLUGIN_FOLDERS)
+os.environ["ABILITY2_NO_INSTALLED_PLUGINS"] = "1"
 
 project = "ability2"
 author = "ability2 developers"

@@ -2,14 +2,20 @@
 
 Python blocks of a page run in order in one namespace. Shell blocks run line by line in one
 scratch folder per page that holds the files the examples name (``school.csv``,
-``school.xlsx``, ``scores.yaml``, ``schools.csv``); ``pip install -e DIR`` is done the way pip registers an
+``school.xlsx``, ``scores.yaml``, ``schools.csv``, and each YAML block of the page whose first line is a
+comment naming a file, ``# whatif.yaml: ...``); ``pip install -e DIR`` is done the way pip registers an
 entry point (a ``.dist-info`` folder on the path), and set-up lines (``python3 -m venv``,
 ``pip install -r``) are already done by the test environment. A line commented
 ``exit code 2`` must fail with exit code 2; every other line must succeed.
+
+A ``text`` block right after a Python block, or after a shell block of one command, shows
+that code's output: each of its lines must be in what the code prints, in order (a line
+``…`` stands for lines left out, trailing spaces aside), so the output shown cannot drift.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shlex
@@ -31,7 +37,35 @@ def blocks(page: Path, language: str) -> list[str]:
     return [body for lang, body in BLOCK.findall(page.read_text(encoding="utf-8")) if lang == language]
 
 
-def scratch(tmp_path: Path) -> Path:
+def shown_outputs(page: Path) -> dict[str, str]:
+    """The ``text`` blocks that directly follow a ``python`` or ``sh`` block: code -> the output shown."""
+    text = page.read_text(encoding="utf-8")
+    found = list(BLOCK.finditer(text))
+    outputs: dict[str, str] = {}
+    for code, after in itertools.pairwise(found):
+        if after.group(1) == "text" and code.group(1) in ("python", "sh") and not text[code.end() : after.start()].strip():
+            outputs[code.group(2)] = after.group(2)
+    return outputs
+
+
+def check_shown(shown: str, printed: str, where: str) -> None:
+    """Every line of ``shown`` (but ``…``) is a line of ``printed``, in order."""
+    actual = [line.rstrip() for line in printed.splitlines()]
+    at = 0
+    for line in (line.rstrip() for line in shown.splitlines()):
+        if line == "…":
+            continue
+        try:
+            at = actual.index(line, at) + 1
+        except ValueError:
+            raise AssertionError(f"{where}: the output shown has {line!r}, not printed by the code at that point") from None
+
+
+#: a YAML block that is a file of the examples: its first line names it
+NAMED_FILE = re.compile(r"^# ([\w.-]+\.ya?ml)\b")
+
+
+def scratch(tmp_path: Path, page: Path | None = None) -> Path:
     import json
 
     import pandas as pd
@@ -42,6 +76,10 @@ def scratch(tmp_path: Path) -> Path:
     folder.mkdir()
     with open(str(sample_roster_path()), "rb") as handle:
         (folder / "school.csv").write_bytes(handle.read())
+    # the sample where a checkout holds it (the quickstart runs from the checkout's folder)
+    bundled = folder / "src" / "ability2" / "demo" / "data" / "sample_school.csv"
+    bundled.parent.mkdir(parents=True)
+    bundled.write_bytes((folder / "school.csv").read_bytes())
     pd.read_csv(folder / "school.csv", dtype=str, keep_default_na=False).to_excel(folder / "school.xlsx", index=False)
     import datetime as dt
 
@@ -58,15 +96,27 @@ def scratch(tmp_path: Path) -> Path:
         "学校,信息化管理团队,首席信息官,研修活动实施方案,发展规划已备案\n白塔示范小学(样例),是,是,是,否\n",
         encoding="utf-8",
     )
+    for body in blocks(page, "yaml") if page is not None else ():
+        named = NAMED_FILE.match(body)
+        if named:
+            (folder / named.group(1)).write_text(body, encoding="utf-8")
     return folder
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
 def test_python_examples_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(scratch(tmp_path))
+    monkeypatch.chdir(scratch(tmp_path, page))
+    import contextlib
+    import io
+
     namespace: dict[str, object] = {"__name__": "__docs__"}
+    outputs = shown_outputs(page)
     for code in blocks(page, "python"):
-        exec(compile(code, f"{page.name}:example", "exec"), namespace)
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, f"{page.name}:example", "exec"), namespace)
+        if code in outputs:
+            check_shown(outputs[code], printed.getvalue(), f"{page.name}: {code.splitlines()[0]}")
 
 
 def install_editable(folder: Path, site: Path) -> None:
@@ -91,18 +141,17 @@ SKIP = (
 )
 
 
+def shell_lines_of(body: str) -> list[str]:
+    return [line.strip() for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
 def shell_lines(page: Path) -> list[str]:
-    lines = []
-    for body in blocks(page, "sh"):
-        for line in body.splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                lines.append(line.strip())
-    return lines
+    return [line for body in blocks(page, "sh") for line in shell_lines_of(body)]
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p.name != "README.md" and shell_lines(p)], ids=lambda p: p.name)
 def test_shell_examples_run(page: Path, tmp_path: Path) -> None:
-    work = scratch(tmp_path)
+    work = scratch(tmp_path, page)
     site = tmp_path / "site"
     site.mkdir()
     env = dict(os.environ)
@@ -110,6 +159,9 @@ def test_shell_examples_run(page: Path, tmp_path: Path) -> None:
     # .pth files are read only from site directories: make ours one
     (tmp_path / "sitecustomize.py").write_text(f"import site\nsite.addsitedir({str(site)!r})\n", encoding="utf-8")
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env["PYTHONPATH"]])
+    outputs = {
+        lines[0]: shown for code, shown in shown_outputs(page).items() if len(lines := shell_lines_of(code)) == 1
+    }
     for line in shell_lines(page):
         command, _, comment = line.partition("#")
         command = command.strip()
@@ -132,6 +184,8 @@ def test_shell_examples_run(page: Path, tmp_path: Path) -> None:
             result = subprocess.run(words, cwd=work, env=env, capture_output=True, text=True, timeout=300, check=False)
             if redirect is not None:
                 redirect.write_text(result.stdout, encoding="utf-8")
+            if line in outputs and result.returncode == expect:
+                check_shown(outputs[line], result.stdout, f"{page.name}: {line}")
             assert result.returncode == expect, (
                 f"{page.name}: {part.strip()}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
             )

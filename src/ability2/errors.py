@@ -23,6 +23,7 @@ from ability2.messages import Message, msg, render
 
 __all__ = [
     "Ability2Error",
+    "CaseFileError",
     "CatalogueError",
     "ChangeSetError",
     "EvaluationError",
@@ -174,6 +175,22 @@ class PolicyFileError(Ability2Error):
     def fields(self, lang: str | None = None) -> dict[str, Any]:
         """``problems``: each problem as data."""
         return {"problems": [p.to_dict(lang) for p in self.problems]}
+
+
+class CaseFileError(PolicyFileError):
+    """A plugin's YAML test-case file (``tests/test_*.yaml``, a top-level ``cases:``) is malformed.
+
+    A :class:`PolicyFileError` whose message says it is a test-case file, and which one, so
+    that a plugin author does not look for the mistake in the policy files.
+    """
+
+    def __init__(self, problems: Iterable[Problem], file: str) -> None:
+        super().__init__(problems)
+        #: the test-case file
+        self.file = file
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the test-case file {file} (a plugin's YAML cases)"
+        self.args = (head + ":\n" + "\n".join(f"  {p}" for p in self.problems),)
 
 
 class RegistryError(Ability2Error):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -41,12 +42,27 @@ if TYPE_CHECKING:
     from ability2.datafiles import SourceLike
     from ability2.policy import Policy, ResolvedRule
 
-__all__ = ["STRICT_ENV", "PluginInfo", "Registry", "default_registry", "load_registry", "reset_default_registry"]
+__all__ = [
+    "NO_INSTALLED_ENV",
+    "PLUGINS_DIR_ENV",
+    "STRICT_ENV",
+    "PluginInfo",
+    "Registry",
+    "default_registry",
+    "load_registry",
+    "reset_default_registry",
+]
 
 ENTRY_POINT_GROUP = "ability2"
 BUILTIN_PLUGIN = "ability2.national"
 #: the environment variable that makes :func:`load_registry` strict by default (``1``, ``true``, ``yes`` or ``on``)
 STRICT_ENV = "ABILITY2_STRICT_PLUGINS"
+#: the environment variable that keeps installed plugins out by default (``1``, ``true``, ``yes`` or ``on``):
+#: only the plugin folders (:envvar:`ABILITY2_PLUGINS_DIR`) and the core are loaded
+NO_INSTALLED_ENV = "ABILITY2_NO_INSTALLED_PLUGINS"
+#: the environment variable naming plugin folders to load (:mod:`ability2.plugindirs`), separated by
+#: :data:`os.pathsep` (``:`` on Linux and macOS, ``;`` on Windows)
+PLUGINS_DIR_ENV = "ABILITY2_PLUGINS_DIR"
 
 
 @attrs.frozen
@@ -58,6 +74,8 @@ class PluginInfo:
     distribution: str | None
     regions: tuple[str, ...]
     hooks: tuple[str, ...]
+    #: the plugin project's folder, for a plugin loaded from a plugin folder (``--plugins-dir``); else ``None``
+    folder: str | None = None
 
 
 class _National:
@@ -476,6 +494,8 @@ def _entry_point_plugins(manager: pluggy.PluginManager, loading: _Loading) -> di
             errors.append(message)
             loading.problems.append(PluginProblem(entry_point.name, "import", message))
             continue
+        if manager.is_registered(plugin):
+            continue  # the same module, already registered from a plugin folder under another name
         manager.register(plugin, name=entry_point.name)
         found[entry_point.name] = entry_point
     if errors and loading.strict:
@@ -483,11 +503,65 @@ def _entry_point_plugins(manager: pluggy.PluginManager, loading: _Loading) -> di
     return found
 
 
+def _folder_plugins(manager: pluggy.PluginManager, loading: _Loading, dirs: Sequence[str]) -> dict[str, Any]:
+    """Load and register the plugins of the plugin folders (:mod:`ability2.plugindirs`); returns name -> entry point.
+
+    A folder that is missing or holds no plugin project raises :class:`RegistryError` in
+    every mode. A project that cannot be read or imported is a problem like an installed
+    plugin's import (left out; strict loading raises). Folders come first: an installed
+    plugin of the same name is then not loaded (the folder's copy replaces it).
+    """
+    from ability2.plugindirs import find_folder_plugins
+
+    points, unreadable = find_folder_plugins(dirs)
+    errors: list[str] = []
+    for problem in unreadable:
+        message = f"plugin folder {problem.name!r}: {problem.message}"
+        errors.append(message)
+        loading.problems.append(PluginProblem(problem.name, "import", message))
+    found: dict[str, Any] = {}
+    for point in points:
+        if point.name in found:
+            message = (
+                f"plugin {point.name!r} is declared by two plugin folders, {found[point.name].folder} and "
+                f"{point.folder}; the first is loaded"
+            )
+            errors.append(message)
+            loading.problems.append(PluginProblem(point.name, "import", message))
+            continue
+        try:
+            plugin = point.load()
+        except Exception as exc:
+            message = f"plugin {point.name!r} ({point.value}, from {point.folder}) failed to import: {type(exc).__name__}: {exc}"
+            errors.append(message)
+            loading.problems.append(PluginProblem(point.name, "import", message))
+            continue
+        if manager.is_registered(plugin) or manager.get_plugin(point.name) is not None:
+            message = f"plugin {point.name!r} (from {point.folder}) is already registered under another name or object"
+            errors.append(message)
+            loading.problems.append(PluginProblem(point.name, "import", message))
+            continue
+        manager.register(plugin, name=point.name)
+        found[point.name] = point
+    if errors and loading.strict:
+        raise RegistryError(errors)
+    return found
+
+
 def _strict_default() -> bool:
     """Whether :envvar:`ABILITY2_STRICT_PLUGINS` asks for strict loading."""
-    import os
-
     return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _installed_default() -> bool:
+    """Whether installed plugins load by default: not when :envvar:`ABILITY2_NO_INSTALLED_PLUGINS` is set."""
+    return os.environ.get(NO_INSTALLED_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
+
+
+def _dirs_default() -> tuple[str, ...]:
+    """The plugin folders :envvar:`ABILITY2_PLUGINS_DIR` names."""
+    value = os.environ.get(PLUGINS_DIR_ENV, "")
+    return tuple(part for part in value.split(os.pathsep) if part.strip())
 
 
 class _Loading:
@@ -519,12 +593,34 @@ def load_registry(
     extra_files: Iterable[SourceLike] = (),
     strict: bool | None = None,
     warn: bool = True,
+    plugins_dirs: Iterable[str | os.PathLike[str]] | None = None,
+    installed: bool | None = None,
 ) -> Registry:
     """Discover plugins and assemble the registry of regions and their layers.
 
     ``plugins`` registers extra plugin objects in-process (tests, notebooks); each needs a
-    ``__name__`` or is named after its class. ``entry_points=False`` skips installed plugins.
-    ``extra_files`` adds policy files directly, as if a plugin named ``"extra"`` returned them.
+    ``__name__`` or is named after its class. ``extra_files`` adds policy files directly, as
+    if a plugin named ``"extra"`` returned them.
+
+    ``plugins_dirs`` loads plugins from plugin folders without installing them (see
+    :mod:`ability2.plugindirs` for what a folder may hold): a plugin project as
+    ``ability2 new-plugin`` writes it, or a folder of such projects. Loading a folder imports
+    its plugin's module, so its Python code runs, exactly as installing it would: name only
+    folders you trust. The default (``None``) reads the folders from the environment variable
+    ``ABILITY2_PLUGINS_DIR`` (separated by :data:`os.pathsep`); a sequence, even empty,
+    replaces it. A folder that is missing or holds no plugin project raises
+    :class:`RegistryError`, whatever ``strict`` says. A folder plugin is otherwise like an
+    installed one: layered by the region tree, left out when broken (strict: an error); one
+    of the same name as an installed plugin replaces it (the folder is the copy asked for);
+    one that declares a region an installed plugin of another name also declares is the
+    "declared twice" problem (both are left out; strict: an error).
+
+    ``installed=False`` loads no installed plugin (no ``ability2`` entry point of an
+    installed distribution): only the core, the plugin folders, ``plugins`` and
+    ``extra_files``, so that the result does not depend on what happens to be installed
+    (a reproducible build). The default (``None``) is ``False`` when the environment variable
+    ``ABILITY2_NO_INSTALLED_PLUGINS`` is ``1``, else ``True``. ``entry_points=False`` is the
+    older spelling of ``installed=False`` (it wins over ``installed``).
 
     A broken plugin does not take the others down: a plugin that fails to import, whose hook
     raises, or whose policy files are malformed is left out (with the regions that inherit
@@ -543,15 +639,17 @@ def load_registry(
     from ability2.gcpause import paused_gc
 
     loading = _Loading(_strict_default() if strict is None else strict)
+    from_installed = entry_points and (_installed_default() if installed is None else installed)
+    dirs = _dirs_default() if plugins_dirs is None else tuple(os.fspath(d) for d in plugins_dirs)
     with paused_gc():  # loading builds many small objects and no reference cycles worth a collection
-        registry = _load_registry(plugins, entry_points, extra_files, loading)
+        registry = _load_registry(plugins, from_installed, extra_files, loading, dirs)
     for problem in registry.problems if warn else ():
         warnings.warn(PluginLoadWarning(problem), stacklevel=2)
     return registry
 
 
-#: the default registries, by strict mode (built once each, see :func:`default_registry`)
-_DEFAULT: dict[bool, Registry] = {}
+#: the default registries, by strict mode and the plugin environment (built once each, see :func:`default_registry`)
+_DEFAULT: dict[tuple[bool, bool, tuple[str, ...]], Registry] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
@@ -565,18 +663,20 @@ def default_registry(*, strict: bool | None = None) -> Registry:
     environment) when it was first loaded: after installing or changing a plugin in a
     running process, call :func:`reset_default_registry`, or pass a fresh
     :func:`load_registry` as ``registry=``. ``strict`` is as for :func:`load_registry`
-    (one registry is kept per mode). The first load is made under a lock: threads that ask
-    at once wait for it and share one registry. A broken plugin's warnings are issued on
-    that first load only.
+    (one registry is kept per mode, and per value of the environment variables
+    ``ABILITY2_PLUGINS_DIR`` and ``ABILITY2_NO_INSTALLED_PLUGINS``). The first load is made
+    under a lock: threads that ask at once wait for it and share one registry. A broken
+    plugin's warnings are issued on that first load only.
     """
     mode = _strict_default() if strict is None else strict
-    found = _DEFAULT.get(mode)
+    key = (mode, _installed_default(), _dirs_default())
+    found = _DEFAULT.get(key)
     if found is not None:
         return found
     with _DEFAULT_LOCK:
-        found = _DEFAULT.get(mode)
+        found = _DEFAULT.get(key)
         if found is None:
-            found = _DEFAULT[mode] = load_registry(strict=mode)
+            found = _DEFAULT[key] = load_registry(strict=mode)
         return found
 
 
@@ -613,14 +713,20 @@ def _check_hooks(manager: pluggy.PluginManager, loading: _Loading) -> None:
 
 
 def _load_registry(
-    plugins: Iterable[object], entry_points: bool, extra_files: Iterable[SourceLike], loading: _Loading
+    plugins: Iterable[object],
+    entry_points: bool,
+    extra_files: Iterable[SourceLike],
+    loading: _Loading,
+    dirs: Sequence[str] = (),
 ) -> Registry:
     manager = _plugin_manager()
     manager.register(BuiltinKinds(), name=BUILTIN_KINDS_PLUGIN)
     manager.register(_National(), name=BUILTIN_PLUGIN)
     loaded: dict[str, Any] = {}
+    if dirs:
+        loaded = _folder_plugins(manager, loading, dirs)
     if entry_points:
-        loaded = _entry_point_plugins(manager, loading)
+        loaded.update(_entry_point_plugins(manager, loading))
     for plugin in plugins:
         if manager.is_registered(plugin):
             continue  # already registered through its entry point
@@ -735,11 +841,16 @@ def _plugin_infos(rows: list[tuple[str, tuple[str, ...], tuple[str, ...]]], load
     """Each plugin's :class:`PluginInfo`, with its distribution's name and version read from its metadata."""
     infos = []
     for name, regions, hooks in rows:
-        dist = loaded[name].dist if name in loaded else None
-        distribution, version = (dist.name, dist.version) if dist else (None, None)
+        point = loaded.get(name)
+        folder = getattr(point, "folder", None)
+        if point is not None and folder is not None:  # a plugin folder: its pyproject.toml's name and version
+            distribution, version = point.distribution, point.version
+        else:
+            dist = point.dist if point is not None else None
+            distribution, version = (dist.name, dist.version) if dist else (None, None)
         if name in (BUILTIN_PLUGIN, BUILTIN_KINDS_PLUGIN):
             distribution, version = "ability2", _version()
-        infos.append(PluginInfo(name, version, distribution, regions, hooks))
+        infos.append(PluginInfo(name, version, distribution, regions, hooks, None if folder is None else str(folder)))
     return infos
 
 

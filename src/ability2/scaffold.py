@@ -175,6 +175,16 @@ def _readme(dist: str, module: str, region_id: str, parent: str) -> str:
 
 An [ability2](https://pypi.org/project/ability2/) regional plugin for `{region_id}` (under `{parent}`).
 
+Try it from this folder without installing it (its Python code runs, as if installed):
+
+```sh
+ability2 --plugins-dir . regions              # {region_id} is listed
+ability2 --plugins-dir . policy {region_id}
+ABILITY2_PLUGINS_DIR=. python -m pytest tests # the plugin's tests, pytest installed beside ability2
+```
+
+Install it:
+
 ```sh
 pip install -e '.[test]'                      # register the plugin (entry point `ability2`) and pytest
 ability2 regions                              # {region_id} is listed

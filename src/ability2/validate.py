@@ -2,7 +2,8 @@
 
 A file is checked together with the installed layers, so that a county's file may cite its
 province's documents and name its parent; installed layers of the same regions are set
-aside, so that checking an installed plugin's own folder works too.
+aside, so that checking an installed plugin's own folder, or a copy of one of its files
+being edited elsewhere, checks the files given in their place.
 """
 
 from __future__ import annotations
@@ -160,21 +161,41 @@ def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationRepo
     try:  # strict: a file being validated must not be left out quietly
         installed = load_registry(plugins=modules, strict=True)
     except Ability2Error:
-        installed = load_registry(entry_points=False, plugins=modules, strict=True)
+        installed = load_registry(installed=False, plugins_dirs=(), plugins=modules, strict=True)
     sources: list[tuple[str, SourceLike]] = []
     checked = {str(p.resolve()) for p in policy_files}
+    # the installed files of the regions being checked are set aside: the files checked stand in their place,
+    # wherever they are (the installed file itself, or a copy being edited elsewhere)
+    replaced = {str(layer.file): layer for layer in installed.layers() if layer.region.id in parsed_regions}
+    standing_in: list[Problem] = []
+    for file, layer in replaced.items():
+        try:
+            same = str(Path(file).resolve()) in checked
+        except OSError:
+            same = False
+        if not same:  # a copy elsewhere (or a new file) for an installed region: say so, once it is checked
+            mine = next(p for p in parsed if p.region_id == layer.region.id)
+            standing_in.append(
+                mine.yaml.problem(
+                    ("region", "id"),
+                    f"region {layer.region.id!r} is also declared by installed plugin {layer.plugin!r} ({file}): "
+                    "this file was checked in its place; installed beside it, the region would be declared twice",
+                )
+            )
     for plugin, source in installed.sources():
         try:
             location = str(Path(str(source)).resolve())
         except OSError:
             location = str(source)
-        if location in checked:
-            continue  # the installed copy of a file being checked: check the file on disk instead
+        if location in checked or str(source) in replaced:
+            continue  # the installed copy of a region being checked: check the file on disk instead
         sources.append((plugin, source))
     sources.extend(("validate", p) for p in policy_files)
     assemble(sources=sources, framework=installed.framework, catalogue=installed.catalogue)
     _check_entry_point(path)
-    warnings = tuple(problem for layer in parsed if (problem := _placeholder_name(layer)) is not None)
+    warnings = tuple(standing_in) + tuple(
+        problem for layer in parsed if (problem := _placeholder_name(layer)) is not None
+    )
     return ValidationReport(
         tuple(str(p) for p in policy_files), tuple(sorted(parsed_regions)), tuple(skipped), warnings
     )

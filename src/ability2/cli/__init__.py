@@ -155,6 +155,28 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+def _add_plugin_options(parser: argparse.ArgumentParser, *, after: bool) -> None:
+    """``--plugins-dir`` and ``--no-installed-plugins``, before the command or after it (kept apart, then joined)."""
+    suffix = "_after" if after else ""
+    parser.add_argument(
+        "--plugins-dir",
+        dest="plugins_dirs" + suffix,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also load the plugin in folder DIR without installing it (a project as 'ability2 new-plugin' writes "
+        "it, or a folder of such projects); its Python code runs, as if installed (repeatable; also: environment "
+        "variable ABILITY2_PLUGINS_DIR)",
+    )
+    parser.add_argument(
+        "--no-installed-plugins",
+        dest="no_installed" + suffix,
+        action="store_true",
+        help="load no installed plugin: only the core and the --plugins-dir folders "
+        "(also: environment variable ABILITY2_NO_INSTALLED_PLUGINS=1)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     from ability2.cli import commands
@@ -164,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Teacher IT competency programme 2.0 (能力提升工程2.0) rules as code.",
     )
     parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
+    _add_plugin_options(parser, after=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
@@ -184,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="stop with an error when any installed plugin is broken, instead of leaving it out "
             "(also: environment variable ABILITY2_STRICT_PLUGINS=1)",
         )
+        _add_plugin_options(command, after=True)
         return command
 
     def add_lang(command: argparse.ArgumentParser) -> None:
@@ -471,7 +495,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             from ability2.limits import limited
 
-            with limited(**dict(args.limits)), _plugin_problems_reported(lang, strict=args.strict_plugins):
+            with (
+                limited(**dict(args.limits)),
+                _plugin_environment(
+                    [*args.plugins_dirs, *args.plugins_dirs_after], args.no_installed or args.no_installed_after, lang
+                ),
+                _plugin_problems_reported(lang, strict=args.strict_plugins),
+            ):
                 result: int = args.func(args)
             return result
         except RegionUnavailableError as exc:
@@ -546,6 +576,42 @@ def _plugin_problems_reported(lang: str, *, strict: bool) -> Iterator[None]:
                 os.environ.pop(STRICT_ENV, None)
             else:
                 os.environ[STRICT_ENV] = saved
+
+
+@contextlib.contextmanager
+def _plugin_environment(dirs: Sequence[str], no_installed: bool, lang: str) -> Iterator[None]:
+    """While a command runs: the ``--plugins-dir`` folders and ``--no-installed-plugins`` in the environment.
+
+    They are put where :func:`ability2.load_registry` reads its defaults
+    (``ABILITY2_PLUGINS_DIR``, before the folders it named already, and
+    ``ABILITY2_NO_INSTALLED_PLUGINS``), so that every registry the command loads, and every
+    worker process it starts (``serve --workers``, ``--partitions``), loads the same
+    plugins. A folder that does not exist is refused here, before any work.
+    """
+    from ability2.registry import NO_INSTALLED_ENV, PLUGINS_DIR_ENV
+
+    for folder in dirs:
+        if not os.path.isdir(folder):
+            why = (
+                ("不存在" if lang == "zh" else "no such folder")
+                if not os.path.exists(folder)
+                else ("不是文件夹" if lang == "zh" else "not a folder")
+            )
+            raise UsageError(f"--plugins-dir {folder}: {why}")
+    saved = {name: os.environ.get(name) for name in (PLUGINS_DIR_ENV, NO_INSTALLED_ENV)}
+    if dirs:
+        given = [os.path.abspath(folder) for folder in dirs]
+        os.environ[PLUGINS_DIR_ENV] = os.pathsep.join([*given, *filter(None, [saved[PLUGINS_DIR_ENV]])])
+    if no_installed:
+        os.environ[NO_INSTALLED_ENV] = "1"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class _Terminated(BaseException):

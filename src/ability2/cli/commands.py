@@ -243,6 +243,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
                     "distribution": p.distribution,
                     "regions": list(p.regions),
                     "hooks": list(p.hooks),
+                    "folder": p.folder,
                 }
                 for p in plugins
             ]
@@ -256,6 +257,8 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             if not plugin.distribution or plugin.distribution == plugin.name
             else f"{plugin.name} ({plugin.distribution})"
         )
+        if plugin.folder is not None:  # loaded from a plugin folder (--plugins-dir), not installed
+            name += f"\n{plugin.folder}"
         table.add_row(name, plugin.version or "", "\n".join(plugin.regions), "\n".join(plugin.hooks))
     _console().print(table)
     return 0
@@ -1009,6 +1012,7 @@ def cmd_new_plugin(args: argparse.Namespace) -> int:
 
     folder = scaffold_plugin(args.name, parent=args.parent, output=args.output)
     print(f"created {folder}")
+    print(f"try it without installing: ability2 --plugins-dir {folder} regions")
     print(f"next: pip install -e '{folder}[test]' && ability2 regions && python -m pytest {folder / 'tests'}")
     return 0
 

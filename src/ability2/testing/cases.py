@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from ability2.converting import did_you_mean, iter_problems, make_converter, parse_share
-from ability2.errors import Ability2Error, PolicyFileError, Problem
+from ability2.errors import Ability2Error, CaseFileError, PolicyFileError, Problem
 from ability2.loading import SourceLike, read_source_text
 from ability2.registry import Registry
 from ability2.rules.catalogue import RuleSpec
@@ -55,20 +55,31 @@ _CONVERTER = make_converter()
 
 
 def load_cases(source: SourceLike) -> list[Case]:
-    """Read a case file; raises :class:`PolicyFileError` naming file, key path and line."""
-    text, name = read_source_text(source)
-    doc = read_yaml(text, name)
+    """Read a case file; raises :class:`~ability2.errors.CaseFileError` naming file, key path and line.
+
+    :class:`~ability2.errors.CaseFileError` is a :class:`PolicyFileError` whose message says
+    that the file is a test-case file.
+    """
+    try:
+        text, name = read_source_text(source)
+        doc = read_yaml(text, name)
+    except CaseFileError:
+        raise
+    except PolicyFileError as exc:  # not readable, not YAML, past a limit
+        raise CaseFileError(exc.problems, exc.problems[0].file if exc.problems else str(source)) from None
     try:
         case_file = _CONVERTER.structure(doc.data, CaseFile)
     except Exception as exc:
         problems = [doc.problem(p, m) for p, m in iter_problems(exc)] or [Problem(name, "", str(exc))]
-        raise PolicyFileError(problems) from None
+        raise CaseFileError(problems, name) from None
     for index, case in enumerate(case_file.cases):
         case.line = doc.line_of(("cases", index))
         if case.expect_error is not None and (
             case.expect_rules or case.expect_absent or case.checks or case.expect_superseded
         ):
-            raise PolicyFileError([doc.problem(("cases", index), "a case with expect_error has no other expectations")])
+            raise CaseFileError(
+                [doc.problem(("cases", index), "a case with expect_error has no other expectations")], name
+            )
     return list(case_file.cases)
 
 

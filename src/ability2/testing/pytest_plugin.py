@@ -111,9 +111,19 @@ def ability2_registry() -> Registry:
 
 @pytest.fixture
 def make_registry() -> Callable[..., Registry]:
-    """Build a registry in-process: ``make_registry(plugins=[obj], files=[path], entry_points=False)``."""
+    """Build a registry in-process: ``make_registry(plugins=[obj], files=[path], entry_points=False)``.
+
+    With ``entry_points=False`` (the default) it holds only the core and what is passed: no
+    installed plugin and no plugin folder (``ABILITY2_PLUGINS_DIR``); with ``True``, those as
+    :func:`ability2.load_registry` finds them.
+    """
 
     def make(plugins: Iterable[object] = (), files: Iterable[Any] = (), entry_points: bool = False) -> Registry:
-        return load_registry(plugins=plugins, entry_points=entry_points, extra_files=files)
+        return load_registry(
+            plugins=plugins,
+            installed=None if entry_points else False,
+            plugins_dirs=None if entry_points else (),
+            extra_files=files,
+        )
 
     return make
