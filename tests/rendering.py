@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
 
 def missing(what: str) -> None:
     """Skip (a developer's machine) or fail (CI) for a missing tool."""
-    message = f"{what} is not installed; .ci/run installs it (see README, 'Tests')"
+    message = f"{what} is not installed; .ci/run installs it (README: 'Tests that look at the real rendering')"
     if os.environ.get("CI"):
         pytest.fail(f"CI: {message}", pytrace=False)
     pytest.skip(message)

@@ -183,3 +183,13 @@ def test_the_comparison_workbook_prints_under_its_title(printed: dict[str, tuple
         flat = _squeezed(page)
         assert "政策对比·" in flat and "2024-06-01" in flat
         assert f"第{number}页，共{len(pages)}页" in flat
+
+
+def test_a_missing_tool_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rendering.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="libreoffice-calc-nogui"):
+        rendering.tool("soffice")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="libreoffice-calc-nogui"):
+        rendering.tool("soffice")
