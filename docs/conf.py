@@ -42,3 +42,6 @@ language = "en"
 
 html_theme = "furo"
 html_title = "ability2"
+# wide notebook outputs scroll sideways instead of being clipped (issue 13, item 19)
+html_static_path = ["_static"]
+html_css_files = ["ability2.css"]

@@ -97,6 +97,24 @@ def _color(color: Any) -> Any:
     return (color.type, color.rgb if color.type == "rgb" else color.theme if color.type == "theme" else color.indexed)
 
 
+def _printing(worksheet: Any) -> tuple[Any, ...]:
+    """How a sheet prints, as openpyxl reads it: paper, orientation, fit, titles, margins, header, footer."""
+    setup, margins = worksheet.page_setup, worksheet.page_margins
+    fit = worksheet.sheet_properties.pageSetUpPr
+    header, footer = worksheet.oddHeader, worksheet.oddFooter
+    return (
+        setup.paperSize,
+        setup.orientation,
+        fit.fitToPage if fit is not None else None,
+        setup.fitToWidth,
+        setup.fitToHeight,
+        worksheet.print_title_rows,
+        (margins.left, margins.right, margins.top, margins.bottom, margins.header, margins.footer),
+        tuple(part.text for part in (header.left, header.center, header.right)),
+        tuple(part.text for part in (footer.left, footer.center, footer.right)),
+    )
+
+
 def view(path: Path) -> dict[str, Any]:
     """What a reader sees in the workbook at ``path`` (openpyxl), sheet by sheet and cell by cell."""
     book = openpyxl.load_workbook(path)
@@ -136,6 +154,7 @@ def view(path: Path) -> dict[str, Any]:
                 "filter": worksheet.auto_filter.ref,
                 "widths": widths,
                 "heights": {r: d.height for r, d in worksheet.row_dimensions.items() if d.height},
+                "print": _printing(worksheet),
                 "cells": cells,
             }
         )
@@ -157,7 +176,7 @@ def assert_same_workbook(result: Result, tmp_path: Path, lang: str = "zh") -> di
     assert got["filters"] == expected["filters"]
     assert [s["title"] for s in got["sheets"]] == [s["title"] for s in expected["sheets"]]
     for mine, theirs in zip(got["sheets"], expected["sheets"], strict=True):
-        for key in ("dimension", "freeze", "filter", "widths", "heights"):
+        for key in ("dimension", "freeze", "filter", "widths", "heights", "print"):
             assert mine[key] == theirs[key], (mine["title"], key)
         assert mine["cells"].keys() == theirs["cells"].keys(), mine["title"]
         for ref, value in theirs["cells"].items():

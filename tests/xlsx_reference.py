@@ -1,7 +1,9 @@
 """The xlsx report as XlsxWriter wrote it, cell by cell: the reference the streamed writer is held to.
 
 This is ``ability2.reports.xlsx`` as it stood before the worksheets were written as XML in
-blocks (``ability2.reports._xlsxml``), unchanged but for this docstring. tests/test_xlsx_layout.py
+blocks (``ability2.reports._xlsxml``), unchanged but for this docstring and for the page setup
+and the choice of sheets (issue 13 item 11: printing, and the 汇总表 only where the region's
+documents define it), which it takes from the report and sets through XlsxWriter's own API. tests/test_xlsx_layout.py
 writes the same results with both and compares what a reader sees, sheet by sheet and cell by
 cell: values, types, styles, widths, panes, filters.
 """
@@ -15,6 +17,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
+from ability2.reports.printing import PrintSetup
 from ability2.reports.safety import neutralise
 from ability2.reports.summary import (
     SUMMARY_RATE_COLUMNS,
@@ -25,6 +28,7 @@ from ability2.reports.summary import (
     summary_table,
     text,
 )
+from ability2.reports.xlsx import _builders
 
 if TYPE_CHECKING:
     from ability2.result import Result, RuleColumn
@@ -351,14 +355,17 @@ def write_xlsx(result: Result, path: str | os.PathLike[str], lang: str = "zh") -
         }
     )
     formats = _formats(workbook)
-    builders = (
-        ("sheet_teachers", _teachers_sheet),
-        ("sheet_groups", _groups_sheet),
-        ("sheet_schools", _schools_sheet),
-        ("sheet_summary", _summary_sheet),
-        ("sheet_sources", _sources_sheet),
-    )
-    for key, build in builders:
-        build(_Sheet(workbook, text(key, lang), formats), result, lang)
+    builders = {
+        "sheet_teachers": _teachers_sheet,
+        "sheet_groups": _groups_sheet,
+        "sheet_schools": _schools_sheet,
+        "sheet_summary": _summary_sheet,
+        "sheet_sources": _sources_sheet,
+    }
+    # the sheets and their printed titles as the report chooses them; the page setup through XlsxWriter's API
+    for key, title, _ in _builders(result, lang):
+        sheet = _Sheet(workbook, text(key, lang), formats)
+        builders[key](sheet, result, lang)
+        PrintSetup(title, region_title(result, lang), str(result.on), lang).apply(sheet.sheet)
     # Only now is anything written: an exception above leaves no file at ``path``.
     workbook.close()

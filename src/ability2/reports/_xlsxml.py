@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
+    from ability2.reports.printing import PrintSetup
+
 __all__ = [
     "EXCEL_MAX_CELL",
     "STYLES",
@@ -651,6 +653,8 @@ class Sheet:
         self.header_height: int | None = None
         self.column_widths: list[float] = []
         self.filter_rows = 0
+        #: how the sheet prints (page size, fit, header and footer); ``None``: Excel's defaults
+        self.printing: PrintSetup | None = None
 
     def _width(self, col: int, width: int) -> None:
         if width > self.widths.get(col, 0):
@@ -769,6 +773,7 @@ class Sheet:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f"{self.printing.sheet_properties() if self.printing is not None else ''}"
             f'<dimension ref="{dimension}"/><sheetViews>{view}</sheetViews>'
             f'<sheetFormatPr defaultRowHeight="15"/>{cols_xml}<sheetData>'
         )
@@ -776,10 +781,15 @@ class Sheet:
     def _tail(self) -> str:
         ref = self.filter_ref()
         autofilter = f'<autoFilter ref="{ref}"/>' if ref else ""
-        return (
-            f"</sheetData>{autofilter}"
-            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
-        )
+        if self.printing is not None:
+            page = self.printing.page_xml()
+        else:
+            page = '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        return f"</sheetData>{autofilter}{page}</worksheet>"
+
+    def print_titles(self) -> str | None:
+        """The rows repeated on every printed page (``$1:$1``, the header), if the sheet prints with them."""
+        return "$1:$1" if self.printing is not None and self.columns > 0 else None
 
     def _row(self, row: int) -> str:
         cells = self.cells[row]
@@ -1120,6 +1130,13 @@ class Workbook:
                 f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
                 f"{_xml(quote_sheetname(sheet.name))}!{absolute}</definedName>"
             )
+        for i, sheet in enumerate(self.sheets):
+            rows = sheet.print_titles()
+            if rows is not None:
+                names += (
+                    f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+                    f"{_xml(quote_sheetname(sheet.name))}!{rows}</definedName>"
+                )
         defined = f"<definedNames>{names}</definedNames>" if names else ""
         return (
             f'{_XML_HEAD}<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{_RELS}">'

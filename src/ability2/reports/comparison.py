@@ -1,4 +1,9 @@
-"""Comparison reports: the same tables in a terminal, JSON, a workbook or one html page."""
+"""Comparison reports: the same tables in a terminal, JSON, a workbook or one html page.
+
+The workbook prints as the evaluation report's does (:mod:`ability2.reports.printing`): A4
+landscape, fitted to the width, the header row on every page, the comparison's policies and
+dates in the page header and numbered pages.
+"""
 
 from __future__ import annotations
 
@@ -53,10 +58,18 @@ def _write_xlsx(comparison: Comparison, path: Path, lang: str) -> None:
     workbook = xlsxwriter.Workbook(
         str(path), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
     )
+    from ability2.reports.printing import PrintSetup
+
     bold = workbook.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
     percent = workbook.add_format({"num_format": "0.0%"})
+    heading = "政策对比" if lang == "zh" else "Policy comparison"
+    regions = " · ".join(comparison.labels)
+    dates = " / ".join(dict.fromkeys(str(policy.on) for policy in comparison.policies))
     for key, frame in _tables(comparison).items():
-        sheet = workbook.add_worksheet(SHEETS[key][0 if lang == "zh" else 1])
+        name = SHEETS[key][0 if lang == "zh" else 1]
+        sheet = workbook.add_worksheet(name)
+        # printed on A4 landscape, fitted to the width, the header row on every page
+        PrintSetup(f"{heading} · {name}", regions, dates, lang).apply(sheet)
         for col, name in enumerate(frame.columns):
             sheet.write_string(0, col, neutralise(str(name)), bold)
             width = max([len(str(name))] + [len(str(v)) for v in frame[name].head(200)])

@@ -8,8 +8,15 @@ Sheets (English names with ``lang="en"``):
 * **教研组** (Groups): one row per research group, its status and each check's value with
   ✓/✗; only the header row when the roster has no groups.
 * **学校** (Schools): counts, rates (formatted 0.0%), status, each check's value with ✓/✗.
-* **参训人员情况汇总表** (Training summary): :func:`~ability2.reports.summary.summary_table`.
+* **参训人员情况汇总表** (Training summary): :func:`~ability2.reports.summary.summary_table`,
+  only where the region's documents (or an ancestor's) define the table: the policy has the
+  rule ``summary.table`` (:mod:`ability2.rules.tables`; 兖州's 附件2). A result without its
+  policy (read back from JSON) cannot tell, and has no such sheet.
 * **说明** (Sources): every rule with its meaning, scope, layer and source document.
+
+Every sheet prints on A4 landscape, fitted to the page's width, its header row repeated on
+each page, under a page header with the region, the sheet's title (the 汇总表's official
+title) and the date, with "第 N 页，共 M 页" below (:mod:`ability2.reports.printing`).
 
 Every text cell goes through :func:`~ability2.reports.safety.neutralise`, so a roster value
 such as ``=HYPERLINK(...)`` is stored as the text ``'=HYPERLINK(...)``, never as a formula.
@@ -42,6 +49,7 @@ from ability2.reports._xlsxml import (
     display_width,
     encode,
 )
+from ability2.reports.printing import PrintSetup
 from ability2.reports.summary import (
     SUMMARY_RATE_COLUMNS,
     entity_status_label,
@@ -51,6 +59,7 @@ from ability2.reports.summary import (
     summary_columns,
     text,
 )
+from ability2.rules.tables import summary_table_title
 
 if TYPE_CHECKING:
     from ability2.result import Result, RuleColumn
@@ -285,6 +294,21 @@ def _sources_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
     sheet.finish(0, wide={1: 40, 4: 80})
 
 
+def _builders(result: Result, lang: str) -> list[tuple[str, str, Callable[[_Sheet, Result, str], None]]]:
+    """Each sheet's name key, printed title and builder, in order; the 汇总表 only where the policy defines it."""
+    report = text("report_title", lang)
+    sheets: list[tuple[str, str, Callable[[_Sheet, Result, str], None]]] = [
+        ("sheet_teachers", f"{report} · {text('sheet_teachers', lang)}", _teachers_sheet),
+        ("sheet_groups", f"{report} · {text('sheet_groups', lang)}", _groups_sheet),
+        ("sheet_schools", f"{report} · {text('sheet_schools', lang)}", _schools_sheet),
+    ]
+    official = summary_table_title(result.policy, lang)
+    if official is not None:  # 附件2 of 兖教体发〔2022〕82号, for 兖州 and the regions below it
+        sheets.append(("sheet_summary", official, _summary_sheet))
+    sheets.append(("sheet_sources", f"{report} · {text('sheet_sources', lang)}", _sources_sheet))
+    return sheets
+
+
 def write_xlsx(result: Result, path: str | os.PathLike[str], lang: str = "zh") -> None:
     """Write ``result`` as an Excel workbook at ``path`` (see the module docstring for the sheets)."""
     if len(result) + 1 > EXCEL_MAX_ROWS:
@@ -298,16 +322,10 @@ def write_xlsx(result: Result, path: str | os.PathLike[str], lang: str = "zh") -
         subject=region_title(result, lang),
         comments=text("generated", lang),
     )
-    builders = (
-        ("sheet_teachers", _teachers_sheet),
-        ("sheet_groups", _groups_sheet),
-        ("sheet_schools", _schools_sheet),
-        ("sheet_summary", _summary_sheet),
-        ("sheet_sources", _sources_sheet),
-    )
-    for key, build in builders:
+    for key, title, build in _builders(result, lang):
         sheet = _Sheet(text(key, lang))
         build(sheet, result, lang)
+        sheet.printing = PrintSetup(title, region_title(result, lang), str(result.on), lang)
         workbook.add(sheet)
     # Only now is anything written: an exception above leaves no file at ``path``.
     target = os.fspath(path)

@@ -9,7 +9,7 @@ through :func:`~ability2.hookspecs.ability2_rule_kinds` (in evaluation order).
 from __future__ import annotations
 
 from ability2.hookspecs import hookimpl
-from ability2.rules import facts, grading, hours, readings, recorded, scope, selection, shares, videos
+from ability2.rules import facts, grading, hours, readings, recorded, scope, selection, shares, tables, videos
 from ability2.rules.kind import RuleKind
 from ability2.rules.spec import RuleSpec
 
@@ -24,6 +24,7 @@ BUILTIN_SPECS: tuple[RuleSpec, ...] = (
     *selection.SPECS,
     *grading.SPECS,
     *readings.SPECS,
+    *tables.SPECS,
     videos.GROUP_SHARE,
     *shares.RATE_SPECS,
     *shares.ENVIRONMENT_SPECS,
