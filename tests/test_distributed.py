@@ -348,7 +348,9 @@ def test_on_a_national_roster_a_school_is_its_region_and_its_name(client: Any, t
     parts = tables_of(outcome)
     order = {str(f): k for k, f in enumerate(files)}
     teachers = parts["teachers"].with_columns(pl.col("file").replace_strict(order).alias("__f")).sort("__f", "row")
-    assert teachers.drop("__f", "file", "row").equals(whole.teachers.drop("row"))
+    expected = whole.teachers.drop("row")  # parts of several regions join their rule columns in another order
+    assert teachers.select(expected.columns).equals(expected)
+    assert set(teachers.columns) == {*expected.columns, "__f", "file", "row"}
     keys = ["region", "school"]
     for name, key in (("groups", [*keys, "group"]), ("schools", keys)):
         assert parts[name].sort(key).equals(getattr(whole, name).sort(key).select(parts[name].columns)), name
