@@ -169,9 +169,9 @@ def policy_lookup(registry: Registry | None, policy: Policy) -> Any:
 
     def policy_of(region: str) -> Policy:
         if region not in cache:
-            from ability2.partition import installed_registry
+            from ability2.registry import default_registry
 
-            found = registry if registry is not None else installed_registry()
+            found = registry if registry is not None else default_registry()  # the installed plugins, loaded once
             cache[region] = found.policy(region, on=policy.on)
         return cache[region]
 
