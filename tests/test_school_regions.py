@@ -108,18 +108,28 @@ def test_a_regions_cells_are_checked_and_one_school_is_not_given_twice(roster: P
         ability2.evaluate_regions(roster, on=ON, schools=twice)
 
 
-def test_one_policy_refuses_a_table_that_names_the_school_twice(tmp_path: Path) -> None:
+def test_one_policy_takes_its_regions_rows_and_refuses_a_school_named_twice(tmp_path: Path) -> None:
     rows = [{k: v for k, v in teacher(f"Y{k}", "实验小学", "").items() if k != "地区"} for k in range(3)]
     path = tmp_path / "school.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    table = write(
-        tmp_path / "schools.csv", "地区," + FACTS, ["370812,实验小学,否,是,是,是", "130609,实验小学,是,是,是,是"]
-    )
     policy = ability2.load_registry().policy("370812", on=ON)
+
+    def team(table: Path) -> bool:
+        result = ability2.evaluate(ability2.read_roster(path), policy, schools=table)
+        return bool(result.schools["school.it_team"].iloc[0])
+
+    header = "地区," + FACTS
+    assert not team(write(tmp_path / "a.csv", header, ["370812,实验小学,否,是,是,是", "130609,实验小学,是,是,是,是"]))
+    assert team(
+        write(
+            tmp_path / "b.csv", header, ["shandong/jining/yanzhou,实验小学,是,是,是,是", "130609,实验小学,否,是,是,是"]
+        )
+    )
+    assert not team(
+        write(tmp_path / "c.csv", header, ["130609,实验小学,是,是,是,是"])
+    )  # another school: no row of its own
+    free = write(
+        tmp_path / "d.csv", header, ["兖州区,实验小学,否,是,是,是", "城区,实验小学,是,是,是,是"]
+    )  # text, not regions
     with pytest.raises(SchoolTableError, match=r"'实验小学' is given twice, rows 2 and 3 \(under two regions\)"):
-        ability2.evaluate(ability2.read_roster(path), policy, schools=table)
-    other = write(tmp_path / "other.csv", "地区," + FACTS, ["370812,一中,否,是,是,是", "130609,一中,是,是,是,是"])
-    result = ability2.evaluate(
-        ability2.read_roster(path), policy, schools=other
-    )  # the school it judges: not named twice
-    assert len(result.schools) == 1
+        team(free)

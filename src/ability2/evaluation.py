@@ -56,8 +56,9 @@ def evaluate(
     are listed in ``Result.unchecked``. ``progress(stage, done, total)`` is called on long
     work. Returns a :class:`~ability2.result.Result`.
 
-    Every row is judged by ``policy``: a roster whose region column (``region``/``地区``)
-    names another region is refused; evaluate it with :func:`ability2.evaluate_regions`,
+    A school table with a region column gives only the rows of ``policy``'s region
+    (:func:`ability2.school_regions.for_policy`). Every row is judged by ``policy``: a roster
+    whose region column (``region``/``地区``) names another region is refused; evaluate it with :func:`ability2.evaluate_regions`,
     which judges each row by its own region's policy.
 
     ``cohort`` (:class:`ability2.cohort.Cohort`) marks ``roster`` as one part of a cohort
@@ -79,6 +80,10 @@ def evaluate(
         from ability2.io.schools import read_schools
 
         schools = read_schools(schools)
+    if schools is not None:
+        from ability2.school_regions import for_policy
+
+        schools = for_policy(schools, policy)  # a table naming schools' regions: this region's rows
     from ability2.gcpause import paused_gc
 
     with paused_gc():

@@ -18,10 +18,11 @@ from ability2.errors import RosterProblem, SchoolTableError
 from ability2.region_column import REGION_COLUMN, region_column
 
 if TYPE_CHECKING:
+    from ability2.policy import Policy
     from ability2.registry import Registry
     from ability2.schools import SchoolTable
 
-__all__ = ["schools_by_region", "table_region_column"]
+__all__ = ["for_policy", "schools_by_region", "table_region_column"]
 
 
 def table_region_column(table: SchoolTable) -> str | None:
@@ -115,3 +116,31 @@ def schools_by_region(
             {k: v for k, v in table.headers.items() if k != column},
         )
     return out
+
+
+def for_policy(table: SchoolTable, policy: Policy) -> SchoolTable:
+    """The rows of ``table`` about schools of ``policy``'s region, when one policy judges the roster.
+
+    A row whose region cell is written as a region (an id such as ``hebei/baoding/xushui`` or a
+    six-digit code) and names another region than ``policy``'s is about another school of the
+    same name and is left out; other cells (``兖州区`` written out) are ordinary text, kept, as
+    :func:`ability2.region_column.check_single_region` reads a roster's. A table without a
+    region column is returned as it is.
+    """
+    import re
+
+    import polars as pl
+
+    from ability2.schools import SchoolTable
+
+    column = table_region_column(table)
+    if column is None:
+        return table
+    own = {policy.region.id, *([policy.region.code] if policy.region.code else [])}
+    written_as_region = re.compile(r"[a-z]+(/[a-z]+)*|[0-9]{6}")
+    cells = [str(value).strip().strip("/").lower() for value in table.frame.get_column(column).to_list()]
+    keep = [not (written_as_region.fullmatch(cell) and cell not in own) for cell in cells]
+    if all(keep):
+        return table
+    mask = pl.Series(keep)
+    return SchoolTable(table.source, table.frame.filter(mask), table.rows[mask.to_numpy()], dict(table.headers))
