@@ -20,7 +20,7 @@ import pytest
 
 import ability2
 from ability2.cli import main
-from ability2.errors import Ability2Error, RosterError
+from ability2.errors import Ability2Error, RosterError, SchoolTableError
 from ability2.partition import Totals
 from ability2.reports import distributed
 from ability2.reports.distributed import EngineUnavailable, evaluate_dask, roster_files
@@ -288,3 +288,105 @@ def test_a_roster_of_every_region_is_judged_row_by_row(client: Any, tmp_path: Pa
         evaluate_dask(str(folder / "*"), REGISTRY.policy("cn", on=ON), tmp_path / "bad", client=client, partitions=3)
     assert [(p.file, p.row) for p in caught.value.problems if p.column == "region (地区)"] == [(str(folder / "b.csv"), 12)]
     assert not (tmp_path / "bad").exists()
+
+
+# -- the school table (--schools) on the Dask engine ------------------------------------------
+
+FACTS = "学校,信息化管理团队,首席信息官,研修活动实施方案,发展规划已备案"
+
+
+def facts_file(path: Path, rows: list[str], header: str = FACTS) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_school_table_reaches_every_partition(client: Any, registry: Any, tmp_path: Path) -> None:
+    """Schools split across files, partitions without rows: each school finds its facts, as in one evaluation."""
+    policy = registry.policy("370812", on=REGIONS["shandong/jining/yanzhou"])
+    frame = cohort(300, 6)
+    files = spread(frame, tmp_path / "in")
+    facts = facts_file(
+        tmp_path / "schools.csv",
+        [f"学校{k:02d},{'是' if k % 2 else '否'},是,{'是' if k % 3 else '否'},是" for k in range(6)],
+    )
+    whole_file = tmp_path / "whole.csv"
+    frame.to_csv(whole_file, index=False)
+    result = ability2.evaluate(ability2.read_roster(whole_file), policy, schools=facts)
+    assert len(result.unchecked) < len(ability2.evaluate(ability2.read_roster(whole_file), policy).unchecked)
+    outcome = evaluate_dask(files, policy, tmp_path / "out", client=client, partitions=12, schools=facts)
+    assert len(outcome.files["schools"]) < 12  # six schools: partitions without a row
+    from ability2.tables import table_frame
+
+    assert_same({name: table_frame(result, name) for name in TABLES}, tables_of(outcome), [str(f) for f in files])
+    it_team = dict(zip(*tables_of(outcome)["schools"].select("school", "school.it_team"), strict=True))
+    assert it_team == {f"学校{k:02d}": bool(k % 2) for k in range(6)}  # the table's facts, school by school
+
+
+def national_cohort() -> pd.DataFrame:
+    """Six schools over 兖州区 and 徐水区, and a second 学校00 in 徐水区 (the same name, another school)."""
+    frame = cohort(300, 6)
+    frame["地区"] = ["370812" if int(school[-2:]) % 2 == 0 else "130609" for school in frame["school"]]
+    twin = frame[frame["school"] == "学校00"].head(20).copy()
+    twin["地区"] = "130609"
+    twin["teacher_id"] = [f"X{k:03d}" for k in range(len(twin))]
+    return pd.concat([frame, twin], ignore_index=True)
+
+
+def test_on_a_national_roster_a_school_is_its_region_and_its_name(client: Any, tmp_path: Path) -> None:
+    """Facts by region and school: 学校00 of 兖州区 and 学校00 of 徐水区 get their own rows' facts."""
+    on = REGIONS["shandong/jining/yanzhou"]
+    frame = national_cohort()
+    files = spread(frame, tmp_path / "in")
+    rows = [f"{'370812' if k % 2 == 0 else 'hebei/baoding/xushui'},学校{k:02d},{'是' if k % 4 else '否'},是,是,是" for k in range(6)]
+    rows.append("130609,学校00,是,是,是,是")  # the other 学校00: a team, unlike 兖州区's
+    facts = facts_file(tmp_path / "schools.csv", rows, "地区," + FACTS)
+    whole_file = tmp_path / "whole.csv"
+    frame.to_csv(whole_file, index=False)
+    whole = ability2.evaluate_regions(whole_file, on=on, schools=facts)
+    policy = ability2.load_registry().policy("cn", on=on)
+    outcome = evaluate_dask(files, policy, tmp_path / "out", client=client, partitions=5, schools=facts)
+    parts = tables_of(outcome)
+    order = {str(f): k for k, f in enumerate(files)}
+    teachers = parts["teachers"].with_columns(pl.col("file").replace_strict(order).alias("__f")).sort("__f", "row")
+    expected = whole.teachers.drop("row")  # parts of several regions join their rule columns in another order
+    assert teachers.select(expected.columns).equals(expected)
+    assert set(teachers.columns) == {*expected.columns, "__f", "file", "row"}
+    keys = ["region", "school"]
+    for name, key in (("groups", [*keys, "group"]), ("schools", keys)):
+        assert parts[name].sort(key).equals(getattr(whole, name).sort(key).select(parts[name].columns)), name
+    twins = parts["schools"].filter(pl.col("school") == "学校00").sort("region")
+    assert twins.select("region", "school.it_team").rows() == [
+        ("hebei/baoding/xushui", True),
+        ("shandong/jining/yanzhou", False),
+    ]
+    assert outcome.rollup().equals(whole.rollup())
+
+
+def test_a_school_name_in_two_regions_needs_the_tables_region_column(client: Any, tmp_path: Path) -> None:
+    on = REGIONS["shandong/jining/yanzhou"]
+    frame = national_cohort()
+    files = spread(frame, tmp_path / "in")
+    facts = facts_file(tmp_path / "schools.csv", [f"学校{k:02d},是,是,是,是" for k in range(6)])
+    policy = ability2.load_registry().policy("cn", on=on)
+    with pytest.raises(SchoolTableError, match=r"学校00.*2 regions.*region"):
+        evaluate_dask(files, policy, tmp_path / "out", client=client, partitions=3, schools=facts)
+    whole_file = tmp_path / "whole.csv"
+    frame.to_csv(whole_file, index=False)
+    with pytest.raises(SchoolTableError, match=r"学校00.*2 regions.*region"):
+        ability2.evaluate_regions(whole_file, on=on, schools=facts)
+    unknown = facts_file(tmp_path / "unknown.csv", ["999999,学校00,是,是,是,是"], "地区," + FACTS)
+    with pytest.raises(SchoolTableError) as info:
+        evaluate_dask(files, policy, tmp_path / "out2", client=client, schools=unknown)
+    assert [(p.row, "unknown region '999999'" in p.message) for p in info.value.problems] == [(2, True)]
+    assert not (tmp_path / "out2").exists()  # refused before any work
+
+
+def test_cli_engine_dask_takes_a_school_table(client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frame = cohort(60, 3)
+    roster = tmp_path / "roster.csv"
+    frame.to_csv(roster, index=False)
+    facts = facts_file(tmp_path / "schools.csv", [f"学校{k:02d},是,是,是,是" for k in range(3)])
+    args = ["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--engine", "dask", "--workers", "1"]
+    assert main([*args, "--schools", str(facts), "--format", "parquet", "-o", str(tmp_path / "out")]) == 0
+    schools = pl.read_parquet(tmp_path / "out" / "schools" / "*.parquet")
+    assert schools["school.it_team"].to_list() == [True] * 3

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from ability2.rules.bounds import Bound, Direction
     from ability2.rules.catalogue import Catalogue, Kind, RuleSpec, Scope
     from ability2.rules.compare import compare_ratio, compare_scaled
-    from ability2.rules.kind import EntityView, Exemption, PerEntity, RuleKind
+    from ability2.rules.kind import EntityView, Exemption, PerEntity, Reach, RuleKind
     from ability2.rules.types import ValueType
     from ability2.schools import SchoolTable
 
@@ -87,6 +87,7 @@ _LAZY: dict[str, str] = {
     "PolicyDateError": "ability2.errors",
     "PolicyFileError": "ability2.errors",
     "Problem": "ability2.errors",
+    "Reach": "ability2.rules.kind",
     "Reason": "ability2.result",
     "Region": "ability2.model",
     "RegionUnavailableError": "ability2.errors",
@@ -157,6 +158,7 @@ __all__ = [
     "PolicyDateError",
     "PolicyFileError",
     "Problem",
+    "Reach",
     "Reason",
     "Region",
     "RegionUnavailableError",

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ability2.policy import Policy
+    from ability2.resolved import ResolvedRule
     from ability2.schools import SchoolTable
 
 __all__ = ["Batch", "ColumnType", "EvaluationError", "Level", "TeacherRow"]
@@ -207,6 +208,20 @@ class Batch:
         #: rule id -> teachers exempt from it (set before any preparation step runs)
         self.exempt_rows: dict[str, np.ndarray[Any, Any]] = {}
         self._columns: dict[tuple[str, str], Any] = {}
+        #: rule id -> the whole cohort's figure of a cohort rule (set by the evaluator, :mod:`ability2.cohort`)
+        self.cohort_figures: dict[str, Any] = {}
+
+    def cohort(self, rule: ResolvedRule | str) -> Any:
+        """The whole cohort's figure of a cohort rule (:attr:`ability2.Reach.COHORT`): its kind's ``combine``.
+
+        On a cohort evaluated whole it is ``combine([partial(batch)])``; on one part of a
+        cohort, the combination of every part's partial. Raises ``LookupError`` for a rule
+        without one (a kind of reach SCHOOL, or one without ``partial`` and ``combine``).
+        """
+        rule_id = rule if isinstance(rule, str) else rule.id
+        if rule_id not in self.cohort_figures:
+            raise LookupError(f"rule {rule_id} has no cohort figure: its kind gives no partial and combine")
+        return self.cohort_figures[rule_id]
 
     def exempt_from(self, rule_id: str) -> np.ndarray[Any, Any]:
         """Teachers exempt from ``rule_id`` (a preparation step leaves them as they are)."""
@@ -433,7 +448,30 @@ class Batch:
         if table is None or name is None:
             raise LookupError(f"no school-table column {getattr(column, 'label', column)}")
         values = table.typed(name, type)
-        position = {key: i for i, key in enumerate(table.keys)}
+        position: dict[tuple[str, str], int] = {}
+        twice: dict[tuple[str, str], tuple[int, int]] = {}
+        for i, key in enumerate(table.keys):
+            if key in position:  # a table with a region column names a school once per region
+                twice.setdefault(key, (position[key], i))
+            position[key] = i
+        used = [key for key in keys if key in twice]
+        if used:
+            from ability2.errors import RosterProblem, SchoolTableError
+
+            a, b = twice[used[0]]
+            raise SchoolTableError(
+                [
+                    RosterProblem(
+                        table.source,
+                        int(table.rows[b]),
+                        "school (学校)",
+                        f"school {used[0][0]!r} is given twice, rows {int(table.rows[a])} and {int(table.rows[b])} "
+                        "(under two regions): one policy judges this roster, so keep the rows of its region, or "
+                        "evaluate a roster of several regions region by region (ability2.evaluate_regions; on the "
+                        "command line, without --region)",
+                    )
+                ]
+            )
         blank: Any = {"flag": -1, "number": np.nan, "whole": np.nan, "date": np.datetime64("NaT"), "text": ""}[type]
         out = np.full(len(keys), blank, dtype=values.dtype)
         for i, key in enumerate(keys):

@@ -19,12 +19,14 @@ from ability2.batch import Batch, EvaluationError, TeacherRow
 from ability2.i18n import STATUS_ORDER, STATUSES
 from ability2.roster import Roster, RosterError, RosterProblem
 from ability2.rules.compare import compare_ratio, compare_scaled
+from ability2.rules.kind import Reach
 from ability2.rules.spec import Scope
 from ability2.schools import SchoolTable
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from ability2.cohort import Cohort
     from ability2.policy import Policy
     from ability2.resolved import ResolvedRule
     from ability2.result import Result, RuleColumn
@@ -43,6 +45,7 @@ def evaluate(
     *,
     schools: SchoolTable | Any | None = None,
     progress: Progress | None = None,
+    cohort: Cohort | None = None,
 ) -> Result:
     """Evaluate every teacher, group and school of ``roster`` under ``policy``.
 
@@ -53,9 +56,17 @@ def evaluate(
     are listed in ``Result.unchecked``. ``progress(stage, done, total)`` is called on long
     work. Returns a :class:`~ability2.result.Result`.
 
-    Every row is judged by ``policy``: a roster whose region column (``region``/``地区``)
-    names another region is refused; evaluate it with :func:`ability2.evaluate_regions`,
+    A school table with a region column gives only the rows of ``policy``'s region
+    (:func:`ability2.school_regions.for_policy`). Every row is judged by ``policy``: a roster
+    whose region column (``region``/``地区``) names another region is refused; evaluate it with :func:`ability2.evaluate_regions`,
     which judges each row by its own region's policy.
+
+    ``cohort`` (:class:`ability2.cohort.Cohort`) marks ``roster`` as one part of a cohort
+    split by school, with the figures of the whole cohort's rules known so far: a rule whose
+    kind needs the whole cohort (:attr:`ability2.Reach.COHORT`) is judged by its figure, and
+    one whose figure is not known yet raises :class:`~ability2.cohort.PartialsNeeded` with
+    this part's partial (the engines that evaluate parts catch it). Without it, the roster is
+    the whole cohort.
     """
     if not isinstance(roster, Roster):
         from ability2.io.roster import read_roster
@@ -69,19 +80,26 @@ def evaluate(
         from ability2.io.schools import read_schools
 
         schools = read_schools(schools)
+    if schools is not None:
+        from ability2.school_regions import for_policy
+
+        schools = for_policy(schools, policy)  # a table naming schools' regions: this region's rows
     from ability2.gcpause import paused_gc
 
     with paused_gc():
-        return _evaluate(roster, policy, schools, progress)
+        return _evaluate(roster, policy, schools, progress, cohort)
 
 
-def _evaluate(roster: Roster, policy: Policy, schools: SchoolTable | None, progress: Progress | None) -> Result:
+def _evaluate(
+    roster: Roster, policy: Policy, schools: SchoolTable | None, progress: Progress | None, cohort: Cohort | None
+) -> Result:
     import numpy as np
 
     from ability2.result import Result
 
     batch = Batch(roster, policy, schools)
     batch.progress = progress  # type: ignore[attr-defined]
+    batch.cohort_input = cohort  # type: ignore[attr-defined]
     plan: Plan = []
     unchecked: list[tuple[ResolvedRule, tuple[str, str]]] = []
     for kind, rule in policy.catalogue.plan(policy):
@@ -188,10 +206,55 @@ def _run(batch: Batch, plan: Plan) -> list[RuleColumn]:
     gates = [
         column for kind, rule in plan if (column := _checked(batch, kind, rule, _call(kind, rule, "prepare", batch)))
     ]
-    checks = [
-        column for kind, rule in plan if (column := _checked(batch, kind, rule, _call(kind, rule, "evaluate", batch)))
-    ]
+    checks = []
+    for kind, rule in plan:
+        if getattr(kind, "reach", Reach.SCHOOL) is Reach.COHORT:
+            _cohort_figure(batch, kind, rule)
+        if column := _checked(batch, kind, rule, _call(kind, rule, "evaluate", batch)):
+            checks.append(column)
     return gates + checks
+
+
+def _cohort_figure(batch: Batch, kind: RuleKind, rule: ResolvedRule) -> None:
+    """Give a cohort rule its whole-cohort figure (:mod:`ability2.cohort`) before its kind evaluates it.
+
+    The whole cohort in hand: ``combine([partial(batch)])``, or nothing for a kind that
+    reads the batch itself. One part of a cohort: the figure the driver combined, else this
+    part's partial is handed up (:class:`~ability2.cohort.PartialsNeeded`); a kind that
+    cannot be combined is refused.
+    """
+    from ability2.cohort import PartialsNeeded, UncombinableRule
+
+    cohort = getattr(batch, "cohort_input", None)
+    plugin = batch.policy.catalogue.plugin_of_kind(kind)
+    combinable = bool(getattr(kind, "combinable", False))
+    if cohort is None:
+        if combinable:
+            partial = _call(kind, rule, "partial", batch)
+            batch.cohort_figures[rule.id] = _combined(kind, rule, [partial], plugin)
+        return
+    if not combinable:
+        raise UncombinableRule.of(rule.id, kind, plugin)
+    known, figure = cohort.figure(batch.policy.region.id, rule.id)
+    if known:
+        batch.cohort_figures[rule.id] = figure
+        return
+    raise PartialsNeeded({(batch.policy.region.id, rule.id): _call(kind, rule, "partial", batch)})
+
+
+def _combined(kind: RuleKind, rule: ResolvedRule, partials: list[Any], plugin: str | None) -> Any:
+    """``kind.combine(partials)``; a failure names the rule and the kind."""
+    from ability2.errors import Ability2Error
+
+    try:
+        return kind.combine(partials)
+    except Ability2Error:
+        raise
+    except Exception as exc:
+        raise EvaluationError(
+            f"rule {rule.id}: rule kind {kind.label} (plugin {plugin or '?'!r}) failed in combine: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _exemptions(batch: Batch, plan: Plan) -> list[tuple[str, Exemption]]:

@@ -36,6 +36,7 @@ from ability2.totals import Totals
 if TYPE_CHECKING:
     import polars as pl
 
+    from ability2.cohort import Cohort
     from ability2.model import Region
     from ability2.policy import Policy
     from ability2.registry import Registry
@@ -142,6 +143,7 @@ def evaluate_cells(
     schools: Any = None,
     problems: Sequence[RosterProblem] = (),
     row_text: Callable[[int], str] = str,
+    cohort: Cohort | None = None,
 ) -> RegionalResult:
     """Evaluate one roster, or one partition of one (every row of each school it has), region by region.
 
@@ -152,6 +154,13 @@ def evaluate_cells(
     file (a ragged row), listed with the rest; ``row_text`` words a row named in a message
     (``first used on row 5``: a partition's row numbers may stand for rows of several files). Raises :class:`~ability2.errors.RosterError`
     with every problem, in row order.
+
+    ``schools`` (a :class:`~ability2.schools.SchoolTable`) gives each region's schools their
+    facts: by region and name when the table has a region column (``region``/``地区``), else
+    by name, and then a name the table gives that the roster has under two regions is
+    refused (:func:`ability2.school_regions.schools_by_region`). ``cohort`` marks ``data`` as
+    one part of a cohort (:class:`ability2.cohort.Cohort`): every region's cohort figures
+    that are not known yet are asked for together (:class:`~ability2.cohort.PartialsNeeded`).
     """
     import polars as pl
 
@@ -258,7 +267,13 @@ def evaluate_cells(
         unique = list(dict.fromkeys(issues))
         unique.sort(key=lambda p: (p.row is not None, p.row or 0, _RANK.get(p.column or "", len(_RANK))))
         raise RosterError(unique)
-    return _evaluated(rosters, policies, on, schools)
+    tables: Mapping[str, Any] | None = None
+    if schools is not None:
+        from ability2.school_regions import schools_by_region
+
+        names = cells.filter(pl.col("rid").is_not_null()).select("rid", "school").unique()
+        tables = schools_by_region(schools, registry, names.iter_rows())
+    return _evaluated(rosters, policies, on, tables, cohort)
 
 
 def _resolve(
@@ -296,18 +311,36 @@ def _resolve(
     return region.id, None
 
 
-def _evaluated(rosters: Mapping[str, Any], policies: Mapping[str, Policy], on: dt.date, schools: Any) -> RegionalResult:
-    """Each region's roster evaluated under its policy; the tables joined, with ``region`` in front."""
+def _evaluated(
+    rosters: Mapping[str, Any],
+    policies: Mapping[str, Policy],
+    on: dt.date,
+    schools: Mapping[str, Any] | None,
+    cohort: Cohort | None = None,
+) -> RegionalResult:
+    """Each region's roster evaluated under its policy; the tables joined, with ``region`` in front.
+
+    On a part of a cohort, the cohort figures every region still needs are asked for together.
+    """
     import polars as pl
 
+    from ability2.cohort import PartialsNeeded
     from ability2.evaluation import evaluate
     from ability2.tables import table_frame
 
     results: dict[str, Result] = {}
     totals: dict[str, Totals] = {}
     tables: dict[str, list[pl.DataFrame]] = {"teachers": [], "groups": [], "schools": []}
+    needed: dict[tuple[str, str], Any] = {}
     for rid, roster in rosters.items():
-        result = evaluate(roster, policies[rid], schools=schools)
+        own = None if schools is None else schools.get(rid)
+        try:
+            result = evaluate(roster, policies[rid], schools=own, cohort=cohort)
+        except PartialsNeeded as asked:
+            needed.update(asked.partials)
+            continue
+        if needed:
+            continue  # another pass follows: this region's tables are made then
         results[rid] = result
         totals[rid] = Totals.of(result)
         for table in tables:
@@ -316,6 +349,8 @@ def _evaluated(rosters: Mapping[str, Any], policies: Mapping[str, Policy], on: d
             if table == "teachers":
                 frame = frame.insert_column(0, pl.Series("row", roster.rows, dtype=pl.Int64))
             tables[table].append(frame)
+    if needed:
+        raise PartialsNeeded(needed)
     # a region without groups has an empty groups table whose count columns are text: the
     # regions with rows say the types
     joined = {

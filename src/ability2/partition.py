@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.errors import Ability2Error, RosterError, RosterProblem, SchoolTableError
 from ability2.totals import Totals
 
 if TYPE_CHECKING:
     import polars as pl
 
+    from ability2.cohort import Cohort
     from ability2.policy import Policy
     from ability2.registry import Registry
     from ability2.result import Result
@@ -81,7 +82,7 @@ class PartTables:
     regions: Mapping[str, Totals] = attrs.field(factory=dict)
 
 
-def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTables:
+def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None, cohort: Cohort | None = None) -> PartTables:
     """Evaluate one partition: every school's rows, in a frame, to the three tables and the counts.
 
     ``frame`` is a roster as :func:`ability2.read_roster` reads a DataFrame (polars, pandas,
@@ -92,7 +93,15 @@ def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTa
     region's policy on ``policy.on`` (every row within ``policy.region``); its tables then
     start with ``row`` (teachers) and ``region``, and :attr:`PartTables.regions` holds the
     counts of each region.
+
+    A rule that needs the whole cohort (:attr:`ability2.Reach.COHORT`) is judged by its
+    figure in ``cohort`` (default: none known yet); until it is known the call raises
+    :class:`~ability2.cohort.PartialsNeeded` with this partition's partial, for the engine
+    to combine with the other partitions' and call again (:mod:`ability2.cohort`).
     """
+    from ability2.cohort import Cohort
+
+    cohort = cohort if cohort is not None else Cohort()
     import polars as pl
 
     from ability2.evaluation import evaluate
@@ -118,12 +127,24 @@ def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None) -> PartTa
             on=policy.on,
             registry=installed_registry(),
             within=policy.region.id,
-            schools=schools,
+            schools=_school_table(schools),
             problems=table.problems,
+            cohort=cohort,
         )
         return PartTables(out.teachers, out.groups, out.schools, out.totals, dict(out.regions))
     roster = read_roster(frame, framework=policy.framework)
-    return _tables(evaluate(roster, policy, schools=schools))
+    return _tables(evaluate(roster, policy, schools=schools, cohort=cohort))
+
+
+def _school_table(schools: Any) -> Any:
+    """``schools`` read as a :class:`~ability2.schools.SchoolTable` (``None`` stays ``None``)."""
+    from ability2.schools import SchoolTable
+
+    if schools is None or isinstance(schools, SchoolTable):
+        return schools
+    from ability2.io.schools import read_schools
+
+    return read_schools(schools)
 
 
 def _tables(result: Result, rows: Any = None) -> PartTables:
@@ -390,7 +411,13 @@ def partitions_by_default(source: str | os.PathLike[str]) -> bool:
 
 
 def evaluate_part(
-    split: Split, index: int, policy: Policy, *, registry: Registry | None = None, schools: Any = None
+    split: Split,
+    index: int,
+    policy: Policy,
+    *,
+    registry: Registry | None = None,
+    schools: Any = None,
+    cohort: Cohort | None = None,
 ) -> tuple[PartTables | None, list[RosterProblem]]:
     """Read, validate and evaluate part ``index`` of ``split``: its tables, or its roster's problems.
 
@@ -401,7 +428,12 @@ def evaluate_part(
     ``policy.region`` (:func:`ability2.national.evaluate_cells`; ``registry`` default: the
     installed one); its tables then have ``region`` in front. ``schools`` is the cohort's
     school table (:class:`~ability2.schools.SchoolTable`), as :func:`ability2.evaluate` takes it.
+    ``cohort`` holds the whole cohort's figures known so far (:mod:`ability2.cohort`; default:
+    none): a cohort rule without its figure raises :class:`~ability2.cohort.PartialsNeeded`.
     """
+    from ability2.cohort import Cohort
+
+    cohort = cohort if cohort is not None else Cohort()
     import polars as pl
 
     from ability2.evaluation import evaluate
@@ -414,7 +446,7 @@ def evaluate_part(
     from ability2.region_column import region_column
 
     if region_column(split.header):
-        return _regional_part(split, data, policy, registry, schools)
+        return _regional_part(split, data, policy, registry, schools, cohort)
     try:
         roster = read_roster_part(
             data, split.header, name=split.source, header_row=split.header_row, framework=policy.framework
@@ -422,7 +454,7 @@ def evaluate_part(
     except RosterError as exc:
         return None, list(exc.problems)
     del data
-    return _tables(evaluate(roster, policy, schools=schools), rows=roster.rows), []
+    return _tables(evaluate(roster, policy, schools=schools, cohort=cohort), rows=roster.rows), []
 
 
 def duplicate_ids(split: Split) -> list[RosterProblem]:
@@ -438,7 +470,7 @@ def installed_registry() -> Registry:
 
 
 def _regional_part(
-    split: Split, data: pl.DataFrame, policy: Policy, registry: Registry | None, schools: Any
+    split: Split, data: pl.DataFrame, policy: Policy, registry: Registry | None, schools: Any, cohort: Cohort
 ) -> tuple[PartTables | None, list[RosterProblem]]:
     """A part of a roster with a region column, each row under its region's policy."""
     from ability2.national import evaluate_cells
@@ -453,7 +485,10 @@ def _regional_part(
             registry=registry if registry is not None else installed_registry(),
             within=policy.region.id,
             schools=schools,
+            cohort=cohort,
         )
+    except SchoolTableError:
+        raise  # the school table's problem, not the roster's
     except RosterError as exc:
         return None, list(exc.problems)
     return PartTables(out.teachers, out.groups, out.schools, out.totals, dict(out.regions)), []

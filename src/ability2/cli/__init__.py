@@ -251,6 +251,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="a roster with a region column: also draw the roll-up (pass and excellent rates, schools by status, "
         "by province, city or county) to FILE (.png, .svg or .pdf; needs pip install 'ability2[plot]')",
     )
+    evaluate.add_argument(
+        "--rollup-level",
+        choices=("nation", "province", "city", "county"),
+        default="province",
+        help="a roster with a region column: print the roll-up's areas down to this level in full (default: "
+        "province), then the weakest areas below it by pass rate",
+    )
+    evaluate.add_argument(
+        "--rollup-weakest",
+        type=row_count,
+        default=None,
+        metavar="N",
+        help="a roster with a region column: how many of the weakest areas below --rollup-level to print (default: 10)",
+    )
+    evaluate.add_argument(
+        "--rollup-all", action="store_true", help="a roster with a region column: print every area of the roll-up"
+    )
     evaluate.add_argument("--on", type=iso_date, default=None, metavar="DATE", help="date YYYY-MM-DD (default: today)")
     evaluate.add_argument(
         "--format",

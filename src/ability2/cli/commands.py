@@ -641,7 +641,7 @@ def _evaluate_regions(
 
         columns, rows = rollup_rows(frame, args.lang)
         if target is None:
-            _print_table(columns, rows)
+            _print_rollup(frame, args)
         else:
 
             def render(console: Any) -> None:
@@ -668,9 +668,36 @@ def _evaluate_regions(
             print(f"{write_atomic(folder / f'{table_name}.{args.format}', write)}", file=sys.stderr)
         write_totals(folder, policy, 1, outcome.totals, outcome.regions, args.format)
         print(f"{folder / f'rollup.{args.format}'}", file=sys.stderr)
+        _print_rollup(frame, args, str(folder / f"rollup.{args.format}"))
     if plot is not None:
         _draw_rollup(frame, plot, args.lang, policy.on)
     return 0
+
+
+def _print_rollup(frame: Any, args: argparse.Namespace, full: str | None = None) -> None:
+    """Print the roll-up readably: areas down to ``--rollup-level``, the weakest below it, what was left out.
+
+    ``--rollup-all`` prints every area. ``full`` is the roll-up file written (``-o``), named
+    in the note on what was left out.
+    """
+    from ability2.rollup import rollup_rows
+    from ability2.rollup_view import DEFAULT_WEAKEST, digest, digest_notes
+
+    weakest = getattr(args, "rollup_weakest", None)
+    if getattr(args, "rollup_all", False):
+        view = digest(frame, "county", 0)
+    else:
+        level = getattr(args, "rollup_level", None) or "province"
+        view = digest(frame, level, DEFAULT_WEAKEST if weakest is None else weakest)
+    columns, rows = rollup_rows(view.shown, args.lang)
+    _print_table(columns, rows)
+    notes = digest_notes(view, args.lang, full)
+    if view.weakest.height:
+        print(f"\n{notes['weakest']}")
+        _print_table(columns, rollup_rows(view.weakest, args.lang)[1])
+    if notes["left_out"]:
+        print(notes["left_out"])
+    sys.stdout.flush()
 
 
 def _draw_rollup(frame: Any, plot: Path, lang: str, on: Any) -> None:
@@ -726,6 +753,8 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
     finally:
         stages.close()
     _print_parts_summary(outcome, zh)
+    if outcome.regions:
+        _print_rollup(outcome.rollup(), args, str(outcome.folder / f"rollup.{outcome.fmt}"))
     if plot is not None and outcome.regions:
         _draw_rollup(outcome.rollup(), plot, args.lang, policy.on)
     return 0
@@ -770,8 +799,6 @@ def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None, p
             else "--engine dask writes each part's tables: use --format parquet (or csv) -o FOLDER; a report "
             "(json, xlsx, html) holds the whole cohort at once"
         )
-    if args.schools is not None:
-        raise Ability2Error("--engine dask 暂不接受 --schools" if zh else "--engine dask does not take --schools yet")
     if args.workers is not None and args.workers < 1:
         raise Ability2Error(f"--workers must be at least 1, got {args.workers}")
     if args.scheduler is not None and args.workers is not None:
@@ -798,12 +825,15 @@ def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None, p
             partitions=partitions,
             fmt=args.format,
             progress=progress,
+            schools=args.schools,
         )
     except EngineError as exc:
         raise Ability2Error(exc.text(args.lang)) from None
     finally:
         stages.close()
     _print_parts_summary(outcome, zh)
+    if outcome.regions:
+        _print_rollup(outcome.rollup(), args, str(outcome.folder / f"rollup.{outcome.fmt}"))
     if plot is not None and outcome.regions:
         _draw_rollup(outcome.rollup(), plot, args.lang, policy.on)
     return 0

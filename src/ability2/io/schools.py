@@ -85,16 +85,22 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
     ).get_column("blank")
     frame = frame.filter(~blank)
     rows = frame.get_column(_ROW).to_list()
-    seen: dict[tuple[str, str], int] = {}
-    for row, school, group in zip(
-        rows, frame.get_column("school").to_list(), frame.get_column("group").to_list(), strict=True
+    # a table for a roster of several regions may name each school's region: a school is then
+    # its region and its name (the region is checked against the installed ones where it is used)
+    from ability2.region_column import region_column
+
+    where = region_column(list(frame.columns))
+    regions = frame.get_column(frame.columns[where[0]]).str.strip_chars().to_list() if where else [""] * frame.height
+    seen: dict[tuple[str, str, str], int] = {}
+    for row, region, school, group in zip(
+        rows, regions, frame.get_column("school").to_list(), frame.get_column("group").to_list(), strict=True
     ):
         if not school:
             problems.append(RosterProblem(name, row, "school (学校)", "empty school: every row names its school"))
             continue
-        first = seen.setdefault((school, group), row)
+        first = seen.setdefault((region, school, group), row)
         if first != row:
-            what = f"school {school!r}" + (f", group {group!r}" if group else "")
+            what = f"school {school!r}" + (f" of {region}" if region else "") + (f", group {group!r}" if group else "")
             problems.append(RosterProblem(name, row, "school (学校)", f"{what} is given twice: rows {first} and {row}"))
     if problems:
         raise SchoolTableError(sorted(problems, key=lambda p: p.row or 0))

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.errors import Ability2Error, RosterError, RosterProblem, SchoolTableError
 from ability2.io.parquet_extent import parquet_problem
 from ability2.messages import render
 from ability2.partition import ROWS_PER_PART, Totals
@@ -74,6 +74,8 @@ _HERE = "<partition>"
 _HEADER = -1
 _PART_FILE = re.compile(r"part-\d{5}\.(parquet|csv)")
 _TABLES = ("teachers", "groups", "schools")
+#: the row numbers of a school table saved for the workers
+_SCHOOL_ROW = "__ability2_row"
 
 
 class EngineError(Ability2Error):
@@ -171,6 +173,8 @@ class _Plan:
     on: str
     fmt: str
     scratch: str  #: where the parts write their tables before the driver moves them
+    schools: str = ""  #: the school table, saved in the scratch folder for the workers (else empty)
+    figures: str = ""  #: the cohort figures known so far (:mod:`ability2.cohort`), pickled, base64
 
 
 def _header_key(cell: str) -> str:
@@ -456,6 +460,8 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
 
     if region_column(plan.header):
         return _evaluate_regions(part, plan, index, policy, problems, files, rows, report)
+    from ability2.cohort import PartialsNeeded
+
     with limited(**plan.limits):
         try:
             roster = read_roster_part(part, plan.header, name=_HERE, header_row=_HEADER, framework=policy.framework)
@@ -470,7 +476,14 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     if problems:
         report["problems"] = [p.to_data() for p in problems]
         return report
-    result = evaluate(roster, policy)
+    try:
+        result = evaluate(roster, policy, schools=_worker_schools(plan.schools), cohort=_cohort(plan))
+    except PartialsNeeded as asked:  # the driver combines every partition's and evaluates again
+        report["partials"] = _packed(asked.partials)
+        return report
+    except SchoolTableError as exc:  # the school table's problem: said by the driver, as one error
+        report["school_problems"] = [attrs.astuple(p) for p in exc.problems]
+        return report
     positions = np.asarray(roster.rows)
     teachers = table_frame(result, "teachers").insert_column(0, pl.Series("row", rows[positions], dtype=pl.Int64))
     sources = pl.Series("file", plan.sources, dtype=pl.String)
@@ -495,6 +508,7 @@ def _evaluate_regions(
     """A partition of a roster with a region column: each row under its own region's policy."""
     import polars as pl
 
+    from ability2.cohort import PartialsNeeded
     from ability2.io.roster import _BY_NAME
     from ability2.limits import limited
     from ability2.national import evaluate_cells
@@ -513,7 +527,16 @@ def _evaluate_regions(
                 registry=installed_registry(),
                 within=plan.region,
                 row_text=lambda at: f"{rows[at]} of {plan.sources[int(files[at])]}",
+                schools=_worker_schools(plan.schools),
+                cohort=_cohort(plan),
             )
+        except PartialsNeeded as asked:  # the driver combines every partition's and evaluates again
+            report["partials"] = _packed(asked.partials)
+            return report
+        except SchoolTableError as exc:  # the school table's problem: said by the driver, as one error
+            report["school_problems"] = [attrs.astuple(p) for p in exc.problems]
+            report["problems"] = [attrs.astuple(p) for p in problems]
+            return report
         except RosterError as exc:
             for problem in exc.problems:
                 if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
@@ -534,6 +557,55 @@ def _evaluate_regions(
     regions = {rid: attrs.asdict(counts) for rid, counts in out.regions.items()}
     report.update(totals=attrs.asdict(out.totals), written=True, regions=regions)
     return report
+
+
+def _packed(value: Any) -> str:
+    """A value pickled, as base64 text (cohort partials and figures travel in the JSON report and the plan)."""
+    import base64
+    import pickle
+
+    return base64.b64encode(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).decode("ascii")
+
+
+def _unpacked(text: str) -> Any:
+    """What :func:`_packed` packed (made by this run's driver or its workers)."""
+    import base64
+    import pickle
+
+    return pickle.loads(base64.b64decode(text))
+
+
+def _cohort(plan: _Plan) -> Any:
+    """The cohort figures the plan carries (:class:`ability2.cohort.Cohort`): none on the first pass."""
+    from ability2.cohort import Cohort
+
+    return Cohort(_unpacked(plan.figures)) if plan.figures else Cohort()
+
+
+def _save_schools(table: Any, folder: Path) -> str:
+    """Save a school table where the workers read it (the output folder is shared with them): its path."""
+    import polars as pl
+
+    path = folder / "schools.parquet"
+    table.frame.with_columns(pl.Series(_SCHOOL_ROW, table.rows, dtype=pl.Int64)).write_parquet(path)
+    meta = {"source": table.source, "headers": dict(table.headers)}
+    (folder / "schools.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_schools(path: str) -> Any:
+    """The school table saved at ``path``, read once per worker process (``None`` for no path)."""
+    if not path:
+        return None
+    import polars as pl
+
+    from ability2.schools import SchoolTable
+
+    frame = pl.read_parquet(path)
+    meta = json.loads((Path(path).parent / "schools.json").read_text(encoding="utf-8"))
+    rows = frame.get_column(_SCHOOL_ROW).to_numpy()
+    return SchoolTable(meta["source"], frame.drop(_SCHOOL_ROW), rows, meta["headers"])
 
 
 def _renamed(problem: RosterProblem, plan: _Plan, files: Any, rows: Any) -> RosterProblem:
@@ -651,6 +723,7 @@ def evaluate_dask(
     partitions: int | None = None,
     fmt: str = "parquet",
     progress: Progress | None = None,
+    schools: Any = None,
 ) -> PartitionedResult:
     """Evaluate a cohort on Dask and write each partition's tables into ``folder``.
 
@@ -671,6 +744,14 @@ def evaluate_dask(
     ``file`` and ``row``: the input file (for a DataFrame, its partition) and the row number
     in it (the header is row 1 of a Parquet file or a DataFrame). ``progress(stage, done,
     total)`` is called with ``"parts"`` as partitions finish.
+
+    ``schools`` is a school table (a :class:`~ability2.schools.SchoolTable` or anything
+    :func:`ability2.read_schools` reads), read and checked once here, saved in ``folder``'s
+    scratch space and read once by each worker; on a roster of several regions a school is
+    its region and its name (:mod:`ability2.school_regions`). A rule whose kind needs the
+    whole cohort is combined from the partitions' partials, every partition evaluated again
+    with the figures (:mod:`ability2.cohort`); one that cannot be combined is refused
+    (:class:`~ability2.cohort.UncombinableRule`).
 
     Raises :class:`~ability2.errors.RosterError` listing every problem of every file by row
     (nothing is written), :class:`EngineUnavailable` without Dask, :class:`SchedulerUnreachable`
@@ -712,7 +793,14 @@ def evaluate_dask(
     problems = _header_problems(header, header_source, header_row) + problems
     if problems:
         raise RosterError(problems)
+    from ability2.cohort import check_partitionable, combine_partials, policy_lookup
     from ability2.io.roster import _canonical
+    from ability2.region_column import region_column
+    from ability2.reports.partitioned import read_school_table
+
+    if not region_column(header):
+        check_partitionable(policy)  # a rule that cannot be split is refused before any work
+    table = read_school_table(schools)
 
     canonical = [_canonical(cell) for cell in header]
     count = partitions if partitions is not None else max(1, math.ceil(rows / ROWS_PER_PART))
@@ -736,16 +824,30 @@ def evaluate_dask(
                 on=policy.on.isoformat(),
                 fmt=fmt,
                 scratch=str(scratch),
+                schools=_save_schools(table, scratch) if table is not None else "",
             )
             _check_workers(running, plan)
-            meta = _empty_piece(plan)
-            if frame_input:
-                read = source.map_partitions(_frame_piece, plan, meta=meta, enforce_metadata=False)
-            else:
-                read = dd.from_map(_read_piece, pieces, args=(plan,), meta=meta, label="ability2-read")  # type: ignore[no-untyped-call]
-            reports, duplicates = _run(running, read, plan, count, progress)
+            policy_of = policy_lookup(None, policy)
+            figures: dict[tuple[str, str], Any] = {}
+            duplicates: list[RosterProblem] | None = None
+            while True:  # one pass, and one more for each cohort rule (ability2.cohort)
+                meta = _empty_piece(plan)
+                if frame_input:
+                    read = source.map_partitions(_frame_piece, plan, meta=meta, enforce_metadata=False)
+                else:
+                    read = dd.from_map(_read_piece, pieces, args=(plan,), meta=meta, label="ability2-read")  # type: ignore[no-untyped-call]
+                reports, found = _run(running, read, plan, count, progress, count_ids=duplicates is None)
+                duplicates = found if duplicates is None else duplicates
+                partials = [_unpacked(report["partials"]) for report in reports if report.get("partials")]
+                said = [RosterProblem(*p) for report in reports for p in report.get("school_problems", [])]
+                if said:
+                    raise SchoolTableError(sorted(dict.fromkeys(said), key=lambda p: p.row or 0))
+                if not partials or duplicates or any(report["problems"] for report in reports):
+                    break
+                figures = combine_partials(partials, figures, policy_of)
+                plan = attrs.evolve(plan, figures=_packed(figures))
             totals = sum((Totals(**report["totals"]) for report in reports), Totals())
-            problems = [problem for report in reports for problem in report["problems"]] + duplicates
+            problems = [problem for report in reports for problem in report["problems"]] + (duplicates or [])
             if not problems and not totals.teachers:
                 problems.append(
                     RosterProblem(
@@ -781,9 +883,12 @@ def _check_workers(client: Any, plan: _Plan) -> None:
 
 
 def _run(
-    client: Any, read: Any, plan: _Plan, count: int, progress: Progress | None
+    client: Any, read: Any, plan: _Plan, count: int, progress: Progress | None, *, count_ids: bool = True
 ) -> tuple[list[dict[str, Any]], list[RosterProblem]]:
-    """Shuffle, evaluate and count the ids on the cluster: each partition's report, and the duplicate ids."""
+    """Shuffle, evaluate and count the ids on the cluster: each partition's report, and the duplicate ids.
+
+    ``count_ids=False`` (a later pass for cohort figures) leaves the ids, counted already.
+    """
     import pandas as pd
     from distributed import as_completed, futures_of
 
@@ -793,7 +898,7 @@ def _run(
     shuffled = read.drop(columns=["__tid"]).shuffle(on="__key", npartitions=count)
     meta = pd.DataFrame({"report": pd.Series([], dtype=object)})
     evaluated = shuffled.map_partitions(_evaluate_partition, plan, meta=meta, enforce_metadata=False)
-    held = client.persist([evaluated, twice])
+    held = client.persist([evaluated, twice] if count_ids else [evaluated])
     futures = futures_of(held[0])  # type: ignore[no-untyped-call]
     reports: list[dict[str, Any]] = []
     try:
@@ -804,9 +909,9 @@ def _run(
             reports += [json.loads(text) for text in frame["report"]]
             if progress is not None:
                 progress("parts", done, len(futures))
-        suspects = [int(value) for value in _result(client.compute(held[1])).index]
+        suspects = [int(value) for value in _result(client.compute(held[1])).index] if count_ids else []
     finally:
-        client.cancel(futures_of(held[0]) + futures_of(held[1]))  # type: ignore[no-untyped-call]
+        client.cancel([future for item in held for future in futures_of(item)])  # type: ignore[no-untyped-call]
     for report in reports:
         report["problems"] = [RosterProblem.from_data(p) for p in report["problems"]]
     duplicates = _duplicates(client, read, plan, suspects) if suspects else []

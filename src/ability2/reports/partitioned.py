@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.errors import Ability2Error, RosterError, RosterProblem, SchoolTableError
 from ability2.partition import Split, Totals, default_parts, duplicate_ids, evaluate_part, split_roster
 
 if TYPE_CHECKING:
     import polars as pl
 
+    from ability2.cohort import Cohort
     from ability2.policy import Policy
     from ability2.registry import Registry
 
-__all__ = ["PartitionedResult", "evaluate_partitioned", "write_totals"]
+__all__ = ["PartitionedResult", "evaluate_partitioned", "read_school_table", "write_totals"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,13 +116,7 @@ def evaluate_partitioned(
             f"worker processes load the policy by region and date; {policy.name!r} is a changed policy (a "
             "what-if): evaluate it with workers=1"
         )
-    if schools is not None:
-        from ability2.schools import SchoolTable
-
-        if not isinstance(schools, SchoolTable):
-            from ability2.io.schools import read_schools
-
-            schools = read_schools(schools)  # a problem of the school table is said before any work
+    schools = read_school_table(schools)  # a problem of the school table is said before any work
     with (
         output_folder(folder) as target,  # a folder made here is removed again when the roster is refused
         tempfile.TemporaryDirectory(prefix="ability2-parts-", dir=target) as scratch,
@@ -132,7 +127,10 @@ def evaluate_partitioned(
             progress("split", 1, 1)
         problems = duplicate_ids(split)
         out = Path(scratch) / "out"
-        summaries = list(_run_parts(split, policy, out, fmt, workers, progress, schools))
+        summaries = _passes(split, policy, out, fmt, workers, progress, schools, problems)
+        said = [problem for summary in summaries for problem in summary.get("school_problems", [])]
+        if said:
+            raise SchoolTableError(sorted(dict.fromkeys(said), key=lambda p: p.row or 0))
         for summary in summaries:
             problems.extend(summary["problems"])
         totals = sum((Totals(**summary["totals"]) for summary in summaries), Totals())
@@ -168,6 +166,62 @@ def evaluate_partitioned(
     return PartitionedResult(target, split.parts, fmt, totals, files, regions)
 
 
+def read_school_table(schools: Any) -> Any:
+    """A school table given to a path that evaluates parts, read and checked once, before any work.
+
+    A :class:`~ability2.schools.SchoolTable` or anything :func:`ability2.read_schools` reads
+    (``None`` stays ``None``); the cells of its region column, when it has one, must name
+    installed regions (:mod:`ability2.school_regions`).
+    """
+    if schools is None:
+        return None
+    from ability2.schools import SchoolTable
+
+    if not isinstance(schools, SchoolTable):
+        from ability2.io.schools import read_schools
+
+        schools = read_schools(schools)
+    from ability2.school_regions import schools_by_region, table_region_column
+
+    if table_region_column(schools) is not None:
+        from ability2.partition import installed_registry
+
+        schools_by_region(schools, installed_registry(), [])  # every row's region is known
+    return schools
+
+
+def _passes(
+    split: Split,
+    policy: Policy,
+    out: Path,
+    fmt: str,
+    workers: int,
+    progress: Progress | None,
+    schools: Any,
+    problems: list[RosterProblem],
+) -> list[dict[str, Any]]:
+    """Every part evaluated, as many times as the cohort rules need (:mod:`ability2.cohort`): the last pass's summaries.
+
+    A pass in which a part reaches a cohort rule whose figure is not known gives that part's
+    partial; the partials are combined and every part evaluated again with the figures. A
+    policy without cohort rules takes one pass; a roster with problems stops after the first.
+    """
+    from ability2.cohort import Cohort, check_partitionable, combine_partials, policy_lookup
+    from ability2.region_column import region_column
+
+    if not region_column(split.header):
+        check_partitionable(policy)  # a rule that cannot be split is refused before any part is evaluated
+    policy_of = policy_lookup(None, policy)
+    figures: dict[tuple[str, str], Any] = {}
+    while True:
+        summaries = list(_run_parts(split, policy, out, fmt, workers, progress, schools, Cohort(figures)))
+        partials = [summary["partials"] for summary in summaries if summary.get("partials")]
+        stop = problems or any(summary["problems"] or summary.get("school_problems") for summary in summaries)
+        if not partials or stop:
+            return summaries
+        figures = combine_partials(partials, figures, policy_of)
+
+
 def write_totals(
     target: Path, policy: Policy, parts: int, totals: Totals, regions: Mapping[str, Totals], fmt: str
 ) -> None:
@@ -193,15 +247,22 @@ def write_totals(
 
 
 def _run_parts(
-    split: Split, policy: Policy, out: Path, fmt: str, workers: int, progress: Progress | None, schools: Any = None
+    split: Split,
+    policy: Policy,
+    out: Path,
+    fmt: str,
+    workers: int,
+    progress: Progress | None,
+    schools: Any = None,
+    cohort: Cohort | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Each part evaluated (here, or in ``workers`` processes), as it finishes, in part order."""
     for name in ("teachers", "groups", "schools"):
-        (out / name).mkdir(parents=True)
+        (out / name).mkdir(parents=True, exist_ok=True)
     jobs = [(attrs.asdict(split), index, str(out), fmt) for index in range(split.parts)]
     if workers == 1 or split.parts == 1:
         for done, job in enumerate(jobs, start=1):
-            yield _part_job(*job, policy=policy, schools=schools)
+            yield _part_job(*job, policy=policy, schools=schools, cohort=cohort)
             if progress is not None:
                 progress("parts", done, split.parts)
         return
@@ -222,6 +283,7 @@ def _run_parts(
                 on=policy.on.isoformat(),
                 limits=limits,
                 schools=schools,
+                cohort=cohort,
             ): job[1]
             for job in jobs
         }
@@ -245,6 +307,7 @@ def _part_job_in_worker(
     on: str,
     limits: dict[str, int],
     schools: Any = None,
+    cohort: Cohort | None = None,
 ) -> dict[str, Any]:
     """A part evaluated in a worker process, under the policy of ``region`` on ``on`` (loaded here) and ``limits``."""
     import datetime as dt
@@ -254,17 +317,31 @@ def _part_job_in_worker(
 
     policy = load_registry(warn=False).policy(region, on=dt.date.fromisoformat(on))  # the parent told the problems
     with limited(**limits):
-        return _part_job(split, index, out, fmt, policy=policy, schools=schools)
+        return _part_job(split, index, out, fmt, policy=policy, schools=schools, cohort=cohort)
 
 
 def _part_job(
-    split: dict[str, Any], index: int, out: str, fmt: str, *, policy: Policy, schools: Any = None
+    split: dict[str, Any],
+    index: int,
+    out: str,
+    fmt: str,
+    *,
+    policy: Policy,
+    schools: Any = None,
+    cohort: Cohort | None = None,
 ) -> dict[str, Any]:
-    """Read, evaluate and write part ``index``; its counts, or its roster's problems."""
+    """Read, evaluate and write part ``index``; its counts, its roster's problems, or its cohort partials."""
+    from ability2.cohort import PartialsNeeded
     from ability2.reports.export import write_frame
 
     plan = Split(**{**split, "header": tuple(split["header"])})
-    tables, problems = evaluate_part(plan, index, policy, schools=schools)
+    empty: dict[str, Any] = {"index": index, "problems": [], "totals": attrs.asdict(Totals()), "written": False}
+    try:
+        tables, problems = evaluate_part(plan, index, policy, schools=schools, cohort=cohort)
+    except PartialsNeeded as asked:  # evaluated again once every part's partial is combined
+        return {**empty, "partials": asked.partials}
+    except SchoolTableError as exc:  # said by the driver, as one school-table error
+        return {**empty, "school_problems": list(exc.problems)}
     if tables is None:  # problems, or no teacher in this part: no files
         return {"index": index, "problems": problems, "totals": attrs.asdict(Totals()), "written": False}
     for name in ("teachers", "groups", "schools"):

@@ -161,6 +161,10 @@ def assemble_catalogue(
         if kind.checks and not _implements(kind, "evaluate") and not _implements(kind, "prepare"):
             messages.append(f"rule kind {kind.label} (plugin {plugin!r}) implements neither evaluate nor prepare")
             continue
+        reach_problem = _reach_problem(kind)
+        if reach_problem is not None:
+            messages.append(f"rule kind {kind.label} (plugin {plugin!r}) {reach_problem}")
+            continue
         kinds.append((plugin, kind))
         for spec in kind.specs:
             add_spec(plugin, spec)
@@ -222,6 +226,22 @@ def _implements(kind: RuleKind, method: str) -> bool:
 
     own = getattr(type(kind), method, None)
     return own is not None and own is not getattr(RuleKind, method)
+
+
+def _reach_problem(kind: RuleKind) -> str | None:
+    """What is wrong with a kind's declared reach (:attr:`RuleKind.reach`), or ``None``."""
+    from ability2.rules.kind import Reach
+
+    reach = getattr(kind, "reach", Reach.SCHOOL)
+    if not isinstance(reach, Reach):
+        return f"declares reach {reach!r}: expected ability2.Reach.SCHOOL or ability2.Reach.COHORT"
+    own = [name for name in ("partial", "combine") if _implements(kind, name)]
+    if len(own) == 1:
+        lacking = "combine" if own == ["partial"] else "partial"
+        return f"implements {own[0]} without {lacking}: a cohort kind gives both, or neither"
+    if own and reach is not Reach.COHORT:
+        return "implements partial and combine but declares reach SCHOOL: set reach = ability2.Reach.COHORT"
+    return None
 
 
 def _adapter_type() -> type:

@@ -15,7 +15,13 @@ A kind may also
 * :meth:`RuleKind.exemptions`: exempt teachers from rules (an exempt teacher holds the rule,
   and the explanation says why);
 * declare the roster columns it needs (:attr:`RuleKind.requires`): a roster without one is
-  refused with the column's canonical and Chinese names.
+  refused with the column's canonical and Chinese names;
+* declare its :attr:`RuleKind.reach`: whether its verdicts follow from one school's rows
+  (:attr:`Reach.SCHOOL`, the default, which every core kind keeps) or need a figure over the
+  whole cohort (:attr:`Reach.COHORT`: a county's pass rate, a share across a county). A
+  cohort kind that gives :meth:`RuleKind.partial` and :meth:`RuleKind.combine` is combined
+  across the parts of a partitioned or Dask evaluation, never computed per part; one
+  without them is refused on those paths (:mod:`ability2.cohort`).
 
 Order is the core's, never pluggy's: built-in kinds in their fixed order, then plugins' kinds
 by plugin name; inside a kind, its specs in order, and a spec's rules in policy order.
@@ -23,7 +29,8 @@ by plugin name; inside a kind, its specs in order, and a spec's rules in policy 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import enum
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -38,7 +45,7 @@ if TYPE_CHECKING:
     from ability2.result import RuleColumn
     from ability2.roster import Column
 
-__all__ = ["CHECKED_SCOPES", "EntityView", "Exemption", "PerEntity", "RuleKind"]
+__all__ = ["CHECKED_SCOPES", "EntityView", "Exemption", "PerEntity", "Reach", "RuleKind"]
 
 #: the scopes a roster checks; a rule in one of them must have a kind that evaluates it
 CHECKED_SCOPES = (Scope.TEACHER, Scope.GROUP, Scope.SCHOOL)
@@ -66,6 +73,21 @@ class Exemption:
         return not self.rules or rule_id in self.rules
 
 
+class Reach(enum.Enum):
+    """What a kind's verdicts need to see: one school's rows, or the whole cohort.
+
+    Teacher, group and school rules never look past a school, so a cohort split by school
+    gives the same verdicts part by part (:mod:`ability2.partition`). A kind declares which
+    it is through :attr:`RuleKind.reach`.
+    """
+
+    #: the verdicts follow from one school's rows (its teachers, its groups): safe per part
+    SCHOOL = "school"
+    #: the verdicts need a figure over the whole cohort (the rows judged under the same
+    #: policy: a region's rows on a roster of several regions): see :meth:`RuleKind.partial`
+    COHORT = "cohort"
+
+
 class RuleKind:
     """Base class of a rule kind. Subclass it, set :attr:`specs`, implement :meth:`evaluate`.
 
@@ -90,6 +112,10 @@ class RuleKind:
     requires: tuple[Column, ...] = ()
     #: ``False`` for kinds that only record rules (region process, timeline, forms)
     checks: bool = True
+    #: what the verdicts need (:class:`Reach`): one school's rows (the default, and every core
+    #: kind's), or the whole cohort; a cohort kind gives :meth:`partial` and :meth:`combine`
+    #: to be evaluated part by part, and is refused there without them
+    reach: Reach = Reach.SCHOOL
 
     @property
     def label(self) -> str:
@@ -129,6 +155,32 @@ class RuleKind:
         :attr:`requires` instead (its absence is an error).
         """
         return None
+
+    def partial(self, batch: Batch, rule: ResolvedRule) -> Any:
+        """A cohort kind's figure over this batch's rows, to be added to the other parts' (:meth:`combine`).
+
+        Called right before :meth:`evaluate` (teacher statuses are known to a school or group
+        rule, as ``batch.status``), on each part of a partitioned cohort, and once on a cohort
+        evaluated whole. The value must pickle (numbers, text, tuples, lists, dicts): it
+        travels between processes and machines. Only for kinds of :attr:`Reach.COHORT`.
+        """
+        raise NotImplementedError
+
+    def combine(self, partials: Sequence[Any]) -> Any:
+        """The whole cohort's figure from the parts' :meth:`partial` values (one per part with rows).
+
+        It must not depend on how the cohort was split: ``combine([partial(a), partial(b)])``
+        equals ``combine([partial(a + b)])`` for any split by school. :meth:`evaluate` reads
+        the result with :meth:`ability2.Batch.cohort`. :func:`ability2.cohort.add_counts`
+        combines the common case, counts by key.
+        """
+        raise NotImplementedError
+
+    @property
+    def combinable(self) -> bool:
+        """Whether this kind gives both :meth:`partial` and :meth:`combine` (a cohort kind that can be split)."""
+        base = RuleKind.__dict__
+        return all(getattr(type(self), name, None) is not base[name] for name in ("partial", "combine"))
 
     def column(
         self,
