@@ -33,6 +33,8 @@ from ability2.framework import Framework, load_framework
 from ability2.layer import Layer, NotEncoded, RuleEntry, check_overrides, check_supersessions
 from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
+from ability2.regioncache import STRICT_ENV
+from ability2.regioncache import strict_default as _strict_default
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
 from ability2.rules.catalogue import Catalogue, CatalogueError, RuleSpec, assemble_catalogue
 from ability2.rules.kind import RuleKind
@@ -45,8 +47,6 @@ __all__ = ["STRICT_ENV", "PluginInfo", "Registry", "default_registry", "load_reg
 
 ENTRY_POINT_GROUP = "ability2"
 BUILTIN_PLUGIN = "ability2.national"
-#: the environment variable that makes :func:`load_registry` strict by default (``1``, ``true``, ``yes`` or ``on``)
-STRICT_ENV = "ABILITY2_STRICT_PLUGINS"
 
 
 @attrs.frozen
@@ -481,13 +481,6 @@ def _entry_point_plugins(manager: pluggy.PluginManager, loading: _Loading) -> di
     if errors and loading.strict:
         raise RegistryError(errors)
     return found
-
-
-def _strict_default() -> bool:
-    """Whether :envvar:`ABILITY2_STRICT_PLUGINS` asks for strict loading."""
-    import os
-
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class _Loading:
