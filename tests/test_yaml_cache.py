@@ -387,3 +387,11 @@ def test_the_national_framework_is_the_same_from_the_cache(folder: Path) -> None
     first = loading.load_bundled_framework()
     second = loading.load_bundled_framework()
     assert first == second
+
+
+def test_an_entry_another_user_owns_is_not_read(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = entry_for(folder, SAMPLE)
+    assert yamlcache.read_entry(entry, 10**6) is not None
+    monkeypatch.setattr(os, "geteuid", lambda: os.stat(entry).st_uid + 1)  # as if the file were another's
+    assert yamlcache.read_entry(entry, 10**6) is None
+    assert read_cached(SAMPLE, "a.yaml")._root is not None  # parsed, not read from the entry

@@ -26,6 +26,8 @@ What is safe about it:
   renamed into place: two processes writing at once each rename a whole file, and a reader
   sees a whole entry or none. Failing to write (a read-only home, a full disk) is silent;
   the cache is an optimisation.
+* **Yours.** An entry another user owns is not read (a cache folder shared by several users
+  could otherwise hold another's data under the right name); the folder is made ``0700``.
 * **Bounded.** At most :data:`MAX_ENTRIES` entries are kept; writing one past that removes the
   oldest.
 
@@ -187,6 +189,10 @@ def read_entry(entry: Path, largest: int) -> bytes | None:
     """An entry's bytes, or ``None`` when it is missing, unreadable or larger than ``largest`` bytes."""
     try:
         with open(entry, "rb") as handle:
+            # another user's file is not read (a shared folder): it could hold other data under a right name
+            owner = getattr(os, "geteuid", None)
+            if owner is not None and os.fstat(handle.fileno()).st_uid != owner():
+                return None
             raw = handle.read(largest + 1)
     except OSError:
         return None
