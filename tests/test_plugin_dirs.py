@@ -85,7 +85,9 @@ def test_a_scaffolded_folder_serves_regions_policy_and_evaluate_without_installi
     with open(str(sample_roster_path()), "rb") as handle:
         roster = qufu.parent / "school.csv"
         roster.write_bytes(handle.read())
-    evaluated = run("--plugins-dir", str(qufu), "evaluate", str(roster), "--region", QUFU, "--on", ON, "--format", "json")
+    evaluated = run(
+        "--plugins-dir", str(qufu), "evaluate", str(roster), "--region", QUFU, "--on", ON, "--format", "json"
+    )
     assert evaluated.returncode == 0, evaluated.stderr
     result = json.loads(evaluated.stdout)
     assert result["region"] == QUFU
@@ -218,7 +220,9 @@ def test_a_folder_plugin_of_an_installed_name_replaces_it(tmp_path: Path) -> Non
     policy = copy / "src" / "ability2_guangxi" / "policies" / "guangxi.yaml"
     text = policy.read_text(encoding="utf-8")
     assert "  name: 广西壮族自治区\n" in text
-    policy.write_text(text.replace("  name: 广西壮族自治区\n", "  name: 广西壮族自治区（工作副本）\n"), encoding="utf-8")
+    policy.write_text(
+        text.replace("  name: 广西壮族自治区\n", "  name: 广西壮族自治区（工作副本）\n"), encoding="utf-8"
+    )
     regions = run("--plugins-dir", str(copy), "regions", "--json")
     assert regions.returncode == 0, regions.stderr
     names = {r["id"]: r["name"] for r in json.loads(regions.stdout)}
@@ -341,3 +345,19 @@ def test_serve_takes_the_folders_for_every_worker(tmp_path: Path, monkeypatch: p
     refused = run("serve", "--plugins-dir", str(tmp_path / "missing"), "--port", "1")
     assert refused.returncode == 2  # before anything listens
     assert "--plugins-dir" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_kept_region_tree_never_hides_a_folder_or_shows_left_out_installed_plugins(
+    qufu: Path, tmp_path: Path
+) -> None:
+    cache = {"ABILITY2_CACHE_DIR": str(tmp_path / "cache")}
+    for _ in range(2):  # the second `regions` prints the kept tree
+        plain = run("regions", "--json", env=cache)
+        assert plain.returncode == 0, plain.stderr
+    installed = {r["id"] for r in json.loads(plain.stdout)}
+    assert "hebei/baoding/xushui" in installed and QUFU not in installed
+    folder = run("--plugins-dir", str(qufu), "regions", "--json", env=cache)
+    assert QUFU in {r["id"] for r in json.loads(folder.stdout)}
+    only = run("--plugins-dir", str(qufu), "--no-installed-plugins", "regions", "--json", env=cache)
+    assert only.returncode == 0, only.stderr
+    assert "hebei/baoding/xushui" not in {r["id"] for r in json.loads(only.stdout)}

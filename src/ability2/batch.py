@@ -15,6 +15,7 @@ errors that name the file, the row and the column (:meth:`Batch.column`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -96,6 +97,15 @@ def factorize_integers(values: Any) -> tuple[np.ndarray[Any, Any], np.ndarray[An
     return codes, distinct[order]
 
 
+def _shared(values: Any) -> np.ndarray[Any, Any]:
+    """The roster's int64 array itself, read-only (a rule never writes into the roster's data), not a copy."""
+    import numpy as np
+
+    shared: np.ndarray[Any, Any] = np.asarray(values, dtype=np.int64).view()
+    shared.flags.writeable = False
+    return shared
+
+
 def _objects(texts: Sequence[str]) -> np.ndarray[Any, Any]:
     """A numpy object array of ``texts`` (for gathering by integer codes)."""
     import numpy as np
@@ -138,12 +148,11 @@ class Batch:
         dim_index = {dim.id: i for i, dim in enumerate(framework.dimensions)}
         self.env_of_ability = np.array([env_index[a.environment.id] for a in framework.abilities], dtype=np.int64)
         self.dim_of_ability = np.array([dim_index[a.dimension.id] for a in framework.abilities], dtype=np.int64)
-        offsets = roster.ability_offsets.astype(np.int64)
+        offsets = _shared(roster.ability_offsets)
         codes = roster.ability_codes.astype(np.int64)
         self.ability_codes = codes
         self.k = np.diff(offsets)
         starts = offsets[:-1]
-        self.teacher_of_selection = np.repeat(np.arange(self.n), self.k)
         if self.n and (self.k > 0).all():
             self.ability_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), codes), starts)
             self.env_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), self.env_of_ability[codes]), starts)
@@ -168,8 +177,8 @@ class Batch:
         self.n_ungraded = self.per_teacher_selections(grades == GRADE_UNGRADED)
         self.n_excellent = self.per_teacher_selections(grades == GRADE_EXCELLENT)
         self.n_pass = self.per_teacher_selections(grades == GRADE_PASS)
-        self.online = roster.online.astype(np.int64)
-        self.offline = roster.offline.astype(np.int64)
+        self.online = _shared(roster.online)
+        self.offline = _shared(roster.offline)
         #: offline hours that count; a preparation step (the peer-review gate) may lower them
         self.offline_credited = self.offline
         schools_of = roster.factorize("school")
@@ -222,6 +231,14 @@ class Batch:
         if rule_id not in self.cohort_figures:
             raise LookupError(f"rule {rule_id} has no cohort figure: its kind gives no partial and combine")
         return self.cohort_figures[rule_id]
+
+    @functools.cached_property
+    def teacher_of_selection(self) -> np.ndarray[Any, Any]:
+        """Per ability selection, the teacher it belongs to (made when first asked: most policies never ask)."""
+        import numpy as np
+
+        of: np.ndarray[Any, Any] = np.repeat(np.arange(self.n), self.k)
+        return of
 
     def exempt_from(self, rule_id: str) -> np.ndarray[Any, Any]:
         """Teachers exempt from ``rule_id`` (a preparation step leaves them as they are)."""

@@ -12,11 +12,12 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import PolicyFileError, Problem
-from ability2.model import Document
-from ability2.schema import RawDocument
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
+
+    from ability2.model import Document
+    from ability2.schema import RawDocument
 
     #: a data file: a path, or a traversable inside an installed package
     SourceLike = str | os.PathLike[str] | Traversable
@@ -81,4 +82,6 @@ def read_source_text(source: SourceLike) -> tuple[str, str]:
 
 def to_document(key: str, raw: RawDocument) -> Document:
     """A :class:`Document` from its raw file entry."""
+    from ability2.model import Document  # here: a plugin's hook (package_files) needs none of the model
+
     return Document(key, raw.title, raw.number, raw.issuer, raw.date, raw.date_note, raw.url, raw.note)

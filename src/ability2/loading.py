@@ -28,7 +28,8 @@ from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, RuleSpec, builtin_catalogue
 from ability2.rules.values import Phase
 from ability2.schema import RawEntry, RawLayerFile, RawSource
-from ability2.yamlio import PathPart, YamlDocument, read_yaml
+from ability2.yamlcache import read_cached
+from ability2.yamldoc import PathPart, YamlDocument
 
 if TYPE_CHECKING:
     from ability2.datafiles import SourceLike
@@ -98,7 +99,7 @@ def __getattr__(name: str) -> Any:
 def parse_layer(source: SourceLike) -> ParsedLayer:
     """Read one policy file: safe YAML, shape and types. Raises :class:`PolicyFileError`."""
     text, name = read_source_text(source)
-    doc = read_yaml(text, name)
+    doc = read_cached(text, name)
     if not isinstance(doc.data, dict):
         raise PolicyFileError([Problem(name, "", "expected a mapping with keys region, documents, rules, not_encoded")])
     problems: list[Problem] = []

@@ -34,6 +34,8 @@ from ability2.framework import Framework, load_framework
 from ability2.layer import Layer, NotEncoded, RuleEntry, check_overrides, check_supersessions
 from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
 from ability2.model import Document, Region
+from ability2.regioncache import NO_INSTALLED_ENV, PLUGINS_DIR_ENV, STRICT_ENV
+from ability2.regioncache import strict_default as _strict_default
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN, BuiltinKinds
 from ability2.rules.catalogue import Catalogue, CatalogueError, RuleSpec, assemble_catalogue
 from ability2.rules.kind import RuleKind
@@ -55,14 +57,6 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "ability2"
 BUILTIN_PLUGIN = "ability2.national"
-#: the environment variable that makes :func:`load_registry` strict by default (``1``, ``true``, ``yes`` or ``on``)
-STRICT_ENV = "ABILITY2_STRICT_PLUGINS"
-#: the environment variable that keeps installed plugins out by default (``1``, ``true``, ``yes`` or ``on``):
-#: only the plugin folders (:envvar:`ABILITY2_PLUGINS_DIR`) and the core are loaded
-NO_INSTALLED_ENV = "ABILITY2_NO_INSTALLED_PLUGINS"
-#: the environment variable naming plugin folders to load (:mod:`ability2.plugindirs`), separated by
-#: :data:`os.pathsep` (``:`` on Linux and macOS, ``;`` on Windows)
-PLUGINS_DIR_ENV = "ABILITY2_PLUGINS_DIR"
 
 
 @attrs.frozen
@@ -546,11 +540,6 @@ def _folder_plugins(manager: pluggy.PluginManager, loading: _Loading, dirs: Sequ
     if errors and loading.strict:
         raise RegistryError(errors)
     return found
-
-
-def _strict_default() -> bool:
-    """Whether :envvar:`ABILITY2_STRICT_PLUGINS` asks for strict loading."""
-    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _installed_default() -> bool:

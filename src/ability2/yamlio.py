@@ -20,17 +20,16 @@ path which refuses the file, with its message and line.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from typing import Any
 
 import yaml
 
 from ability2.errors import PolicyFileError, Problem
 from ability2.limits import current, hint
+from ability2.yamldoc import PathPart, YamlDocument, format_path
 
-__all__ = ["YamlDocument", "format_path", "read_yaml"]
-
-PathPart = str | int
+__all__ = ["PathPart", "YamlDocument", "format_path", "read_yaml"]
 
 
 class _Strict(yaml.constructor.SafeConstructor):
@@ -92,54 +91,6 @@ for _loader in _LOADERS:
         re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
         list("tTfF"),
     )
-
-
-def format_path(path: Sequence[PathPart]) -> str:
-    """Render a key path as a reader would type it: ``rules["hours.total_min"].bound``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}" if out else part
-        else:
-            out += f"[{part!r}]".replace("'", '"')
-    return out
-
-
-class YamlDocument:
-    """A parsed YAML file: its data and its node tree, for line numbers."""
-
-    def __init__(self, name: str, data: Any, root: yaml.Node | None) -> None:
-        self.name = name
-        self.data = data
-        self._root = root
-
-    def line_of(self, path: Sequence[PathPart]) -> int | None:
-        """The 1-based line of the deepest node found along ``path``."""
-        node = self._root
-        if node is None:
-            return None
-        line = node.start_mark.line + 1
-        for part in path:
-            child: yaml.Node | None = None
-            if isinstance(node, yaml.MappingNode):
-                for key_node, value_node in node.value:
-                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
-                        line = key_node.start_mark.line + 1
-                        child = value_node
-                        break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-                child = node.value[part]
-                line = child.start_mark.line + 1
-            if child is None:
-                break
-            node = child
-        return line
-
-    def problem(self, path: Sequence[PathPart], message: str) -> Problem:
-        """A :class:`Problem` at ``path`` of this file, with its line when known."""
-        return Problem(self.name, format_path(path), message, self.line_of(path))
 
 
 def _check_size(root: yaml.Node, name: str) -> None:

@@ -563,7 +563,7 @@ def _plugin_problems_reported(lang: str, *, strict: bool) -> Iterator[None]:
     import warnings
 
     from ability2.errors import PluginLoadWarning
-    from ability2.registry import STRICT_ENV
+    from ability2.regioncache import STRICT_ENV  # not ability2.registry: `regions` may need no registry
 
     told: set[object] = set()
     shown = warnings.showwarning

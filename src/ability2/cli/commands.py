@@ -163,28 +163,60 @@ def _table(title: str | None, columns: list[str]) -> Any:
 
 
 def cmd_regions(args: argparse.Namespace) -> int:
-    """``ability2 regions [--json]``."""
+    """``ability2 regions [--json]``.
+
+    The regions of a load that found nothing wrong are kept (:mod:`ability2.regioncache`): the
+    next ``regions`` prints them without building the registry when nothing they depend on
+    has changed. With ``--limit`` the registry is always loaded.
+    """
+    from ability2 import regioncache
+
+    strict = regioncache.strict_default()
+    key = None if getattr(args, "limits", None) else regioncache.tree_key(strict)
+    kept = None if key is None else regioncache.lookup(key)
+    if kept is not None:
+        print_regions(kept, as_json=args.json, lang=args.lang)
+        return 0
     from ability2.registry import load_registry
 
-    regions = load_registry().regions()
-    if args.json:
-        from ability2.serialize import region_to_dict
+    registry = load_registry()
+    regions = registry.regions()
+    if key is not None and not registry.problems and not registry.unavailable() and regioncache.tree_key(strict) == key:
+        regioncache.store(key, regions)
+    print_regions(
+        [
+            {
+                "id": r.id,
+                "name": r.name,
+                "level": r.level.value,
+                "parent": r.parent,
+                "code": r.code,
+                "name_en": r.name_en,
+            }
+            for r in regions
+        ],
+        as_json=args.json,
+        lang=args.lang,
+    )
+    return 0
 
-        _print_json([region_to_dict(region) for region in regions])
-        return 0
-    lang = args.lang
+
+def print_regions(regions: list[dict[str, Any]], *, as_json: bool, lang: str) -> None:
+    """Print regions (``{"id", "name", "level", "parent", "code", "name_en"}`` each) as ``ability2 regions`` does."""
+    if as_json:
+        _print_json([{key: region[key] for key in ("id", "name", "level", "parent", "code")} for region in regions])
+        return
     rows = [
         [
-            region.id,
-            region.name if lang == "zh" else (region.name_en or region.name),
-            label(region.level.value, lang),
-            region.parent or "",
-            region.code or "",
+            region["id"],
+            region["name"] if lang == "zh" else (region["name_en"] or region["name"]),
+            label(region["level"], lang),
+            region["parent"] or "",
+            region["code"] or "",
         ]
         for region in regions
     ]
     _print_table([label(k, lang) for k in ("id", "name", "level", "parent", "code")], rows)
-    return 0
 
 
 def cmd_policy(args: argparse.Namespace) -> int:

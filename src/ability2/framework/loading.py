@@ -12,7 +12,8 @@ from ability2.framework.sheets import Criteria, EvidenceItem, SubmissionSheet, T
 from ability2.model import Citation, Competency, Dimension, Document, Environment
 from ability2.rules.bounds import Bound
 from ability2.schema import RawAbilitiesFile, RawDocumentsFile, RawItem, RawSheetsFile, RawSource
-from ability2.yamlio import YamlDocument, read_yaml
+from ability2.yamlcache import read_cached
+from ability2.yamldoc import YamlDocument
 
 if TYPE_CHECKING:
     from ability2.datafiles import SourceLike
@@ -34,7 +35,7 @@ def __getattr__(name: str) -> Any:
 
 def _read(source: SourceLike, cls: type[Any]) -> tuple[YamlDocument, Any]:
     text, name = read_source_text(source)
-    doc = read_yaml(text, name)
+    doc = read_cached(text, name)
     try:
         return doc, STRUCTURER.structure(doc.data, cls)
     except Exception as exc:
