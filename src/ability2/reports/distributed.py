@@ -42,7 +42,7 @@ import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem
 from ability2.io.parquet_extent import parquet_problem
-from ability2.messages import render
+from ability2.messages import Message, msg
 from ability2.partition import ROWS_PER_PART, Totals
 from ability2.reports.partitioned import PartitionedResult, write_totals
 
@@ -77,17 +77,15 @@ _TABLES = ("teachers", "groups", "schools")
 
 
 class EngineError(Ability2Error):
-    """The Dask engine could not run; the message in English, and :attr:`zh` in Chinese."""
+    """The Dask engine could not run; the message by code (``engine.*``), in the reader's language."""
 
-    def __init__(self, message: str, zh: str) -> None:
+    def __init__(self, message: Message, **fields: Any) -> None:
         super().__init__(message)
-        self.zh = zh  #: the message in Chinese
+        self._fields = fields
 
-    def text(self, lang: str | None = None) -> str:
-        """The message in ``lang`` (``zh`` or ``en``; default: the current language)."""
-        from ability2.messages import current_language
-
-        return self.zh if (lang or current_language()) == "zh" else str(self.args[0])
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """What the engine was given: ``scheduler``, ``missing`` (the module not installed), as it applies."""
+        return dict(self._fields)
 
 
 class EngineUnavailable(EngineError):
@@ -104,10 +102,8 @@ def _dask() -> None:
         import dask.dataframe  # noqa: F401
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise EngineUnavailable(
-            f"the Dask engine needs dask and distributed ({exc.name or 'dask'} is not installed): {DASK_EXTRA}",
-            f"Dask 引擎需要 dask 和 distributed（未安装 {exc.name or 'dask'}）：{DASK_EXTRA}",
-        ) from None
+        missing = exc.name or "dask"
+        raise EngineUnavailable(msg("engine.no_dask", missing=missing, extra=DASK_EXTRA), missing=missing) from None
 
 
 # --------------------------------------------------------------------------- the input
@@ -128,26 +124,24 @@ def roster_files(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str
     for item in items:
         text = os.fsdecode(os.fspath(item))
         if "://" in text:
-            missing.append(
-                RosterProblem(text, None, None, "a URL is not read: give files the workers see at the same path")
-            )
+            missing.append(RosterProblem(text, None, None, msg("engine.url")))
         elif os.path.isdir(text):
             found = sorted(glob.glob(os.path.join(glob.escape(text), "*.parquet")))
             found += sorted(glob.glob(os.path.join(glob.escape(text), "*.csv")))
             if not found:
-                missing.append(RosterProblem(text, None, None, "the folder holds no .parquet or .csv file"))
+                missing.append(RosterProblem(text, None, None, msg("engine.empty_folder")))
             files += found
         elif glob.has_magic(text):
             found = sorted(path for path in glob.glob(text) if os.path.isfile(path))
             if not found:
-                missing.append(RosterProblem(text, None, None, "no file matches this pattern"))
+                missing.append(RosterProblem(text, None, None, msg("engine.no_match")))
             files += found
         else:
             files.append(text)  # a missing file is named when it is opened
     if missing:
         raise RosterError(missing)
     if not files:
-        raise RosterError([RosterProblem(str(source), None, None, "no roster file given")])
+        raise RosterError([RosterProblem(str(source), None, None, msg("engine.no_files"))])
     unique: dict[str, str] = {}
     for path in files:
         unique.setdefault(os.path.abspath(path), path)
@@ -216,8 +210,9 @@ def _plan_files(
                         path,
                         None,
                         None,
-                        f"file too large: {size:,} bytes; at most {limits.max_file_bytes:,} are read "
-                        f"{hint('max_file_bytes')} (a CSV is read whole by one worker: split it, or save it as Parquet)",
+                        msg(
+                            "engine.csv_too_large", size=size, limit=limits.max_file_bytes, hint=hint("max_file_bytes")
+                        ),
                     )
                 )
                 continue
@@ -254,23 +249,14 @@ def _check_headers(
             names = {_header_key(cell): cell.strip() for cell in (*headers[first], *header)}
             lacking = [names[k] for k in dict.fromkeys(reference) if keys.count(k) < reference.count(k)]
             extra = [names[k] for k in dict.fromkeys(keys) if keys.count(k) > reference.count(k)]
-            said = "; ".join(
-                part
-                for part in (
-                    f"without {', '.join(map(repr, lacking))}" if lacking else "",
-                    f"with {', '.join(map(repr, extra))} besides" if extra else "",
-                )
-                if part
+            said = (
+                msg("engine.columns_differ", first=files[first], lacking=lacking, extra=extra)
+                if lacking and extra
+                else msg("engine.columns_lacking", first=files[first], lacking=lacking)
+                if lacking
+                else msg("engine.columns_extra", first=files[first], extra=extra)
             )
-            problems.append(
-                RosterProblem(
-                    path,
-                    header_row,
-                    None,
-                    f"its columns are not those of {files[first]} ({said}): every file of a cohort has the same "
-                    "columns, in any order",
-                )
-            )
+            problems.append(RosterProblem(path, header_row, None, said))
             columns.append(())
             continue
         taken: dict[str, int] = {}
@@ -332,7 +318,7 @@ def _piece_frame(plan: _Plan, index: int, data: pl.DataFrame, problems: Sequence
                 "__row": [0] * len(problems),
                 "__key": [0] * len(problems),
                 "__tid": [0] * len(problems),
-                "__problem": [json.dumps(attrs.astuple(p), ensure_ascii=False) for p in problems],
+                "__problem": [json.dumps(_problem_data(p), ensure_ascii=False) for p in problems],
             },
             schema={
                 "__file": pl.Int32,
@@ -375,14 +361,12 @@ def _read_piece(piece: tuple[int, int, int | None], plan: _Plan) -> Any:
             raise
         except BaseException as exc:  # a malformed CSV row; a damaged Parquet page can make polars panic
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            kind = "Parquet file (damaged or unsupported)" if path.lower().endswith(".parquet") else "file"
-            advice = (
-                ""
-                if kind.startswith("Parquet")
-                else " (a row with more fields than the header, or a broken quote; `ability2 evaluate` of this "
-                "file alone names the row)"
+            said = (
+                msg("roster.parquet_damaged", detail=first)
+                if path.lower().endswith(".parquet")
+                else msg("engine.unreadable_csv", detail=first)
             )
-            problem = RosterProblem(name, None, None, f"cannot read this {kind}: {first}{advice}")
+            problem = RosterProblem(name, None, None, said)
             return _piece_frame(plan, index, empty, [problem])
         cells = [_polars_texts(data.get_column(f"c{j}")).alias(f"c{k}") for k, j in enumerate(plan.columns[index])]
         return _piece_frame(plan, index, data.select(pl.col("__row"), *cells))
@@ -401,9 +385,29 @@ def _frame_piece(frame: Any, plan: _Plan, partition_info: dict[str, Any] | None 
     return _piece_frame(plan, index, table.data, problems)
 
 
-def _problem_from(text: str) -> RosterProblem:
-    source, row, column, message = json.loads(text)
-    return RosterProblem(source, row, column, message)
+def _message_data(message: Message | str) -> Any:
+    """A message as JSON data (its code and parameters, nested messages too), to cross to the driver."""
+    if isinstance(message, str):
+        return message
+    params = [[name, _message_data(value) if isinstance(value, Message) else value] for name, value in message.params]
+    return {"code": message.code, "params": params}
+
+
+def _message_from(data: Any) -> Message | str:
+    if isinstance(data, str):
+        return data
+    params = {name: _message_from(value) if isinstance(value, dict) else value for name, value in data["params"]}
+    return msg(data["code"], **params)
+
+
+def _problem_data(problem: RosterProblem) -> list[Any]:
+    """A problem as JSON data: ``[file, row, column, message, alias]``."""
+    return [problem.file, problem.row, problem.column, _message_data(problem.message), problem.alias]
+
+
+def _problem_from(data: Any) -> RosterProblem:
+    source, row, column, message, alias = json.loads(data) if isinstance(data, str) else data
+    return RosterProblem(source, row, column, _message_from(message), alias)
 
 
 @functools.lru_cache(maxsize=4)
@@ -430,7 +434,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     import polars as pl
 
     from ability2.evaluation import evaluate
-    from ability2.io.roster import _BY_NAME, read_roster_part
+    from ability2.io.roster import read_roster_part
     from ability2.limits import limited
     from ability2.reports.export import write_frame
     from ability2.tables import table_frame
@@ -444,7 +448,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     data = data.filter(pl.col("__problem").is_null())
     cells = [pl.col(f"c{j}").fill_null("").str.strip_chars() != "" for j in range(width)]
     if not data.height or not data.select(pl.any_horizontal(cells).any()).item():
-        report["problems"] = [attrs.astuple(p) for p in problems]
+        report["problems"] = [_problem_data(p) for p in problems]
         return report  # the reader drops blank rows: nothing to read here
     data = data.sort("__file", "__row")
     files = data.get_column("__file").to_numpy()
@@ -452,7 +456,6 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     part = data.select(pl.int_range(0, data.height, dtype=pl.Int64).alias("__row"), *(f"c{j}" for j in range(width)))
     del data
     policy = _worker_policy(plan.region, plan.on)
-    duplicate = _BY_NAME["teacher_id"].label
     from ability2.region_column import region_column
 
     if region_column(plan.header):
@@ -462,14 +465,14 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
             roster = read_roster_part(part, plan.header, name=_HERE, header_row=_HEADER, framework=policy.framework)
         except RosterError as exc:
             for problem in exc.problems:
-                if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
+                if problem.code in ("roster.id_duplicate", "roster.id_duplicate_elsewhere"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
-            report["problems"] = [attrs.astuple(p) for p in problems]
+            report["problems"] = [_problem_data(p) for p in problems]
             return report
     del part
     if problems:
-        report["problems"] = [attrs.astuple(p) for p in problems]
+        report["problems"] = [_problem_data(p) for p in problems]
         return report
     result = evaluate(roster, policy)
     positions = np.asarray(roster.rows)
@@ -496,13 +499,11 @@ def _evaluate_regions(
     """A partition of a roster with a region column: each row under its own region's policy."""
     import polars as pl
 
-    from ability2.io.roster import _BY_NAME
     from ability2.limits import limited
     from ability2.national import evaluate_cells
     from ability2.partition import installed_registry
     from ability2.reports.export import write_frame
 
-    duplicate = _BY_NAME["teacher_id"].label
     with limited(**plan.limits):
         try:
             out = evaluate_cells(
@@ -513,17 +514,17 @@ def _evaluate_regions(
                 on=policy.on,
                 registry=installed_registry(),
                 within=plan.region,
-                row_text=lambda at: f"{rows[at]} of {plan.sources[int(files[at])]}",
+                row_text=lambda at: msg("engine.row_of_file", row=rows[at], file=plan.sources[int(files[at])]),
             )
         except RosterError as exc:
             for problem in exc.problems:
-                if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
+                if problem.code in ("roster.id_duplicate", "roster.id_duplicate_elsewhere"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
-            report["problems"] = [attrs.astuple(p) for p in problems]
+            report["problems"] = [_problem_data(p) for p in problems]
             return report
     if problems:
-        report["problems"] = [attrs.astuple(p) for p in problems]
+        report["problems"] = [_problem_data(p) for p in problems]
         return report
     positions = out.teachers.get_column("row").to_numpy()
     sources = pl.Series("file", plan.sources, dtype=pl.String)
@@ -544,8 +545,8 @@ def _renamed(problem: RosterProblem, plan: _Plan, files: Any, rows: Any) -> Rost
             return problem
         used = sorted(set(files.tolist()))
         names = [plan.sources[i] for i in used[:3]]
-        where = ", ".join(names) + (f" … ({len(used)} files)" if len(used) > 3 else "")
-        return attrs.evolve(problem, file=f"{where} (a partition of their rows)" if len(used) > 1 else where)
+        where = ", ".join(names) + (f" … ({len(used)})" if len(used) > 3 else "")
+        return attrs.evolve(problem, file=where)
     if problem.row == _HEADER:
         return attrs.evolve(problem, file=plan.header_source, row=plan.header_row)
     return attrs.evolve(problem, file=plan.sources[int(files[problem.row])], row=int(rows[problem.row]))
@@ -568,15 +569,15 @@ def _suspect_rows(frame: Any, suspects: list[int], plan: _Plan) -> Any:
     return found.to_pandas()
 
 
-def _worker_check(region: str, on: str, expected: dict[str, Any]) -> str | None:
+def _worker_check(region: str, on: str, expected: dict[str, Any]) -> Any:
     """On a worker: whether it has the driver's ability2 and plugins and knows the policy (else what differs)."""
     here = _installed()
     if here != expected:
-        return f"ability2 and its plugins differ: the worker has {here}, the driver {expected}"
+        return _message_data(msg("engine.versions_differ", worker=str(here), driver=str(expected)))
     try:
         _worker_policy(region, on)
     except Ability2Error as exc:
-        return f"cannot load the policy there: {exc}"
+        return _message_data(msg("engine.worker_policy", reason=exc.message))
     return None
 
 
@@ -614,16 +615,14 @@ def _connected(client: Any, scheduler: str | None, workers: int | None) -> Itera
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
             raise SchedulerUnreachable(
-                f"cannot reach the Dask scheduler at {scheduler}: {detail}",
-                f"无法连接 Dask 调度器 {scheduler}：{detail}",
+                msg("engine.unreachable", scheduler=scheduler, detail=detail), scheduler=scheduler
             ) from None
         with opened:
             try:
                 opened.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
             except (TimeoutError, OSError):
                 raise SchedulerUnreachable(
-                    f"the Dask scheduler at {scheduler} has no worker (waited {CONNECT_TIMEOUT} s)",
-                    f"Dask 调度器 {scheduler} 没有工作进程（已等待 {CONNECT_TIMEOUT} 秒）",
+                    msg("engine.no_worker", scheduler=scheduler, seconds=CONNECT_TIMEOUT), scheduler=scheduler
                 ) from None
             yield opened
         return
@@ -681,16 +680,13 @@ def evaluate_dask(
     from ability2.reports.export import TABLE_FORMATS, output_folder
 
     if fmt not in TABLE_FORMATS:
-        raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
+        raise Ability2Error(msg("engine.table_format", format=fmt, formats=TABLE_FORMATS))
     if workers is not None and workers < 1:
-        raise Ability2Error(f"workers must be at least 1, got {workers}")
+        raise Ability2Error(msg("engine.workers_at_least_one", workers=workers))
     if partitions is not None and partitions < 1:
-        raise Ability2Error(f"partitions must be at least 1, got {partitions}")
+        raise Ability2Error(msg("engine.parts_at_least_one", parts=partitions))
     if policy.label is not None:
-        raise Ability2Error(
-            f"the Dask engine loads the policy on each worker by region and date; {policy.name!r} is a changed "
-            "policy (a what-if): evaluate it on one machine"
-        )
+        raise Ability2Error(msg("engine.what_if", name=policy.name))
     _dask()
     import dask.dataframe as dd
 
@@ -748,11 +744,7 @@ def evaluate_dask(
             totals = sum((Totals(**report["totals"]) for report in reports), Totals())
             problems = [problem for report in reports for problem in report["problems"]] + duplicates
             if not problems and not totals.teachers:
-                problems.append(
-                    RosterProblem(
-                        header_source, None, None, "the roster has no teacher rows (only a header, or only blank rows)"
-                    )
-                )
+                problems.append(RosterProblem(header_source, None, None, msg("roster.no_teachers")))
             if problems:
                 order = {name: k for k, name in enumerate(sources)}
                 unique = list(dict.fromkeys(problems))
@@ -776,8 +768,13 @@ def _check_workers(client: Any, plan: _Plan) -> None:
     if wrong:
         worker, said = sorted(wrong.items())[0]
         raise Ability2Error(
-            f"Dask worker {worker} cannot evaluate this cohort: {said}; install the same ability2 and regional "
-            f"plugins on every worker ({len(wrong)} of {len(answers)} workers)"
+            msg(
+                "engine.worker_cannot",
+                worker=worker,
+                reason=_message_from(said),
+                wrong=len(wrong),
+                workers=len(answers),
+            )
         )
 
 
@@ -809,7 +806,7 @@ def _run(
     finally:
         client.cancel(futures_of(held[0]) + futures_of(held[1]))  # type: ignore[no-untyped-call]
     for report in reports:
-        report["problems"] = [RosterProblem(*p) for p in report["problems"]]
+        report["problems"] = [_problem_from(p) for p in report["problems"]]
     duplicates = _duplicates(client, read, plan, suspects) if suspects else []
     return reports, duplicates
 
@@ -838,7 +835,7 @@ def _duplicates(client: Any, read: Any, plan: _Plan, suspects: list[int]) -> lis
     )
     found = client.compute(read.map_partitions(_suspect_rows, suspects, plan, meta=meta, enforce_metadata=False))
     rows = _result(found).sort_values(["__file", "__row"], kind="stable")
-    label = _BY_NAME["teacher_id"].label
+    column = _BY_NAME["teacher_id"]
     first: dict[str, tuple[int, int]] = {}
     problems = []
     for tid, file, row in zip(rows["id"].tolist(), rows["__file"].tolist(), rows["__row"].tolist(), strict=True):
@@ -846,10 +843,18 @@ def _duplicates(client: Any, read: Any, plan: _Plan, suspects: list[int]) -> lis
             first[tid] = (file, row)
             continue
         first_file, first_row = first[tid]
-        where = "" if first_file == file else f" of {plan.sources[first_file]}"
+        said = (
+            first_row if first_file == file else msg("engine.row_of_file", row=first_row, file=plan.sources[first_file])
+        )
         problems.append(
             RosterProblem(
-                plan.sources[file], row, label, f"duplicate teacher id {tid!r}: first used on row {first_row}{where}"
+                plan.sources[file],
+                row,
+                column.name,
+                msg("roster.id_duplicate_elsewhere", id=tid, first=said)
+                if isinstance(said, Message)
+                else msg("roster.id_duplicate", id=tid, first=said),
+                alias=column.alias,
             )
         )
     return problems

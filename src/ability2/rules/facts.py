@@ -428,12 +428,15 @@ class AssignedEnvironment(RuleKind):
                 continue
             found = names.get(cell.casefold())
             if found is None:
+                from ability2.messages import msg
+
                 problems.append(
                     RosterProblem(
                         batch.roster.source,
                         batch.roster.row_number(i),
-                        where,
-                        f"not an environment: {cell[:40]!r}; use multimedia/hybrid/smart or 多媒体/混合/智慧",
+                        ASSIGNED_ENVIRONMENT_COLUMN.name,
+                        msg("eval.not_environment", text=cell[:40]),
+                        alias=ASSIGNED_ENVIRONMENT_COLUMN.alias,
                     )
                 )
                 continue
