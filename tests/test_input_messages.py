@@ -388,10 +388,10 @@ def test_text_mode_names_the_column_by_its_alias_in_chinese_and_its_name_in_engl
 def test_argparse_errors_read_in_the_chosen_language(
     args: list[str], zh: str, en: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for given, wanted, other in ((args, zh, "error:"), ([*args, "--lang", "en"], en, "错误")):
+    for argv, wanted, other in ((args, zh, "error:"), ([*args, "--lang", "en"], en, "错误")):
         capsys.readouterr()
         with pytest.raises(SystemExit) as info:
-            main(given)
+            main(argv)
         assert info.value.code == 2
         err = capsys.readouterr().err
         assert wanted in err, err

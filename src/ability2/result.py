@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error
-from ability2.messages import msg
 from ability2.i18n import STATUS_ORDER, STATUSES, status_label
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     import numpy as np

@@ -227,7 +227,7 @@ _ARGPARSE_ERRORS: tuple[tuple[str, Callable[..., Any]], ...] = (
 
 
 def _usage_message(message: str) -> Any:
-    """argparse's English error as a message by code (an unknown sentence as ``cli.usage.other``)."""
+    """Argparse's English error as a message by code (an unknown sentence as ``cli.usage.other``)."""
     import re
 
     text = " ".join(message.split())

@@ -1008,7 +1008,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             probe.bind((args.host, args.port))
     except OSError as exc:
         from ability2.errors import Ability2Error
-
         from ability2.failures import os_reason
 
         said = msg("cli.cannot_listen", host=args.host, port=args.port, reason=os_reason(exc))

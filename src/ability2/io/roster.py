@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.messages import Message, msg
 from ability2.io.encoding import (
     AbilityLists,
     Distinct,
@@ -60,6 +59,7 @@ from ability2.io.encoding import (
     encode_grades,
     gather_lists,
 )
+from ability2.messages import Message, msg
 from ability2.roster import (
     COLUMNS,
     GRADE_EXCELLENT,

@@ -421,7 +421,6 @@ class AssignedEnvironment(RuleKind):
         texts = batch.column(ASSIGNED_ENVIRONMENT_COLUMN, "text")
         assigned = np.full(batch.n, -1, dtype=np.int64)
         problems: list[RosterProblem] = []
-        where = batch.find_column(ASSIGNED_ENVIRONMENT_COLUMN)
         for i, text in enumerate(texts):
             cell = str(text).strip()
             if not cell:

@@ -271,7 +271,6 @@ def _watched(entity: Any, absent: set[str]) -> Any:
 def _absent_columns(rule: ResolvedRule, absent: set[str], batch: Batch) -> Exception:
     """The error for a plugin rule that reads roster columns the roster does not have."""
     from ability2.batch import EvaluationError
-
     from ability2.messages import msg
 
     present = batch.roster.extra_columns or msg("eval.none")

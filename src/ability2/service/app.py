@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 from ability2.service.config import ServiceConfig
 from ability2.service.inputs import Inputs, receive
 from ability2.service.limits import BodyLimit, WorkGate
@@ -36,7 +37,6 @@ from ability2.service.negotiation import (
     choose_language,
     choose_media_type,
 )
-from ability2.messages import msg
 from ability2.service.problems import VARY as _VARY
 from ability2.service.problems import RequestProblem, json_bytes, problem_response
 
