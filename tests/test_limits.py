@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,17 @@ from ability2.errors import PolicyFileError, SchoolTableError
 from ability2.yamlio import read_yaml
 
 HEADER = "teacher_id,school,online_hours,offline_hours,abilities,备注\n"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 def roster(path: Path, rows: int, note: str = "") -> Path:
@@ -54,7 +66,7 @@ def test_an_overlong_cell_names_its_row_and_column(tmp_path: Path) -> None:
         ability2.read_roster(path)
     [problem] = caught.value.problems
     assert (problem.row, problem.column) == (3, "备注")
-    assert "cell too long: 101 characters; at most 100" in problem.message
+    assert "cell too long: 101 characters; at most 100" in str(problem.message)
     with limits.limited(max_cell_chars=101):  # exactly at the limit is fine; bytes (303) do not count
         assert len(ability2.read_roster(path)) == 2
 

@@ -14,6 +14,7 @@ import datetime as dt
 import random
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,17 @@ ON = max(REGIONS.values())
 REGISTRY = ability2.load_registry()
 #: every installed region (the nation, provinces, cities, counties, a school), with its code when it has one
 ALL = [(region.id, region.code) for region in REGISTRY.regions()]
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 def mixed(teachers: int, schools: int, assign: list[int], by_code: list[bool], seed: int = 7) -> pd.DataFrame:
@@ -204,10 +216,10 @@ def test_region_problems_are_row_errors() -> None:
     frame.loc[7, "地区"] = "110108"  # a real GB/T 2260 code (海淀区) no installed plugin declares
     with pytest.raises(RosterError) as caught:
         ability2.evaluate_regions(frame, on=ON, registry=REGISTRY)
-    problems = [p for p in caught.value.problems if p.column == "region (地区)"]
+    problems = [p for p in caught.value.problems if p.column == "region"]
     rows = [p.row for p in problems]
     assert {5, 7, 9} <= set(rows)  # DataFrame rows: the first is row 2
-    said = {p.row: p.message for p in problems}
+    said = {p.row: str(p.message) for p in problems}
     assert "empty region" in said[5]
     assert "unknown region 'beijing/haidian'" in said[7]
     assert "unknown region '110108'" in said[9]
@@ -237,7 +249,7 @@ def test_within_a_region_and_dates_and_a_missing_column() -> None:
     frame = mixed(60, 6, [i for i, (r, _) in enumerate(ALL) if r.startswith(("shandong", "hebei"))], [False])
     with pytest.raises(RosterError) as caught:
         ability2.evaluate_regions(frame, on=ON, within="370000", registry=REGISTRY)
-    outside = [p for p in caught.value.problems if "not within shandong" in p.message]
+    outside = [p for p in caught.value.problems if "not within shandong" in str(p.message)]
     assert outside and all(frame.loc[p.row - 2, "地区"].startswith("hebei") for p in outside)
     assert len(outside) == sum(frame["地区"].str.startswith("hebei"))  # every row listed
     ok = frame[frame["地区"].str.startswith("shandong")]
@@ -246,7 +258,7 @@ def test_within_a_region_and_dates_and_a_missing_column() -> None:
     assert early is not None
     with pytest.raises(RosterError) as caught:
         ability2.evaluate_regions(ok, on=early - dt.timedelta(days=1), registry=REGISTRY)
-    assert any("no policy for shandong/jining/yanzhou" in p.message for p in caught.value.problems)
+    assert any("no policy for shandong/jining/yanzhou" in str(p.message) for p in caught.value.problems)
     with pytest.raises(RosterError, match="region"):
         ability2.evaluate_regions(ok.drop(columns=["地区"]), on=ON, registry=REGISTRY)
 

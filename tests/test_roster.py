@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ability2.framework import load_framework
-from ability2.messages import render
 from ability2.io import read_roster
+from ability2.messages import render
 from ability2.roster import (
     GRADE_EXCELLENT,
     GRADE_FAIL,

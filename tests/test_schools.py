@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,17 @@ SCHOOL_RULES = {
     "group.research_plan",
     "group.activity_video_minutes_min",
 }
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +145,7 @@ def test_a_school_missing_from_the_table_or_saying_no_fails(policy: ability2.Pol
     result = ability2.evaluate(pd.DataFrame([teacher("T1"), teacher("U1", "S2", "数学组")]), policy, schools=table)
     assert result.school_status() == ["fail", "fail"]
     cio = check(result, "school.cio")
-    assert (cio.ok, cio.value, cio.message) == (False, "no", "学校首席信息官(CIO): 否（要求: 是）")
+    assert (cio.ok, cio.value, str(cio.message)) == (False, "no", "学校首席信息官(CIO): 否（要求: 是）")
     absent = check(result, "school.it_team", 1)
     assert (absent.ok, absent.value) == (False, "not given")
     assert check(result, "school.it_team", 1).message == "学校信息化管理团队: 未填写（要求: 是）"
@@ -155,7 +167,7 @@ def test_a_team_of_3_to_5_includes_both_ends(policy: ability2.Policy, size: int,
     result = ability2.evaluate(pd.DataFrame([teacher("T1")]), policy, schools=table)
     team = check(result, "school.it_team_size")
     assert team.ok is ok
-    assert team.message == f"学校信息化管理团队人数: {size}，{'在' if ok else '不在'} 3–5 之内"
+    assert str(team.message) == f"学校信息化管理团队人数: {size}，{'在' if ok else '不在'} 3–5 之内"
 
 
 def test_a_bad_cell_in_the_school_table_names_file_row_and_column(policy: ability2.Policy, tmp_path: Path) -> None:
@@ -190,7 +202,7 @@ def test_abilities_outside_the_assigned_environment_fail_unless_the_change_was_c
         ("not given", False),
         ("within", True),
     ]
-    assert reasons[1].message == "按分工环境选学能力点: 有能力点不在分工环境内，改动未确认"
+    assert str(reasons[1].message) == "按分工环境选学能力点: 有能力点不在分工环境内，改动未确认"
     assert result.reasons("T4", "en")[-1].rule == "selection.assigned_environment"
 
 
@@ -203,7 +215,7 @@ def test_the_personal_research_plan_column(policy: ability2.Policy) -> None:
     rows = [teacher("T1"), teacher("T2", 个人研修计划="否")]
     result = ability2.evaluate(pd.DataFrame(rows), policy, schools=schools(GOOD_SCHOOL, GOOD_GROUP))
     assert list(result.status) == ["pass", "fail"]
-    assert [r.message for r in result.explain("T2").reasons if not r.ok] == ["教师个人研修计划: 否（要求: 是）"]
+    assert [str(r.message) for r in result.explain("T2").reasons if not r.ok] == ["教师个人研修计划: 否（要求: 是）"]
 
 
 # -- the reader ---------------------------------------------------------------------------------

@@ -161,8 +161,8 @@ def evaluate_cells(
     found = region_column(header)
     label, alias = REGION_COLUMN.name, REGION_COLUMN.alias
     if not found:
-        said = msg("national.missing_region_column", name=REGION_COLUMN.name, alias=REGION_COLUMN.alias)
-        raise RosterError([RosterProblem(name, None, label, said, alias=alias)])
+        missing = msg("national.missing_region_column", name=REGION_COLUMN.name, alias=REGION_COLUMN.alias)
+        raise RosterError([RosterProblem(name, None, label, missing, alias=alias)])
     if len(found) > 1:
         twice = msg("roster.column_twice", first=header[found[0]].strip(), second=header[found[1]].strip())
         raise RosterError([RosterProblem(name, header_row, label, twice, alias=alias)])

@@ -334,7 +334,7 @@ def _duplicate_ids(split: Split) -> list[RosterProblem]:
         .sort(ROW_COLUMN)
     )
     problems = []
-    column = _BY_NAME["teacher_id"]  # as the reader names the column
+    id_column = _BY_NAME["teacher_id"]  # as the reader names the column
     first: dict[str, tuple[int, int]] = {}
     seen_in_part: set[tuple[str, int]] = set()
     for tid, row, part in rows.iter_rows():
@@ -346,9 +346,9 @@ def _duplicate_ids(split: Split) -> list[RosterProblem]:
                 RosterProblem(
                     split.source,
                     row,
-                    column.name,
+                    id_column.name,
                     msg("roster.id_duplicate", id=tid, first=first[tid][0]),
-                    alias=column.alias,
+                    alias=id_column.alias,
                 )
             )
         seen_in_part.add((tid, part))
