@@ -381,7 +381,7 @@ def test_cli_evaluate_json_and_bad_input(tmp_path: Path, capsys: pytest.CaptureF
         == 2
     )
     err = capsys.readouterr().err
-    assert f"{bad}:2:online_hours (线上学时)" in err
+    assert f"{bad}:2:线上学时: 学时为负数" in err
     assert "D7" in err
     assert not out.exists()
 
@@ -395,7 +395,7 @@ def test_cli_evaluate_refuses_a_missing_output_folder(tmp_path: Path, capsys: py
         )
         == 2
     )
-    assert "does not exist" in capsys.readouterr().err
+    assert "不存在" in capsys.readouterr().err
 
 
 def test_cli_evaluate_writes_html_and_xlsx(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def test_too_many_rows_is_one_problem_naming_the_file_and_the_limit(tmp_path: Pa
     with limits.limited(max_rows=10), pytest.raises(ability2.RosterError) as caught:
         ability2.read_roster(path)
     [problem] = caught.value.problems
-    assert str(problem) == f"{path}:-:-: too many rows: 12 data rows; at most 10 are read " + limits.hint("max_rows")
+    assert str(problem) == f"{path}:-:-: too many rows: 12 data rows; at most 10 are read " + str(limits.hint("max_rows"))
     assert len(ability2.read_roster(path)) == 12  # the block is over: the default holds again
 
 
@@ -146,7 +146,7 @@ def test_bad_limit_assignments_are_refused(text: str) -> None:
 def test_the_command_line_raises_a_limit_for_one_run(tmp_path: Path) -> None:
     path = roster(tmp_path / "r.csv", 3, note="x" * 40)
     refused = run("evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--limit", "cell_chars=39")
-    assert refused.returncode == 2 and "r.csv:2:备注: cell too long: 40 characters" in refused.stderr
+    assert refused.returncode == 2 and "r.csv:2:备注: 单元格过长：40 个字符" in refused.stderr
     assert "--limit max_cell_chars=N raises it" in refused.stderr
     done = run(
         "evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--format", "json", "--limit", "cell_chars=40"

@@ -313,7 +313,7 @@ def test_cli_refusals_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
         out = tmp_path / f"out{len(extra)}"
         assert main(["evaluate", str(bad), *on, "--format", "csv", "-o", str(out), *extra]) == 2
         err = capsys.readouterr().err
-        assert f"{bad}:6:region (地区): unknown region 'nowhere'" in err
+        assert f"{bad}:6:地区: 未知地区“nowhere”" in err
         assert not out.exists()  # the folder is not made before the roster is refused
     plain = tmp_path / "plain.csv"
     frame.drop(columns=["地区"]).to_csv(plain, index=False)

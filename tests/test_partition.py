@@ -281,7 +281,7 @@ def test_cli_partitions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     args = ["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--partitions", "3"]
     assert main([*args, "--format", "csv", "-o", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "3 个部分: 教师 100 人" in err
+    assert "3 个部分：教师 100 人" in err
     assert sorted(p.name for p in (out / "teachers").iterdir()) == [f"part-0000{i}.csv" for i in range(3)]
     text = (out / "teachers" / "part-00000.csv").read_text(encoding="utf-8-sig")
     assert "=SUM" not in text.replace("'=SUM", "")  # the formula guard, as --format csv

@@ -525,7 +525,7 @@ def test_reader_limits_hold_per_request_and_only_there(registry: Any) -> None:
 def test_the_configuration_is_checked() -> None:
     with pytest.raises(ValueError, match="max_rows"):
         ServiceConfig(limits={"max_rows": 0})
-    with pytest.raises(ValueError, match="unknown limit"):
+    with pytest.raises(ValueError, match="未知限值"):
         ServiceConfig(limits={"max_everything": 1})
     with pytest.raises(ValueError, match="max_seconds"):
         ServiceConfig(max_seconds=0)
@@ -680,7 +680,7 @@ def test_serve_refuses_an_address_in_use(capsys: pytest.CaptureFixture[str]) -> 
         taken.listen()
         port = taken.getsockname()[1]
         [line] = cli_error(["serve", "--port", str(port)], capsys)
-    assert line.startswith(f"ability2: 错误: cannot listen on 127.0.0.1:{port}")
+    assert line.startswith(f"ability2: 错误: 无法在 127.0.0.1:{port} 上监听：地址已被占用")
 
 
 def test_rosters_read_in_threads_from_a_cold_start(tmp_path: Path) -> None:
