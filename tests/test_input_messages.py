@@ -116,7 +116,7 @@ SAMPLES: list[tuple[Message, str, str]] = [
     (msg("roster.hours_not_number", text="abc"), "不是数字：“abc”", "not a number: 'abc'"),
     (
         msg("roster.too_many_rows", rows=12, limit=10, hint=msg("limit.hint", name="max_rows")),
-        "行数过多：共 12 行数据，最多读取 10 行 （限值 max_rows；可用 --limit max_rows=N 放宽）",
+        "行数过多：共 12 行数据，最多读取 10 行（限值 max_rows；可用 --limit max_rows=N 放宽）",
         "too many rows: 12 data rows; at most 10 are read (limit max_rows; --limit max_rows=N raises it)",
     ),
     (msg("workbook.no_sheets"), "工作簿中没有工作表", "it has no sheets"),

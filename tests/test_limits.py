@@ -147,7 +147,7 @@ def test_the_command_line_raises_a_limit_for_one_run(tmp_path: Path) -> None:
     path = roster(tmp_path / "r.csv", 3, note="x" * 40)
     refused = run("evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--limit", "cell_chars=39")
     assert refused.returncode == 2 and "r.csv:2:备注: 单元格过长：40 个字符" in refused.stderr
-    assert "--limit max_cell_chars=N raises it" in refused.stderr
+    assert "可用 --limit max_cell_chars=N 放宽" in refused.stderr
     done = run(
         "evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--format", "json", "--limit", "cell_chars=40"
     )
