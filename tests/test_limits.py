@@ -154,7 +154,7 @@ def test_the_command_line_raises_a_limit_for_one_run(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["teachers"]) == 3
     bad = run("evaluate", str(path), "--region", "hebei", "--limit", "rows=lots")
-    assert bad.returncode == 2 and "is not NAME=NUMBER" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "不是“名称=数值”的形式" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_ability2_limits_lists_every_limit_in_force() -> None:
