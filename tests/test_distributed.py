@@ -210,15 +210,15 @@ def test_cli_engine_dask(client: Any, tmp_path: Path, capsys: pytest.CaptureFixt
     args = ["evaluate", pattern, "--region", "370812", "--on", "2022-11-21", "--engine", "dask"]
     assert main([*args, "--scheduler", address, "--format", "parquet", "-o", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "1 个部分: 教师 50 人" in err  # the Parquet file's rows (the CSV does not match the glob)
+    assert "1 个部分：教师 50 人" in err  # the Parquet file's rows (the CSV does not match the glob)
     assert main([*args, "--scheduler", address, "--format", "csv", "-o", str(out), "--lang", "en"]) == 0
     assert "1 parts: 50 teachers" in capsys.readouterr().err
     assert main([*args, "--scheduler", address, "--format", "json", "-o", str(tmp_path / "r.json")]) == 2
-    assert "--format parquet" in capsys.readouterr().err
+    assert "--format=parquet" in capsys.readouterr().err
     assert main([*args, "--scheduler", address, "--workers", "2", "--format", "csv", "-o", str(out)]) == 2
     assert "--workers" in capsys.readouterr().err
     assert main([*args[:-2], "--scheduler", address, "--format", "csv", "-o", str(out)]) == 2
-    assert "--engine dask" in capsys.readouterr().err
+    assert "--engine=dask" in capsys.readouterr().err
 
 
 def test_cli_scheduler_unreachable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any) -> None:

@@ -11,6 +11,7 @@ codes the seed plugins declare: 370812 兖州区 in 370800 济宁市 in 370000 �
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import re
 import warnings
@@ -324,9 +325,10 @@ def test_cli_refusals_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
     good = tmp_path / "good.csv"
     frame.assign(地区="370812").to_csv(good, index=False)
     assert main(["evaluate", str(good), *on, "--format", "json"]) == 2
-    assert "--format table" in capsys.readouterr().err
+    said = json.loads(capsys.readouterr().err)  # JSON mode: the error as one JSON object
+    assert said["message_code"] == "cli.regional_formats" and "--format=table" in said["message"]
     assert main(["evaluate", str(good), "--region", "hebei", *on]) == 2
-    assert "'370812' is not hebei" in capsys.readouterr().err
+    assert "而“370812”不是 hebei" in capsys.readouterr().err
     missing = tmp_path / "never"
     assert main(["evaluate", str(plain), "--region", "nowhere", *on, "--format", "csv", "-o", str(missing)]) == 2
     assert not missing.exists()

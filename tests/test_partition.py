@@ -286,7 +286,7 @@ def test_cli_partitions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     text = (out / "teachers" / "part-00000.csv").read_text(encoding="utf-8-sig")
     assert "=SUM" not in text.replace("'=SUM", "")  # the formula guard, as --format csv
     assert main([*args, "--format", "json", "-o", str(tmp_path / "r.json")]) == 2
-    assert "--format parquet" in capsys.readouterr().err
+    assert "--format=parquet" in capsys.readouterr().err
     assert main(["evaluate", str(roster), "--region", "370812", "--workers", "2", "--format", "parquet", "-o", str(out)]) == 2
     assert "--partitions" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -322,7 +322,7 @@ def test_cli_splits_a_large_roster_by_itself(
     cohort(120, 5).to_csv(roster, index=False)
     out = tmp_path / "tables"
     assert main(["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(out)]) == 0
-    assert "--partitions auto" in capsys.readouterr().err
+    assert "--partitions=auto" in capsys.readouterr().err
     assert (out / "totals.json").exists() and list((out / "teachers").glob("part-*.parquet"))
     small = tmp_path / "small"
     cohort(40, 5).to_csv(roster, index=False)
