@@ -273,7 +273,7 @@ def test_parquet_files_are_measured_by_their_metadata(
     assert parquet_extent.measure_parquet(str(path), path.stat().st_size) == (30, None)
     path.write_bytes(path.read_bytes()[:-8] + b"\xff\xff\xff\x7fPAR1")  # a footer length past the file
     _, problem = parquet_extent.measure_parquet(str(path), path.stat().st_size)
-    assert problem is not None and "cannot read Parquet file" in problem
+    assert problem is not None and "cannot read Parquet file" in str(problem)
 
 
 def test_a_roster_of_every_region_is_judged_row_by_row(client: Any, tmp_path: Path) -> None:
