@@ -60,14 +60,14 @@ def test_unknown_region_exits_2_without_traceback() -> None:
 def test_non_iso_date_exits_2() -> None:
     result = run("policy", "cn", "--on", "20/11/2022")
     assert result.returncode == 2
-    assert "not an ISO date" in result.stderr
+    assert "不是 ISO 日期" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_date_before_the_rules_exits_2() -> None:
     result = run("policy", "cn", "--on", "2019-03-31")
     assert result.returncode == 2
-    assert "take effect on 2019-04-01" in result.stderr
+    assert "其规则自 2019-04-01 起施行" in result.stderr
 
 
 def test_validate_a_good_and_a_bad_file(write: Write, capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,14 +167,14 @@ def test_os_errors_are_usage_errors_not_bugs(
     import ability2.cli.commands as commands
 
     def refuse(*args: object, **kwargs: object) -> int:
-        raise PermissionError(13, "Permission denied", "/somewhere")
+        raise PermissionError(13, "没有权限", "/somewhere")
 
     monkeypatch.setattr(commands, "cmd_regions", refuse)
     monkeypatch.setattr("ability2.cli.commands.cmd_regions", refuse)
     parser_main = main
     assert parser_main(["regions"]) == 2
     err = capsys.readouterr().err
-    assert "Permission denied" in err and "internal error" not in err
+    assert "没有权限" in err and "internal error" not in err
 
 
 def test_on_must_be_written_yyyy_mm_dd(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,17 @@ import pytest
 
 import ability2
 from ability2.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 def roster(path: Path, **extra: str) -> Path:
@@ -30,7 +42,7 @@ def test_output_naming_the_roster_is_refused_and_the_roster_kept(
             main(["evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--format", fmt, "-o", str(path)])
             == 2
         )
-        assert "it is the input" in capsys.readouterr().err
+        assert "它就是输入文件" in capsys.readouterr().err
     assert (
         main(
             [
@@ -109,7 +121,7 @@ def test_an_18_digit_id_in_a_float_dataframe_column_is_refused() -> None:
     )
     with pytest.raises(
         ability2.RosterError,
-        match=r"<DataFrame>:2:teacher_id \(教师编号\): the id 110101199001011232 .* the DataFrame's float column",
+        match=r"<DataFrame>:2:teacher_id: the id 110101199001011232 .* the DataFrame's float column",
     ):
         ability2.read_roster(frame)
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,17 @@ from ability2.errors import PolicyFileError, SchoolTableError
 from ability2.yamlio import read_yaml
 
 HEADER = "teacher_id,school,online_hours,offline_hours,abilities,备注\n"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 def roster(path: Path, rows: int, note: str = "") -> Path:
@@ -43,7 +55,7 @@ def test_too_many_rows_is_one_problem_naming_the_file_and_the_limit(tmp_path: Pa
     with limits.limited(max_rows=10), pytest.raises(ability2.RosterError) as caught:
         ability2.read_roster(path)
     [problem] = caught.value.problems
-    assert str(problem) == f"{path}:-:-: too many rows: 12 data rows; at most 10 are read " + limits.hint("max_rows")
+    assert str(problem) == f"{path}:-:-: too many rows: 12 data rows; at most 10 are read " + str(limits.hint("max_rows"))
     assert len(ability2.read_roster(path)) == 12  # the block is over: the default holds again
 
 
@@ -54,7 +66,7 @@ def test_an_overlong_cell_names_its_row_and_column(tmp_path: Path) -> None:
         ability2.read_roster(path)
     [problem] = caught.value.problems
     assert (problem.row, problem.column) == (3, "备注")
-    assert "cell too long: 101 characters; at most 100" in problem.message
+    assert "cell too long: 101 characters; at most 100" in str(problem.message)
     with limits.limited(max_cell_chars=101):  # exactly at the limit is fine; bytes (303) do not count
         assert len(ability2.read_roster(path)) == 2
 
@@ -134,15 +146,15 @@ def test_bad_limit_assignments_are_refused(text: str) -> None:
 def test_the_command_line_raises_a_limit_for_one_run(tmp_path: Path) -> None:
     path = roster(tmp_path / "r.csv", 3, note="x" * 40)
     refused = run("evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--limit", "cell_chars=39")
-    assert refused.returncode == 2 and "r.csv:2:备注: cell too long: 40 characters" in refused.stderr
-    assert "--limit max_cell_chars=N raises it" in refused.stderr
+    assert refused.returncode == 2 and "r.csv:2:备注: 单元格过长：40 个字符" in refused.stderr
+    assert "可用 --limit max_cell_chars=N 放宽" in refused.stderr
     done = run(
         "evaluate", str(path), "--region", "hebei", "--on", "2022-01-01", "--format", "json", "--limit", "cell_chars=40"
     )
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["teachers"]) == 3
     bad = run("evaluate", str(path), "--region", "hebei", "--limit", "rows=lots")
-    assert bad.returncode == 2 and "is not NAME=NUMBER" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "不是“名称=数值”的形式" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_ability2_limits_lists_every_limit_in_force() -> None:

@@ -37,7 +37,12 @@ LATIN_ALLOWED = re.compile(
     r"|[A-Za-z0-9]*[0-9_.\-/=][A-Za-z0-9_.\-/=]*"  # identifiers, options, env names: max_rows, --lang, A1–A13
     r"|\b[A-Z]{2,}\b"  # acronyms: CSV, XLSX, JSON, YAML, ICS, HTTP
     r"|\b(?:ability2|Parquet|GB/T|Dask|pip)\b"
+    # names of a standard and a program that Chinese text uses as they are (有效的 Unicode, Excel 中选“CSV UTF-8”)
+    r"|\b(?:Unicode|Excel)\b"
 )
+# what English text may hold in Chinese: a code span quoting a value the input itself may hold
+# (the grades `优秀`/`合格`/`不合格`, the flags `是`/`否`, the column `地区`): the reader must type it as it is
+CODE_SPAN = re.compile(r"`[^`]*`")
 
 
 def _placeholders(template: str) -> set[str]:
@@ -104,7 +109,8 @@ def test_chinese_text_holds_no_english_words_and_english_text_no_chinese() -> No
         leftover = LATIN_ALLOWED.sub("", zh)
         words = re.findall(r"[A-Za-z]{2,}", leftover)
         assert not words, f"{code}: English words {words} in the Chinese text {entry['zh']!r}"
-        assert not CJK.search(_blank_placeholders(entry["en"])), f"{code}: Chinese in the English text {entry['en']!r}"
+        english = CODE_SPAN.sub("", _blank_placeholders(entry["en"]))
+        assert not CJK.search(english), f"{code}: Chinese in the English text {entry['en']!r}"
 
 
 def _blank_placeholders(template: str) -> str:

@@ -11,9 +11,11 @@ codes the seed plugins declare: 370812 兖州区 in 370800 济宁市 in 370000 �
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,17 @@ ON = max(REGIONS.values())
 REGISTRY = ability2.load_registry()
 #: every installed region (the nation, provinces, cities, counties, a school), with its code when it has one
 ALL = [(region.id, region.code) for region in REGISTRY.regions()]
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 def mixed(teachers: int, schools: int, assign: list[int], by_code: list[bool], seed: int = 7) -> pd.DataFrame:
@@ -204,10 +217,10 @@ def test_region_problems_are_row_errors() -> None:
     frame.loc[7, "地区"] = "110108"  # a real GB/T 2260 code (海淀区) no installed plugin declares
     with pytest.raises(RosterError) as caught:
         ability2.evaluate_regions(frame, on=ON, registry=REGISTRY)
-    problems = [p for p in caught.value.problems if p.column == "region (地区)"]
+    problems = [p for p in caught.value.problems if p.column == "region"]
     rows = [p.row for p in problems]
     assert {5, 7, 9} <= set(rows)  # DataFrame rows: the first is row 2
-    said = {p.row: p.message for p in problems}
+    said = {p.row: str(p.message) for p in problems}
     assert "empty region" in said[5]
     assert "unknown region 'beijing/haidian'" in said[7]
     assert "unknown region '110108'" in said[9]
@@ -237,7 +250,7 @@ def test_within_a_region_and_dates_and_a_missing_column() -> None:
     frame = mixed(60, 6, [i for i, (r, _) in enumerate(ALL) if r.startswith(("shandong", "hebei"))], [False])
     with pytest.raises(RosterError) as caught:
         ability2.evaluate_regions(frame, on=ON, within="370000", registry=REGISTRY)
-    outside = [p for p in caught.value.problems if "not within shandong" in p.message]
+    outside = [p for p in caught.value.problems if "not within shandong" in str(p.message)]
     assert outside and all(frame.loc[p.row - 2, "地区"].startswith("hebei") for p in outside)
     assert len(outside) == sum(frame["地区"].str.startswith("hebei"))  # every row listed
     ok = frame[frame["地区"].str.startswith("shandong")]
@@ -246,7 +259,7 @@ def test_within_a_region_and_dates_and_a_missing_column() -> None:
     assert early is not None
     with pytest.raises(RosterError) as caught:
         ability2.evaluate_regions(ok, on=early - dt.timedelta(days=1), registry=REGISTRY)
-    assert any("no policy for shandong/jining/yanzhou" in p.message for p in caught.value.problems)
+    assert any("no policy for shandong/jining/yanzhou" in str(p.message) for p in caught.value.problems)
     with pytest.raises(RosterError, match="region"):
         ability2.evaluate_regions(ok.drop(columns=["地区"]), on=ON, registry=REGISTRY)
 
@@ -301,7 +314,7 @@ def test_cli_refusals_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
         out = tmp_path / f"out{len(extra)}"
         assert main(["evaluate", str(bad), *on, "--format", "csv", "-o", str(out), *extra]) == 2
         err = capsys.readouterr().err
-        assert f"{bad}:6:region (地区): unknown region 'nowhere'" in err
+        assert f"{bad}:6:地区: 未知地区“nowhere”" in err
         assert not out.exists()  # the folder is not made before the roster is refused
     plain = tmp_path / "plain.csv"
     frame.drop(columns=["地区"]).to_csv(plain, index=False)
@@ -312,9 +325,10 @@ def test_cli_refusals_write_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
     good = tmp_path / "good.csv"
     frame.assign(地区="370812").to_csv(good, index=False)
     assert main(["evaluate", str(good), *on, "--format", "json"]) == 2
-    assert "--format table" in capsys.readouterr().err
+    said = json.loads(capsys.readouterr().err)  # JSON mode: the error as one JSON object
+    assert said["message_code"] == "cli.regional_formats" and "--format=table" in said["message"]
     assert main(["evaluate", str(good), "--region", "hebei", *on]) == 2
-    assert "'370812' is not hebei" in capsys.readouterr().err
+    assert "而“370812”不是 hebei" in capsys.readouterr().err
     missing = tmp_path / "never"
     assert main(["evaluate", str(plain), "--region", "nowhere", *on, "--format", "csv", "-o", str(missing)]) == 2
     assert not missing.exists()

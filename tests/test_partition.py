@@ -9,6 +9,7 @@ the parts'. A roster with problems is refused whole, naming the rows of the file
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,17 @@ from ability2.tables import TABLES, table_frame
 #: every seed region, on the date the demo evaluates it
 REGIONS = {region: demo_date(ability2.load_registry(), region) for region in DEMO_REGIONS}
 CODES = [f"A{i}" for i in range(1, 14)] + [f"B{i}" for i in range(1, 11)] + [f"C{i}" for i in range(1, 8)]
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 def cohort(teachers: int, schools: int, seed: int = 7) -> pd.DataFrame:
@@ -166,7 +178,7 @@ def test_problems_of_every_part_are_listed_by_the_files_rows_and_nothing_is_writ
     assert [(p.row, p.column) for p in info.value.problems] == [(p.row, p.column) for p in whole.value.problems]
     assert {p.row for p in info.value.problems} == {12, 92, 102}
     duplicate = next(p for p in info.value.problems if p.row == 102)
-    assert "first used on row 5" in duplicate.message
+    assert "first used on row 5" in str(duplicate.message)
     assert not (tmp_path / "out").exists()  # the folder made for the run is removed with it
 
 
@@ -254,8 +266,8 @@ def test_any_split_gives_the_whole_verdicts(rows: list[dict[str, str]], parts: i
         except RosterError as exc:
             with pytest.raises(RosterError) as info:
                 evaluate_partitioned(roster, policy, folder / "out", parts=parts)
-            assert [(p.row, p.column, p.message) for p in info.value.problems] == [
-                (p.row, p.column, p.message) for p in exc.problems
+            assert [(p.row, p.column, str(p.message)) for p in info.value.problems] == [
+                (p.row, p.column, str(p.message)) for p in exc.problems
             ]
             return
         outcome = evaluate_partitioned(roster, policy, folder / "out", parts=parts)
@@ -269,12 +281,12 @@ def test_cli_partitions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     args = ["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--partitions", "3"]
     assert main([*args, "--format", "csv", "-o", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "3 个部分: 教师 100 人" in err
+    assert "3 个部分：教师 100 人" in err
     assert sorted(p.name for p in (out / "teachers").iterdir()) == [f"part-0000{i}.csv" for i in range(3)]
     text = (out / "teachers" / "part-00000.csv").read_text(encoding="utf-8-sig")
     assert "=SUM" not in text.replace("'=SUM", "")  # the formula guard, as --format csv
     assert main([*args, "--format", "json", "-o", str(tmp_path / "r.json")]) == 2
-    assert "--format parquet" in capsys.readouterr().err
+    assert "--format=parquet" in capsys.readouterr().err
     assert main(["evaluate", str(roster), "--region", "370812", "--workers", "2", "--format", "parquet", "-o", str(out)]) == 2
     assert "--partitions" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -310,7 +322,7 @@ def test_cli_splits_a_large_roster_by_itself(
     cohort(120, 5).to_csv(roster, index=False)
     out = tmp_path / "tables"
     assert main(["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(out)]) == 0
-    assert "--partitions auto" in capsys.readouterr().err
+    assert "--partitions=auto" in capsys.readouterr().err
     assert (out / "totals.json").exists() and list((out / "teachers").glob("part-*.parquet"))
     small = tmp_path / "small"
     cohort(40, 5).to_csv(roster, index=False)

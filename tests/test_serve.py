@@ -420,8 +420,9 @@ def test_a_rejected_roster_lists_every_problem_as_the_cli_does(
     assert lines[0] == f"ability2: 错误: {body['detail']}"
     # the same problems, named by the file as the client sent it
     assert [p["text"].replace("bad.csv", str(path), 1) for p in body["problems"]] == lines[1:]
-    located = {(p["row"], p["column"]) for p in body["problems"]}
-    assert {(2, "online_hours (线上学时)"), (3, "offline_hours (线下学时)"), (3, "abilities (能力点)")} <= located
+    located = {(p["row"], p["column"], p["alias"]) for p in body["problems"]}
+    assert {(2, "online_hours", "线上学时"), (3, "offline_hours", "线下学时"), (3, "abilities", "能力点")} <= located
+    assert all(p["code"] for p in body["problems"])
     assert str(tmp_path) not in response.text and "/tmp" not in response.text
 
 
@@ -432,14 +433,15 @@ def test_json_rows_problems_name_the_row_position(client: Any) -> None:
     body = assert_problem(
         client.post("/evaluate", params={"region": YANZHOU, "on": ON}, json={"rows": rows}), 422, "roster_rejected"
     )
-    assert [(p["file"], p["row"], p["column"]) for p in body["problems"]] == [
-        ("rows", 5, "能力点")
-    ]  # the JSON's own key
+    # the JSON's key 能力点 is the contract's alias of abilities
+    assert [(p["file"], p["row"], p["column"], p["alias"]) for p in body["problems"]] == [
+        ("rows", 5, "abilities", "能力点")
+    ]
     del rows[4]
     body = assert_problem(
         client.post("/evaluate", params={"region": YANZHOU, "on": ON}, json={"rows": rows}), 422, "roster_rejected"
     )
-    assert [(p["file"], p["row"], p["column"]) for p in body["problems"]] == [("rows", 3, "online_hours (线上学时)")]
+    assert [(p["file"], p["row"], p["column"]) for p in body["problems"]] == [("rows", 3, "online_hours")]
 
 
 @pytest.mark.parametrize(
@@ -453,7 +455,10 @@ def test_json_rows_problems_name_the_row_position(client: Any) -> None:
 )
 def test_malformed_json_bodies(client: Any, body: bytes, fragment: str) -> None:
     response = client.post(
-        "/evaluate", params={"region": YANZHOU}, content=body, headers={"Content-Type": "application/json"}
+        "/evaluate",
+        params={"region": YANZHOU},
+        content=body,
+        headers={"Content-Type": "application/json", "Accept-Language": "en"},
     )
     assert fragment in assert_problem(response, 400, "bad_input")["detail"]
 
@@ -487,7 +492,7 @@ def test_a_body_past_the_limit_is_refused(registry: Any) -> None:
     with TestClient(create_app(ServiceConfig(max_body_bytes=1000), registry=registry)) as small:
         files = {"roster": ("school.csv", sample_bytes(), "text/csv")}
         body = assert_problem(small.post("/evaluate", params={"region": YANZHOU}, files=files), 413, "body_too_large")
-        assert "1,000 bytes" in body["detail"]
+        assert "1,000 字节" in body["detail"] and body["message_code"] == "serve.body_too_large"
 
         def chunks() -> Any:  # no Content-Length: counted as it arrives
             for _ in range(10):
@@ -507,7 +512,7 @@ def test_reader_limits_hold_per_request_and_only_there(registry: Any) -> None:
     with TestClient(create_app(ServiceConfig(limits={"max_rows": 10}), registry=registry)) as strict:
         response = strict.post("/evaluate", params={"region": YANZHOU, "on": ON}, json={"rows": sample_rows()})
         body = assert_problem(response, 422, "roster_rejected")
-        assert "too many rows" in body["problems"][0]["message"] and "max_rows" in body["problems"][0]["message"]
+        assert body["problems"][0]["code"] == "roster.too_many_rows" and "max_rows" in body["problems"][0]["message"]
         assert (
             strict.post(
                 "/evaluate", params={"region": YANZHOU, "on": ON}, json={"rows": sample_rows()[:10]}
@@ -520,7 +525,7 @@ def test_reader_limits_hold_per_request_and_only_there(registry: Any) -> None:
 def test_the_configuration_is_checked() -> None:
     with pytest.raises(ValueError, match="max_rows"):
         ServiceConfig(limits={"max_rows": 0})
-    with pytest.raises(ValueError, match="unknown limit"):
+    with pytest.raises(ValueError, match="未知限值"):
         ServiceConfig(limits={"max_everything": 1})
     with pytest.raises(ValueError, match="max_seconds"):
         ServiceConfig(max_seconds=0)
@@ -675,7 +680,7 @@ def test_serve_refuses_an_address_in_use(capsys: pytest.CaptureFixture[str]) -> 
         taken.listen()
         port = taken.getsockname()[1]
         [line] = cli_error(["serve", "--port", str(port)], capsys)
-    assert line.startswith(f"ability2: 错误: cannot listen on 127.0.0.1:{port}")
+    assert line.startswith(f"ability2: 错误: 无法在 127.0.0.1:{port} 上监听：地址已被占用")
 
 
 def test_rosters_read_in_threads_from_a_cold_start(tmp_path: Path) -> None:
@@ -814,7 +819,38 @@ def test_compare_takes_a_bounded_number_of_regions(registry: Any) -> None:
         query = "&".join(f"region={name}" for name in three)
         refused = small.post(f"/compare?{query}", files={"roster": ("s.csv", sample_bytes())})
         body = assert_problem(refused, 400, "bad_input")
-        assert "at most 2" in body["detail"]
+        assert body["message_code"] == "serve.too_many_regions" and "最多比较 2 个" in body["detail"]
         query = "&".join(f"region={name}" for name in three[:2])
         answer = small.post(f"/compare?{query}", files={"roster": ("s.csv", sample_bytes())})
         assert answer.status_code == 200, answer.text
+
+
+def test_detail_and_problems_follow_accept_language(client: Any) -> None:
+    text = "teacher_id,name,school,online_hours,offline_hours,abilities\nT1,张三,一小,abc,10,A1\n"
+    files = {"roster": ("bad.csv", text.encode(), "text/csv")}
+    params = {"region": YANZHOU, "on": ON}
+    zh = assert_problem(client.post("/evaluate", params=params, files=files), 422, "roster_rejected")
+    en = assert_problem(
+        client.post("/evaluate", params=params, files=files, headers={"Accept-Language": "en"}), 422, "roster_rejected"
+    )
+    assert zh["detail"] == "花名册未通过检查：1 处问题" and en["detail"] == "roster rejected: 1 problem(s)"
+    assert zh["message_code"] == en["message_code"] == "roster.rejected"
+    [zh_problem], [en_problem] = zh["problems"], en["problems"]
+    for problem in (zh_problem, en_problem):
+        assert (problem["code"], problem["file"], problem["row"]) == ("roster.hours_not_number", "bad.csv", 2)
+        assert (problem["column"], problem["alias"]) == ("online_hours", "线上学时")
+    assert zh_problem["message"] == "不是数字：“abc”" and zh_problem["text"] == "bad.csv:2:线上学时: 不是数字：“abc”"
+    assert (
+        en_problem["message"] == "not a number: 'abc'"
+        and en_problem["text"] == "bad.csv:2:online_hours: not a number: 'abc'"
+    )
+
+
+def test_a_date_before_the_rules_carries_its_dates(client: Any) -> None:
+    body = assert_problem(
+        client.get("/regions/370812/policy", params={"on": "2001-01-01"}, headers={"Accept-Language": "en"}),
+        422,
+        "policy_date",
+    )
+    assert body["region"] == YANZHOU and body["on"] == "2001-01-01" and body["effective_from"] > "2001-01-01"
+    assert body["message_code"] == "policy_date.before" and body["detail"].startswith("no policy for")

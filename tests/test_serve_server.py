@@ -136,7 +136,7 @@ def test_the_settings_reach_the_workers(server: str) -> None:
             headers={"Content-Type": "text/csv"},
         )
         assert response.status_code == 422
-        assert "too many rows" in response.json()["problems"][0]["message"]
+        assert response.json()["problems"][0]["code"] == "roster.too_many_rows"
         large = httpx.post(
             f"{server}/evaluate",
             params={"region": YANZHOU},

@@ -14,7 +14,7 @@ import struct
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,6 +49,17 @@ _MANIFEST = (
     '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
     '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
 )
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English; the language itself is tested in
+    tests/test_input_messages.py (the command line, run in a child process, speaks its default, Chinese)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
+
 
 
 def cell(text: str, repeat: int = 1) -> str:
@@ -105,7 +116,7 @@ try:
     ability2.read_roster(sys.argv[1])
     outcome = "read"
 except ability2.RosterError as exc:
-    outcome = str(exc)
+    outcome = exc.text("en")  # what is refused and why, as English text (the language is tested elsewhere)
 # VmHWM is this process's own peak (ru_maxrss would carry the parent's peak across exec)
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"outcome": outcome, "seconds": time.monotonic() - start, "mb": peak / 1024}))
@@ -173,7 +184,7 @@ def test_the_command_line_refuses_them_with_exit_2(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2 and "repeats.ods" in done.stderr and "Traceback" not in done.stderr
-    assert "20,000 rows × 4,000 columns" in done.stderr
+    assert "第一张工作表的范围是 20,000 行 × 4,000 列" in done.stderr  # Chinese by default
 
 
 def test_an_ods_with_a_million_empty_repeated_rows_is_read(tmp_path: Path) -> None:

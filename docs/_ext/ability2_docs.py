@@ -172,6 +172,45 @@ def _openapi_page(root: Path) -> str:
     return "\n".join(lines)
 
 
+def _template(text: str) -> str:
+    """A message template as a table cell: Markdown's marks escaped outside its code spans."""
+    import re
+
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an odd backtick: no code spans
+        parts = ["`".join(parts)]
+    escaped = [
+        part if k % 2 else re.sub(r"([\\*_\[\]<>{}#~^$])", r"\\\1", part) for k, part in enumerate(parts)
+    ]
+    return _cell("`".join(escaped))
+
+
+def _messages_page() -> str:
+    """Every message code of the catalogue (``ability2/locale/*.yaml``) with its Chinese and English text."""
+    from importlib import resources
+
+    import yaml
+
+    lines = [
+        "# Message codes",
+        "",
+        "Every message ability2 shows, by code, in Chinese and English, as the catalogue",
+        "(`ability2/locale/*.yaml`) holds it; generated when the documentation is built.",
+        "`{name}` stands for a value filled in when the message is shown.",
+        "",
+    ]
+    folder = resources.files("ability2").joinpath("locale")
+    for part in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not part.name.endswith(".yaml"):
+            continue
+        data = yaml.safe_load(part.read_text(encoding="utf-8")) or {}
+        lines += [f"## `{part.name}`", "", "| code | 中文 | English |", "| --- | --- | --- |"]
+        for code, entry in data.items():
+            lines.append(f"| `{code}` | {_template(entry['zh'])} | {_template(entry['en'])} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def generate(app: Any) -> None:
     """Write the generated pages before Sphinx reads its sources."""
     from ability2 import load_registry
@@ -191,6 +230,7 @@ def generate(app: Any) -> None:
     _write(root / "framework" / "_generated" / "abilities.md", _framework_page())
     _write(root / "framework" / "_generated" / "rules.md", _rules_page())
     _write(root / "_generated" / "http-api.md", _openapi_page(root))
+    _write(root / "_generated" / "messages.md", _messages_page())
 
 
 def setup(app: Any) -> dict[str, Any]:

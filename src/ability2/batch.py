@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ability2.errors import EvaluationError
+from ability2.messages import Message, msg
 from ability2.roster import (
     COLUMNS,
     GRADE_EXCELLENT,
@@ -257,7 +258,7 @@ class Batch:
                 return self.school_idx[:0], self.school_idx[:0] >= 0, 0
             inside = self.group_idx >= 0
             return self.group_idx, inside, self.n_groups
-        raise ValueError(f"aggregate by 'school' or 'group', not {by!r}")
+        raise ValueError(msg("batch.aggregate_by", by=by))
 
     def size(self, by: Level = "school") -> np.ndarray[Any, Any]:
         """Teachers per school (or per group)."""
@@ -385,8 +386,9 @@ class Batch:
                     RosterProblem(
                         self.roster.source,
                         None,
-                        " / ".join(found),
-                        f"column given twice: {found[0]!r} and {found[1]!r} name the same column; keep one",
+                        column.name if isinstance(column, Column) else found[0],
+                        msg("batch.column_twice", first=found[0], second=found[1]),
+                        alias=column.alias if isinstance(column, Column) else None,
                     )
                 ]
             )
@@ -406,20 +408,16 @@ class Batch:
         A missing column or a cell that is not of the type raises
         :class:`~ability2.roster.RosterError` naming the file, the rows and the column.
         """
-        label = column.label if isinstance(column, Column) else column
+        canonical = column.name if isinstance(column, Column) else column
+        alias = column.alias if isinstance(column, Column) else None
         name = self.find_column(column)
         if name is None:
-            alias = f" or {column.alias!r}" if isinstance(column, Column) else ""
-            raise RosterError(
-                [
-                    RosterProblem(
-                        self.roster.source,
-                        None,
-                        label,
-                        f"missing column: a rule of this policy needs a column headed {getattr(column, 'name', column)!r}{alias}",
-                    )
-                ]
+            needed = (
+                msg("batch.missing_column_alias", name=canonical, alias=alias)
+                if alias
+                else msg("batch.missing_column", name=canonical)
             )
+            raise RosterError([RosterProblem(self.roster.source, None, canonical, needed, alias=alias)])
         key = (name, type)
         if key in self._columns:
             cached: np.ndarray[Any, Any] = self._columns[key]
@@ -432,7 +430,14 @@ class Batch:
         values, bad = _parse_texts(texts, type)
         if bad:
             problems = [
-                RosterProblem(self.roster.source, self.roster.row_number(i), name, message) for i, message in bad[:50]
+                RosterProblem(
+                    self.roster.source,
+                    self.roster.row_number(i),
+                    canonical if alias else name,
+                    message,
+                    alias=alias,
+                )
+                for i, message in bad[:50]
             ]
             raise RosterError(problems)
         self._columns[key] = values
@@ -463,7 +468,7 @@ class Batch:
         table = self.schools
         name = None if table is None else table.find(column)
         if table is None or name is None:
-            raise LookupError(f"no school-table column {getattr(column, 'label', column)}")
+            raise LookupError(msg("batch.no_school_column", column=getattr(column, "name", column)))
         values = table.typed(name, type)
         position: dict[tuple[str, str], int] = {}
         twice: dict[tuple[str, str], tuple[int, int]] = {}
@@ -544,13 +549,13 @@ def _canonical_name(name: str, roster: Roster) -> str:
     return name
 
 
-def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[int, str]]]:
+def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[int, Message]]]:
     """Typed values of ``texts`` and the ``(index, message)`` of each cell that is not of the type."""
     import numpy as np
 
     from ability2.converting import exact_number
 
-    bad: list[tuple[int, str]] = []
+    bad: list[tuple[int, Message]] = []
     if type == "text":
         return np.array(texts, dtype=object), bad
     if type == "number":
@@ -565,7 +570,7 @@ def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[in
                 # "1/2" is a fraction; anything else goes through the bounded reader ("1e99999999" is not built)
                 number = float(Fraction(cell) if "/" in cell else exact_number(cell))
             except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-                bad.append((i, f"not a number: {cell[:40]!r}"))
+                bad.append((i, msg("cell.not_number", text=cell[:40])))
                 continue
             numbers[i] = number
         return numbers, bad
@@ -574,7 +579,7 @@ def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[in
         for i, text in enumerate(texts):
             value = numbers[i]
             if not np.isnan(value) and (value < 0 or not float(value).is_integer()):
-                bad.append((i, f"not a whole number ≥ 0: {text.strip()[:40]!r}"))
+                bad.append((i, msg("cell.not_whole", text=text.strip()[:40])))
         bad.sort()
         return numbers, bad
     if type == "date":
@@ -585,7 +590,7 @@ def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[in
                 continue
             day = _date(cell)
             if day is None:
-                bad.append((i, f"not a date: {cell[:40]!r}; write YYYY-MM-DD"))
+                bad.append((i, msg("cell.not_date", text=cell[:40])))
                 continue
             dates[i] = np.datetime64(day, "D")
         return dates, bad
@@ -600,9 +605,9 @@ def _parse_texts(texts: list[str], type: ColumnType) -> tuple[Any, list[tuple[in
             elif cell in _NO:
                 flags[i] = 0
             else:
-                bad.append((i, f"not yes or no: {text[:40]!r}; use 是/否, yes/no, 1/0 or true/false"))
+                bad.append((i, msg("cell.not_flag", text=text[:40])))
         return flags, bad
-    raise ValueError(f"unknown column type {type!r}; use text, number, date or flag")
+    raise ValueError(msg("batch.column_type", type=type))
 
 
 def _date(cell: str) -> dt.date | None:

@@ -403,9 +403,34 @@ class RegionUnavailableError(UnknownRegionError):
 
 
 class PolicyDateError(Ability2Error):
-    """A policy was asked for on a date when the region's rules are not in force."""
+    """A policy was asked for on a date when the region's rules are not in force.
+
+    ``region`` is the region id, ``on`` the date asked for and ``effective_from`` the first
+    date the region's rules are in force (``None`` when it has none); :meth:`fields` gives them.
+    """
 
     error_code = "policy_date"
+
+    def __init__(
+        self,
+        message: Message | str,
+        *,
+        region: str | None = None,
+        on: Any = None,
+        effective_from: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.region = region
+        self.on = on
+        self.effective_from = effective_from
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``region``, ``on`` and ``effective_from`` (ISO dates, or ``None``)."""
+        return {
+            "region": self.region,
+            "on": None if self.on is None else str(self.on),
+            "effective_from": None if self.effective_from is None else str(self.effective_from),
+        }
 
 
 @attrs.frozen
@@ -502,7 +527,28 @@ class RosterError(Ability2Error):
 
 
 class EvaluationError(Ability2Error):
-    """The policy cannot be applied as it stands (a rule that needs another, a plugin's rule that fails)."""
+    """The policy cannot be applied as it stands (a rule that needs another, a plugin's rule that fails).
+
+    Where known, ``rule`` is the rule id, ``kind`` the rule kind and ``plugin`` the plugin
+    that provides it; :meth:`fields` gives them.
+    """
+
+    def __init__(
+        self,
+        message: Message | str,
+        *,
+        rule: str | None = None,
+        kind: str | None = None,
+        plugin: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.kind = kind
+        self.plugin = plugin
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``rule``, ``kind`` and ``plugin`` (``None`` where not known)."""
+        return {"rule": self.rule, "kind": self.kind, "plugin": self.plugin}
 
 
 class CatalogueError(Ability2Error, ValueError):

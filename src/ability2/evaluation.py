@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ability2.batch import Batch, EvaluationError, TeacherRow
 from ability2.i18n import STATUS_ORDER, STATUSES
+from ability2.messages import msg
 from ability2.roster import Roster, RosterError, RosterProblem
 from ability2.rules.compare import compare_ratio, compare_scaled
 from ability2.rules.kind import Reach
@@ -160,8 +161,9 @@ def _check_columns(batch: Batch, plan: Plan) -> None:
                 RosterProblem(
                     batch.roster.source,
                     None,
-                    column.label,
-                    f"missing column: rule {rule.id} needs a column headed {column.name!r} or {column.alias!r}",
+                    column.name,
+                    msg("eval.missing_column", rule=rule.id, name=column.name, alias=column.alias),
+                    alias=column.alias,
                 )
             )
     if problems:
@@ -179,8 +181,26 @@ def _call(kind: RuleKind, rule: ResolvedRule, method: str, batch: Batch) -> Any:
     except Exception as exc:
         plugin = batch.policy.catalogue.plugin_of_kind(kind) or "?"
         raise EvaluationError(
-            f"rule {rule.id}: rule kind {kind.label} (plugin {plugin!r}) failed in {method}: {type(exc).__name__}: {exc}"
+            msg(
+                "eval.kind_failed",
+                rule=rule.id,
+                kind=kind.label,
+                plugin=plugin,
+                method=method,
+                error=f"{type(exc).__name__}: {exc}",
+            ),
+            rule=rule.id,
+            kind=kind.label,
+            plugin=plugin,
         ) from exc
+
+
+#: the entities of a rule's scope, as a message names them
+_SCOPE_WORDS = {
+    Scope.TEACHER: msg("eval.scope.teacher"),
+    Scope.GROUP: msg("eval.scope.group"),
+    Scope.SCHOOL: msg("eval.scope.school"),
+}
 
 
 def _checked(batch: Batch, kind: RuleKind, rule: ResolvedRule, column: Any) -> RuleColumn | None:
@@ -191,13 +211,17 @@ def _checked(batch: Batch, kind: RuleKind, rule: ResolvedRule, column: Any) -> R
         return None
     size = {Scope.TEACHER: batch.n, Scope.GROUP: batch.n_groups, Scope.SCHOOL: batch.n_schools}[rule.spec.scope]
     plugin = batch.policy.catalogue.plugin_of_kind(kind) or "?"
-    where = f"rule {rule.id}: rule kind {kind.label} (plugin {plugin!r})"
+    where = {"rule": rule.id, "kind": kind.label, "plugin": plugin}
     if not isinstance(column, RuleColumn):
-        raise EvaluationError(f"{where} returned {type(column).__name__}, not a RuleColumn (use self.column(...))")
+        said = msg("eval.not_a_column", **where, type=type(column).__name__)
+        raise EvaluationError(said, **where)
     for name in ("ok", "value"):
         length = len(getattr(column, name))
         if length != size:
-            raise EvaluationError(f"{where} gave {length} {name} entries for {size} {rule.spec.scope.value} entities")
+            said = msg(
+                "eval.wrong_length", **where, length=length, name=name, size=size, scope=_SCOPE_WORDS[rule.spec.scope]
+            )
+            raise EvaluationError(said, **where)
     return column
 
 
@@ -272,7 +296,12 @@ def _exemptions(batch: Batch, plan: Plan) -> list[tuple[str, Exemption]]:
             continue
         rows = np.asarray(exemption.rows, dtype=bool)
         if len(rows) != batch.n:
-            raise EvaluationError(f"the exemption of {rule.id} gives {len(rows)} rows for {batch.n} teachers")
+            raise EvaluationError(
+                msg("eval.exemption_rows", rule=rule.id, rows=len(rows), teachers=batch.n),
+                rule=rule.id,
+                kind=kind.label,
+                plugin=batch.policy.catalogue.plugin_of_kind(kind),
+            )
         found.append((rule.id, exemption))
         for _, other in plan:
             if exemption.covers(other.id, rule.id):

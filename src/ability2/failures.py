@@ -18,9 +18,9 @@ from typing import Any
 import attrs
 
 from ability2.errors import RosterProblem
-from ability2.messages import current_language, msg, render
+from ability2.messages import Message, current_language, msg, render
 
-__all__ = ["CODES", "HTTP_STATUS", "Failure", "classify"]
+__all__ = ["CODES", "HTTP_STATUS", "OS_REASONS", "Failure", "classify", "os_reason"]
 
 #: every ``code`` :func:`classify` gives, with its meaning
 CODES: dict[str, str] = {
@@ -51,6 +51,46 @@ HTTP_STATUS: dict[str, int] = {
 }
 
 EXIT_INTERNAL, EXIT_USAGE = 1, 2
+
+#: the errno names an :class:`OSError` is told by in the reader's language, with their messages;
+#: any other errno is shown by its name (``os.other``: ``ENOMEM``)
+OS_REASONS: dict[str, Message] = {
+    "ENOENT": msg("os.enoent"),
+    "EACCES": msg("os.eacces"),
+    "EPERM": msg("os.eperm"),
+    "ENOSPC": msg("os.enospc"),
+    "EDQUOT": msg("os.edquot"),
+    "EISDIR": msg("os.eisdir"),
+    "ENOTDIR": msg("os.enotdir"),
+    "EEXIST": msg("os.eexist"),
+    "EROFS": msg("os.erofs"),
+    "EADDRINUSE": msg("os.eaddrinuse"),
+    "EADDRNOTAVAIL": msg("os.eaddrnotavail"),
+    "EMFILE": msg("os.emfile"),
+    "ENAMETOOLONG": msg("os.enametoolong"),
+    "ELOOP": msg("os.eloop"),
+    "EFBIG": msg("os.efbig"),
+    "EIO": msg("os.eio"),
+    "ENOTEMPTY": msg("os.enotempty"),
+    "EBUSY": msg("os.ebusy"),
+    "EXDEV": msg("os.exdev"),
+}
+
+
+def os_reason(exc: OSError) -> Message:
+    """Why the operating system refused, as a message by its errno: ``os.enoent`` (没有这个文件或文件夹 / no such file or folder).
+
+    An errno outside :data:`OS_REASONS` is named by its symbol (``os.other``, e.g. ``ENOMEM``),
+    an OSError without one (a library's own) by its text, never by the C library's English sentence.
+    """
+    import errno
+
+    name = errno.errorcode.get(exc.errno) if isinstance(exc.errno, int) else None
+    if name in OS_REASONS:
+        return OS_REASONS[name]
+    if name is not None:
+        return msg("os.other", name=name)
+    return msg("os.unexplained", detail=exc.strerror or str(exc) or type(exc).__name__)
 
 
 @attrs.frozen
@@ -111,9 +151,10 @@ def classify(exc: BaseException, lang: str | None = None) -> Failure:
     if isinstance(exc, Ability2Error):
         return Failure(exc.error_code, EXIT_USAGE, exc.text(chosen), (), chosen, exc.to_dict(chosen))
     if isinstance(exc, OSError):  # the environment refused: a full disk, a permission, a missing path
-        said = render(
-            msg("os.refused", file=getattr(exc, "filename", None) or "-", reason=exc.strerror or str(exc)), chosen
-        )
-        return Failure("environment", EXIT_USAGE, said, (), chosen, {"message_code": "os.refused"})
+        reason = os_reason(exc)
+        file = getattr(exc, "filename", None) or "-"
+        said = render(msg("os.refused", file=file, reason=reason), chosen)
+        data = {"message_code": "os.refused", "reason_code": reason.code, "file": file, "errno": exc.errno}
+        return Failure("environment", EXIT_USAGE, said, (), chosen, data)
     said = f"{type(exc).__name__}: {exc}"
     return Failure("internal", EXIT_INTERNAL, said, (), chosen, {"message_code": None})

@@ -19,6 +19,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 
 __all__ = ["check_writable", "write_atomic", "write_text_atomic"]
 
@@ -29,17 +30,17 @@ def check_writable(path: str | os.PathLike[str]) -> Path:
     target = Path(os.path.realpath(given))
     folder = target.parent
     if not folder.exists():
-        raise Ability2Error(f"cannot write {given}: folder {given.parent} does not exist")
+        raise Ability2Error(msg("cli.no_such_folder", path=given, folder=given.parent))
     if not folder.is_dir():
-        raise Ability2Error(f"cannot write {given}: {given.parent} is not a folder")
+        raise Ability2Error(msg("files.parent_not_folder", path=given, folder=given.parent))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise Ability2Error(f"cannot write {given}: folder {given.parent} is not writable")
+        raise Ability2Error(msg("files.not_writable", path=given, folder=given.parent))
     if target.exists():
         mode = target.stat().st_mode
         if stat.S_ISDIR(mode):
-            raise Ability2Error(f"cannot write {given}: it is a folder")
+            raise Ability2Error(msg("cli.output_is_folder", path=given))
         if not stat.S_ISREG(mode):
-            raise Ability2Error(f"cannot write {given}: it is not a regular file (a device, FIFO or socket)")
+            raise Ability2Error(msg("files.not_regular", path=given))
     return target
 
 
@@ -67,7 +68,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
             temporary = candidate
             break
         if temporary is None:  # pragma: no cover - 100 collisions of 48 random bits
-            raise Ability2Error(f"cannot write {path}: no free temporary name in {target.parent}")
+            raise Ability2Error(msg("files.no_temporary", path=path, folder=target.parent))
         write(temporary)
         os.chmod(temporary, mode)
         os.replace(temporary, target)
@@ -76,7 +77,9 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
             with suppress(OSError):
                 temporary.unlink()
         if isinstance(exc, OSError):
-            raise Ability2Error(f"cannot write {path}: {exc.strerror or exc}") from exc
+            from ability2.failures import os_reason
+
+            raise Ability2Error(msg("files.cannot_write", path=path, reason=os_reason(exc))) from exc
         raise
     return Path(path)
 

@@ -32,6 +32,8 @@ from typing import Any
 
 import attrs
 
+from ability2.messages import Message, msg
+
 __all__ = ["LIMIT_NAMES", "Limits", "configure", "current", "describe", "hint", "limited", "parse_limit", "shown"]
 
 _BYTES = "bytes"
@@ -40,7 +42,7 @@ _COUNT = "count"
 
 def _positive(instance: Any, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 2**62:
-        raise ValueError(f"limit {attribute.name} must be a whole number from 1 to 2**62, not {value!r}")
+        raise ValueError(msg("limit.not_whole", name=attribute.name, value=repr(value)))
 
 
 def _limit(default: int, unit: str, meaning: str, meaning_zh: str) -> Any:
@@ -125,7 +127,7 @@ def current() -> Limits:
 def _changed(base: Limits, changes: dict[str, int]) -> Limits:
     unknown = sorted(set(changes) - set(LIMIT_NAMES))
     if unknown:
-        raise ValueError(f"unknown limit {unknown[0]!r}; the limits are: {', '.join(LIMIT_NAMES)}")
+        raise ValueError(msg("limit.unknown", name=unknown[0], names=LIMIT_NAMES))
     return attrs.evolve(base, **changes)
 
 
@@ -165,18 +167,18 @@ def parse_limit(text: str) -> tuple[str, int]:
     """
     match = _ASSIGNMENT.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not NAME=NUMBER (e.g. max_rows=20M); the limits are: {', '.join(LIMIT_NAMES)}")
+        raise ValueError(msg("limit.not_assignment", text=text, names=LIMIT_NAMES))
     written, digits, suffix = match.groups()
     name = written.lower().replace("-", "_")
     if not name.startswith("max_"):
         name = "max_" + name
     if name not in LIMIT_NAMES:
-        raise ValueError(f"unknown limit {written!r}; the limits are: {', '.join(LIMIT_NAMES)}")
+        raise ValueError(msg("limit.unknown", name=written, names=LIMIT_NAMES))
     field = attrs.fields_dict(Limits)[name]
     base = 1024 if field.metadata["unit"] == _BYTES else 1000
     value = int(digits.replace("_", "").replace(",", "")) * base ** _SUFFIXES[suffix.lower()]
     if not 0 < value <= 2**62:
-        raise ValueError(f"limit {name} must be a whole number from 1 to 2**62, not {text.split('=', 1)[1].strip()}")
+        raise ValueError(msg("limit.not_whole", name=name, value=text.split("=", 1)[1].strip()))
     return name, value
 
 
@@ -190,13 +192,13 @@ def describe(limits: Limits | None = None, *, lang: str = "zh") -> list[tuple[st
     ]
 
 
-def shown(name: str, value: int) -> str:
-    """A limit's value as messages show it: ``2,048 MB`` for bytes, ``15,000,000`` for counts."""
+def shown(name: str, value: int) -> Message | str:
+    """A limit's value as messages show it: ``2,048 MB`` for bytes (a message: ``字节``/``bytes`` below 1 MB), ``15,000,000`` for counts."""
     if attrs.fields_dict(Limits)[name].metadata["unit"] == _BYTES:
-        return f"{value / 1024**2:,.0f} MB" if value >= 1024**2 else f"{value:,} bytes"
+        return f"{value / 1024**2:,.0f} MB" if value >= 1024**2 else msg("limit.bytes", count=f"{value:,}")
     return f"{value:,}"
 
 
-def hint(name: str) -> str:
-    """How to raise a limit, for messages: ``(limit max_rows; --limit max_rows=N raises it)``."""
-    return f"(limit {name}; --limit {name}=N raises it)"
+def hint(name: str) -> Message:
+    """How to raise a limit, for messages: ``(limit max_rows; --limit max_rows=N raises it)``, in the reader's language."""
+    return msg("limit.hint", name=name)

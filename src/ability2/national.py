@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import PolicyDateError, RegionUnavailableError, RosterError, RosterProblem, UnknownRegionError
-from ability2.messages import render
+from ability2.messages import Message, msg
 from ability2.region_column import REGION_COLUMN, check_single_region, region_column, roster_regions
 from ability2.roster import COLUMNS
 from ability2.totals import Totals
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: the order of a row's problems: the contract's columns, then the region
-_RANK = {column.label: k for k, column in enumerate((*COLUMNS, REGION_COLUMN))}
+_RANK = {column.name: k for k, column in enumerate((*COLUMNS, REGION_COLUMN))}
 
 
 @attrs.frozen(eq=False)
@@ -142,7 +142,7 @@ def evaluate_cells(
     within: str | Region | None = None,
     schools: Any = None,
     problems: Sequence[RosterProblem] = (),
-    row_text: Callable[[int], str] = str,
+    row_text: Callable[[int], Message | str] = str,
     cohort: Cohort | None = None,
 ) -> RegionalResult:
     """Evaluate one roster, or one partition of one (every row of each school it has), region by region.
@@ -168,22 +168,13 @@ def evaluate_cells(
 
     header = [str(cell) for cell in header]
     found = region_column(header)
-    label = REGION_COLUMN.label
+    label, alias = REGION_COLUMN.name, REGION_COLUMN.alias
     if not found:
-        raise RosterError(
-            [
-                RosterProblem(
-                    name,
-                    None,
-                    label,
-                    f"missing column: a roster of several regions names each school's region in a column headed "
-                    f"{REGION_COLUMN.name!r} or {REGION_COLUMN.alias!r}",
-                )
-            ]
-        )
+        missing = msg("national.missing_region_column", name=REGION_COLUMN.name, alias=REGION_COLUMN.alias)
+        raise RosterError([RosterProblem(name, None, label, missing, alias=alias)])
     if len(found) > 1:
-        twice = " and ".join(repr(header[j].strip()) for j in found[:2])
-        raise RosterError([RosterProblem(name, header_row, label, f"column given twice: {twice}")])
+        twice = msg("roster.column_twice", first=header[found[0]].strip(), second=header[found[1]].strip())
+        raise RosterError([RosterProblem(name, header_row, label, twice, alias=alias)])
     where = found[0]
     width = len(header)
     canonical = [_canonical(cell) for cell in header]
@@ -208,7 +199,7 @@ def evaluate_cells(
     # -- each distinct region text, resolved once
     issues: list[RosterProblem] = list(problems)
     resolved: dict[str, str | None] = {}
-    said: dict[str, str] = {}
+    said: dict[str, Message] = {}
     policies: dict[str, Policy] = {}
     ancestor = registry.region(within) if within is not None else None
     for value in cells.get_column("region").unique(maintain_order=True).to_list():
@@ -220,18 +211,26 @@ def evaluate_cells(
     cells = cells.with_columns(ids.alias("rid"))
     bad = cells.filter(pl.col("rid").is_null())
     for row, value in zip(bad.get_column("__row").to_list(), bad.get_column("region").to_list(), strict=True):
-        issues.append(RosterProblem(name, row, label, said[value]))
+        issues.append(RosterProblem(name, row, label, said[value], alias=alias))
 
     # a school is its region and its name: 实验小学 under two counties are two schools
 
     # -- teacher ids are unique over the whole roster, whichever region a row is in
-    id_label = _BY_NAME["teacher_id"].label
+    id_column = _BY_NAME["teacher_id"]
     if "teacher_id" in canonical:
         used = cells.filter(pl.col("tid") != "").with_columns(pl.col("__row").first().over("tid").alias("first"))
         repeated = used.filter(pl.col("__row") != pl.col("first"))
         for row, tid, first in repeated.select("__row", "tid", "first").iter_rows():
             issues.append(
-                RosterProblem(name, row, id_label, f"duplicate teacher id {tid!r}: first used on row {row_text(first)}")
+                RosterProblem(
+                    name,
+                    row,
+                    id_column.name,
+                    msg("roster.id_duplicate_elsewhere", id=tid, first=shown)
+                    if isinstance(shown := row_text(first), Message)
+                    else msg("roster.id_duplicate", id=tid, first=shown),
+                    alias=id_column.alias,
+                )
             )
 
     # -- read each region's rows (those without a region too, for their other issues)
@@ -253,16 +252,13 @@ def evaluate_cells(
             issues += [
                 p
                 for p in exc.problems
-                if not (p.column == id_label and render(p.message, "en").startswith("duplicate teacher id"))
-                and not render(p.message, "en").startswith("the roster has no teacher rows")
+                if p.code not in ("roster.id_duplicate", "roster.id_duplicate_elsewhere", "roster.no_teachers")
             ]
             continue
         if rid:
             rosters[rid] = roster
     if not issues and not rosters:
-        issues.append(
-            RosterProblem(name, None, None, "the roster has no teacher rows (only a header, or only blank rows)")
-        )
+        issues.append(RosterProblem(name, None, None, msg("roster.no_teachers")))
     if issues:
         unique = list(dict.fromkeys(issues))
         unique.sort(key=lambda p: (p.row is not None, p.row or 0, _RANK.get(p.column or "", len(_RANK))))
@@ -278,36 +274,29 @@ def evaluate_cells(
 
 def _resolve(
     value: str, registry: Registry, on: dt.date, ancestor: Region | None, policies: dict[str, Policy]
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, Message | None]:
     """A region cell's region id (with its policy on ``on`` kept in ``policies``), or why it has none."""
     if not value:
         return (
             None,
-            "empty region: give the school's region (an id such as shandong/jining/yanzhou, or a code such as 370812)",
+            msg("national.empty_region"),
         )
     try:
         region = registry.region(value)
     except RegionUnavailableError as exc:  # installed, but its plugin (or an ancestor's) is broken
-        plugins = ", ".join(dict.fromkeys(p.cause or p.plugin for p in exc.problems))
-        return None, (
-            f"region {value!r} is not served: plugin {plugins} failed to load (`ability2 regions` names the problem)"
-        )
+        plugins = tuple(dict.fromkeys(p.cause or p.plugin for p in exc.problems))
+        return None, msg("national.region_unavailable", region=value, plugins=plugins)
     except UnknownRegionError as exc:
-        hint = f"; did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-        return None, (
-            f"unknown region {value!r}: no installed plugin declares this id or GB/T 2260 code{hint} "
-            "(`ability2 regions` lists them; install the region's plugin, or name its nearest installed region)"
-        )
+        if exc.suggestions:
+            return None, msg("national.unknown_region_suggest", region=value, names=exc.suggestions)
+        return None, msg("national.unknown_region", region=value)
     if ancestor is not None and ancestor.id not in {r.id for r in registry.chain(region)}:
-        return (
-            None,
-            f"region {value!r} ({region.id}) is not within {ancestor.id} ({ancestor.name}), the region asked for",
-        )
+        return None, msg("national.outside", region=value, id=region.id, within=ancestor.id, name=ancestor.name)
     if region.id not in policies:
         try:
             policies[region.id] = registry.policy(region, on=on)
         except PolicyDateError as exc:
-            return None, f"region {value!r}: {exc}"
+            return None, msg("national.policy_date", region=value, reason=exc.message)
     return region.id, None
 
 

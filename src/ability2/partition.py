@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem, SchoolTableError
+from ability2.messages import msg
 from ability2.totals import Totals
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
 
     path = os.fsdecode(os.fspath(source))
     if parts < 1:
-        raise Ability2Error(f"parts must be at least 1, got {parts}")
+        raise Ability2Error(msg("engine.parts_at_least_one", parts=parts))
     opened = scan_roster(path)
     if opened.parquet:
         # measured by its own metadata before a page is read, as the Dask engine measures its files
@@ -215,9 +216,8 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
     scan, header, header_row = opened.frame, list(opened.header), opened.header_row
     canonical = [_canonical(cell) for cell in header]
     if "school" not in canonical:
-        raise RosterError(
-            [RosterProblem(path, header_row, None, "missing required column: a partitioned roster is split by school")]
-        )
+        said = msg("engine.split_needs_school")
+        raise RosterError([RosterProblem(path, header_row, "school", said, alias="学校")])
     school = f"c{canonical.index('school')}"
     key = (pl.col(school).cast(pl.String).fill_null("").str.strip_chars().hash(seed=0) % parts).alias(_PART_KEY)
     target = Path(folder)
@@ -236,8 +236,7 @@ def split_roster(source: str | os.PathLike[str], folder: str | os.PathLike[str],
                     path,
                     None,
                     None,
-                    f"cannot split this file: {first[:300]} (a row with more fields than the header, or a "
-                    "broken quote; `ability2 evaluate` without --partitions names the row)",
+                    msg("engine.cannot_split", detail=first[:300]),
                 )
             ]
         ) from None
@@ -265,7 +264,7 @@ def scan_roster(source: str | os.PathLike[str]) -> RosterScan:
     """
     path = os.fsdecode(os.fspath(source))
     if not os.path.isfile(path):
-        raise RosterError([RosterProblem(path, None, None, "not a file: give a CSV or Parquet roster")])
+        raise RosterError([RosterProblem(path, None, None, msg("engine.not_a_file"))])
     with open(path, "rb") as handle:
         head = handle.read(_HEAD_BYTES)
     parquet = head.startswith(b"PAR1") or path.lower().endswith(".parquet")
@@ -286,15 +285,14 @@ def _csv_scan(path: str, head: bytes) -> tuple[pl.LazyFrame, list[str], int]:
                     path,
                     None,
                     None,
-                    "a partitioned roster is read as UTF-8 CSV or Parquet: save this file as UTF-8 (Excel: "
-                    "CSV UTF-8), or evaluate it without --partitions",
+                    msg("engine.not_utf8"),
                 )
             ]
         )
     text = text.removeprefix("\ufeff")
     delimiter, header_index, header = _locate_header(text)
     if header is None:
-        raise RosterError([RosterProblem(path, None, None, "empty file: no header row")])
+        raise RosterError([RosterProblem(path, None, None, msg("roster.empty_file"))])
     scan = pl.scan_csv(
         path,
         has_header=False,
@@ -323,7 +321,8 @@ def _parquet_scan(path: str) -> tuple[pl.LazyFrame, list[str], int]:
         scan = pl.scan_parquet(path)
         names = scan.collect_schema().names()
     except pl.exceptions.PolarsError as exc:
-        raise RosterError([RosterProblem(path, None, None, f"cannot read Parquet file: {str(exc)[:300]}")]) from None
+        said = msg("roster.parquet_damaged", detail=str(exc)[:300])
+        raise RosterError([RosterProblem(path, None, None, said)]) from None
     renamed = scan.select([pl.col(name).alias(f"c{j}") for j, name in enumerate(names)])
     scan = renamed.with_row_index(ROW_COLUMN, offset=2).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
     return scan, names, 1
@@ -356,7 +355,7 @@ def _duplicate_ids(split: Split) -> list[RosterProblem]:
         .sort(ROW_COLUMN)
     )
     problems = []
-    label = _BY_NAME["teacher_id"].label  # as the reader names the column
+    id_column = _BY_NAME["teacher_id"]  # as the reader names the column
     first: dict[str, tuple[int, int]] = {}
     seen_in_part: set[tuple[str, int]] = set()
     for tid, row, part in rows.iter_rows():
@@ -366,7 +365,11 @@ def _duplicate_ids(split: Split) -> list[RosterProblem]:
             # the part's own reader cannot know the first use: it is in another part
             problems.append(
                 RosterProblem(
-                    split.source, row, label, f"duplicate teacher id {tid!r}: first used on row {first[tid][0]}"
+                    split.source,
+                    row,
+                    id_column.name,
+                    msg("roster.id_duplicate", id=tid, first=first[tid][0]),
+                    alias=id_column.alias,
                 )
             )
         seen_in_part.add((tid, part))

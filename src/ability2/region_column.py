@@ -64,8 +64,6 @@ def check_single_region(roster: Any, policy: Policy) -> None:
         if written_as_region.fullmatch(value.strip("/").lower()) and value.strip("/").lower() not in own
     ]
     if other:
-        raise Ability2Error(
-            f"the roster names each school's region (column region/地区), and {other[0]!r} is not "
-            f"{policy.region.id}: evaluate it region by region with ability2.evaluate_regions (on the command "
-            "line: omit --region); or rename the column to keep it as an ordinary column"
-        )
+        from ability2.messages import msg
+
+        raise Ability2Error(msg("national.mixed_regions", value=other[0], region=policy.region.id))

@@ -237,10 +237,16 @@ class Registry:
         chain = self.chain(target)
         first = self.effective_from(target)
         if first is None or on < first:
-            when = f"take effect on {first}" if first else "are not defined"
-            raise PolicyDateError(
-                f"no policy for {target.id} ({target.name}) on {on}: its rules {when}; ask for a date on or after it"
+            from ability2.messages import msg
+
+            said = (
+                msg(
+                    "policy_date.before", region=target.id, name=target.name, on=on.isoformat(), first=first.isoformat()
+                )
+                if first
+                else msg("policy_date.undefined", region=target.id, name=target.name, on=on.isoformat())
             )
+            raise PolicyDateError(said, region=target.id, on=on, effective_from=first)
         resolved: dict[str, ResolvedRule] = {}
         inactive: list[InactiveRule] = []
         superseded: dict[str, SupersededRule] = {}

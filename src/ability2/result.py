@@ -18,6 +18,7 @@ import attrs
 
 from ability2.errors import Ability2Error
 from ability2.i18n import STATUS_ORDER, STATUSES, status_label
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     import numpy as np
@@ -432,7 +433,7 @@ class Result:
         try:
             return self._index[str(teacher_id)]
         except KeyError:
-            raise Ability2Error(f"no teacher {teacher_id!r} in this result") from None
+            raise Ability2Error(msg("result.no_teacher", id=teacher_id)) from None
 
     def _row(self, teacher: str | int, method: str) -> int:
         """The row of ``teacher``: a teacher id, or (deprecated) a row number."""
@@ -450,7 +451,7 @@ class Result:
             )
             row = int(teacher)
             if not -len(self) <= row < len(self):
-                raise Ability2Error(f"no row {row} in this result: it has {len(self)} teachers")
+                raise Ability2Error(msg("result.no_row", row=row, teachers=len(self)))
             return row % len(self)
         raise TypeError(f"a teacher is named by their id (text), not {type(teacher).__name__} {teacher!r}")
 
@@ -500,7 +501,7 @@ class Result:
             return frame
         if backend == "pandas":
             return frame.to_pandas()
-        raise Ability2Error(f"unknown backend {backend!r}; use pandas or polars")
+        raise Ability2Error(msg("result.unknown_backend", backend=backend))
 
     def explain(self, teacher_id: str, lang: str = "zh") -> Explanation:
         """Why ``teacher_id`` got their status, rule by rule, from the same run."""
@@ -616,14 +617,14 @@ class Result:
     def table(self, name: str, backend: str = "pandas") -> Any:
         """``teachers``, ``groups`` or ``schools`` as a pandas (default) or polars DataFrame."""
         if name not in ("teachers", "groups", "schools"):
-            raise Ability2Error(f"unknown table {name!r}; use teachers, groups or schools")
+            raise Ability2Error(msg("result.unknown_table", name=name))
         if backend == "pandas":
             return getattr(self, name)
         if backend == "polars":
             from ability2.tables import table_frame
 
             return table_frame(self, name)
-        raise Ability2Error(f"unknown backend {backend!r}; use pandas or polars")
+        raise Ability2Error(msg("result.unknown_backend", backend=backend))
 
     @property
     def schools(self) -> pd.DataFrame:
@@ -831,9 +832,9 @@ class Result:
         except ResultFormatError:
             raise
         except KeyError as exc:
-            raise ResultFormatError(f"not an evaluation result: a required key is missing: {exc}") from None
+            raise ResultFormatError(msg("result.missing_key", key=str(exc))) from None
         except (TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
-            raise ResultFormatError(f"not an evaluation result: {type(exc).__name__}: {str(exc)[:200]}") from None
+            raise ResultFormatError(msg("result.not_result", error=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> Result:
@@ -880,9 +881,9 @@ class Result:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ResultFormatError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+            raise ResultFormatError(msg("result.not_json", error=exc.msg, line=exc.lineno, column=exc.colno)) from None
         except RecursionError:
-            raise ResultFormatError("not an evaluation result: nested too deeply") from None
+            raise ResultFormatError(msg("result.too_deep")) from None
         return cls.from_dict(data)
 
 

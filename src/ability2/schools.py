@@ -111,10 +111,12 @@ class SchoolTable:
             if bad:
                 from ability2.errors import RosterProblem
 
-                known = {column.name: column.label for column in SCHOOL_COLUMNS}
-                label = known.get(name, name)
+                aliases = {column.name: column.alias for column in SCHOOL_COLUMNS}
                 raise SchoolTableError(
-                    [RosterProblem(self.source, int(self.rows[i]), label, message) for i, message in bad[:50]]
+                    [
+                        RosterProblem(self.source, int(self.rows[i]), name, message, alias=aliases.get(name))
+                        for i, message in bad[:50]
+                    ]
                 )
             self._typed[key] = values
         cached: np.ndarray[Any, Any] = self._typed[key]

@@ -13,8 +13,10 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 from ability2.errors import Ability2Error, RegionUnavailableError
+from ability2.messages import msg
 
 __all__ = ["main"]
 
@@ -30,11 +32,11 @@ def iso_date(text: str) -> dt.date:
     import re
 
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)")
+        raise _TypeError(msg("cli.arg.not_date", text=text))
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)") from None
+        raise _TypeError(msg("cli.arg.not_date", text=text)) from None
 
 
 def compare_date(text: str) -> dt.date | str:
@@ -48,7 +50,7 @@ def region_on_date(text: str) -> str | tuple[str, dt.date]:
     if not at:
         return text
     if not region:
-        raise argparse.ArgumentTypeError(f"{text!r}: give the region before @ (e.g. 370812@2022-11-20)")
+        raise _TypeError(msg("cli.arg.region_before_at", text=text))
     return region, iso_date(day)
 
 
@@ -59,9 +61,9 @@ def partition_count(text: str) -> int | str:
     try:
         count = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of parts (or 'auto')") from None
+        raise _TypeError(msg("cli.arg.not_parts", text=text)) from None
     if count < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: at least 1 part")
+        raise _TypeError(msg("cli.arg.at_least_one", text=text))
     return count
 
 
@@ -72,7 +74,7 @@ def limit_assignment(text: str) -> tuple[str, int]:
     try:
         return parse_limit(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise _TypeError(exc.args[0]) from None
 
 
 def row_count(text: str) -> int:
@@ -85,7 +87,7 @@ def row_count(text: str) -> int:
 
     match = re.fullmatch(r"\s*([0-9][0-9_,]*)\s*([kKmM]?)\s*", text)
     if match is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number 0 or more (e.g. 20000 or 20K)")
+        raise _TypeError(msg("cli.arg.not_row_count", text=text))
     digits, suffix = match.groups()
     return int(digits.replace("_", "").replace(",", "")) * {"": 1, "k": 1000, "m": 1000**2}[suffix.lower()]
 
@@ -95,9 +97,9 @@ def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise _TypeError(msg("cli.arg.not_whole", text=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: at least 1")
+        raise _TypeError(msg("cli.arg.at_least_one", text=text))
     return value
 
 
@@ -108,9 +110,9 @@ def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise _TypeError(msg("cli.arg.not_number", text=text)) from None
     if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"{text!r}: a number above 0")
+        raise _TypeError(msg("cli.arg.above_zero", text=text))
     return value
 
 
@@ -119,9 +121,9 @@ def port_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+        raise _TypeError(msg("cli.arg.not_port", text=text)) from None
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r}: a port is 1 to 65535")
+        raise _TypeError(msg("cli.arg.port_range", text=text))
     return value
 
 
@@ -131,13 +133,109 @@ def byte_size(text: str) -> int:
 
     match = re.fullmatch(r"\s*([0-9][0-9_,]*)\s*([kKmMgG]?)\s*", text)
     if match is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 32M)")
+        raise _TypeError(msg("cli.arg.not_size", text=text))
     digits, suffix = match.groups()
     power: int = {"": 0, "k": 1, "m": 2, "g": 3}[suffix.lower()]
     value = int(digits.replace("_", "").replace(",", "")) * (1 << (10 * power))
     if not 0 < value <= 2**62:
-        raise argparse.ArgumentTypeError(f"{text!r}: a size from 1 byte")
+        raise _TypeError(msg("cli.arg.size_range", text=text))
     return value
+
+
+class _TypeError(argparse.ArgumentTypeError):
+    """A bad option value: its message by code, shown in the language of the command line (see :class:`_Parser`)."""
+
+    def __str__(self) -> str:
+        from ability2.messages import render
+
+        return render(self.args[0])
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose own errors (a required argument, an invalid choice) read in the chosen language.
+
+    argparse words its errors in English through gettext; :meth:`error` reads the sentence
+    back by its template and says it by message code (``cli.usage.*``) in the language of
+    ``--lang`` (looked for in the arguments before they are parsed). In JSON mode (``--json``,
+    ``--format json``/``jsonl``) the error is one JSON object on stderr, as other errors are.
+    """
+
+    #: the language and the output mode the arguments ask for (set by :func:`main` before parsing)
+    lang = "zh"
+    json_mode = False
+
+    def error(self, message: str) -> NoReturn:
+        """Say argparse's ``message`` in the chosen language (or as JSON), after the usage; exit 2."""
+        from ability2.messages import render
+
+        said = _usage_message(message)
+        if _Parser.json_mode:
+            import json
+
+            data = {
+                "code": "bad_input",
+                "exit_code": EXIT_USAGE,
+                "message": render(said, _Parser.lang),
+                "message_code": said.code,
+                "usage": self.format_usage().strip(),
+            }
+            sys.stderr.write(json.dumps(data, ensure_ascii=False) + "\n")
+            self.exit(EXIT_USAGE)
+        usage = self.format_usage()
+        if _Parser.lang == "zh":
+            usage = usage.replace("usage: ", "用法：", 1)
+        sys.stderr.write(usage)
+        self.exit(EXIT_USAGE, f"{self.prog}: {render(msg('cli.error'), _Parser.lang)}: {render(said, _Parser.lang)}\n")
+
+
+#: argparse's own error sentences (Python 3.10 to 3.13), read back into message codes
+_ARGPARSE_ERRORS: tuple[tuple[str, Callable[..., Any]], ...] = (
+    (r"the following arguments are required: (?P<names>.+)", lambda **found: msg("cli.usage.required", **found)),
+    (
+        r"argument (?P<name>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+        lambda **found: msg("cli.usage.choice", **found),
+    ),
+    (
+        r"invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)",
+        lambda **found: msg("cli.usage.choice_bare", **found),
+    ),
+    (r"unrecognized arguments: (?P<names>.+)", lambda **found: msg("cli.usage.unrecognized", **found)),
+    (r"argument (?P<name>\S+): expected one argument", lambda **found: msg("cli.usage.expected_one", **found)),
+    (
+        r"argument (?P<name>\S+): expected at least one argument",
+        lambda **found: msg("cli.usage.expected_some", **found),
+    ),
+    (
+        r"argument (?P<name>\S+): invalid (?P<type>\S+) value: (?P<value>.+)",
+        lambda **found: msg("cli.usage.invalid_value", **found),
+    ),
+    (
+        r"argument (?P<name>\S+): not allowed with argument (?P<other>\S+)",
+        lambda **found: msg("cli.usage.not_allowed_with", **found),
+    ),
+    (
+        r"argument (?P<name>\S+): ignored explicit argument (?P<value>.+)",
+        lambda **found: msg("cli.usage.ignored_value", **found),
+    ),
+    (
+        r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)",
+        lambda **found: msg("cli.usage.ambiguous", **found),
+    ),
+    (r"one of the arguments (?P<names>.+) is required", lambda **found: msg("cli.usage.one_of", **found)),
+    (r"argument (?P<name>\S+): (?P<problem>.+)", lambda **found: msg("cli.usage.argument", **found)),
+)
+
+
+def _usage_message(message: str) -> Any:
+    """Argparse's English error as a message by code (an unknown sentence as ``cli.usage.other``)."""
+    import re
+
+    text = " ".join(message.split())
+    for pattern, build in _ARGPARSE_ERRORS:
+        found = re.fullmatch(pattern, text, flags=re.DOTALL)
+        if found:
+            return build(**found.groupdict())
+    return msg("cli.usage.other", detail=text)
 
 
 class _VersionAction(argparse.Action):
@@ -181,13 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     from ability2.cli import commands
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ability2",
         description="Teacher IT competency programme 2.0 (能力提升工程2.0) rules as code.",
     )
     parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
     _add_plugin_options(parser, after=False)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -500,13 +598,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _asked(argv: Sequence[str]) -> tuple[str, bool]:
+    """The language (``--lang``) and whether the output is JSON (``--json``, ``--format json``), read before parsing."""
+    lang, json_mode = "zh", False
+    for k, word in enumerate(argv):
+        value = word.split("=", 1)[1] if "=" in word else (argv[k + 1] if k + 1 < len(argv) else "")
+        if word == "--lang" or word.startswith("--lang="):
+            lang = value if value in ("zh", "en") else lang
+        elif word == "--json":
+            json_mode = True
+        elif word == "--format" or word.startswith("--format="):
+            json_mode = value in ("json", "jsonl")
+    return lang, json_mode
+
+
+def _json_mode(args: argparse.Namespace) -> bool:
+    """Whether the command writes JSON: ``--json``, or ``--format json``/``jsonl`` to standard output."""
+    return bool(getattr(args, "json", False)) or getattr(args, "format", None) in ("json", "jsonl")
+
+
+def _print_failure_json(data: dict[str, Any]) -> None:
+    """An error as one JSON object on a line of stderr (JSON mode)."""
+    import json
+
+    print(json.dumps(data, ensure_ascii=False, default=str), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    An error is said on stderr as ``ability2: 错误: ...`` (``--lang en``: ``ability2: error:
+    ...``), or, when the command's output is JSON (``--json``, ``--format json``/``jsonl``), as
+    one JSON object (:meth:`ability2.failures.Failure.to_dict`); the exit code is the same.
+    """
+    from ability2.messages import language
+
+    given = list(sys.argv[1:] if argv is None else argv)
+    _Parser.lang, _Parser.json_mode = _asked(given)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    with language(_Parser.lang):  # argparse's type errors are worded while parsing
+        args = parser.parse_args(given)
     restore = _exit_cleanly_on_sigterm()
     lang = getattr(args, "lang", "zh")
-    from ability2.messages import language
+    json_mode = _json_mode(args)
 
     with language(lang):
         try:
@@ -522,8 +656,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 result: int = args.func(args)
             return result
         except RegionUnavailableError as exc:
-            from ability2.messages import msg, render
+            from ability2.messages import render
 
+            if json_mode:
+                from ability2.failures import classify
+
+                data = classify(exc, lang).to_dict()
+                data["problems"] = [p.to_dict(lang) for p in exc.problems]
+                _print_failure_json(data)
+                return EXIT_USAGE
             print(f"ability2: {render(msg('cli.error'))}: {exc.describe(lang)}", file=sys.stderr)
             return EXIT_USAGE
         except BrokenPipeError:
@@ -536,16 +677,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 import traceback
 
                 traceback.print_exc()
+            if json_mode:
+                _print_failure_json(failure.to_dict())
+                return failure.exit_code
             for line in failure.lines():
                 print(line, file=sys.stderr)
             return failure.exit_code
         except KeyboardInterrupt:
-            from ability2.messages import msg, render
+            from ability2.messages import render
 
             print(f"ability2: {render(msg('cli.interrupted'))}", file=sys.stderr)
             return 130
         except _Terminated:
-            from ability2.messages import msg, render
+            from ability2.messages import render
 
             print(f"ability2: {render(msg('cli.terminated'))}", file=sys.stderr)
             return 143
@@ -572,9 +716,10 @@ def _plugin_problems_reported(lang: str, *, strict: bool) -> Iterator[None]:
         if isinstance(message, PluginLoadWarning):
             if message.problem not in told:
                 told.add(message.problem)
+                from ability2.messages import render
+
                 print(
-                    f"ability2: {'警告' if lang == 'zh' else 'warning'}: {message.problem.describe(lang)}",
-                    file=sys.stderr,
+                    f"ability2: {render(msg('cli.warning'), lang)}: {message.problem.describe(lang)}", file=sys.stderr
                 )
             return
         shown(message, category, *args, **kwargs)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from ability2.i18n import label, status_label
+from ability2.messages import Message, msg, render
 
 __all__ = [
     "cmd_demo",
@@ -363,7 +364,7 @@ def cmd_limits(args: argparse.Namespace) -> int:
         return 0
     table = _table(None, [label(k, args.lang) for k in ("limit", "value", "title")])
     for name, value, _, meaning in rows:
-        table.add_row(name, shown(name, value), meaning)
+        table.add_row(name, render(shown(name, value)), meaning)
     _console().print(table)
     return 0
 
@@ -388,9 +389,9 @@ def _check_output(path: str | None, fmt: str, inputs: tuple[str | None, ...] = (
 
     if path is None:
         if fmt in ("xlsx", "html"):
-            raise Ability2Error(f"--format {fmt} writes a file: give one with -o FILE")
+            raise Ability2Error(msg("cli.needs_output_file", format=fmt))
         if fmt in _TABLE_FORMATS:
-            raise Ability2Error(f"--format {fmt} writes three tables: give a folder with -o FOLDER")
+            raise Ability2Error(msg("cli.needs_output_folder", format=fmt))
         return None
     target = Path(path)
     if fmt in _TABLE_FORMATS:
@@ -400,16 +401,16 @@ def _check_output(path: str | None, fmt: str, inputs: tuple[str | None, ...] = (
             if source is not None and Path(source).exists() and Path(source).resolve().parent == target.resolve():
                 name = Path(source).name
                 if name in {f"{table}.{fmt}" for table in ("teachers", "groups", "schools")}:
-                    raise Ability2Error(f"cannot write into {path}: the input {source} would be overwritten")
+                    raise Ability2Error(msg("cli.would_overwrite_input", path=path, source=source))
         return check_folder(target, create=False)  # made when the tables are written, not before the work
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise Ability2Error(f"cannot write {path}: folder {folder} does not exist")
+        raise Ability2Error(msg("cli.no_such_folder", path=path, folder=folder))
     if target.is_dir():
-        raise Ability2Error(f"cannot write {path}: it is a folder")
+        raise Ability2Error(msg("cli.output_is_folder", path=path))
     for source in inputs:
         if source is not None and target.exists() and Path(source).exists() and os.path.samefile(target, source):
-            raise Ability2Error(f"cannot write {path}: it is the input {source}; the report would overwrite it")
+            raise Ability2Error(msg("cli.output_is_input", path=path, source=source))
     return target
 
 
@@ -429,10 +430,10 @@ def _table_to_file(render: Any, target: Path) -> None:
 class _Stages:
     """Progress on stderr, drawn only when stderr is a terminal: one step per stage of the work."""
 
-    def __init__(self, stages: list[str]) -> None:
+    def __init__(self, stages: list[Message]) -> None:
         self.progress: Any = None
         self.task: Any = None
-        self.stages = stages
+        self.stages = [render(stage) for stage in stages]
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -445,7 +446,7 @@ class _Stages:
                 transient=True,
             )
             self.progress.start()
-            self.task = self.progress.add_task(stages[0], total=len(stages))
+            self.task = self.progress.add_task(self.stages[0], total=len(stages))
 
     def step(self, index: int) -> None:
         """Mark the stages before ``index`` done and show stage ``index``."""
@@ -498,7 +499,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ability2.registry import load_registry
 
     if args.engine != "dask" and args.scheduler is not None:
-        raise Ability2Error("--scheduler is the address of a Dask scheduler: give --engine dask as well")
+        raise Ability2Error(msg("cli.scheduler_needs_dask"))
     target = _check_output(args.output, args.format, (args.roster, args.schools))
     plot = _check_plot(args.plot, (args.roster, args.schools))
     registry = load_registry()
@@ -509,13 +510,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         if partitions_by_default(args.roster):
             args.partitions = "auto"  # read whole, a cohort this large would need gigabytes
-            print(
-                f"ability2: 花名册超过 {AUTO_PARTITION_ROWS:,} 行，按学校分部分评估（--partitions auto）"
-                if args.lang == "zh"
-                else f"ability2: the roster has more than {AUTO_PARTITION_ROWS:,} rows: evaluated part by part, split "
-                "by school (--partitions auto)",
-                file=sys.stderr,
-            )
+            print(f"ability2: {render(msg('cli.auto_partitions', rows=AUTO_PARTITION_ROWS))}", file=sys.stderr)
     if args.engine == "dask" or args.partitions is not None or args.workers is not None:
         from ability2.national import region_column
 
@@ -525,7 +520,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.engine == "dask":
             return _evaluate_dask(args, policy, target, plot)
         return _evaluate_partitioned(args, policy, target, plot)
-    stages = _Stages(["reading the roster", "evaluating", "writing the report"])
+    stages = _Stages([msg("cli.stage.reading"), msg("cli.stage.evaluating"), msg("cli.stage.writing")])
     try:
         from ability2.gcpause import paused_gc
         from ability2.io.roster import _build, _load
@@ -598,7 +593,7 @@ def _check_plot(path: str | None, inputs: tuple[str | None, ...]) -> Path | None
     target = _check_output(path, "png", inputs)
     assert target is not None
     if target.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise Ability2Error(f"cannot draw {path}: give a .png, .svg or .pdf file")
+        raise Ability2Error(msg("cli.plot_suffix", path=path))
     return target
 
 
@@ -617,29 +612,14 @@ def _check_regional(args: argparse.Namespace, regional: bool, plot: Path | None)
     """What a roster with (or without) a region column allows: ``--region`` optional, ``--plot``, the formats."""
     from ability2.errors import Ability2Error
 
-    zh = args.lang == "zh"
     if not regional:
         if args.region is None:
-            raise Ability2Error(
-                "请用 --region 指定地区（或在花名册中加入“地区”列，注明每所学校所属地区）"
-                if zh
-                else "give --region (or a roster that names each school's region in a column region or 地区)"
-            )
+            raise Ability2Error(msg("cli.needs_region"))
         if plot is not None:
-            raise Ability2Error(
-                "--plot 绘制按地区汇总的结果：花名册需有“地区”列，且不指定 --region"
-                if zh
-                else "--plot draws the roll-up by region: the roster needs a region column (region or 地区), "
-                "evaluated without --region"
-            )
+            raise Ability2Error(msg("cli.plot_needs_regions"))
         return
     if args.format not in ("table", *_TABLE_FORMATS):
-        raise Ability2Error(
-            "含“地区”列的花名册按地区逐行评估，结果写成表格：请用 --format table、csv 或 parquet"
-            if zh
-            else "a roster with a region column is evaluated region by region and written as tables: use --format "
-            "table, csv or parquet"
-        )
+        raise Ability2Error(msg("cli.regional_formats"))
 
 
 def _evaluate_regions(
@@ -752,23 +732,20 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
     from ability2.reports.partitioned import evaluate_partitioned
 
     if args.partitions is None:
-        raise Ability2Error("--workers evaluates parts: give --partitions N (or auto) as well")
+        raise Ability2Error(msg("cli.workers_needs_partitions"))
     if args.format not in _TABLE_FORMATS or target is None:
-        raise Ability2Error(
-            "--partitions writes each part's tables: use --format parquet (or csv) -o FOLDER; a report "
-            "(json, xlsx, html) holds the whole cohort at once"
-        )
+        raise Ability2Error(msg("cli.partitions_formats"))
     workers = 1 if args.workers is None else args.workers
     if workers < 1:
-        raise Ability2Error(f"--workers must be at least 1, got {workers}")
+        raise Ability2Error(msg("cli.workers_at_least_one", workers=workers))
     zh = args.lang == "zh"
-    stages = _Stages(["拆分花名册" if zh else "splitting the roster", "逐部分评估" if zh else "evaluating the parts"])
+    stages = _Stages([msg("cli.stage.splitting"), msg("cli.stage.parts")])
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "split":
             stages.step(1)
         elif stage == "parts":
-            stages.rule_progress("逐部分评估" if zh else "evaluating the parts", done, total)
+            stages.rule_progress(render(msg("cli.stage.parts")), done, total)
 
     try:
         parts = None if args.partitions == "auto" else int(args.partitions)
@@ -795,52 +772,38 @@ def _evaluate_partitioned(args: argparse.Namespace, policy: Any, target: Path | 
 def _print_parts_summary(outcome: Any, zh: bool) -> None:
     """The totals of a partitioned evaluation, one line, and the folder written."""
     totals = outcome.totals
-    if zh:
-        summary = (
-            f"{outcome.parts} 个部分: 教师 {totals.teachers:,} 人, 合格 {totals.passed:,} 人 ({totals.pass_rate:.1%}), "
-            f"优秀 {totals.excellent:,} 人; 学校 {totals.schools:,} 所, 通过 {totals.schools_passed:,} 所"
-        )
-    else:
-        summary = (
-            f"{outcome.parts} parts: {totals.teachers:,} teachers, {totals.passed:,} pass ({totals.pass_rate:.1%}), "
-            f"{totals.excellent:,} excellent; {totals.schools:,} schools, {totals.schools_passed:,} pass"
-        )
-    print(summary, file=sys.stderr)
+    lang = "zh" if zh else "en"
+    summary = msg(
+        "cli.parts_summary",
+        parts=outcome.parts,
+        teachers=totals.teachers,
+        passed=totals.passed,
+        rate=totals.pass_rate,
+        excellent=totals.excellent,
+        schools=totals.schools,
+        schools_passed=totals.schools_passed,
+    )
+    print(render(summary, lang), file=sys.stderr)
     if outcome.regions:
-        areas = len(outcome.regions)
-        print(
-            f"{areas} 个地区逐行按各自政策评估；汇总表: {outcome.folder / f'rollup.{outcome.fmt}'}"
-            if zh
-            else f"{areas} regions, each row under its own region's policy; roll-up: "
-            f"{outcome.folder / f'rollup.{outcome.fmt}'}",
-            file=sys.stderr,
-        )
+        said = msg("cli.parts_regions", regions=len(outcome.regions), rollup=outcome.folder / f"rollup.{outcome.fmt}")
+        print(render(said, lang), file=sys.stderr)
     print(f"{outcome.folder}", file=sys.stderr)
 
 
 def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None, plot: Path | None = None) -> int:
     """``evaluate ROSTER_OR_GLOB --engine dask [--scheduler ADDRESS] [--workers N] --format csv|parquet -o FOLDER``."""
     from ability2.errors import Ability2Error
-    from ability2.reports.distributed import EngineError, evaluate_dask
+    from ability2.reports.distributed import evaluate_dask
 
     zh = args.lang == "zh"
     if args.format not in _TABLE_FORMATS or target is None:
-        raise Ability2Error(
-            "--engine dask 写出各部分的表格：请用 --format parquet（或 csv）-o 文件夹"
-            if zh
-            else "--engine dask writes each part's tables: use --format parquet (or csv) -o FOLDER; a report "
-            "(json, xlsx, html) holds the whole cohort at once"
-        )
+        raise Ability2Error(msg("cli.dask_formats"))
     if args.workers is not None and args.workers < 1:
-        raise Ability2Error(f"--workers must be at least 1, got {args.workers}")
+        raise Ability2Error(msg("cli.workers_at_least_one", workers=args.workers))
     if args.scheduler is not None and args.workers is not None:
-        raise Ability2Error(
-            "--workers 只用于本机集群；连接 --scheduler 时由该集群的工作进程评估"
-            if zh
-            else "--workers sizes a local cluster; with --scheduler the cluster's own workers evaluate"
-        )
-    evaluating = "评估各部分" if zh else "evaluating the parts"
-    stages = _Stages(["启动 Dask" if zh else "starting Dask", evaluating])
+        raise Ability2Error(msg("cli.workers_with_scheduler"))
+    evaluating = render(msg("cli.stage.parts"))
+    stages = _Stages([msg("cli.stage.dask"), msg("cli.stage.parts")])
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "parts":
@@ -859,8 +822,6 @@ def _evaluate_dask(args: argparse.Namespace, policy: Any, target: Path | None, p
             progress=progress,
             schools=args.schools,
         )
-    except EngineError as exc:
-        raise Ability2Error(exc.text(args.lang)) from None
     finally:
         stages.close()
     _print_parts_summary(outcome, zh)
@@ -889,7 +850,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         text, name = read_source_text(args.what_if)
         changes = read_yaml(text, name).data
         if not isinstance(changes, dict):
-            raise Ability2Error(f"{name}: a change set is a mapping of rule ids to values")
+            raise Ability2Error(msg("cli.change_set_not_mapping", file=name))
         import warnings
 
         from ability2.whatif import WhatIfWarning
@@ -899,7 +860,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             policies.append(policies[0].with_changes(changes, note=f"{Path(name).name}", source=name, lang=args.lang))
         for warning in caught:
             if issubclass(warning.category, WhatIfWarning):
-                print(f"{'注意' if args.lang == 'zh' else 'note'}: {warning.message}", file=sys.stderr)
+                print(f"{render(msg('cli.note'))}: {warning.message}", file=sys.stderr)
             else:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     roster = read_roster(args.roster, framework=registry.framework)
@@ -1027,7 +988,7 @@ def _fill_forms(args: argparse.Namespace, policy: Any) -> int:
 
     pairs = policy.forms()
     if not pairs:
-        raise Ability2Error(f"{policy.region.id} has no scoring form on {policy.on}")
+        raise Ability2Error(msg("cli.no_form", region=policy.region.id, on=policy.on.isoformat()))
     rule, form = pairs[0]
     readings = FormReadings.of(policy, getattr(args, "district_schools", None))
     scores = load_scores(args.scores) if args.scores else {}
@@ -1113,8 +1074,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             probe.bind((args.host, args.port))
     except OSError as exc:
         from ability2.errors import Ability2Error
+        from ability2.failures import os_reason
 
-        raise Ability2Error(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+        said = msg("cli.cannot_listen", host=args.host, port=args.port, reason=os_reason(exc))
+        raise Ability2Error(said) from None
     # each worker process builds its application from the settings in the environment
     os.environ[CONFIG_VARIABLE] = config.to_json()
     import uvicorn

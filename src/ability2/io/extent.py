@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from ability2.limits import Limits, current, hint
+from ability2.messages import msg
 
 __all__ = ["WorkbookTooLarge", "check_workbook"]
 
@@ -65,15 +66,17 @@ def check_workbook(raw: bytes) -> None:
 def _check_extent(rows: int, columns: int, limits: Limits) -> None:
     if rows * columns > limits.max_sheet_cells:
         raise WorkbookTooLarge(
-            f"the first sheet spans {rows:,} rows × {columns:,} columns ({rows * columns:,} cells, up to its last "
-            f"filled cell); at most {limits.max_sheet_cells:,} cells are read {hint('max_sheet_cells')}. Delete the "
-            "stray cells far from the table (select the empty rows and columns after it and delete them), "
-            "or save the sheet as CSV"
+            msg(
+                "workbook.extent",
+                rows=rows,
+                columns=columns,
+                cells=rows * columns,
+                limit=limits.max_sheet_cells,
+                hint=hint("max_sheet_cells"),
+            )
         )
     if rows > limits.max_rows + 1:
-        raise WorkbookTooLarge(
-            f"the first sheet has {rows:,} rows; at most {limits.max_rows:,} data rows are read {hint('max_rows')}"
-        )
+        raise WorkbookTooLarge(msg("workbook.rows", rows=rows, limit=limits.max_rows, hint=hint("max_rows")))
 
 
 #: below this many unpacked bytes a workbook's compression ratio is not looked at
@@ -100,16 +103,24 @@ class _Budget:
 
     def refusal(self, size: int, *, more: bool = False) -> WorkbookTooLarge:
         limits = self.limits
-        what = f"more than {self.allowed / 1024**2:,.0f} MB" if more else f"{size / 1024**2:,.0f} MB"
+        what = msg("workbook.more_than", mb=self.allowed / 1024**2) if more else f"{size / 1024**2:,.0f} MB"
         if self.allowed < limits.max_unpacked_bytes:
             return WorkbookTooLarge(
-                f"the workbook unpacks to {what}, over {limits.max_unpacked_ratio} times its "
-                f"{self.packed / 1024**2:,.1f} MB on disk {hint('max_unpacked_ratio')}: a workbook that small on "
-                "disk and that large inside (a zip bomb) is refused"
+                msg(
+                    "workbook.zip_bomb",
+                    what=what,
+                    ratio=limits.max_unpacked_ratio,
+                    packed=self.packed / 1024**2,
+                    hint=hint("max_unpacked_ratio"),
+                )
             )
         return WorkbookTooLarge(
-            f"the workbook unpacks to {what}; at most {limits.max_unpacked_bytes / 1024**2:,.0f} MB is read "
-            f"{hint('max_unpacked_bytes')} (a workbook that small on disk and that large inside is refused)"
+            msg(
+                "workbook.unpacks_to",
+                what=what,
+                limit=limits.max_unpacked_bytes / 1024**2,
+                hint=hint("max_unpacked_bytes"),
+            )
         )
 
     def drain(self, stream: IO[bytes]) -> None:
@@ -227,9 +238,13 @@ class _SharedText:
         if volume > budget.allowed:
             limit = "max_unpacked_bytes" if budget.allowed >= budget.limits.max_unpacked_bytes else "max_unpacked_ratio"
             raise WorkbookTooLarge(
-                f"the first sheet's cells repeat text adding up to {volume / 1024**2:,.0f} MB, from a "
-                f"{budget.packed / 1024**2:,.1f} MB file; at most {budget.allowed / 1024**2:,.0f} MB is read "
-                f"{hint(limit)}"
+                msg(
+                    "workbook.repeated_text",
+                    volume=volume / 1024**2,
+                    packed=budget.packed / 1024**2,
+                    limit=budget.allowed / 1024**2,
+                    hint=hint(limit),
+                )
             )
 
 
@@ -526,8 +541,12 @@ def _xls_extent(raw: bytes, limits: Limits) -> tuple[int, int] | None:
         size = ole.get_size(name)
         if size > limits.max_unpacked_bytes:
             raise WorkbookTooLarge(
-                f"the workbook's stream is {size / 1024**2:,.0f} MB; at most "
-                f"{limits.max_unpacked_bytes / 1024**2:,.0f} MB is read {hint('max_unpacked_bytes')}"
+                msg(
+                    "workbook.stream",
+                    size=size / 1024**2,
+                    limit=limits.max_unpacked_bytes / 1024**2,
+                    hint=hint("max_unpacked_bytes"),
+                )
             )
         try:
             stream = ole.openstream(name).read()
@@ -541,8 +560,13 @@ def _xls_extent(raw: bytes, limits: Limits) -> tuple[int, int] | None:
         if volume > budget.allowed:
             limit = "max_unpacked_bytes" if budget.allowed >= limits.max_unpacked_bytes else "max_unpacked_ratio"
             raise WorkbookTooLarge(
-                f"the first sheet's cells repeat text adding up to {volume / 1024**2:,.0f} MB, from a "
-                f"{len(raw) / 1024**2:,.1f} MB file; at most {budget.allowed / 1024**2:,.0f} MB is read {hint(limit)}"
+                msg(
+                    "workbook.repeated_text",
+                    volume=volume / 1024**2,
+                    packed=len(raw) / 1024**2,
+                    limit=budget.allowed / 1024**2,
+                    hint=hint(limit),
+                )
             )
     return extent
 

@@ -31,6 +31,9 @@ from typing import Any
 
 import attrs
 
+from ability2.limits import hint
+from ability2.messages import Message, msg
+
 __all__ = [
     "MAP_FROM",
     "ParquetExtent",
@@ -86,7 +89,7 @@ class _Reader:
 
     def byte(self) -> int:
         if self.pos >= self.end:
-            raise ParquetTooLarge("metadata ends early")
+            raise ParquetTooLarge(msg("parquet.metadata_short"))
         value = self.data[self.pos]
         self.pos += 1
         return value
@@ -100,7 +103,7 @@ class _Reader:
                 return result
             shift += 7
             if shift > 63:
-                raise ParquetTooLarge("a number in the metadata is too long")
+                raise ParquetTooLarge(msg("parquet.number_too_long"))
 
     def zigzag(self) -> int:
         n = self.varint()
@@ -108,7 +111,7 @@ class _Reader:
 
     def skip(self, size: int) -> bytes:
         if size < 0 or self.pos + size > self.end:
-            raise ParquetTooLarge("a length in the metadata points past its end")
+            raise ParquetTooLarge(msg("parquet.length_past_end"))
         chunk = self.data[self.pos : self.pos + size]
         self.pos += size
         return chunk
@@ -116,7 +119,7 @@ class _Reader:
     def value(self, kind: int, depth: int) -> Any:
         """Read (and mostly discard) one value of Thrift type ``kind``."""
         if depth > _MAX_DEPTH:
-            raise ParquetTooLarge(f"metadata nested more than {_MAX_DEPTH} deep")
+            raise ParquetTooLarge(msg("parquet.too_deep", depth=_MAX_DEPTH))
         if kind in (_TRUE, _FALSE):
             return kind == _TRUE
         if kind == _BYTE:
@@ -133,7 +136,7 @@ class _Reader:
             size = self.varint()
             if size:
                 if 2 * size > self.end - self.pos:  # every key and value takes at least a byte
-                    raise ParquetTooLarge("a map in the metadata is longer than the metadata")
+                    raise ParquetTooLarge(msg("parquet.map_too_long"))
                 types = self.byte()
                 for _ in range(size):
                     self.element(types >> 4, depth + 1)
@@ -141,7 +144,7 @@ class _Reader:
             return None
         if kind == _STRUCT:
             return self.struct(depth + 1, {})
-        raise ParquetTooLarge(f"unknown type {kind} in the metadata")
+        raise ParquetTooLarge(msg("parquet.unknown_type", kind=kind))
 
     def element(self, kind: int, depth: int) -> Any:
         """A list, set or map element (booleans there take a byte each)."""
@@ -156,11 +159,11 @@ class _Reader:
         if size == 15:
             size = self.varint()
         if size > self.end - self.pos:  # every element takes at least one byte
-            raise ParquetTooLarge("a list in the metadata is longer than the metadata")
+            raise ParquetTooLarge(msg("parquet.list_too_long"))
         if fields is not None and element == _STRUCT:
             self.kept += size  # row groups and column chunks are kept while measuring: bounded in all
             if self.kept > _MAX_CHUNKS:
-                raise ParquetTooLarge(f"the metadata lists more than {_MAX_CHUNKS:,} row groups and column chunks")
+                raise ParquetTooLarge(msg("parquet.too_many_parts", limit=_MAX_CHUNKS))
             return [self.struct(depth + 1, fields) for _ in range(size)]
         for _ in range(size):
             self.element(element, depth + 1)
@@ -169,7 +172,7 @@ class _Reader:
     def struct(self, depth: int, fields: Fields) -> dict[int, Any]:
         """A struct's fields that ``fields`` asks for, by id, when their wire type is the expected one."""
         if depth > _MAX_DEPTH:
-            raise ParquetTooLarge(f"metadata nested more than {_MAX_DEPTH} deep")
+            raise ParquetTooLarge(msg("parquet.too_deep", depth=_MAX_DEPTH))
         found: dict[int, Any] = {}
         last = 0
         while True:
@@ -215,32 +218,34 @@ _PAGE_HEADER: Fields = {2: _INTEGER, 3: _INTEGER, 5: _struct(_COUNT), 7: _struct
 def check_parquet(raw: bytes, *, max_rows: int, max_unpacked_bytes: int, max_unpacked_ratio: float) -> ParquetExtent:
     """Measure ``raw`` (a whole Parquet file) by its metadata and page headers; raise :class:`ParquetTooLarge`."""
     if not is_parquet(raw):
-        raise ParquetTooLarge("not a Parquet file: it must begin and end with PAR1")
+        raise ParquetTooLarge(msg("parquet.not_parquet"))
     (footer_size,) = struct.unpack("<I", raw[-8:-4])
     footer_start = len(raw) - 8 - footer_size
     if footer_size > _MAX_FOOTER or footer_start < len(MAGIC):
-        raise ParquetTooLarge("the footer's length points outside the file")
+        raise ParquetTooLarge(msg("parquet.footer_outside"))
     meta = _Reader(raw, footer_start, len(raw) - 8).struct(0, _FILE_META)
     rows = int(meta.get(3, 0))
     groups = meta.get(4, [])
     group_rows = [int(group.get(3, 0)) for group in groups]
     if rows < 0 or any(n < 0 for n in group_rows):
-        raise ParquetTooLarge("the footer states a negative row count")
+        raise ParquetTooLarge(msg("parquet.negative_rows"))
     if max(rows, sum(group_rows)) > max_rows:
-        raise ParquetTooLarge(f"too many rows: {max(rows, sum(group_rows)):,}; at most {max_rows:,} are read")
+        raise ParquetTooLarge(
+            msg("parquet.too_many_rows", rows=max(rows, sum(group_rows)), limit=max_rows, hint=hint("max_rows"))
+        )
     chunks = [chunk.get(3) for group in groups for chunk in group.get(1, [])]
     if len(chunks) > _MAX_CHUNKS:
-        raise ParquetTooLarge(f"the metadata lists {len(chunks):,} column chunks; at most {_MAX_CHUNKS:,}")
+        raise ParquetTooLarge(msg("parquet.too_many_chunks", chunks=len(chunks), limit=_MAX_CHUNKS))
     spans: list[tuple[int, int, dict[int, Any]]] = []
     for column in chunks:
         if column is None:
-            raise ParquetTooLarge("a column chunk without metadata (or in another file) is not read")
+            raise ParquetTooLarge(msg("parquet.chunk_elsewhere"))
         spans.append((*_chunk_span(column, footer_start, max_rows), column))
     # chunks may not share bytes: each page header is then walked once, whatever the metadata says
     spans.sort(key=lambda span: span[0])
     for (_, end, _), (start, _, _) in itertools.pairwise(spans):
         if start < end:
-            raise ParquetTooLarge("two column chunks claim the same bytes")
+            raise ParquetTooLarge(msg("parquet.chunks_overlap"))
     unpacked = 0
     for start, end, column in spans:
         unpacked += _check_chunk(raw, column, start, end)
@@ -250,9 +255,11 @@ def check_parquet(raw: bytes, *, max_rows: int, max_unpacked_bytes: int, max_unp
 
 def _check_unpacked(unpacked: int, file_size: int, max_bytes: int, max_ratio: float) -> None:
     if unpacked > max_bytes:
-        raise ParquetTooLarge(f"unpacks to more than {max_bytes:,} bytes")
+        raise ParquetTooLarge(msg("parquet.unpacks_to", limit=max_bytes, hint=hint("max_unpacked_bytes")))
     if unpacked > _RATIO_FLOOR and unpacked > max_ratio * file_size:
-        raise ParquetTooLarge(f"unpacks to {unpacked / file_size:,.0f} times its size; at most {max_ratio:g} times")
+        raise ParquetTooLarge(
+            msg("parquet.ratio", ratio=unpacked / file_size, limit=max_ratio, hint=hint("max_unpacked_ratio"))
+        )
 
 
 def _chunk_span(column: dict[int, Any], data_end: int, max_rows: int) -> tuple[int, int]:
@@ -266,15 +273,15 @@ def _chunk_span(column: dict[int, Any], data_end: int, max_rows: int) -> tuple[i
     values = int(column.get(5, -1))
     data_offset, dictionary_offset = int(column.get(9, -1)), int(column.get(11, 0))
     if total_unpacked < 0 or total_packed < 0 or values < 0 or data_offset < len(MAGIC):
-        raise ParquetTooLarge("a column chunk's sizes, count or offsets are missing or negative")
+        raise ParquetTooLarge(msg("parquet.chunk_sizes"))
     if values > max_rows:  # roster columns are flat: one value a row
-        raise ParquetTooLarge(f"a column holds {values:,} values; at most {max_rows:,} are read")
+        raise ParquetTooLarge(msg("parquet.too_many_values", values=values, limit=max_rows, hint=hint("max_rows")))
     if dictionary_offset > data_offset:
-        raise ParquetTooLarge("a column chunk's dictionary is placed after its data")
+        raise ParquetTooLarge(msg("parquet.dictionary_after"))
     start = dictionary_offset if dictionary_offset >= len(MAGIC) else data_offset
     end = start + total_packed
     if end > data_end:
-        raise ParquetTooLarge("a column chunk points outside the file")
+        raise ParquetTooLarge(msg("parquet.chunk_outside"))
     return start, end
 
 
@@ -287,18 +294,18 @@ def _check_chunk(raw: bytes, column: dict[int, Any], start: int, end: int) -> in
         page = header.struct(0, _PAGE_HEADER)
         unpacked, packed = int(page.get(2, -1)), int(page.get(3, -1))
         if unpacked < 0 or packed < 0:
-            raise ParquetTooLarge("a page header's sizes are missing or negative")
+            raise ParquetTooLarge(msg("parquet.page_sizes"))
         counts = [int(page[k].get(1, 0)) for k in (5, 7, 8) if k in page]
         if any(count < 0 or count > values for count in counts):
-            raise ParquetTooLarge("a page claims more values than its column chunk holds")
+            raise ParquetTooLarge(msg("parquet.page_values"))
         position = header.pos + packed
         pages_unpacked += unpacked
         if position > end or pages_unpacked > total_unpacked:
-            raise ParquetTooLarge("a page claims more bytes than its column chunk holds")
+            raise ParquetTooLarge(msg("parquet.page_bytes"))
     return total_unpacked
 
 
-def parquet_problem(opened: Any, size: int) -> tuple[int, str | None]:
+def parquet_problem(opened: Any, size: int) -> tuple[int, Message | None]:
     """A Parquet roster (a :class:`~ability2.partition.RosterScan`) checked before any page is read.
 
     Its rows by its own metadata against the limits in force (:func:`~ability2.io.
@@ -314,21 +321,18 @@ def parquet_problem(opened: Any, size: int) -> tuple[int, str | None]:
     try:
         schema = opened.frame.collect_schema()
     except pl.exceptions.PolarsError as exc:
-        return count, f"cannot read Parquet file: {str(exc)[:300]}"
+        return count, msg("roster.parquet_damaged", detail=str(exc)[:300])
     nested = [
         opened.header[int(name[1:])]
         for name, dtype in schema.items()
         if name[1:].isdigit() and (dtype.is_nested() or dtype == pl.Object)
     ]
     if nested:
-        return (
-            count,
-            f"cannot read Parquet file: column {nested[0]!r} holds lists or records; a roster cell holds one value",
-        )
+        return count, msg("roster.parquet_unreadable", detail=msg("parquet.nested", column=nested[0]))
     return count, None
 
 
-def measure_parquet(path: str, size: int) -> tuple[int, str | None]:
+def measure_parquet(path: str, size: int) -> tuple[int, Message | None]:
     """A Parquet file's rows by its own metadata, checked against the limits in force (its pages are not read).
 
     A file of :data:`MAP_FROM` bytes or more is read through a memory map (only the parts
@@ -350,7 +354,7 @@ def measure_parquet(path: str, size: int) -> tuple[int, str | None]:
                 max_unpacked_ratio=limits.max_unpacked_ratio,
             )
         except ParquetTooLarge as exc:
-            return 0, f"cannot read Parquet file: {exc}"
+            return 0, msg("roster.parquet_unreadable", detail=exc.args[0])
         finally:
             if mapped is not None:
                 mapped.close()

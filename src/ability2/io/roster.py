@@ -59,6 +59,7 @@ from ability2.io.encoding import (
     encode_grades,
     gather_lists,
 )
+from ability2.messages import Message, msg
 from ability2.roster import (
     COLUMNS,
     GRADE_EXCELLENT,
@@ -216,7 +217,7 @@ def _read_source(source: Any) -> tuple[str, _Table]:
     if isinstance(source, str | os.PathLike):
         path = os.fsdecode(os.fspath(source))
         return path, _from_path(path)
-    raise TypeError(f"read_roster() needs a file path or a pandas/polars DataFrame, not {type(source).__name__}")
+    raise TypeError(msg("roster.bad_source", kind=type(source).__name__))
 
 
 #: at most this many over-long cells are named one by one
@@ -234,7 +235,7 @@ def _within_limits(name: str, table: _Table) -> _Table:
     if frame.height > limits.max_rows:
         return _file_problem(
             name,
-            f"too many rows: {frame.height:,} data rows; at most {limits.max_rows:,} are read {hint('max_rows')}",
+            msg("roster.too_many_rows", rows=frame.height, limit=limits.max_rows, hint=hint("max_rows")),
         )
     cells = [c for c in frame.columns if c != "__row"]
     if not cells or frame.height == 0:
@@ -249,8 +250,12 @@ def _within_limits(name: str, table: _Table) -> _Table:
         # small, but every cell becomes its own text from here on
         return _file_problem(
             name,
-            f"too much text: the cells hold {volume:,} bytes of text; at most {limits.max_unpacked_bytes:,} "
-            f"are read {hint('max_unpacked_bytes')}",
+            msg(
+                "roster.too_much_text",
+                volume=volume,
+                limit=limits.max_unpacked_bytes,
+                hint=hint("max_unpacked_bytes"),
+            ),
         )
     if longest is None or longest <= limits.max_cell_chars:
         return table
@@ -264,12 +269,16 @@ def _within_limits(name: str, table: _Table) -> _Table:
             too_long.get_column("__row").to_list(), too_long.get_column(column).to_list(), strict=True
         ):
             problems.append(
-                RosterProblem(
+                _problem(
                     name,
                     row,
-                    _header_text(header) or f"column {j + 1}",
-                    f"cell too long: {len(text):,} characters; at most {limits.max_cell_chars:,} are read "
-                    f"{hint('max_cell_chars')}",
+                    _header_text(header) or f"column_{j + 1}",
+                    msg(
+                        "roster.cell_too_long",
+                        length=len(text),
+                        limit=limits.max_cell_chars,
+                        hint=hint("max_cell_chars"),
+                    ),
                 )
             )
     if not problems:
@@ -278,7 +287,16 @@ def _within_limits(name: str, table: _Table) -> _Table:
     return attrs.evolve(table, problems=[*table.problems, *problems[:_LONG_CELLS_NAMED]])
 
 
-def _file_problem(path: str, message: str) -> _Table:
+def _problem(file: str, row: int | None, column: Column | str | None, message: Message) -> RosterProblem:
+    """A problem of ``column``: named by its canonical name with the contract's alias, or by its header as written."""
+    if isinstance(column, str):
+        column = _BY_NAME.get(_canonical(column) or "", column)
+    if isinstance(column, Column):
+        return RosterProblem(file, row, column.name, message, alias=column.alias)
+    return RosterProblem(file, row, column, message)
+
+
+def _file_problem(path: str, message: Message) -> _Table:
     import polars as pl
 
     return _Table([], None, pl.DataFrame(schema={"__row": pl.Int64}), [RosterProblem(path, None, None, message)])
@@ -290,7 +308,7 @@ def _from_path(path: str) -> _Table:
     from ability2.limits import current, hint
 
     max_bytes = current().max_file_bytes
-    not_regular = "not a regular file (a device, a pipe or a folder): give a CSV or XLSX file"
+    not_regular = msg("roster.not_regular_file")
     try:
         # look before opening: opening a pipe for reading would wait for a writer
         if not stat.S_ISREG(os.stat(path).st_mode):
@@ -309,9 +327,11 @@ def _from_path(path: str) -> _Table:
                     size += len(piece)
                 raw = b"".join(pieces)
     except OSError as exc:
-        return _file_problem(path, f"cannot read file: {exc.strerror or exc}")
+        from ability2.failures import os_reason
+
+        return _file_problem(path, msg("roster.cannot_read_file", reason=os_reason(exc)))
     if len(raw) > max_bytes:
-        return _file_problem(path, f"too large: more than {max_bytes / 1024**2:,.0f} MB {hint('max_file_bytes')}")
+        return _file_problem(path, msg("roster.file_too_large", size=max_bytes / 1024**2, hint=hint("max_file_bytes")))
     suffix = os.path.splitext(path)[1].lower()
     if raw.startswith(_PARQUET_MAGIC) or suffix == ".parquet":
         return _from_parquet(path, raw)
@@ -381,19 +401,16 @@ def _from_text(path: str, raw: bytes) -> _Table:
                 return table
     mixed = _mixed_encoding_rows(body)
     if mixed:
-        message = (
-            "not UTF-8 text, though the rest of the file is: this line is in another encoding (GBK?); "
-            "save the whole file in one encoding"
-        )
+        message = msg("roster.mixed_encoding")
         problems = [RosterProblem(path, row, None, message) for row in mixed[:50]]
-        return _Table([], None, _file_problem(path, "").data, problems)
+        return _Table([], None, _file_problem(path, message).data, problems)
     decoded = _decode(raw)
     if decoded is None:
-        return _file_problem(path, "cannot decode the file: it is neither UTF-8 nor GB18030/GBK text")
+        return _file_problem(path, msg("roster.undecodable"))
     text, data, reencoded = decoded
     delimiter, header_index, header = _locate_header(text[: 1 << 16])
     if header is None:
-        return _file_problem(path, "the file is empty: no header row")
+        return _file_problem(path, msg("roster.empty_file"))
     if reencoded or not tried:
         table = _polars_csv(data, delimiter, header, header_index)
         if table is not None:
@@ -524,15 +541,22 @@ def _python_csv(path: str, text: str, delimiter: str, header: list[str], header_
                         path,
                         index + 1,
                         None,
-                        f"row has {len(record)} fields but the header has {width}",
+                        msg("roster.ragged_row", fields=len(record), width=width),
                     )
                 )
             rows.append(index + 1)
             for j in range(width):
                 columns[j].append(record[j] if j < len(record) else "")
     except csv.Error as exc:  # the rows after a broken quote cannot be told apart: stop here
-        detail = "a quote opened on this row is never closed" if "end of data" in str(exc) else str(exc)
-        problems.append(RosterProblem(path, index + 2, None, f"cannot read this row as CSV: {detail}"))
+        said = str(exc)
+        detail = (
+            msg("roster.csv_unclosed_quote")
+            if "end of data" in said
+            else msg("roster.csv_nul")
+            if "NUL" in said
+            else msg("roster.csv_malformed")
+        )
+        problems.append(RosterProblem(path, index + 2, None, msg("roster.bad_csv_row", detail=detail)))
     frame = pl.DataFrame(
         {
             "__row": pl.Series(rows, dtype=pl.Int64),
@@ -558,7 +582,7 @@ def _from_parquet(path: str, raw: bytes) -> _Table:
             max_unpacked_ratio=limits.max_unpacked_ratio,
         )
     except ParquetTooLarge as exc:
-        return _file_problem(path, f"cannot read Parquet file: {exc}")
+        return _file_problem(path, msg("roster.parquet_unreadable", detail=exc.args[0]))
     failure: str | None = None
     with _stderr_captured() as captured:
         try:
@@ -569,15 +593,12 @@ def _from_parquet(path: str, raw: bytes) -> _Table:
             failure = str(exc).strip() or captured() or type(exc).__name__
     if failure is not None:
         detail = failure.splitlines()[0][:300]
-        return _file_problem(path, f"cannot read Parquet file (damaged or unsupported): {detail}")
+        return _file_problem(path, msg("roster.parquet_damaged", detail=detail))
     # a dictionary value repeated on every row reads small but becomes that many cells of text
     allowed = min(limits.max_unpacked_bytes, max(16 * 1024**2, limits.max_unpacked_ratio * len(raw)))
     nested = [name for name, dtype in frame.schema.items() if dtype.is_nested() or dtype == pl.Object]
     if nested:
-        return _file_problem(
-            path,
-            f"cannot read Parquet file: column {nested[0]!r} holds lists or records; a roster cell holds one value",
-        )
+        return _file_problem(path, msg("roster.parquet_unreadable", detail=msg("parquet.nested", column=nested[0])))
     sizes = []  # the bytes each text-like column becomes once every cell is its own text
     for name, dtype in frame.schema.items():
         if dtype == pl.String:
@@ -591,8 +612,10 @@ def _from_parquet(path: str, raw: bytes) -> _Table:
         limit = "max_unpacked_bytes" if allowed >= limits.max_unpacked_bytes else "max_unpacked_ratio"
         return _file_problem(
             path,
-            f"cannot read Parquet file: its cells hold {volume:,} bytes of text, from a {len(raw):,}-byte file; "
-            f"at most {int(allowed):,} are read {hint(limit)}",
+            msg(
+                "roster.parquet_unreadable",
+                detail=msg("parquet.too_much_text", volume=volume, size=len(raw), limit=int(allowed), hint=hint(limit)),
+            ),
         )
     return _from_polars(frame)  # rows numbered as in a CSV export: record 1 is row 2
 
@@ -644,19 +667,27 @@ def _from_workbook(path: str, raw: bytes) -> _Table:
     try:
         check_workbook(raw)
     except WorkbookTooLarge as exc:
-        return _file_problem(path, f"cannot read workbook: {exc}")
+        return _file_problem(path, msg("roster.workbook_unreadable", detail=exc.args[0]))
     max_cells = current().max_sheet_cells
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
         try:
             if not workbook.sheet_names:
-                return _file_problem(path, "cannot read workbook: it has no sheets")
+                return _file_problem(path, msg("roster.workbook_unreadable", detail=msg("workbook.no_sheets")))
             sheet = workbook.get_sheet_by_index(0)
             if sheet.height * sheet.width > max_cells:  # a second guard, before any Python object is built
                 return _file_problem(
                     path,
-                    f"cannot read workbook: the first sheet spans {sheet.height:,} rows × {sheet.width:,} columns; "
-                    f"at most {max_cells:,} cells are read {hint('max_sheet_cells')}",
+                    msg(
+                        "roster.workbook_unreadable",
+                        detail=msg(
+                            "workbook.sheet_cells",
+                            rows=sheet.height,
+                            columns=sheet.width,
+                            limit=max_cells,
+                            hint=hint("max_sheet_cells"),
+                        ),
+                    ),
                 )
             rows = sheet.to_python(skip_empty_area=False)
         finally:
@@ -664,12 +695,12 @@ def _from_workbook(path: str, raw: bytes) -> _Table:
     except Exception as exc:  # corrupt, encrypted or not a workbook at all
         detail = str(exc).strip() or type(exc).__name__
         if raw.startswith(_OLE_MAGIC) and os.path.splitext(path)[1].lower() in {".xlsx", ".xlsm"}:
-            detail += " (the file may be password-protected: save it without a password)"
-        return _file_problem(path, f"cannot read workbook: {detail}")
+            return _file_problem(path, msg("roster.workbook_encrypted", detail=detail))
+        return _file_problem(path, msg("roster.workbook_unreadable", detail=msg("workbook.library", detail=detail)))
     head = [[_cell_text(v) for v in row] for row in rows[: 4 * HEADER_SEARCH_ROWS]]
     header_index, _ = _find_header(head)
     if header_index is None:
-        return _file_problem(path, "the first sheet is empty: no header row")
+        return _file_problem(path, msg("roster.sheet_empty"))
     header = head[header_index]
     width = len(header)
     body = rows[header_index + 1 :]
@@ -689,7 +720,7 @@ _EXACT_DIGITS = 15
 
 
 def _lost_digits(
-    path: str, header: list[str], body: list[Any], first_row: int, holder: str = "the workbook"
+    path: str, header: list[str], body: list[Any], first_row: int, holder: str = "workbook"
 ) -> list[RosterProblem]:
     """Id cells stored as numbers too long for a spreadsheet to keep (18-digit ids).
 
@@ -699,7 +730,7 @@ def _lost_digits(
     for j, cell in enumerate(header):
         if _canonical(cell) != "teacher_id":
             continue
-        label = _BY_NAME["teacher_id"].label
+        column = _BY_NAME["teacher_id"]
         for offset, row in enumerate(body):
             value = row[j] if j < len(row) else None
             if (
@@ -709,17 +740,13 @@ def _lost_digits(
                 and abs(value) >= 10**_EXACT_DIGITS
             ):
                 problems.append(
-                    RosterProblem(
+                    _problem(
                         path,
                         first_row + offset,
-                        label,
-                        f"the id {_float_text(value)} is stored as a number with more than {_EXACT_DIGITS} digits, "
-                        f"so {holder} has already rounded its last digits: "
-                        + (
-                            "format the column as text and enter the ids again"
-                            if holder == "the workbook"
-                            else "read the ids as text (dtype=str) so that no digit is lost"
-                        ),
+                        column,
+                        msg("roster.id_rounded_workbook", value=_float_text(value), digits=_EXACT_DIGITS)
+                        if holder == "workbook"
+                        else msg("roster.id_rounded_dataframe", value=_float_text(value), digits=_EXACT_DIGITS),
                     )
                 )
     return problems
@@ -844,7 +871,7 @@ def _from_pandas(frame: Any) -> _Table:
         if isinstance(dtype, np.dtype) and dtype.kind == "f" and _canonical(header[j]) == "teacher_id":
             # a float column cannot hold an 18-digit id: its last digits are already gone
             values = [[v] for v in column.tolist()]
-            problems += _lost_digits(DATAFRAME_SOURCE, [header[j]], values, 2, "the DataFrame's float column")
+            problems += _lost_digits(DATAFRAME_SOURCE, [header[j]], values, 2, "dataframe")
         if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
             texts = _polars_texts(pl.Series(column.to_numpy()))
         else:
@@ -855,14 +882,7 @@ def _from_pandas(frame: Any) -> _Table:
                 cells = _texts(values)
                 broken = _not_unicode(cells)
                 for i in broken[:50]:
-                    problems.append(
-                        RosterProblem(
-                            DATAFRAME_SOURCE,
-                            i + 2,
-                            header[j],
-                            "the cell holds text that is not valid Unicode (a lone surrogate)",
-                        )
-                    )
+                    problems.append(_problem(DATAFRAME_SOURCE, i + 2, header[j], msg("roster.not_unicode")))
                 for i in broken:
                     cells[i] = ""
                 texts = pl.Series(cells, dtype=pl.String)
@@ -903,18 +923,18 @@ def _grade_slots(text: str) -> list[str]:
     return slots.split(_SLOT)
 
 
-def _hours_value(text: str) -> tuple[int | None, str | None]:
+def _hours_value(text: str) -> tuple[int | None, Message | None]:
     """Hours text -> (hundredths, None) or (None, problem message)."""
     if not text:
-        return None, "empty: a number of hours is required"
+        return None, msg("roster.hours_empty")
     try:
         number = Decimal(text)
     except (InvalidOperation, ValueError):
         number = None
     if number is None or "_" in text or not number.is_finite():
-        return None, f"not a number: {text!r}"
+        return None, msg("roster.hours_not_number", text=text)
     if number < 0:
-        return None, f"negative hours: {text} (must be ≥ 0)"
+        return None, msg("roster.hours_negative", text=text)
     if number.is_zero():
         return 0, None
     # Exact, whatever the length: the coefficient's digits below a hundredth must be zeros.
@@ -922,13 +942,13 @@ def _hours_value(text: str) -> tuple[int | None, str | None]:
     assert isinstance(exponent, int)
     shift = exponent + _PLACES
     if shift < 0 and (-shift > len(digits) or int("".join(map(str, digits[shift:]))) != 0):
-        return None, f"{text} has more than 2 decimal places (hours are counted in hundredths)"
+        return None, msg("roster.hours_places", text=text)
     if number.adjusted() > 15:
-        return None, f"too many hours: {text}"
+        return None, msg("roster.hours_too_many", text=text)
     coefficient = int("".join(map(str, digits)))
     value = coefficient * 10**shift if shift >= 0 else coefficient // 10**-shift
     if value > _INT64_MAX:
-        return None, f"too many hours: {text}"
+        return None, msg("roster.hours_too_many", text=text)
     return value, None
 
 
@@ -950,11 +970,11 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         if canonical is not None:
             if canonical in present:
                 problems.append(
-                    RosterProblem(
+                    _problem(
                         name,
                         table.header_row,
-                        _BY_NAME[canonical].label,
-                        f"column given twice: {headers[canonical]!r} and {written!r}",
+                        _BY_NAME[canonical],
+                        msg("roster.column_twice", first=headers[canonical], second=written),
                     )
                 )
                 continue
@@ -977,14 +997,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         for column_name in _REQUIRED:
             if column_name not in present:
                 col = _BY_NAME[column_name]
-                problems.append(
-                    RosterProblem(
-                        name,
-                        None,
-                        col.label,
-                        f"missing required column: add a column headed {col.name!r} or {col.alias!r}",
-                    )
-                )
+                problems.append(_problem(name, None, col, msg("roster.missing_column", name=col.name, alias=col.alias)))
 
     # -- the frame: recognised columns stripped, every cell text ("" when empty)
     selected = [
@@ -1087,9 +1100,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
                     )
     problems = _merge_by_row(problems, found)
     if not problems and n == 0:
-        problems.append(
-            RosterProblem(name, None, None, "the roster has no teacher rows (only a header, or only blank rows)")
-        )
+        problems.append(RosterProblem(name, None, None, msg("roster.no_teachers")))
 
     if problems:
         raise RosterError(problems)
@@ -1205,33 +1216,32 @@ class _CellProblems:
         more = [()] * len(rows) if detail is None else [(d,) for d in detail]
         found: list[RosterProblem] = []
         for row, value, extra in zip(rows, values, more, strict=True):
-            found += [RosterProblem(self.file, row, column.label, m) for m in check(value, *extra)]
+            found += [_problem(self.file, row, column, m) for m in check(value, *extra)]
         return found
 
-    def _teacher_id(self, tid: str, duplicate: bool) -> list[str]:
+    def _teacher_id(self, tid: str, duplicate: bool) -> list[Message]:
         if not tid:
-            return ["empty: every teacher needs an id"]
-        return [f"duplicate teacher id {tid!r}: first used on row {self.first_rows.get(tid, '?')}"] if duplicate else []
+            return [msg("roster.id_empty")]
+        return [msg("roster.id_duplicate", id=tid, first=self.first_rows.get(tid, "?"))] if duplicate else []
 
-    def _school(self, _: str) -> list[str]:
-        return ["empty: a school name or id is required"]
+    def _school(self, _: str) -> list[Message]:
+        return [msg("roster.school_empty")]
 
-    def _hours(self, text: str) -> list[str]:
+    def _hours(self, text: str) -> list[Message]:
         _, message = _hours_value(text)
         return [] if message is None else [message]
 
     _online_hours = _hours
     _offline_hours = _hours
 
-    def _abilities(self, text: str) -> list[str]:
+    def _abilities(self, text: str) -> list[Message]:
         tokens = _tokens(text)
         if not tokens:
-            return ["empty: list the teacher's ability codes, such as A1;B2;C4"]
+            return [msg("roster.abilities_empty")]
         messages = []
         unknown = list(dict.fromkeys(t for t in tokens if t not in self.codes_map))
         if unknown:
-            names = ", ".join(repr(t) for t in unknown)
-            messages.append(f"unknown ability code{'s' if len(unknown) > 1 else ''} {names}; codes run {self.ranges}")
+            messages.append(msg("roster.abilities_unknown", codes=unknown, ranges=self.ranges.split(", ")))
         seen: set[int] = set()
         twice: list[str] = []
         for token in tokens:
@@ -1241,25 +1251,21 @@ class _CellProblems:
                     twice.append(self.code_names[index])
                 seen.add(index)
         if twice:
-            messages.append(f"ability {', '.join(twice)} listed more than once")
+            messages.append(msg("roster.abilities_twice", codes=twice))
         return messages
 
-    def _grades(self, text: str, count: int | None = None) -> list[str]:
+    def _grades(self, text: str, count: int | None = None) -> list[Message]:
         words = _grade_slots(text)
         messages = []
         if count and len(words) != count:  # count: how many abilities the row lists (0: none)
-            messages.append(
-                f"{len(words)} grade{'s' if len(words) != 1 else ''} for {count} "
-                f"abilit{'ies' if count != 1 else 'y'}: give one grade per ability, in the same order"
-            )
+            messages.append(msg("roster.grades_count", given=len(words), count=count))
         unknown = list(dict.fromkeys(w for w in words if w and w.lower() not in _GRADE_WORDS))
         if unknown:
-            names = ", ".join(repr(w) for w in unknown)
-            messages.append(f"unknown grade {names}; use 优秀/合格/不合格 or excellent/pass/fail")
+            messages.append(msg("roster.grades_unknown", words=unknown))
         return messages
 
-    def _yes_no(self, text: str) -> list[str]:
-        return [f"not yes or no: {text!r}; use yes/no, 是/否, 1/0 or true/false (empty: unknown)"]
+    def _yes_no(self, text: str) -> list[Message]:
+        return [msg("roster.not_yes_no", text=text)]
 
     _excellent_video = _yes_no
     _peer_reviews = _yes_no

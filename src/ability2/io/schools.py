@@ -12,11 +12,13 @@ import os
 from typing import Any
 
 from ability2.errors import RosterProblem, SchoolTableError
+from ability2.messages import msg
 from ability2.schools import SCHOOL_COLUMNS, SCHOOL_KEYS, SchoolTable
 
 __all__ = ["read_schools"]
 
 #: the key columns and the core's fact columns, by name or alias in any case: stored under the canonical name
+_ALIASES = {column.name: column.alias for column in (*SCHOOL_KEYS, *SCHOOL_COLUMNS)}
 _KEYS = {
     name.casefold(): column.name for column in (*SCHOOL_KEYS, *SCHOOL_COLUMNS) for name in (column.name, column.alias)
 }
@@ -50,10 +52,13 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
         if not key:
             continue
         if key in columns:
-            label = f"{canonical} ({written})" if canonical else written
             problems.append(
                 RosterProblem(
-                    name, table.header_row, label, f"column given twice: {headers.get(key, key)!r} and {written!r}"
+                    name,
+                    table.header_row,
+                    key,
+                    msg("roster.column_twice", first=headers.get(key, key), second=written),
+                    alias=_ALIASES.get(key),
                 )
             )
             continue
@@ -61,9 +66,7 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
         headers[key] = written
     if "school" not in columns:
         problems.append(
-            RosterProblem(
-                name, None, "school (学校)", "missing required column: add a column headed 'school' or '学校'"
-            )
+            RosterProblem(name, None, "school", msg("roster.missing_column", name="school", alias="学校"), alias="学校")
         )
         raise SchoolTableError(problems)
     data = table.data
@@ -96,12 +99,21 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
         rows, regions, frame.get_column("school").to_list(), frame.get_column("group").to_list(), strict=True
     ):
         if not school:
-            problems.append(RosterProblem(name, row, "school (学校)", "empty school: every row names its school"))
+            problems.append(RosterProblem(name, row, "school", msg("schools.school_empty"), alias="学校"))
             continue
         first = seen.setdefault((region, school, group), row)
         if first != row:
-            what = f"school {school!r}" + (f" of {region}" if region else "") + (f", group {group!r}" if group else "")
-            problems.append(RosterProblem(name, row, "school (学校)", f"{what} is given twice: rows {first} and {row}"))
+            named = (
+                msg("schools.in_region", school=school, region=region)
+                if region
+                else msg("schools.named", school=school)
+            )
+            said = (
+                msg("schools.group_twice", school=named, group=group, first=first, row=row)
+                if group
+                else msg("schools.school_twice", school=named, first=first, row=row)
+            )
+            problems.append(RosterProblem(name, row, "school", said, alias="学校"))
     if problems:
         raise SchoolTableError(sorted(problems, key=lambda p: p.row or 0))
     return SchoolTable(name, frame.drop(_ROW), frame.get_column(_ROW).to_numpy(), headers)

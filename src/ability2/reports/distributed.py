@@ -42,7 +42,7 @@ import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem, SchoolTableError
 from ability2.io.parquet_extent import parquet_problem
-from ability2.messages import render
+from ability2.messages import Message, msg
 from ability2.partition import ROWS_PER_PART, Totals
 from ability2.reports.partitioned import PartitionedResult, write_totals
 
@@ -79,17 +79,15 @@ _SCHOOL_ROW = "__ability2_row"
 
 
 class EngineError(Ability2Error):
-    """The Dask engine could not run; the message in English, and :attr:`zh` in Chinese."""
+    """The Dask engine could not run; the message by code (``engine.*``), in the reader's language."""
 
-    def __init__(self, message: str, zh: str) -> None:
+    def __init__(self, message: Message, **fields: Any) -> None:
         super().__init__(message)
-        self.zh = zh  #: the message in Chinese
+        self._fields = fields
 
-    def text(self, lang: str | None = None) -> str:
-        """The message in ``lang`` (``zh`` or ``en``; default: the current language)."""
-        from ability2.messages import current_language
-
-        return self.zh if (lang or current_language()) == "zh" else str(self.args[0])
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """What the engine was given: ``scheduler``, ``missing`` (the module not installed), as it applies."""
+        return dict(self._fields)
 
 
 class EngineUnavailable(EngineError):
@@ -106,10 +104,8 @@ def _dask() -> None:
         import dask.dataframe  # noqa: F401
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise EngineUnavailable(
-            f"the Dask engine needs dask and distributed ({exc.name or 'dask'} is not installed): {DASK_EXTRA}",
-            f"Dask 引擎需要 dask 和 distributed（未安装 {exc.name or 'dask'}）：{DASK_EXTRA}",
-        ) from None
+        missing = exc.name or "dask"
+        raise EngineUnavailable(msg("engine.no_dask", missing=missing, extra=DASK_EXTRA), missing=missing) from None
 
 
 # --------------------------------------------------------------------------- the input
@@ -130,26 +126,24 @@ def roster_files(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str
     for item in items:
         text = os.fsdecode(os.fspath(item))
         if "://" in text:
-            missing.append(
-                RosterProblem(text, None, None, "a URL is not read: give files the workers see at the same path")
-            )
+            missing.append(RosterProblem(text, None, None, msg("engine.url")))
         elif os.path.isdir(text):
             found = sorted(glob.glob(os.path.join(glob.escape(text), "*.parquet")))
             found += sorted(glob.glob(os.path.join(glob.escape(text), "*.csv")))
             if not found:
-                missing.append(RosterProblem(text, None, None, "the folder holds no .parquet or .csv file"))
+                missing.append(RosterProblem(text, None, None, msg("engine.empty_folder")))
             files += found
         elif glob.has_magic(text):
             found = sorted(path for path in glob.glob(text) if os.path.isfile(path))
             if not found:
-                missing.append(RosterProblem(text, None, None, "no file matches this pattern"))
+                missing.append(RosterProblem(text, None, None, msg("engine.no_match")))
             files += found
         else:
             files.append(text)  # a missing file is named when it is opened
     if missing:
         raise RosterError(missing)
     if not files:
-        raise RosterError([RosterProblem(str(source), None, None, "no roster file given")])
+        raise RosterError([RosterProblem(str(source), None, None, msg("engine.no_files"))])
     unique: dict[str, str] = {}
     for path in files:
         unique.setdefault(os.path.abspath(path), path)
@@ -220,8 +214,9 @@ def _plan_files(
                         path,
                         None,
                         None,
-                        f"file too large: {size:,} bytes; at most {limits.max_file_bytes:,} are read "
-                        f"{hint('max_file_bytes')} (a CSV is read whole by one worker: split it, or save it as Parquet)",
+                        msg(
+                            "engine.csv_too_large", size=size, limit=limits.max_file_bytes, hint=hint("max_file_bytes")
+                        ),
                     )
                 )
                 continue
@@ -258,23 +253,14 @@ def _check_headers(
             names = {_header_key(cell): cell.strip() for cell in (*headers[first], *header)}
             lacking = [names[k] for k in dict.fromkeys(reference) if keys.count(k) < reference.count(k)]
             extra = [names[k] for k in dict.fromkeys(keys) if keys.count(k) > reference.count(k)]
-            said = "; ".join(
-                part
-                for part in (
-                    f"without {', '.join(map(repr, lacking))}" if lacking else "",
-                    f"with {', '.join(map(repr, extra))} besides" if extra else "",
-                )
-                if part
+            said = (
+                msg("engine.columns_differ", first=files[first], lacking=lacking, extra=extra)
+                if lacking and extra
+                else msg("engine.columns_lacking", first=files[first], lacking=lacking)
+                if lacking
+                else msg("engine.columns_extra", first=files[first], extra=extra)
             )
-            problems.append(
-                RosterProblem(
-                    path,
-                    header_row,
-                    None,
-                    f"its columns are not those of {files[first]} ({said}): every file of a cohort has the same "
-                    "columns, in any order",
-                )
-            )
+            problems.append(RosterProblem(path, header_row, None, said))
             columns.append(())
             continue
         taken: dict[str, int] = {}
@@ -297,9 +283,7 @@ def _header_problems(header: Sequence[str], source: str, header_row: int) -> lis
         read_roster_part(empty, header, name=source, header_row=header_row)
     except RosterError as exc:
         # the only other problem of a header without rows is that it has none
-        return [
-            p for p in exc.problems if p.row is not None or not render(p.message, "en").startswith("the roster has no")
-        ]
+        return [p for p in exc.problems if p.row is not None or p.code != "roster.no_teachers"]
     return []
 
 
@@ -379,14 +363,12 @@ def _read_piece(piece: tuple[int, int, int | None], plan: _Plan) -> Any:
             raise
         except BaseException as exc:  # a malformed CSV row; a damaged Parquet page can make polars panic
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-            kind = "Parquet file (damaged or unsupported)" if path.lower().endswith(".parquet") else "file"
-            advice = (
-                ""
-                if kind.startswith("Parquet")
-                else " (a row with more fields than the header, or a broken quote; `ability2 evaluate` of this "
-                "file alone names the row)"
+            said = (
+                msg("roster.parquet_damaged", detail=first)
+                if path.lower().endswith(".parquet")
+                else msg("engine.unreadable_csv", detail=first)
             )
-            problem = RosterProblem(name, None, None, f"cannot read this {kind}: {first}{advice}")
+            problem = RosterProblem(name, None, None, said)
             return _piece_frame(plan, index, empty, [problem])
         cells = [_polars_texts(data.get_column(f"c{j}")).alias(f"c{k}") for k, j in enumerate(plan.columns[index])]
         return _piece_frame(plan, index, data.select(pl.col("__row"), *cells))
@@ -433,7 +415,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     import polars as pl
 
     from ability2.evaluation import evaluate
-    from ability2.io.roster import _BY_NAME, read_roster_part
+    from ability2.io.roster import read_roster_part
     from ability2.limits import limited
     from ability2.reports.export import write_frame
     from ability2.tables import table_frame
@@ -455,7 +437,6 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
     part = data.select(pl.int_range(0, data.height, dtype=pl.Int64).alias("__row"), *(f"c{j}" for j in range(width)))
     del data
     policy = _worker_policy(plan.region, plan.on)
-    duplicate = _BY_NAME["teacher_id"].label
     from ability2.region_column import region_column
 
     if region_column(plan.header):
@@ -467,7 +448,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
             roster = read_roster_part(part, plan.header, name=_HERE, header_row=_HEADER, framework=policy.framework)
         except RosterError as exc:
             for problem in exc.problems:
-                if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
+                if problem.code in ("roster.id_duplicate", "roster.id_duplicate_elsewhere"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
             report["problems"] = [p.to_data() for p in problems]
@@ -482,7 +463,7 @@ def _evaluate_rows(frame: Any, plan: _Plan, index: int) -> dict[str, Any]:
         report["partials"] = _packed(asked.partials)
         return report
     except SchoolTableError as exc:  # the school table's problem: said by the driver, as one error
-        report["school_problems"] = [attrs.astuple(p) for p in exc.problems]
+        report["school_problems"] = [p.to_data() for p in exc.problems]
         return report
     positions = np.asarray(roster.rows)
     teachers = table_frame(result, "teachers").insert_column(0, pl.Series("row", rows[positions], dtype=pl.Int64))
@@ -509,13 +490,11 @@ def _evaluate_regions(
     import polars as pl
 
     from ability2.cohort import PartialsNeeded
-    from ability2.io.roster import _BY_NAME
     from ability2.limits import limited
     from ability2.national import evaluate_cells
     from ability2.partition import installed_registry
     from ability2.reports.export import write_frame
 
-    duplicate = _BY_NAME["teacher_id"].label
     with limited(**plan.limits):
         try:
             out = evaluate_cells(
@@ -526,7 +505,7 @@ def _evaluate_regions(
                 on=policy.on,
                 registry=installed_registry(),
                 within=plan.region,
-                row_text=lambda at: f"{rows[at]} of {plan.sources[int(files[at])]}",
+                row_text=lambda at: msg("engine.row_of_file", row=rows[at], file=plan.sources[int(files[at])]),
                 schools=_worker_schools(plan.schools),
                 cohort=_cohort(plan),
             )
@@ -534,12 +513,12 @@ def _evaluate_regions(
             report["partials"] = _packed(asked.partials)
             return report
         except SchoolTableError as exc:  # the school table's problem: said by the driver, as one error
-            report["school_problems"] = [attrs.astuple(p) for p in exc.problems]
+            report["school_problems"] = [p.to_data() for p in exc.problems]
             report["problems"] = [attrs.astuple(p) for p in problems]
             return report
         except RosterError as exc:
             for problem in exc.problems:
-                if problem.column == duplicate and render(problem.message, "en").startswith("duplicate teacher id"):
+                if problem.code in ("roster.id_duplicate", "roster.id_duplicate_elsewhere"):
                     continue  # the cohort's count of ids names them, with the first use in any file
                 problems.append(_renamed(problem, plan, files, rows))
             report["problems"] = [p.to_data() for p in problems]
@@ -615,8 +594,8 @@ def _renamed(problem: RosterProblem, plan: _Plan, files: Any, rows: Any) -> Rost
             return problem
         used = sorted(set(files.tolist()))
         names = [plan.sources[i] for i in used[:3]]
-        where = ", ".join(names) + (f" … ({len(used)} files)" if len(used) > 3 else "")
-        return attrs.evolve(problem, file=f"{where} (a partition of their rows)" if len(used) > 1 else where)
+        where = ", ".join(names) + (f" … ({len(used)})" if len(used) > 3 else "")
+        return attrs.evolve(problem, file=where)
     if problem.row == _HEADER:
         return attrs.evolve(problem, file=plan.header_source, row=plan.header_row)
     return attrs.evolve(problem, file=plan.sources[int(files[problem.row])], row=int(rows[problem.row]))
@@ -639,15 +618,15 @@ def _suspect_rows(frame: Any, suspects: list[int], plan: _Plan) -> Any:
     return found.to_pandas()
 
 
-def _worker_check(region: str, on: str, expected: dict[str, Any]) -> str | None:
+def _worker_check(region: str, on: str, expected: dict[str, Any]) -> Any:
     """On a worker: whether it has the driver's ability2 and plugins and knows the policy (else what differs)."""
     here = _installed()
     if here != expected:
-        return f"ability2 and its plugins differ: the worker has {here}, the driver {expected}"
+        return msg("engine.versions_differ", worker=str(here), driver=str(expected)).to_data()
     try:
         _worker_policy(region, on)
     except Ability2Error as exc:
-        return f"cannot load the policy there: {exc}"
+        return msg("engine.worker_policy", reason=exc.message).to_data()
     return None
 
 
@@ -685,16 +664,14 @@ def _connected(client: Any, scheduler: str | None, workers: int | None) -> Itera
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
             raise SchedulerUnreachable(
-                f"cannot reach the Dask scheduler at {scheduler}: {detail}",
-                f"无法连接 Dask 调度器 {scheduler}：{detail}",
+                msg("engine.unreachable", scheduler=scheduler, detail=detail), scheduler=scheduler
             ) from None
         with opened:
             try:
                 opened.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
             except (TimeoutError, OSError):
                 raise SchedulerUnreachable(
-                    f"the Dask scheduler at {scheduler} has no worker (waited {CONNECT_TIMEOUT} s)",
-                    f"Dask 调度器 {scheduler} 没有工作进程（已等待 {CONNECT_TIMEOUT} 秒）",
+                    msg("engine.no_worker", scheduler=scheduler, seconds=CONNECT_TIMEOUT), scheduler=scheduler
                 ) from None
             yield opened
         return
@@ -761,16 +738,13 @@ def evaluate_dask(
     from ability2.reports.export import TABLE_FORMATS, output_folder
 
     if fmt not in TABLE_FORMATS:
-        raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
+        raise Ability2Error(msg("engine.table_format", format=fmt, formats=TABLE_FORMATS))
     if workers is not None and workers < 1:
-        raise Ability2Error(f"workers must be at least 1, got {workers}")
+        raise Ability2Error(msg("engine.workers_at_least_one", workers=workers))
     if partitions is not None and partitions < 1:
-        raise Ability2Error(f"partitions must be at least 1, got {partitions}")
+        raise Ability2Error(msg("engine.parts_at_least_one", parts=partitions))
     if policy.label is not None:
-        raise Ability2Error(
-            f"the Dask engine loads the policy on each worker by region and date; {policy.name!r} is a changed "
-            "policy (a what-if): evaluate it on one machine"
-        )
+        raise Ability2Error(msg("engine.what_if", name=policy.name))
     _dask()
     import dask.dataframe as dd
 
@@ -839,7 +813,7 @@ def evaluate_dask(
                 reports, found = _run(running, read, plan, count, progress, count_ids=duplicates is None)
                 duplicates = found if duplicates is None else duplicates
                 partials = [_unpacked(report["partials"]) for report in reports if report.get("partials")]
-                said = [RosterProblem(*p) for report in reports for p in report.get("school_problems", [])]
+                said = [RosterProblem.from_data(p) for report in reports for p in report.get("school_problems", [])]
                 if said:
                     raise SchoolTableError(sorted(dict.fromkeys(said), key=lambda p: p.row or 0))
                 if not partials or duplicates or any(report["problems"] for report in reports):
@@ -849,11 +823,7 @@ def evaluate_dask(
             totals = sum((Totals(**report["totals"]) for report in reports), Totals())
             problems = [problem for report in reports for problem in report["problems"]] + (duplicates or [])
             if not problems and not totals.teachers:
-                problems.append(
-                    RosterProblem(
-                        header_source, None, None, "the roster has no teacher rows (only a header, or only blank rows)"
-                    )
-                )
+                problems.append(RosterProblem(header_source, None, None, msg("roster.no_teachers")))
             if problems:
                 order = {name: k for k, name in enumerate(sources)}
                 unique = list(dict.fromkeys(problems))
@@ -877,8 +847,13 @@ def _check_workers(client: Any, plan: _Plan) -> None:
     if wrong:
         worker, said = sorted(wrong.items())[0]
         raise Ability2Error(
-            f"Dask worker {worker} cannot evaluate this cohort: {said}; install the same ability2 and regional "
-            f"plugins on every worker ({len(wrong)} of {len(answers)} workers)"
+            msg(
+                "engine.worker_cannot",
+                worker=worker,
+                reason=Message.from_data(said) if isinstance(said, dict) else str(said),
+                wrong=len(wrong),
+                workers=len(answers),
+            )
         )
 
 
@@ -942,7 +917,7 @@ def _duplicates(client: Any, read: Any, plan: _Plan, suspects: list[int]) -> lis
     )
     found = client.compute(read.map_partitions(_suspect_rows, suspects, plan, meta=meta, enforce_metadata=False))
     rows = _result(found).sort_values(["__file", "__row"], kind="stable")
-    label = _BY_NAME["teacher_id"].label
+    column = _BY_NAME["teacher_id"]
     first: dict[str, tuple[int, int]] = {}
     problems = []
     for tid, file, row in zip(rows["id"].tolist(), rows["__file"].tolist(), rows["__row"].tolist(), strict=True):
@@ -950,10 +925,18 @@ def _duplicates(client: Any, read: Any, plan: _Plan, suspects: list[int]) -> lis
             first[tid] = (file, row)
             continue
         first_file, first_row = first[tid]
-        where = "" if first_file == file else f" of {plan.sources[first_file]}"
+        said = (
+            first_row if first_file == file else msg("engine.row_of_file", row=first_row, file=plan.sources[first_file])
+        )
         problems.append(
             RosterProblem(
-                plan.sources[file], row, label, f"duplicate teacher id {tid!r}: first used on row {first_row}{where}"
+                plan.sources[file],
+                row,
+                column.name,
+                msg("roster.id_duplicate_elsewhere", id=tid, first=said)
+                if isinstance(said, Message)
+                else msg("roster.id_duplicate", id=tid, first=said),
+                alias=column.alias,
             )
         )
     return problems

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem, SchoolTableError
+from ability2.messages import msg
 from ability2.partition import Split, Totals, default_parts, duplicate_ids, evaluate_part, split_roster
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class PartitionedResult:
         from ability2.rollup import rollup
 
         if not self.regions:
-            raise Ability2Error("the roll-up needs a roster with a region column (region/地区): this one has none")
+            raise Ability2Error(msg("engine.rollup_needs_regions"))
         return rollup(self.regions, registry)
 
 
@@ -108,14 +109,11 @@ def evaluate_partitioned(
     from ability2.reports.export import TABLE_FORMATS, output_folder
 
     if fmt not in TABLE_FORMATS:
-        raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
+        raise Ability2Error(msg("engine.table_format", format=fmt, formats=TABLE_FORMATS))
     if workers < 1:
-        raise Ability2Error(f"workers must be at least 1, got {workers}")
+        raise Ability2Error(msg("engine.workers_at_least_one", workers=workers))
     if workers > 1 and policy.label is not None:
-        raise Ability2Error(
-            f"worker processes load the policy by region and date; {policy.name!r} is a changed policy (a "
-            "what-if): evaluate it with workers=1"
-        )
+        raise Ability2Error(msg("engine.what_if_workers", name=policy.name))
     schools = read_school_table(schools)  # a problem of the school table is said before any work
     with (
         output_folder(folder) as target,  # a folder made here is removed again when the roster is refused
@@ -139,11 +137,7 @@ def evaluate_partitioned(
             for rid, counts in summary.get("regions", {}).items():
                 regions[rid] = regions.get(rid, Totals()) + Totals(**counts)
         if not problems and not totals.teachers:
-            problems.append(
-                RosterProblem(
-                    split.source, None, None, "the roster has no teacher rows (only a header, or only blank rows)"
-                )
-            )
+            problems.append(RosterProblem(split.source, None, None, msg("roster.no_teachers")))
         if problems:
             # a problem of the whole file (a missing column) is found by every part: once
             unique = list(dict.fromkeys(problems))

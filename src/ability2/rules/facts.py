@@ -421,19 +421,21 @@ class AssignedEnvironment(RuleKind):
         texts = batch.column(ASSIGNED_ENVIRONMENT_COLUMN, "text")
         assigned = np.full(batch.n, -1, dtype=np.int64)
         problems: list[RosterProblem] = []
-        where = batch.find_column(ASSIGNED_ENVIRONMENT_COLUMN)
         for i, text in enumerate(texts):
             cell = str(text).strip()
             if not cell:
                 continue
             found = names.get(cell.casefold())
             if found is None:
+                from ability2.messages import msg
+
                 problems.append(
                     RosterProblem(
                         batch.roster.source,
                         batch.roster.row_number(i),
-                        where,
-                        f"not an environment: {cell[:40]!r}; use multimedia/hybrid/smart or 多媒体/混合/智慧",
+                        ASSIGNED_ENVIRONMENT_COLUMN.name,
+                        msg("eval.not_environment", text=cell[:40]),
+                        alias=ASSIGNED_ENVIRONMENT_COLUMN.alias,
                     )
                 )
                 continue

@@ -257,9 +257,15 @@ class PerEntity(RuleKind):
             except Exception as exc:
                 if absent:  # a KeyError on the absent column, most likely: say what is missing
                     raise _absent_columns(rule, absent, batch) from exc
-                raise EvaluationError(
-                    f"plugin rule {rule.id} failed on {_describe(entity)}: {type(exc).__name__}: {exc}"
-                ) from exc
+                from ability2.messages import msg
+
+                said = msg(
+                    "eval.plugin_rule_failed",
+                    rule=rule.id,
+                    entity=_describe(entity),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                raise EvaluationError(said, rule=rule.id, kind=self.label) from exc
             if absent:
                 raise _absent_columns(rule, absent, batch)
             values.append(value)
@@ -317,14 +323,11 @@ def _watched(entity: Any, absent: set[str]) -> Any:
 def _absent_columns(rule: ResolvedRule, absent: set[str], batch: Batch) -> Exception:
     """The error for a plugin rule that reads roster columns the roster does not have."""
     from ability2.batch import EvaluationError
+    from ability2.messages import msg
 
-    names = "、".join(sorted(absent))
-    present = "、".join(batch.roster.extra_columns) or "none"
-    return EvaluationError(
-        f"plugin rule {rule.id} reads the roster column {names}, which the roster does not have "
-        f"(its extra columns: {present}); add the column to the roster (a blank cell is a value), "
-        f"or let the rule test `name in teacher.extra` if the column is optional"
-    )
+    present = batch.roster.extra_columns or msg("eval.none")
+    said = msg("eval.absent_columns", rule=rule.id, names=sorted(absent), present=present)
+    return EvaluationError(said, rule=rule.id)
 
 
 def _limit(rule: ResolvedRule) -> Any:
@@ -358,7 +361,11 @@ def _message(rule: ResolvedRule) -> Callable[[RuleColumn, int, str], str]:
     return message
 
 
-def _describe(entity: Any) -> str:
+def _describe(entity: Any) -> Any:
+    from ability2.messages import msg
+
     if isinstance(entity, EntityView):
-        return f"school {entity.school}" + (f", group {entity.group}" if entity.group else "")
-    return f"teacher {entity.teacher_id}"
+        if entity.group:
+            return msg("eval.entity_group", school=entity.school, group=entity.group)
+        return msg("eval.entity_school", school=entity.school)
+    return msg("eval.entity_teacher", id=entity.teacher_id)

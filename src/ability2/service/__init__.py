@@ -39,13 +39,16 @@ _EXTRA_MODULES = {"starlette": "starlette", "uvicorn": "uvicorn", "python_multip
 class ServeExtraMissing(Ability2Error):
     """The extra ``ability2[serve]`` is not installed (Starlette, uvicorn or python-multipart is missing)."""
 
-    def __init__(self, missing: str, lang: str = "zh") -> None:
+    def __init__(self, missing: str, lang: str | None = None) -> None:
+        from ability2.messages import msg
+
         self.missing = missing  #: the distribution that is missing
-        if lang == "en":
-            message = f"the HTTP service needs the serve extra ({missing} is not installed): {SERVE_EXTRA}"
-        else:
-            message = f"HTTP 服务需要 serve 扩展（未安装 {missing}）：{SERVE_EXTRA}"
-        super().__init__(message)
+        # lang: kept for callers that pass it; the message is shown in the reader's language
+        super().__init__(msg("serve.extra_missing", missing=missing, extra=SERVE_EXTRA))
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``missing``: the distribution that is not installed."""
+        return {"missing": self.missing}
 
 
 def require_extra(lang: str = "zh") -> None:

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 from ability2.service.config import ServiceConfig
 from ability2.service.inputs import Inputs, receive
 from ability2.service.limits import BodyLimit, WorkGate
@@ -75,15 +76,17 @@ async def _on_library_error(request: Request, exc: Exception) -> Response:
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        problem = RequestProblem("not_found", f"no endpoint at {request.url.path}; GET /openapi.json lists them")
+        problem = RequestProblem("not_found", msg("serve.not_found", path=request.url.path))
     elif exc.status_code == 405:
-        problem = RequestProblem("method_not_allowed", f"{request.method} is not allowed at {request.url.path}")
+        problem = RequestProblem(
+            "method_not_allowed", msg("serve.method", method=request.method, path=request.url.path)
+        )
         response = problem_response(problem, request)
         if exc.headers and "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
     else:
-        problem = RequestProblem("bad_input", str(exc.detail))
+        problem = RequestProblem("bad_input", msg("serve.http_error", status=exc.status_code, detail=str(exc.detail)))
     return problem_response(problem, request)
 
 
@@ -104,13 +107,13 @@ def _date(text: str | None, name: str = "on") -> dt.date | None:
             return dt.date.fromisoformat(text.strip())
         except ValueError:
             pass
-    raise Ability2Error(f"{name}={text!r} is not an ISO date YYYY-MM-DD (e.g. 2022-11-20)")
+    raise Ability2Error(msg("serve.not_date", name=name, text=text))
 
 
 def _region_param(request: Request) -> str:
     region = request.query_params.get("region")
     if not region:
-        raise Ability2Error("give the region: ?region=REGION (an id such as shandong/jining/yanzhou, or a code)")
+        raise Ability2Error(msg("serve.needs_region"))
     return region
 
 
@@ -119,7 +122,7 @@ def _accepted(request: Request, offered: tuple[str, ...]) -> str:
     if chosen is None:
         raise RequestProblem(
             "not_acceptable",
-            f"this endpoint answers {', '.join(offered)}; the Accept header allows none of them",
+            msg("serve.not_acceptable", offered=offered),
         )
     return chosen
 
@@ -258,20 +261,17 @@ def _compare_items(request: Request, most: int) -> tuple[list[Any], Any]:
     items: list[Any] = []
     given = request.query_params.getlist("region")
     if len(given) > most:
-        raise Ability2Error(
-            f"{len(given)} regions to compare; this server compares at most {most} in one request "
-            "(ability2 serve --max-compare-regions)"
-        )
+        raise Ability2Error(msg("serve.too_many_regions", given=len(given), most=most))
     for text in given:
         name, at, day = text.rpartition("@")
         if not at:
             items.append(text)
         elif not name:
-            raise Ability2Error(f"region={text!r}: give the region before @ (e.g. 370812@2022-11-20)")
+            raise Ability2Error(msg("serve.region_before_at", text=text))
         else:
             items.append((name, _date(day, "region")))
     if not items:
-        raise Ability2Error("give the regions: ?region=R1&region=R2 (each may be REGION@YYYY-MM-DD)")
+        raise Ability2Error(msg("serve.needs_regions"))
     on_text = request.query_params.get("on")
     on: Any = "documents" if on_text == "documents" else _date(on_text)
     return items, on

@@ -29,7 +29,9 @@ DEFAULT_LIMITS: dict[str, int] = {
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{attribute.name} must be a positive number, not {value!r}")
+        from ability2.messages import msg
+
+        raise ValueError(msg("serve.not_positive", name=attribute.name, value=repr(value)))
 
 
 def _limits(value: Any) -> dict[str, int]:

@@ -30,6 +30,7 @@ from typing import Any
 import attrs
 
 from ability2.errors import Ability2Error, RosterError, RosterProblem
+from ability2.messages import msg
 from ability2.service.negotiation import XLSX
 from ability2.service.problems import RequestProblem
 
@@ -107,7 +108,7 @@ class Inputs:
 
         changes = read_yaml(self.what_if_text, self.what_if_name).data
         if not isinstance(changes, dict):
-            raise Ability2Error(f"{self.what_if_name}: a change set is a mapping of rule ids to values")
+            raise Ability2Error(msg("cli.change_set_not_mapping", file=self.what_if_name))
         return changes
 
 
@@ -139,8 +140,7 @@ async def receive(request: Any, folder: Path, *, what_if: bool = False) -> Input
         return Inputs(roster_file=_File(path, name))
     raise RequestProblem(
         "unsupported_media_type",
-        f"a roster comes as multipart/form-data (a file part 'roster'), text/csv, {XLSX} or application/json "
-        f"(rows), not {media or 'a body without a Content-Type'}",
+        msg("serve.media_type", xlsx=XLSX, media=media) if media else msg("serve.no_media_type", xlsx=XLSX),
     )
 
 
@@ -152,19 +152,19 @@ async def _multipart(request: Any, folder: Path, what_if: bool) -> Inputs:
     except RequestProblem:
         raise
     except Exception as exc:  # the multipart parser's own errors: a malformed body
-        raise Ability2Error(f"cannot read the multipart body: {exc}") from None
+        raise Ability2Error(msg("serve.multipart", detail=str(exc))) from None
     try:
         known = {"roster", "schools", "what_if"} if what_if else {"roster", "schools"}
         unknown = sorted(set(form.keys()) - known)
         if unknown:
-            raise Ability2Error(f"unknown form part {unknown[0]!r}; the parts are: {', '.join(sorted(known))}")
+            raise Ability2Error(msg("serve.unknown_part", part=unknown[0], parts=sorted(known)))
         files: dict[str, _File] = {}
         for part in ("roster", "schools"):
             value = form.get(part)
             if value is None:
                 continue
             if not isinstance(value, UploadFile):
-                raise Ability2Error(f"form part {part!r} must be a file (curl -F '{part}=@FILE')")
+                raise Ability2Error(msg("serve.part_not_file", part=part))
             name = _safe_name(value.filename, f"{part}.csv")
             target = folder / part
             target.mkdir()
@@ -174,7 +174,7 @@ async def _multipart(request: Any, folder: Path, what_if: bool) -> Inputs:
                     handle.write(chunk)
             files[part] = _File(path, name)
         if "roster" not in files:
-            raise Ability2Error("no roster: send it as the file part 'roster' (curl -F 'roster=@school.csv')")
+            raise Ability2Error(msg("serve.no_roster"))
         text, name = None, "what_if"
         change = form.get("what_if")
         if change is not None:
@@ -186,7 +186,7 @@ async def _multipart(request: Any, folder: Path, what_if: bool) -> Inputs:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise Ability2Error(f"{name}: not UTF-8 text") from None
+                raise Ability2Error(msg("serve.not_utf8", file=name)) from None
         return Inputs(
             roster_file=files["roster"], schools_file=files.get("schools"), what_if_text=text, what_if_name=name
         )
@@ -198,19 +198,19 @@ def _json_inputs(body: bytes, what_if: bool) -> Inputs:
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise Ability2Error(f"the body is not JSON: {exc}") from None
+        raise Ability2Error(msg("serve.not_json", detail=str(exc))) from None
     known = {"rows", "what_if"} if what_if else {"rows"}
     if not isinstance(data, dict) or "rows" not in data:
-        raise Ability2Error('a JSON roster is an object {"rows": [{"teacher_id": ..., ...}, ...]}')
+        raise Ability2Error(msg("serve.json_shape"))
     unknown = sorted(set(data) - known)
     if unknown:
-        raise Ability2Error(f"unknown key {unknown[0]!r} in the JSON body; the keys are: {', '.join(sorted(known))}")
+        raise Ability2Error(msg("serve.unknown_key", key=unknown[0], keys=sorted(known)))
     if not isinstance(data["rows"], list):
-        raise Ability2Error('"rows" must be a list of objects, one a teacher')
+        raise Ability2Error(msg("serve.rows_not_list"))
     text = None
     if data.get("what_if") is not None:
         if not isinstance(data["what_if"], dict):
-            raise Ability2Error('"what_if" must be an object {rule: value}')
+            raise Ability2Error(msg("serve.what_if_not_object"))
         # JSON is YAML: the change set is read as the CLI reads a --what-if file, within the YAML limits
         text = json.dumps(data["what_if"], ensure_ascii=False)
     return Inputs(rows=data["rows"], what_if_text=text)
@@ -231,11 +231,21 @@ def _cell(value: Any) -> str | None:
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError("a number too large to hold")
+            raise ValueError(msg("serve.number_too_large"))
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, list):
         return ";".join(text for item in value if not isinstance(item, list) and (text := _cell(item)) is not None)
-    raise ValueError("a cell holds one value: text, a number, true/false, null or a list of them")
+    raise ValueError(msg("serve.cell_one_value"))
+
+
+def _cell_problem(row: int, key: str, message: Any) -> RosterProblem:
+    """A problem of a JSON cell: its column by canonical name and alias when the key names a contract column."""
+    from ability2.io.roster import _BY_NAME, _canonical
+
+    column = _BY_NAME.get(_canonical(key) or "")
+    if column is None:
+        return RosterProblem(JSON_ROWS_FILE, row, key, message)
+    return RosterProblem(JSON_ROWS_FILE, row, column.name, message, alias=column.alias)
 
 
 def _rows_frame(rows: list[Any]) -> Any:
@@ -252,7 +262,7 @@ def _rows_frame(rows: list[Any]) -> Any:
     header: dict[str, None] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
-            problems.append(RosterProblem(JSON_ROWS_FILE, index + 1, None, "a row is an object {column: value}"))
+            problems.append(RosterProblem(JSON_ROWS_FILE, index + 1, None, msg("serve.row_not_object")))
             if len(problems) >= 50:
                 break
             continue
@@ -261,11 +271,13 @@ def _rows_frame(rows: list[Any]) -> Any:
     cells = len(rows) * len(header)
     limit = current().max_sheet_cells
     if cells > limit:
-        message = f"{len(rows):,} rows × {len(header):,} columns is past {limit:,} cells {hint('max_sheet_cells')}"
+        message = msg(
+            "serve.too_many_cells", rows=len(rows), columns=len(header), limit=limit, hint=hint("max_sheet_cells")
+        )
         raise RosterError([RosterProblem(JSON_ROWS_FILE, None, None, message)])
     for key in header:
         if _SURROGATE.search(key):
-            problems.append(RosterProblem(JSON_ROWS_FILE, None, None, "a column name is not valid Unicode"))
+            problems.append(RosterProblem(JSON_ROWS_FILE, None, None, msg("serve.column_not_unicode")))
     columns: dict[str, list[str | None]] = {key: [] for key in header}
     for index, row in enumerate(rows):
         for key, values in columns.items():
@@ -273,10 +285,10 @@ def _rows_frame(rows: list[Any]) -> Any:
             try:
                 text = _cell(value)
             except ValueError as exc:
-                problems.append(RosterProblem(JSON_ROWS_FILE, index + 1, key, str(exc)))
+                problems.append(_cell_problem(index + 1, key, exc.args[0]))
                 text = None
             if text is not None and _SURROGATE.search(text):
-                problems.append(RosterProblem(JSON_ROWS_FILE, index + 1, key, "the cell is not valid Unicode"))
+                problems.append(_cell_problem(index + 1, key, msg("roster.not_unicode")))
                 text = None
             values.append(text)
     if problems:

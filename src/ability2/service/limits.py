@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ability2.messages import msg
 from ability2.service.problems import RequestProblem
 
 __all__ = ["BodyLimit", "WorkGate"]
@@ -33,7 +34,7 @@ _POLL = 0.05
 def _too_large(limit: int) -> RequestProblem:
     return RequestProblem(
         "body_too_large",
-        f"the request body is larger than {limit:,} bytes, the limit of this server (ability2 serve --max-body)",
+        msg("serve.body_too_large", limit=limit),
     )
 
 
@@ -126,7 +127,7 @@ class WorkGate:
                     if future.cancel():  # never started: the server is busy
                         raise RequestProblem(
                             "busy",
-                            f"the server is busy: the work did not start within {self.seconds:g} s; retry later",
+                            msg("serve.busy", seconds=self.seconds),
                             headers={"Retry-After": str(max(1, round(self.seconds)))},
                         )
                     break  # it started just now
@@ -138,8 +139,7 @@ class WorkGate:
         except TimeoutError:
             raise RequestProblem(
                 "time_limit",
-                f"the work took longer than {self.seconds:g} s, the limit of this server (ability2 serve "
-                "--timeout); send a smaller roster (a school or a county at a time)",
+                msg("serve.time_limit", seconds=self.seconds),
             ) from None
         except asyncio.CancelledError:  # the client went away: work not started yet never starts
             future.cancel()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
 from ability2.failures import HTTP_STATUS, Failure, classify
+from ability2.messages import Message, msg, render
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -71,7 +72,7 @@ REQUEST_STATUS: dict[str, int] = {
 class RequestProblem(Ability2Error):
     """A request the service refuses for a reason of HTTP (a code of :data:`REQUEST_STATUS`)."""
 
-    def __init__(self, code: str, detail: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, code: str, detail: Message | str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.status = REQUEST_STATUS[code]
@@ -83,44 +84,46 @@ def problem_type(code: str) -> str:
     return f"tag:ability2,2026:problem:{code}"
 
 
-def problem_body(code: str, status: int, detail: str, lang: str, **extra: Any) -> dict[str, Any]:
+def problem_body(code: str, status: int, detail: Message | str, lang: str, **extra: Any) -> dict[str, Any]:
     """The problem details of ``code``: ``type``, ``title`` (in ``lang``), ``status``, ``detail``, ``code``, extras."""
     zh, en = TITLES[code]
     return {
         "type": problem_type(code),
         "title": en if lang == "en" else zh,
         "status": status,
-        "detail": detail,
+        "detail": render(detail, lang),
         "code": code,
         **extra,
     }
 
 
-def _problem_dict(problem: Any) -> dict[str, Any]:
-    return {
-        "file": problem.file,
-        "row": problem.row,
-        "column": problem.column,
-        "message": problem.message,
-        "text": str(problem),
-    }
+def _problem_dict(problem: Any, lang: str) -> dict[str, Any]:
+    """A roster's problem: ``code``, ``file``, ``row``, ``column`` (canonical), ``alias``, ``message``, ``text``."""
+    return {**problem.to_dict(lang), "text": problem.text(lang)}
+
+
+#: keys of an error's data that the problem details already say in their own way
+_OWN_KEYS = frozenset({"type", "title", "status", "detail", "code", "message", "exit_code", "problems"})
 
 
 def problem_from_exception(exc: BaseException, lang: str) -> tuple[int, dict[str, Any], dict[str, str]]:
     """``(status, body, headers)`` of the problem an exception stands for."""
     if isinstance(exc, RequestProblem):
-        return exc.status, problem_body(exc.code, exc.status, str(exc), lang, exit_code=2), exc.headers
+        said = exc.message
+        code = said.code if isinstance(said, Message) else None
+        body = problem_body(exc.code, exc.status, said, lang, exit_code=2, message_code=code)
+        return exc.status, body, exc.headers
     failure: Failure = classify(exc, lang)
     status = HTTP_STATUS[failure.code]
     if failure.internal:
-        detail = (
-            f"internal error: {type(exc).__name__}; this is a bug in ability2 or a plugin (the server's log has it)"
-        )
+        detail: Message | str = msg("serve.internal", error=type(exc).__name__)
+        fields: dict[str, Any] = {"message_code": "serve.internal"}
     else:
         detail = failure.message
-    body = problem_body(failure.code, status, detail, lang, exit_code=failure.exit_code)
+        fields = {key: value for key, value in failure.data.items() if key not in _OWN_KEYS}
+    body = problem_body(failure.code, status, detail, lang, exit_code=failure.exit_code, **fields)
     if failure.problems:
-        body["problems"] = [_problem_dict(problem) for problem in failure.problems]
+        body["problems"] = [_problem_dict(problem, lang) for problem in failure.problems]
     return status, body, {}
 
 
