@@ -750,7 +750,7 @@ def _plugin_environment(dirs: Sequence[str], no_installed: bool, lang: str) -> I
     worker process it starts (``serve --workers``, ``--partitions``), loads the same
     plugins. A folder that does not exist is refused here, before any work.
     """
-    from ability2.registry import NO_INSTALLED_ENV, PLUGINS_DIR_ENV
+    from ability2.regioncache import NO_INSTALLED_ENV, PLUGINS_DIR_ENV
 
     for folder in dirs:
         if not os.path.isdir(folder):
