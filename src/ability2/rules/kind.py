@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ability2.messages import Message, msg
 from ability2.rules.spec import RuleSpec, Scope
 
 if TYPE_CHECKING:
@@ -206,7 +207,13 @@ class PerEntity(RuleKind):
                 if absent:  # a KeyError on the absent column, most likely: say what is missing
                     raise _absent_columns(rule, absent, batch) from exc
                 raise EvaluationError(
-                    f"plugin rule {rule.id} failed on {_describe(entity)}: {type(exc).__name__}: {exc}"
+                    msg(
+                        "kind.check_failed",
+                        rule=rule.id,
+                        on=_describe(entity),
+                        error=type(exc).__name__,
+                        detail=str(exc),
+                    )
                 ) from exc
             if absent:
                 raise _absent_columns(rule, absent, batch)
@@ -266,13 +273,8 @@ def _absent_columns(rule: ResolvedRule, absent: set[str], batch: Batch) -> Excep
     """The error for a plugin rule that reads roster columns the roster does not have."""
     from ability2.batch import EvaluationError
 
-    names = "、".join(sorted(absent))
-    present = "、".join(batch.roster.extra_columns) or "none"
-    return EvaluationError(
-        f"plugin rule {rule.id} reads the roster column {names}, which the roster does not have "
-        f"(its extra columns: {present}); add the column to the roster (a blank cell is a value), "
-        f"or let the rule test `name in teacher.extra` if the column is optional"
-    )
+    present = tuple(batch.roster.extra_columns) or msg("validate.no_regions")
+    return EvaluationError(msg("kind.absent_columns", rule=rule.id, names=tuple(sorted(absent)), present=present))
 
 
 def _limit(rule: ResolvedRule) -> Any:
@@ -306,7 +308,9 @@ def _message(rule: ResolvedRule) -> Callable[[RuleColumn, int, str], str]:
     return message
 
 
-def _describe(entity: Any) -> str:
+def _describe(entity: Any) -> Message:
     if isinstance(entity, EntityView):
-        return f"school {entity.school}" + (f", group {entity.group}" if entity.group else "")
-    return f"teacher {entity.teacher_id}"
+        if entity.group:
+            return msg("kind.on_group", school=entity.school, group=entity.group)
+        return msg("kind.on_school", school=entity.school)
+    return msg("kind.on_teacher", teacher=entity.teacher_id)
