@@ -303,7 +303,10 @@ def iter_problems(
     elif isinstance(exc, KeyError):
         yield here, msg("policy.missing_key")
     else:
-        yield here, said(exc)
+        first = exc.args[0] if exc.args else None
+        # the converter's own complaints about a value's shape ('NoneType' object has no attribute 'items')
+        # are Python's words, not the reader's: say what is wrong in the reader's language
+        yield here, first if isinstance(first, Message) else msg("value.wrong_shape")
 
 
 # --------------------------------------------------------------------------------------

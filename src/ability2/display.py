@@ -69,9 +69,7 @@ def set_display_language(lang: str) -> None:
     """Make every later display (``_repr_html_``) speak ``lang``: ``zh`` (default) or ``en``."""
     global _language
     if lang not in LANGUAGES:
-        from ability2.messages import msg
-
-        raise ValueError(msg("lang.unknown", lang=str(lang), langs=LANGUAGES))
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
     _language = lang
 
 
@@ -88,9 +86,7 @@ def _word(key: str, lang: str) -> str:
 def _lang(lang: str | None) -> str:
     chosen = lang or _language
     if chosen not in LANGUAGES:
-        from ability2.messages import msg
-
-        raise ValueError(msg("lang.unknown", lang=str(chosen), langs=LANGUAGES))
+        raise ValueError(f"unknown language {chosen!r}; use one of {', '.join(LANGUAGES)}")
     return chosen
 
 

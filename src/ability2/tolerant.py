@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ability2.converting import quoted
 from ability2.errors import PluginProblem, PolicyFileError, Problem
 from ability2.messages import Message, msg
 
@@ -176,7 +177,11 @@ class _Round:
                 if parent in self.gone:
                     self.orphans[str(layer.file)] = (plugin, region_id, self.gone[parent])
                 else:
-                    hint = msg("tree.parent_maybe_broken", plugins=self.early) if self.early else ""
+                    hint = (
+                        msg("tree.parent_maybe_broken", plugins=tuple(quoted(p) for p in self.early))
+                        if self.early
+                        else ""
+                    )
                     self.blame(
                         plugin,
                         "tree",

@@ -372,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--parent", default="cn", metavar="REGION", help="the parent region id or code (default: cn)"
     )
     new_plugin.add_argument("-o", "--output", metavar="DIR", help="the folder to create (default: ./ability2-NAME)")
+    add_lang(new_plugin)
 
     inventory = add(
         "inventory",
@@ -456,6 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also import the plugin packages under PATH, so that their own rule kinds are known (runs their code)",
     )
+    add_lang(validate)
     return parser
 
 
