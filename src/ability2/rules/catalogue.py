@@ -66,7 +66,9 @@ class Catalogue:
         seen = {s.id for s in specs}
         for spec in extra:
             if spec.id in seen:
-                raise ValueError(msg("catalogue.spec_twice", rule=spec.id, first="extra", second="extra"))
+                raise ValueError(
+                    msg("catalogue.spec_twice", rule=spec.id, first=self.plugins.get(spec.id, "extra"), second="extra")
+                )
             seen.add(spec.id)
             specs.append(spec)
         if not self.kinds:
@@ -180,7 +182,14 @@ def assemble_catalogue(
     for spec in specs.values():
         claimants = [kind for kind in explicit if kind.owns(spec)]
         if len(claimants) > 1:
-            messages.append(msg("catalogue.claimed_twice", rule=spec.id, kinds=tuple(map(who, claimants))))
+            messages.append(
+                msg(
+                    "catalogue.claimed_twice",
+                    rule=spec.id,
+                    first=who(claimants[0]),
+                    second=tuple(map(who, claimants[1:])),
+                )
+            )
             continue
         if claimants:
             owners[spec.id] = claimants[0]
