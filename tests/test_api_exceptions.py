@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,16 @@ from hypothesis import strategies as st
 import ability2
 from ability2.errors import Ability2Error, ResultFormatError, UnknownAbilityError
 from ability2.forms import fill_form, score_schools
+from ability2.messages import language
 from ability2.whatif import apply_changes
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Tests that read a message's English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -123,6 +133,7 @@ def test_an_unknown_ability_is_a_key_error_with_a_plain_message() -> None:
     assert caught.value.text("en") == "unknown micro-ability 'D9'; codes run A1–A13, B1–B10, C1–C7"
 
 
+@pytest.mark.usefixtures("english")
 def test_evidence_entries_are_named_by_number() -> None:
     with pytest.raises(Ability2Error, match=r"evidence entry 2: minutes: number out of range"):
         ability2.assess_ability("C4", [{"item": "x"}, {"item": "y", "minutes": "1e99999999"}])
@@ -144,6 +155,7 @@ def test_any_form_scores_give_a_filled_form_or_a_documented_error(form: Any, sco
     documented(score_schools, form, {"学校": scores} if isinstance(scores, dict) else scores)
 
 
+@pytest.mark.usefixtures("english")
 def test_form_scores_with_a_huge_exponent_are_refused_at_once(form: Any) -> None:
     section = form.sections[0]
     scores = {section.name: {item.name: "1e99999999" for item in section.items}}

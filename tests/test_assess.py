@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from ability2 import Ability2Error
 from ability2.assess import SheetUnavailableError, assess_ability
+from ability2.messages import language
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 C5_ALL_EXCELLENT = [
     {"item": "scenario"},

@@ -42,7 +42,7 @@ def test_unknown_word_is_refused_with_the_known_words() -> None:
 
 
 def test_approximate_target_is_not_a_limit() -> None:
-    with pytest.raises(ValueError, match="approximate"):
+    with pytest.raises(ValueError, match="约数目标，不是限值"):  # kind.approximate, in the default language
         Bound("左右").holds(5, 5)
 
 

@@ -114,7 +114,8 @@ def test_a_stray_key_leaves_its_plugin_out_and_every_other_region_served(install
     assert (problem.plugin, problem.kind, problem.regions) == ("zzbroken", "policy", ("zzbroken",))
     assert problem.file is not None and problem.file.endswith("zzbroken.yaml")
     assert problem.line == 8  # the misspelled key
-    assert problem.path == 'rules["hours.online_min"].valeu' and "unknown key" in problem.message
+    assert problem.path == 'rules["hours.online_min"].valeu' and problem.code == "policy.unknown_key"
+    assert "unknown key" in render(problem.message, "en")
     assert [w.problem for w in warned] == [problem]
     # the other plugins' regions, seed and throw-away, are served
     ids = {region.id for region in registry.regions()}
@@ -185,7 +186,7 @@ def test_a_plugin_that_fails_to_import_is_named_where_a_region_is_not_found(inst
     registry, _ = _loaded()
     [problem] = registry.problems
     assert (problem.plugin, problem.kind) == ("zzimport", "import")
-    assert "a dependency is missing" in problem.message
+    assert "a dependency is missing" in render(problem.message, "en")
     assert registry.region("guangxi").id == "guangxi"
     with pytest.raises(ability2.UnknownRegionError, match="插件 zzimport 加载失败，该地区可能由它提供"):
         registry.region("zzsomewhere")
@@ -197,7 +198,9 @@ def test_a_region_under_a_plugin_that_failed_to_import_says_which(install: Insta
     registry, _ = _loaded()
     child = next(p for p in registry.problems if p.plugin == "zzchild")
     assert child.kind == "tree" and child.regions == ("zzbroken/city",)
-    assert "names parent 'zzbroken', which no plugin declares; plugin 'zzbroken' failed to load" in child.message
+    assert "names parent 'zzbroken', which no plugin declares; plugin 'zzbroken' failed to load" in render(
+        child.message, "en"
+    )
     with pytest.raises(RegionUnavailableError):
         registry.region("zzbroken/city")
 
@@ -207,8 +210,8 @@ def test_a_plugin_whose_hook_raises_or_is_misspelled_is_left_out(install: Instal
     install("zztypo", {}, code=HOOK.replace("def ability2_policy_files", "def ability2_policy_file"))
     registry, _ = _loaded()
     found = {p.plugin: p for p in registry.problems}
-    assert found["zzcrash"].kind == "hook" and "RuntimeError: boom" in found["zzcrash"].message
-    assert found["zztypo"].kind == "hook" and "ability2_policy_file" in found["zztypo"].message
+    assert found["zzcrash"].kind == "hook" and "RuntimeError: boom" in render(found["zzcrash"].message, "en")
+    assert found["zztypo"].kind == "hook" and "ability2_policy_file" in render(found["zztypo"].message, "en")
     assert {"plugin", "kind"} <= found["zztypo"].to_dict().keys()
     assert registry.region("shandong/jining/yanzhou").code == "370812"
 
@@ -218,7 +221,7 @@ def test_two_installed_plugins_declaring_one_region_are_both_left_out(install: I
     install("zztwo", {"b.yaml": GOOD.replace("good-doc", "good-doc2")})
     registry, _ = _loaded()
     assert {p.plugin for p in registry.problems} == {"zzone", "zztwo"}
-    assert all("declared twice" in p.message for p in registry.problems)
+    assert all("declared twice" in render(p.message, "en") for p in registry.problems)
     with pytest.raises(RegionUnavailableError):
         registry.region("zzgood")
     assert registry.region("hebei/baoding/xushui").name == "徐水区"

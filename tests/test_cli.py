@@ -81,20 +81,20 @@ rules:
   hours.online_min: {value: 25, bound: 不少于, source: {document: d, clause: 一}}
 """,
     )
-    assert main(["validate", str(good)]) == 0
+    assert main(["validate", str(good), "--lang", "en"]) == 0
     assert "1 policy file(s) valid" in capsys.readouterr().out
     bad = write(
         "bad.yaml",
         "region: {id: testprov, name: 测试省, level: province, parent: cn}\nrules:\n  hours.online_min: {value: 25}\n",
     )
-    assert main(["validate", str(bad)]) == 2
+    assert main(["validate", str(bad), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml:3" in err
     assert "source" in err
 
 
 def test_validate_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", "/nonexistent/policy.yaml"]) == 2
+    assert main(["validate", "/nonexistent/policy.yaml", "--lang", "en"]) == 2
     assert "no such file" in capsys.readouterr().err
 
 
@@ -123,7 +123,7 @@ def test_validate_a_second_file_for_an_installed_region_says_it_stands_in_for_it
     # common case), and the warning says that, installed beside it, the region would be declared twice
     installed = Path(__file__).resolve().parents[1] / "plugins" / "hebei" / "src" / "ability2_hebei" / "policies"
     other = write("hebei.yaml", (installed / "hebei.yaml").read_text(encoding="utf-8"))
-    assert main(["validate", str(other)]) == 0
+    assert main(["validate", str(other), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "warning:" in out
     assert "installed plugin 'hebei'" in out
@@ -151,13 +151,13 @@ def test_impossible_dates_and_infinite_values_are_located(write: Write, capsys: 
         "bad.yaml",
         "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-30}\nrules: {}\n",
     )
-    assert main(["validate", str(bad)]) == 2
+    assert main(["validate", str(bad), "--lang", "en"]) == 2
     assert "bad.yaml:3: malformed YAML: invalid date '2021-02-30'" in capsys.readouterr().err
     inf = write(
         "inf.yaml",
         "region: {id: testprov, name: x, level: province, parent: cn}\ndocuments:\n  d: {title: t, date: 2021-02-28}\nrules:\n  hours.online_min: {value: .inf, bound: 不少于, source: {document: d, clause: a}}\n",
     )
-    assert main(["validate", str(inf)]) == 2
+    assert main(["validate", str(inf), "--lang", "en"]) == 2
     assert "expected a finite number" in capsys.readouterr().err
 
 

@@ -100,11 +100,11 @@ def test_a_region_code_given_as_a_number() -> None:
 
 
 def test_validate_refuses_an_empty_folder_and_a_device(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(tmp_path)]) == 2
+    assert main(["validate", str(tmp_path), "--lang", "en"]) == 2
     assert "no policy file here" in capsys.readouterr().err
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    assert main(["validate", str(fifo)]) == 2
+    assert main(["validate", str(fifo), "--lang", "en"]) == 2
     assert "not a regular file or a folder" in capsys.readouterr().err
     assert main(["validate", "/dev/zero"]) == 2
 

@@ -109,12 +109,14 @@ def test_a_half_declaration_is_refused_when_the_registry_loads(plugin: Any) -> N
         name = "wrong"
         reach = "cohort"  # type: ignore[assignment]
 
+    from ability2.messages import language
+
     for kind, said in (
         (PartialOnly(), "implements partial without combine"),
         (NotDeclared(), "declares reach SCHOOL"),
         (Wrong(), "expected ability2.Reach.SCHOOL or ability2.Reach.COHORT"),
     ):
-        with pytest.raises(RegistryError, match=said):
+        with language("en"), pytest.raises(RegistryError, match=said):
             ability2.load_registry(plugins=[kinds_plugin(kind)], entry_points=False)
 
 

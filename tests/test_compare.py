@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,16 @@ import pytest
 import ability2
 from ability2 import Ability2Error, Registry, compare, read_roster
 from ability2.cli import main
+from ability2.messages import language
 from ability2.whatif import ChangeSetError
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 DAY = dt.date(2024, 5, 1)  # every seed region is in force
 
@@ -198,7 +208,7 @@ def test_cli_compare_in_every_format(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main([*base, "--what-if", str(change), "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["policies"]) == 3
     change.write_text("school.pass_rate_mn: 90%\n", encoding="utf-8")
-    assert main([*base, "--what-if", str(change)]) == 2
+    assert main([*base, "--what-if", str(change), "--lang", "en"]) == 2
     assert "did you mean 'school.pass_rate_min'" in capsys.readouterr().err
 
 

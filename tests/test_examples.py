@@ -107,7 +107,7 @@ def test_plugin_rule_reading_a_column_the_roster_lacks_is_refused(registry: abil
     rows = [row("T1", 集中培训学时=20, 校本研修学时=10), row("T2", 集中培训学时=20, 校本研修学时=10)]
     with pytest.raises(ability2.EvaluationError) as caught:
         ability2.evaluate(pd.DataFrame(rows), policy)
-    text = str(caught.value)
+    text = caught.value.text("en")
     assert "chongqing.practice_activities_share_min" in text
     assert "应用考核学时" in text
     assert "集中培训学时" not in text.split("roster does not have")[0]  # names only the absent column

@@ -14,6 +14,7 @@ import pytest
 import ability2
 from ability2.cli import main
 from ability2.errors import Ability2Error
+from ability2.messages import language
 from ability2.reports.export import TABLES, write_tables
 
 ROWS = pd.DataFrame(
@@ -71,12 +72,12 @@ def test_csv_tables_open_in_a_spreadsheet_as_text(tmp_path: Path) -> None:
 
 
 def test_an_unknown_format_or_a_file_for_a_folder_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(Ability2Error, match="unknown table format"):
+    with pytest.raises(Ability2Error, match="未知的表格格式“feather”"):  # Chinese by default
         write_tables(result(), tmp_path, "feather")
     (tmp_path / "file").write_text("x")
-    with pytest.raises(Ability2Error, match="it is a file"):
+    with language("en"), pytest.raises(Ability2Error, match="it is a file"):
         write_tables(result(), tmp_path / "file", "csv")
-    with pytest.raises(Ability2Error, match="does not exist"):
+    with language("en"), pytest.raises(Ability2Error, match="does not exist"):
         write_tables(result(), tmp_path / "no" / "such", "csv")
 
 

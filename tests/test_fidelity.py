@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,17 @@ from hypothesis import strategies as st
 import ability2
 from ability2 import PolicyDateError, PolicyFileError, Registry, load_registry
 from ability2.cli import main
+from ability2.messages import language
 from ability2.notencoded import LABELS
 from ability2.timeline import timeline, to_ics
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 Write = Callable[[str, str], Path]
 ROOT = Path(__file__).resolve().parents[1]
@@ -868,7 +877,9 @@ def test_the_three_environment_item_all_or_nothing_or_by_part(ability2_registry:
 def test_form_command_takes_the_districts_schools(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scores = tmp_path / "scores.yaml"
     scores.write_text("schools: {}\n", encoding="utf-8")
-    code = main(["form", "370812", "--on", "2022-11-20", "--scores", str(scores), "--district-schools", "0"])
+    code = main(
+        ["form", "370812", "--on", "2022-11-20", "--scores", str(scores), "--district-schools", "0", "--lang", "en"]
+    )
     assert code == 2
     assert "whole number ≥ 1" in capsys.readouterr().err
 

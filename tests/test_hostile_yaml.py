@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,17 @@ from hypothesis import strategies as st
 
 import ability2
 from ability2.errors import PolicyFileError
+from ability2.messages import language
 from ability2.whatif import ChangeSetError
 from ability2.yamlio import read_yaml
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 HEAD = "region: {id: testprov, name: 测试省, level: province, parent: cn}\n"
 RULE = "documents:\n  d: {title: t, date: 2021-01-01}\nrules:\n  hours.total_min: {value: VALUE, bound: 不少于, source: {document: d, clause: x}}\n"
@@ -48,7 +58,7 @@ def test_validate_refuses_hostile_yaml_with_exit_2(name: str, tmp_path: Path) ->
     path = tmp_path / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "ability2", "validate", str(path)],
+        [sys.executable, "-m", "ability2", "validate", str(path), "--lang", "en"],
         capture_output=True,
         text=True,
         timeout=60,

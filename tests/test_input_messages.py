@@ -126,7 +126,7 @@ SAMPLES: list[tuple[Message, str, str]] = [
         "not a Parquet file: it must begin and end with PAR1",
     ),
     (
-        msg("schools.school_twice", school="一小", first=2, row=5),
+        msg("schools.school_twice", school=msg("schools.named", school="一小"), first=2, row=5),
         "学校“一小”重复：第 2 行和第 5 行",
         "school '一小' is given twice: rows 2 and 5",
     ),
@@ -413,8 +413,6 @@ def test_a_usage_error_in_json_mode_is_json(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_a_problem_crosses_to_the_dask_driver_with_its_code_and_nested_messages() -> None:
-    from ability2.reports.distributed import _problem_data, _problem_from
-
     problem = RosterProblem(
         "a.csv",
         5,
@@ -422,7 +420,7 @@ def test_a_problem_crosses_to_the_dask_driver_with_its_code_and_nested_messages(
         msg("roster.id_duplicate_elsewhere", id="T1", first=msg("engine.row_of_file", row=2, file="b.csv")),
         alias="教师编号",
     )
-    again = _problem_from(json.dumps(_problem_data(problem), ensure_ascii=False))
+    again = RosterProblem.from_data(json.loads(json.dumps(problem.to_data(), ensure_ascii=False)))
     assert again == problem
     assert again.text("zh") == "a.csv:5:教师编号: 教师编号“T1”重复：文件 b.csv 第 2 行已用过"
     assert again.text("en") == "a.csv:5:teacher_id: duplicate teacher id 'T1': first used on row 2 of b.csv"

@@ -24,7 +24,16 @@ from hypothesis import strategies as st
 
 import ability2
 from ability2.errors import RegistryError
+from ability2.messages import language
 from ability2.rules.builtin import BUILTIN_KINDS_PLUGIN
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
@@ -324,7 +333,8 @@ def test_zhejiang_policy_json_and_display(registry: ability2.Registry) -> None:
     assert rule["value"] == {"share": 0.25, "by": "2021-08-15"}
     assert rule["kind"] == "share_by_date" and rule["scope"] == "school"
     assert (
-        zhejiang_policy(registry)["zhejiang.certified_share_min"].describe_value("en") == "≥ 25% by 2021-08-15 (at least)"
+        zhejiang_policy(registry)["zhejiang.certified_share_min"].describe_value("en")
+        == "≥ 25% by 2021-08-15 (at least)"
     )
 
 

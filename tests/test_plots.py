@@ -16,6 +16,15 @@ import pytest
 import ability2
 from ability2 import plots
 from ability2.demo import DEMO_REGIONS, sample_roster_path
+from ability2.messages import language
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 pytest.importorskip("matplotlib")
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import ability2
+from ability2.messages import language
 from ability2.testing import load_cases, run_case
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the failures' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 Write = Callable[[str, str], Path]
 

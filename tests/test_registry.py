@@ -12,6 +12,15 @@ import pytest
 
 import ability2
 from ability2 import PolicyDateError, PolicyFileError, RegistryError, UnknownRegionError, load_registry
+from ability2.messages import language
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 Write = Callable[[str, str], Path]
 

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from python_calamine import CalamineWorkbook
 import ability2
 from ability2.errors import Ability2Error
 from ability2.evaluation import evaluate
+from ability2.messages import language
 from ability2.reports import FORMATS, render_report, write_report
 from ability2.reports.html import render_html
 from ability2.reports.safety import neutralise
@@ -28,6 +30,14 @@ from ability2.reports.table import render_table
 from ability2.reports.xlsx import display_width, write_xlsx
 from ability2.result import Result
 from ability2.roster import Roster
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
+
 
 # teacher_id, school, group, subject, online (1/100 h), offline (1/100 h), abilities, grades, video, peer reviews
 ROWS: list[tuple[Any, ...]] = [
@@ -474,9 +484,7 @@ def test_an_xlsx_report_past_a_sheets_rows_is_refused_with_advice(
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_every_format_as_bytes_and_into_a_file_object_equals_the_file(
-    result: Result, tmp_path: Path, fmt: str
-) -> None:
+def test_every_format_as_bytes_and_into_a_file_object_equals_the_file(result: Result, tmp_path: Path, fmt: str) -> None:
     import io
 
     from ability2.reports import report_bytes, stream_report

@@ -96,7 +96,7 @@ def test_the_readme_installs_the_test_extra_it_uses(tmp_path: Path) -> None:
 def test_the_placeholder_name_is_a_validation_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = scaffold_plugin("qufu", parent="shandong/jining", output=tmp_path / "q")
     policy = folder / "src" / "ability2_qufu" / "policies" / "qufu.yaml"
-    assert main(["validate", str(policy)]) == 0
+    assert main(["validate", str(policy), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "warning:" in out and "region.name" in out and "'qufu' is the placeholder" in out
     policy.write_text(policy.read_text(encoding="utf-8").replace("name: qufu", "name: 曲阜市"), encoding="utf-8")
@@ -119,7 +119,7 @@ def test_a_child_region_gets_the_next_level_and_its_parent(tmp_path: Path, capsy
         (["qu-fu", "--parent", "shandong/jining"], "not a valid plugin name"),
         (["qu-fu", "--parent", "shandong/jining"], "did you mean 'qufu'?"),
         (["QuFu"], "did you mean 'qufu'?"),
-        (["chengdu", "--parent", "atlantis"], "未知地区“atlantis”"),
+        (["chengdu", "--parent", "atlantis"], "unknown region 'atlantis'"),
         (["kaiyuan", "--parent", "liaoning/tieling"], "already exists"),
         (["room1", "--parent", "jiangsu/changzhou/jintan/baita"], "is a school"),
     ],
@@ -128,7 +128,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     target = tmp_path / "out"
-    assert main(["new-plugin", *args, "-o", str(target)]) == 2
+    assert main(["new-plugin", *args, "-o", str(target), "--lang", "en"]) == 2
     assert message in capsys.readouterr().err
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
@@ -136,6 +136,6 @@ def test_bad_input_is_refused_and_nothing_is_written(
 
 def test_a_non_empty_output_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(Ability2Error, match="not empty"):
+    with pytest.raises(Ability2Error, match="已存在且不为空"):  # scaffold.not_empty, in the default language
         scaffold_plugin("sichuan", output=tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]

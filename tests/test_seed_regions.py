@@ -11,6 +11,7 @@ import pytest
 
 from ability2 import PolicyFileError, Registry
 from ability2.cli import main
+from ability2.messages import language
 
 CONTRACT_REGIONS = {
     "cn": ("nation", "全国", None),
@@ -56,7 +57,7 @@ def test_every_seed_rule_has_a_source_and_a_layer(ability2_registry: Registry, r
 
 @pytest.mark.parametrize("plugin", ["hebei", "jiangsu", "liaoning", "shandong", "guangxi"])
 def test_plugin_folders_validate(plugin: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(PLUGINS / plugin)]) == 0
+    assert main(["validate", str(PLUGINS / plugin), "--lang", "en"]) == 0
     assert "policy file(s) valid" in capsys.readouterr().out
 
 
@@ -72,7 +73,7 @@ def _broken_copy(tmp_path: Path, plugin: str, file: str, old: str, new: str) -> 
 
 def test_validate_catches_a_share_above_one_in_a_seed_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _broken_copy(tmp_path, "liaoning", "kaiyuan.yaml", "value: 60%", "value: 160%")
-    assert main(["validate", str(folder)]) == 2
+    assert main(["validate", str(folder), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert "kaiyuan.yaml:" in err and "school.excellent_rate_max" in err and "cannot exceed 1" in err
 
@@ -81,7 +82,7 @@ def test_validate_catches_a_form_that_does_not_add_up(tmp_path: Path) -> None:
     from ability2.validate import validate_path
 
     folder = _broken_copy(tmp_path, "shandong", "yanzhou.yaml", "points: 45", "points: 44")
-    with pytest.raises(PolicyFileError, match=r"form\.school_assessment.*add up to 45"):
+    with language("en"), pytest.raises(PolicyFileError, match=r"form\.school_assessment.*add up to 45"):
         validate_path(folder)
 
 
@@ -89,5 +90,5 @@ def test_validate_catches_a_phase_ending_before_it_starts(tmp_path: Path) -> Non
     from ability2.validate import validate_path
 
     folder = _broken_copy(tmp_path, "jiangsu", "baita.yaml", "start: 2022-04-07", "start: 2022-12-07")
-    with pytest.raises(PolicyFileError, match="before it starts"):
+    with language("en"), pytest.raises(PolicyFileError, match="before it starts"):
         validate_path(folder)

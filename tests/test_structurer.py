@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ability2 import schema
 from ability2.converting import Structurer, iter_problems, make_converter
+from ability2.messages import render
 from ability2.rules import values
 from ability2.rules.bounds import BOUND_WORDS, Bound
 
@@ -165,7 +166,7 @@ def test_unknown_shapes_go_to_the_converter() -> None:
     assert structurer._converter is not None
     with pytest.raises(ClassValidationError) as error:
         structurer.structure({"value": 2, "other": 1}, Converted)
-    assert list(iter_problems(error.value)) == [
+    assert [(path, render(said, "en")) for path, said in iter_problems(error.value)] == [
         (("other",), "unknown key (check its spelling; unknown keys are refused, not ignored)")
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,7 +13,15 @@ import pytest
 from ability2 import Ability2Error, Registry
 from ability2.cli import main
 from ability2.forms import fill_form, rank_excellent
+from ability2.messages import language
 from ability2.timeline import timeline, to_ics
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the messages' English text (the Chinese default: tests/test_policy_messages.py)."""
+    with language("en"):
+        yield
 
 
 def test_baita_on_2022_04_10_is_choosing_abilities_until_04_13(ability2_registry: Registry) -> None:

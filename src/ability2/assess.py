@@ -30,9 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ability2.converting import kind_of, quoted, said, shown_value
 from ability2.errors import Ability2Error, SheetUnavailableError
 from ability2.framework import EvidenceItem, Framework, SubmissionSheet, load_framework
 from ability2.i18n import status_label
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     from ability2.policy import Policy
@@ -107,26 +109,37 @@ class AbilityAssessment:
 
 
 _FIELDS = ("item", "level", "minutes", "teacher_on_screen", "copies")
+#: the words a level may be given in (the sheets' own Chinese, or English)
+_LEVEL_WORDS = ("优秀", "合格", "不合格", "excellent", "pass", "fail")
 
 
 def _evidence(raw: Evidence | Mapping[str, Any], number: int) -> Evidence:
     """One evidence entry, checked field by field: a platform's JSON is untrusted input."""
-    where = f"evidence entry {number}"
+    where = msg("assess.entry", number=number)
     if isinstance(raw, Evidence):
         fields = {name: getattr(raw, name) for name in _FIELDS}
     elif isinstance(raw, Mapping):
         unknown = [str(key) for key in raw if key not in _FIELDS]
         if unknown:
-            raise Ability2Error(f"{where}: unknown field(s) {sorted(unknown)}; use {', '.join(_FIELDS)}")
+            raise Ability2Error(
+                msg(
+                    "assess.unknown_fields",
+                    where=where,
+                    fields=tuple(quoted(k) for k in sorted(unknown)),
+                    known=tuple(quoted(k) for k in _FIELDS),
+                )
+            )
         fields = dict(raw)
     else:
-        raise Ability2Error(f"{where}: expected a mapping of {', '.join(_FIELDS)}, not {type(raw).__name__}")
+        raise Ability2Error(
+            msg("assess.not_mapping", where=where, known=tuple(quoted(k) for k in _FIELDS), kind=kind_of(raw))
+        )
     item = fields.get("item")
     if not isinstance(item, str) or not item.strip():
-        raise Ability2Error(f"{where}: needs `item`, the item's id or name as text")
+        raise Ability2Error(msg("assess.item_missing", where=where))
     level = fields.get("level")
     if level is not None and not isinstance(level, str):
-        raise Ability2Error(f"{where}: level is 优秀/合格/不合格 or excellent/pass/fail, not {level!r}")
+        raise Ability2Error(msg("assess.level_not_text", where=where, value=shown_value(level), levels=_LEVEL_WORDS))
     minutes = fields.get("minutes")
     if minutes is not None:
         from ability2.converting import exact_number
@@ -134,15 +147,15 @@ def _evidence(raw: Evidence | Mapping[str, Any], number: int) -> Evidence:
         try:
             minutes = exact_number(minutes)
         except (TypeError, ValueError) as exc:
-            raise Ability2Error(f"{where}: minutes: {exc}") from None
+            raise Ability2Error(msg("assess.minutes", where=where, said=said(exc))) from None
         if minutes < 0:
-            raise Ability2Error(f"{where}: minutes cannot be negative")
+            raise Ability2Error(msg("assess.minutes_negative", where=where))
     on_screen = fields.get("teacher_on_screen")
     if on_screen is not None and not isinstance(on_screen, bool):
-        raise Ability2Error(f"{where}: teacher_on_screen is true or false, not {on_screen!r}")
+        raise Ability2Error(msg("assess.on_screen", where=where, value=shown_value(on_screen)))
     copies = fields.get("copies")
     if copies is not None and (isinstance(copies, bool) or not isinstance(copies, int) or copies < 0):
-        raise Ability2Error(f"{where}: copies is a whole number, not {copies!r}")
+        raise Ability2Error(msg("assess.copies", where=where, value=shown_value(copies)))
     return Evidence(item=item, level=level, minutes=minutes, teacher_on_screen=on_screen, copies=copies)
 
 
@@ -187,7 +200,13 @@ def _assess_item(
         level = _LEVELS.get(str(given.level).strip().lower()) or _LEVELS.get(str(given.level).strip())
         if level is None:
             raise Ability2Error(
-                f"{sheet.ability} {item.name}: unknown level {given.level!r}; use 优秀/合格/不合格 or excellent/pass/fail"
+                msg(
+                    "assess.unknown_level",
+                    ability=sheet.ability,
+                    item=item.name,
+                    value=shown_value(given.level),
+                    levels=_LEVEL_WORDS,
+                )
             )
     if failed:
         return ItemAssessment(item.id, item.name, "fail", tuple(reasons), tuple(warnings))
@@ -235,12 +254,9 @@ def assess_ability(
     ability = framework.ability(code)
     sheet = framework.sheet(ability.code)
     if sheet is None or not sheet.items:
-        raise SheetUnavailableError(
-            f"{ability.code} {ability.name}: its submission sheet (提交指南和评价标准) is not in the framework data, "
-            "so its evidence cannot be assessed; a plugin can add it through the ability2_sheet_files hook"
-        )
+        raise SheetUnavailableError(msg("assess.no_sheet", ability=ability.code, name=ability.name))
     if isinstance(evidence, str | bytes | Mapping) or not isinstance(evidence, Iterable):
-        raise Ability2Error(f"evidence is a list of entries, not {type(evidence).__name__}")
+        raise Ability2Error(msg("assess.not_list", kind=kind_of(evidence)))
     given = [_evidence(raw, number) for number, raw in enumerate(evidence, start=1)]
     used: set[int] = set()
     assessments: list[ItemAssessment] = []
@@ -248,7 +264,7 @@ def assess_ability(
         if item.alternatives:
             chosen = [(i, g, alt) for i, g in enumerate(given) for alt in item.alternatives if _match(alt, g.item)]
             if len(chosen) > 1:
-                raise Ability2Error(f"{ability.code} {item.name}: choose one task, not {len(chosen)}")
+                raise Ability2Error(msg("assess.many_tasks", ability=ability.code, item=item.name, count=len(chosen)))
             if chosen:
                 index, found, alternative = chosen[0]
                 used.add(index)
@@ -260,14 +276,21 @@ def assess_ability(
             continue
         matches = [(i, g) for i, g in enumerate(given) if _match(item, g.item)]
         if len(matches) > 1:
-            raise Ability2Error(f"{ability.code} {item.name}: submitted {len(matches)} times")
+            raise Ability2Error(msg("assess.submitted_twice", ability=ability.code, item=item.name, count=len(matches)))
         if matches:
             used.add(matches[0][0])
         assessments.append(_assess_item(item, matches[0][1] if matches else None, sheet, strict_in_principle=strict))
     extra = [g.item for i, g in enumerate(given) if i not in used]
     if extra:
         known = [item.id for item in sheet.items] + [alt.id for item in sheet.items for alt in item.alternatives]
-        raise Ability2Error(f"{ability.code}: unknown evidence item(s) {extra}; the sheet's items are {known}")
+        raise Ability2Error(
+            msg(
+                "assess.unknown_items",
+                ability=ability.code,
+                items=tuple(quoted(x) for x in extra),
+                known=tuple(quoted(x) for x in known),
+            )
+        )
     grades = [a.grade for a in assessments]
     graded_with_criteria = [
         a.grade

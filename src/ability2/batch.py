@@ -230,7 +230,7 @@ class Batch:
         """
         rule_id = rule if isinstance(rule, str) else rule.id
         if rule_id not in self.cohort_figures:
-            raise LookupError(f"rule {rule_id} has no cohort figure: its kind gives no partial and combine")
+            raise LookupError(msg("cohort.no_figure", rule=rule_id))
         return self.cohort_figures[rule_id]
 
     @functools.cached_property

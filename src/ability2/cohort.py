@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     from ability2.policy import Policy
@@ -60,11 +61,7 @@ class UncombinableRule(Ability2Error):
     @classmethod
     def of(cls, rule_id: str, kind: RuleKind, plugin: str | None) -> UncombinableRule:
         """The error for ``rule_id`` of ``kind`` (registered by ``plugin``)."""
-        return cls(
-            f"rule {rule_id}: rule kind {kind.label} (plugin {plugin or '?'!r}) needs the whole cohort "
-            "(reach COHORT) and gives no partial and combine to be evaluated part by part: evaluate this "
-            "roster in one process (without --partitions or --engine dask), or give the kind partial and combine"
-        )
+        return cls(msg("cohort.uncombinable", rule=rule_id, kind=kind.label, plugin=plugin or "?"))
 
 
 class PartialsNeeded(Exception):
@@ -155,7 +152,7 @@ def combine_partials(
     figures = dict(known)
     for key, values in gathered.items():
         if key in figures:
-            raise Ability2Error(f"rule {key[1]} ({key[0]}): a part asked again for a cohort figure it was given")
+            raise Ability2Error(msg("cohort.asked_again", rule=key[1], region=key[0]))
         region, rule_id = key
         policy = policy_of(region)
         kind = policy.catalogue.kind_of(policy[rule_id].spec)

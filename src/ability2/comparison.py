@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
-from ability2.errors import Ability2Error
+from ability2.converting import quoted
+from ability2.errors import Ability2Error, ProblemListError
 from ability2.i18n import STATUS_ORDER
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +52,7 @@ def _to_backend(frame: pd.DataFrame, backend: str) -> Any:
 
         lists = {str(c): pl.List(pl.String) for c in frame.columns if c in _LIST_COLUMNS}
         return pl.from_dict({str(c): frame[c].tolist() for c in frame.columns}, schema_overrides=lists)
-    raise ValueError(f"unknown backend {backend!r}; use 'pandas' or 'polars'")
+    raise ValueError(msg("compare.unknown_backend", backend=str(backend)))
 
 
 @attrs.define(eq=False)
@@ -75,7 +77,7 @@ class Comparison:
         for policy, result in zip(self.policies, self.results, strict=True):
             if policy.name == label:
                 return result
-        raise Ability2Error(f"no policy {label!r} in this comparison; it has {self.labels}")
+        raise Ability2Error(msg("compare.no_policy", label=label, labels=tuple(quoted(x) for x in self.labels)))
 
     # -- tables --------------------------------------------------------------------------------
     @cached_property
@@ -145,7 +147,7 @@ class Comparison:
         import pandas as pd
 
         if pairs not in ("baseline", "all"):
-            raise Ability2Error(f"unknown pairs {pairs!r}; use 'baseline' or 'all'")
+            raise Ability2Error(msg("compare.unknown_pairs", pairs=str(pairs)))
         rows = []
         statuses = [np.asarray(result.status, dtype=object) for result in self.results]
         for a in range(len(self.policies) if pairs == "all" else 1):
@@ -377,7 +379,7 @@ def compare(
     names = [policy.name for policy in resolved]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise Ability2Error(f"two policies share a name {duplicates}; give what-if policies a label")
+        raise Ability2Error(msg("compare.same_name", names=tuple(quoted(x) for x in duplicates)))
     if not isinstance(roster, Roster):
         roster = read_roster(roster, framework=resolved[0].framework)
     if schools is not None:
@@ -406,9 +408,9 @@ def resolve_policies(
 
     items = list(policies)
     if not items:
-        raise Ability2Error("compare needs at least one region or policy")
+        raise Ability2Error(msg("compare.nothing"))
     if isinstance(on, str) and on != DOCUMENT_DATES:
-        raise Ability2Error(f"on must be a date or {DOCUMENT_DATES!r}, got {on!r}")
+        raise Ability2Error(msg("compare.bad_on", word=DOCUMENT_DATES, value=on))
     needs_registry = any(not isinstance(item, Policy) for item in items)
     if needs_registry and registry is None:
         from ability2.registry import default_registry
@@ -416,7 +418,7 @@ def resolve_policies(
         registry = default_registry()
     resolved: list[Policy] = []
     named: list[bool] = []  # resolved here from a region (may be renamed region@date)
-    problems: list[str] = []
+    problems: list[Ability2Error] = []
     for item in items:
         if isinstance(item, Policy):
             resolved.append(item)
@@ -428,9 +430,9 @@ def resolve_policies(
             resolved.append(registry.policy(region, on=day))
             named.append(True)
         except (UnknownRegionError, PolicyDateError, Ability2Error) as exc:
-            problems.append(str(exc))
+            problems.append(exc)
     if problems:
-        raise Ability2Error("cannot compare:\n  " + "\n  ".join(problems))
+        raise ProblemListError(msg("compare.cannot"), problems)
     if len({policy.on for policy in resolved}) > 1:
         resolved = [
             attrs.evolve(policy, label=f"{policy.region.id}@{policy.on.isoformat()}")
@@ -445,12 +447,12 @@ def _region_and_date(item: Any, on: dt.date | str | None, registry: Registry) ->
     """The region of a compare item and the date to resolve it on."""
     if isinstance(item, tuple):
         if len(item) != 2 or not isinstance(item[1], dt.date) or isinstance(item[1], dt.datetime):
-            raise Ability2Error(f"a region with its date is (region, datetime.date), got {item!r}")
+            raise Ability2Error(msg("compare.bad_pair", value=repr(item)[:80]))
         return item[0], item[1]
     if on == DOCUMENT_DATES:
         first = registry.effective_from(item)
         if first is None:
-            raise Ability2Error(f"{item}: no document of this region or its ancestors states a date")
+            raise Ability2Error(msg("compare.undated", region=str(item)))
         return item, first
     assert on is None or isinstance(on, dt.date)
     return item, on

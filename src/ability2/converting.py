@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ability2.messages import Message, msg
 from ability2.rules.bounds import Bound
 
 if TYPE_CHECKING:
@@ -36,9 +37,13 @@ __all__ = [
     "did_you_mean",
     "exact_number",
     "iter_problems",
+    "kind_of",
     "make_converter",
     "parse_date",
     "parse_share",
+    "quoted",
+    "said",
+    "shown_value",
 ]
 
 T = TypeVar("T")
@@ -60,7 +65,7 @@ def _bounds() -> tuple[int, int]:
 def _bounded(number: Fraction, shown: Any) -> Fraction:
     _, max_exponent = _bounds()
     if abs(number) >= 10**max_exponent:
-        raise ValueError(f"number out of range: {str(shown)[:40]!r} (at most {max_exponent} digits before the point)")
+        raise ValueError(msg("value.number_too_large", value=str(shown)[:40], digits=max_exponent))
     return number
 
 
@@ -74,12 +79,12 @@ def exact_number(value: Any) -> Fraction:
     of a hundred million digits.
     """
     if isinstance(value, bool):
-        raise TypeError(f"expected a number, got {value!r}")
+        raise TypeError(msg("value.expected_number", value=shown_value(value)))
     if isinstance(value, int):
         return _bounded(Fraction(value), value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise TypeError(f"expected a finite number, got {value!r}")
+            raise TypeError(msg("value.expected_finite", value=shown_value(value)))
         return _decimal(Decimal(repr(value)), value)
     if isinstance(value, Fraction):
         return _bounded(value, value)
@@ -88,28 +93,27 @@ def exact_number(value: Any) -> Fraction:
     if isinstance(value, str):
         text = value.strip()
         if len(text) > 2 * _bounds()[0] + 10:
-            raise ValueError(f"number out of range: {text[:40]!r}… ({len(text)} characters)")
+            raise ValueError(msg("value.number_too_long", value=text[:40], length=len(text)))
         try:
             number = Decimal(text)
         except (InvalidOperation, ValueError):
             number = None
         if number is not None:
             return _decimal(number, value)
-    raise TypeError(f"expected a number, got {value!r}")
+    raise TypeError(msg("value.expected_number", value=shown_value(value)))
 
 
 def _decimal(number: Decimal, shown: Any) -> Fraction:
     """A finite Decimal within the limits, exactly."""
     if not number.is_finite():
-        raise TypeError(f"expected a finite number, got {shown!r}")
+        raise TypeError(msg("value.expected_finite", value=shown_value(shown)))
     digits = number.as_tuple().digits
     max_digits, max_exponent = _bounds()
     if number != 0 and (
         number.adjusted() >= max_exponent or len(digits) > max_digits or number.adjusted() < -max_digits
     ):
         raise ValueError(
-            f"number out of range: {str(shown)[:40]!r} (at most {max_digits} significant digits, "
-            f"{max_exponent} before the point)"
+            msg("value.number_out_of_range", value=str(shown)[:40], significant=max_digits, digits=max_exponent)
         )
     return Fraction(number)
 
@@ -122,19 +126,19 @@ def parse_share(value: Any) -> Fraction:
             share = exact_number(match.group(1)) / 100
         elif "/" in value:
             if len(value) > 2 * _bounds()[0] + 10:
-                raise ValueError(f"number out of range: {value[:40]!r}…")
+                raise ValueError(msg("value.number_too_long", value=value[:40], length=len(value)))
             try:
                 share = Fraction(value.strip())
             except (ValueError, ZeroDivisionError):
-                raise TypeError(f"expected a share such as 30% or 0.3, got {value!r}") from None
+                raise TypeError(msg("value.expected_share", value=shown_value(value))) from None
         else:
             share = exact_number(value)
     else:
         share = exact_number(value)
     if share < 0:
-        raise ValueError(f"a share cannot be negative, got {value!r}")
+        raise ValueError(msg("value.share_negative", value=shown_value(value)))
     if share > 1:
-        raise ValueError(f"a share cannot exceed 1 (100%), got {value!r}")
+        raise ValueError(msg("value.share_above_one", value=shown_value(value)))
     return share
 
 
@@ -149,25 +153,25 @@ def parse_date(value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise TypeError(f"expected an ISO date YYYY-MM-DD, got {value!r}")
+    raise TypeError(msg("value.expected_date", value=shown_value(value)))
 
 
 def _strict_str(value: Any, _: type) -> str:
     if isinstance(value, str):
         return value
-    raise TypeError(f"expected text, got {type(value).__name__} {value!r}")
+    raise TypeError(msg("value.expected_text", value=shown_value(value), kind=kind_of(value)))
 
 
 def _strict_int(value: Any, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected a whole number, got {value!r}")
+        raise TypeError(msg("value.expected_whole", value=shown_value(value)))
     return value
 
 
 def _strict_bool(value: Any, _: type) -> bool:
     if isinstance(value, bool):
         return value
-    raise TypeError(f"expected true or false, got {value!r}")
+    raise TypeError(msg("value.expected_flag", value=shown_value(value)))
 
 
 def _bound(value: Any, _: type) -> Bound:
@@ -200,12 +204,68 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean 'value'?"`` for the candidates close to ``word`` (:func:`difflib.get_close_matches`), else ``""``."""
+def did_you_mean(word: str, candidates: Iterable[str]) -> Message | str:
+    """A clause naming the candidates close to ``word`` (:func:`difflib.get_close_matches`), else ``""``.
+
+    The clause is a :class:`~ability2.messages.Message` (``policy.did_you_mean``): each
+    candidate is shown as it is spelt (a key is a name, not a word to translate), quoted the
+    reader's way; it is meant as the ``hint`` of a message that ends with it.
+    """
     import difflib
 
     close = difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    if not close:
+        return ""
+    return msg("policy.did_you_mean", names=tuple(quoted(c) for c in close))
+
+
+def quoted(text: object) -> Message:
+    """``text`` as it is, in the reader's quotation marks (“x” in Chinese, 'x' in English)."""
+    return msg("policy.quoted", text=str(text))
+
+
+def shown_value(value: Any, limit: int = 60) -> str:
+    """A value from a file as a message shows it: as YAML writes it (``null``, ``true``), at most ``limit`` characters."""
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def kind_of(value: Any) -> Message:
+    """What kind of YAML value ``value`` is, as a message (``value.kind.*``): a list, a mapping, a number ..."""
+    if value is None:
+        return msg("value.kind.null")
+    if isinstance(value, bool):
+        return msg("value.kind.flag")
+    if isinstance(value, int | float | Decimal | Fraction):
+        return msg("value.kind.number")
+    if isinstance(value, str):
+        return msg("value.kind.text")
+    if isinstance(value, dt.date):
+        return msg("value.kind.date")
+    if isinstance(value, list | tuple):
+        return msg("value.kind.list")
+    if isinstance(value, dict):
+        return msg("value.kind.mapping")
+    return msg("value.kind.other")
+
+
+def said(exc: BaseException) -> Message | str:
+    """What an exception says: its :class:`~ability2.messages.Message` when raised with one, else its text."""
+    first = exc.args[0] if exc.args else None
+    if isinstance(first, Message):
+        return first
+    if isinstance(exc, KeyError) and isinstance(first, str):
+        return first  # a KeyError's str() would quote its message
+    return str(exc) or type(exc).__name__
 
 
 def _known_keys(cls: type) -> list[str]:
@@ -215,7 +275,9 @@ def _known_keys(cls: type) -> list[str]:
     return [RENAMES.get(field.name, field.name) for field in attrs.fields(cls) if field.init]
 
 
-def iter_problems(exc: BaseException, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def iter_problems(
+    exc: BaseException, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Message | str]]:
     """Flatten a cattrs validation error into ``(key path, message)`` pairs."""
     from cattrs.errors import (
         AttributeValidationNote,
@@ -237,12 +299,14 @@ def iter_problems(exc: BaseException, path: tuple[str | int, ...] = ()) -> Itera
     elif isinstance(exc, ForbiddenExtraKeysError):
         known = _known_keys(exc.cl)
         for key in sorted(exc.extra_fields):
-            hint = did_you_mean(key, known)
-            yield (*here, key), f"unknown key{hint} (check its spelling; unknown keys are refused, not ignored)"
+            yield (*here, key), msg("policy.unknown_key", hint=did_you_mean(str(key), known))
     elif isinstance(exc, KeyError):
-        yield here, "required key is missing"
+        yield here, msg("policy.missing_key")
     else:
-        yield here, str(exc) or type(exc).__name__
+        first = exc.args[0] if exc.args else None
+        # the converter's own complaints about a value's shape ('NoneType' object has no attribute 'items')
+        # are Python's words, not the reader's: say what is wrong in the reader's language
+        yield here, first if isinstance(first, Message) else msg("value.wrong_shape")
 
 
 # --------------------------------------------------------------------------------------

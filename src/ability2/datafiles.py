@@ -12,6 +12,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import PolicyFileError, Problem
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -67,17 +68,17 @@ def read_source_text(source: SourceLike) -> tuple[str, str]:
 
             data = source.read_bytes() if isinstance(source, Traversable) else Path(source).read_bytes()
     except FileNotFoundError:
-        raise PolicyFileError([Problem(name, "", "file not found")]) from None
+        raise PolicyFileError([Problem(name, "", msg("datafile.not_found"))]) from None
     except IsADirectoryError:
-        raise PolicyFileError([Problem(name, "", "is a folder, expected a YAML file")]) from None
+        raise PolicyFileError([Problem(name, "", msg("datafile.is_folder"))]) from None
     except OSError as exc:
-        raise PolicyFileError([Problem(name, "", f"cannot read: {exc.strerror or exc}")]) from None
+        raise PolicyFileError(
+            [Problem(name, "", msg("datafile.unreadable", reason=exc.strerror or str(exc)))]
+        ) from None
     try:
         return data.decode("utf-8-sig"), name
     except UnicodeDecodeError as exc:
-        raise PolicyFileError(
-            [Problem(name, "", f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-        ) from None
+        raise PolicyFileError([Problem(name, "", msg("datafile.not_utf8", byte=exc.start))]) from None
 
 
 def to_document(key: str, raw: RawDocument) -> Document:

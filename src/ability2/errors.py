@@ -32,6 +32,7 @@ __all__ = [
     "PolicyDateError",
     "PolicyFileError",
     "Problem",
+    "ProblemListError",
     "RegionUnavailableError",
     "RegistryError",
     "ResultFormatError",
@@ -237,16 +238,18 @@ class UnknownRegionError(Ability2Error, LookupError):
 
 
 #: what went wrong with a plugin (:attr:`PluginProblem.kind`)
-PLUGIN_PROBLEM_KINDS = ("import", "hook", "catalogue", "sheets", "policy", "tree", "inherits")
+PLUGIN_PROBLEM_KINDS = ("import", "hook", "messages", "catalogue", "sheets", "policy", "tree", "inherits")
 
+#: what each kind of problem did to the plugin, as a message (``plugin.kind.*``)
 _KIND_WORDS = {
-    "import": ("无法导入", "failed to import"),
-    "hook": ("钩子出错", "failed in a hook"),
-    "catalogue": ("规则目录冲突", "conflicts in the rule catalogue"),
-    "sheets": ("提交表有误", "has a bad submission sheet"),
-    "policy": ("政策文件有误", "has a bad policy file"),
-    "tree": ("地区树有误", "does not fit the region tree"),
-    "inherits": ("上级不可用", "inherits from a region that is not served"),
+    "import": msg("plugin.kind.import"),
+    "hook": msg("plugin.kind.hook"),
+    "messages": msg("plugin.kind.messages"),
+    "catalogue": msg("plugin.kind.catalogue"),
+    "sheets": msg("plugin.kind.sheets"),
+    "policy": msg("plugin.kind.policy"),
+    "tree": msg("plugin.kind.tree"),
+    "inherits": msg("plugin.kind.inherits"),
 }
 
 
@@ -257,7 +260,8 @@ class PluginProblem:
     :func:`ability2.load_registry` loads every plugin it can: a plugin that fails to import,
     whose hook raises, or whose policy file is malformed is left out, and each such problem
     is one ``PluginProblem`` in :attr:`Registry.problems <ability2.Registry.problems>` (and a
-    :class:`PluginLoadWarning`). ``kind`` is one of ``import``, ``hook``, ``catalogue``,
+    :class:`PluginLoadWarning`). ``kind`` is one of ``import``, ``hook``, ``messages`` (its
+    message catalogue, :func:`~ability2.hookspecs.ability2_message_files`), ``catalogue``,
     ``sheets``, ``policy``, ``tree`` (the plugin is left out) or ``inherits`` (the plugin is
     sound, but ``regions`` inherit from a region of the broken plugin ``cause``, so they are
     not served either). ``file``, ``line`` and ``path`` locate the problem where known;
@@ -284,21 +288,17 @@ class PluginProblem:
 
     def describe(self, lang: str | None = None) -> str:
         """One line for a person, in ``lang`` (``zh`` or ``en``; default: the current language)."""
-        zh = (lang or _current()) != "en"
-        what = _KIND_WORDS.get(self.kind, (self.kind, self.kind))[0 if zh else 1]
+        return render(self.description(), lang)
+
+    def description(self) -> Message:
+        """The line :meth:`describe` shows, as a message (``plugin.left_out``, ``plugin.inherits``)."""
         where = self.location()
-        said = render(self.message, "en" if not zh else "zh")
-        detail = f"{where}: {said}" if where else said
-        regions = "、".join(self.regions) if zh else ", ".join(self.regions)
+        detail = msg("plugin.detail_at", where=where, detail=self.message) if where else self.message
         if self.kind == "inherits":
-            if zh:
-                return f"插件 {self.plugin}：地区 {regions} 不可用，其上级由出错的插件 {self.cause} 提供（{detail}）"
-            return f"plugin {self.plugin}: regions {regions} are not served: they inherit from broken plugin {self.cause} ({detail})"
-        if zh:
-            served = f"；不可用的地区：{regions}" if self.regions else ""
-            return f"插件 {self.plugin} {what}，已跳过{served}：{detail}"
-        served = f"; regions not served: {regions}" if self.regions else ""
-        return f"plugin {self.plugin} {what} and was left out{served}: {detail}"
+            return msg("plugin.inherits", plugin=self.plugin, regions=self.regions, cause=self.cause, detail=detail)
+        served = msg("plugin.not_served", regions=self.regions) if self.regions else ""
+        what = _KIND_WORDS.get(self.kind, self.kind)
+        return msg("plugin.left_out", plugin=self.plugin, what=what, served=served, detail=detail)
 
     @property
     def code(self) -> str | None:
@@ -583,3 +583,37 @@ class SchoolTableError(RosterError):
 
     error_code = "school_table_rejected"
     _heading = "schools.rejected"
+
+
+class ProblemListError(Ability2Error):
+    """Bad input with several problems: a heading, then one problem a line.
+
+    ``problems`` are messages, or errors (each shown whole, in the same language).
+    """
+
+    def __init__(self, heading: Message | str, problems: Sequence[Message | str | Ability2Error]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(heading)
+
+    def text(self, lang: str | None = None) -> str:
+        """The heading and every problem, one a line, in ``lang``."""
+        return render(self.message, lang) + "".join(f"\n  {_problem_text(p, lang)}" for p in self.problems)
+
+    def summary(self, lang: str | None = None) -> str:
+        """The heading alone (the problems are listed by :meth:`fields`)."""
+        return render(self.message, lang)
+
+    def fields(self, lang: str | None = None) -> dict[str, Any]:
+        """``problems``: every problem in ``lang``, with its code."""
+        return {
+            "problems": [
+                p.to_dict(lang)
+                if isinstance(p, Ability2Error)
+                else {"code": p.code if isinstance(p, Message) else None, "message": render(p, lang)}
+                for p in self.problems
+            ]
+        }
+
+
+def _problem_text(problem: Message | str | Ability2Error, lang: str | None) -> str:
+    return problem.text(lang) if isinstance(problem, Ability2Error) else render(problem, lang)

@@ -276,8 +276,16 @@ def _combined(kind: RuleKind, rule: ResolvedRule, partials: list[Any], plugin: s
         raise
     except Exception as exc:
         raise EvaluationError(
-            f"rule {rule.id}: rule kind {kind.label} (plugin {plugin or '?'!r}) failed in combine: "
-            f"{type(exc).__name__}: {exc}"
+            msg(
+                "eval.combine_failed",
+                rule=rule.id,
+                kind=kind.label,
+                plugin=plugin or "?",
+                error=f"{type(exc).__name__}: {exc}",
+            ),
+            rule=rule.id,
+            kind=kind.label,
+            plugin=plugin,
         ) from exc
 
 

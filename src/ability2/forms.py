@@ -27,7 +27,9 @@ from typing import Any
 
 import attrs
 
-from ability2.errors import Ability2Error
+from ability2.converting import kind_of, quoted, said, shown_value
+from ability2.errors import Ability2Error, ProblemListError
+from ability2.messages import Message, msg
 from ability2.policy import Policy, ResolvedRule
 from ability2.rules.values import ScoringForm
 
@@ -59,7 +61,7 @@ class FormReadings:
         if district_schools is not None and (
             isinstance(district_schools, bool) or not isinstance(district_schools, int) or district_schools < 1
         ):
-            raise Ability2Error(f"the district's number of schools is a whole number ≥ 1, not {district_schools!r}")
+            raise Ability2Error(msg("forms.district_schools", value=repr(district_schools)))
 
         def read(rule_id: str, default: str) -> str:
             value = policy.value(rule_id) if policy is not None else None
@@ -133,40 +135,47 @@ def fill_form(form: ScoringForm, scores: Mapping[str, Mapping[str, Any]]) -> Fil
     from ability2.converting import exact_number
 
     if not isinstance(scores, Mapping):
-        raise Ability2Error(
-            f"form scores rejected: expected {{section: {{item: points}}}}, not {type(scores).__name__}"
-        )
-    problems: list[str] = []
+        raise Ability2Error(msg("forms.scores_not_mapping", kind=kind_of(scores)))
+    problems: list[Message] = []
     filled: dict[tuple[str, str], Fraction] = {}
     sections = {section.name: section for section in form.sections}
     for name in scores:
         if name not in sections:
-            problems.append(f"unknown section {name!r}; the form's sections are {list(sections)}")
+            problems.append(msg("forms.unknown_section", section=name, sections=tuple(quoted(s) for s in sections)))
     for section in form.sections:
         given = scores.get(section.name, {})
         if not isinstance(given, Mapping):
-            problems.append(f"{section.name}: expected {{item: points}}, not {type(given).__name__}")
+            problems.append(msg("forms.section_not_mapping", section=section.name, kind=kind_of(given)))
             continue
         items = {item.name: item for item in section.items}
         for item_name in given:
             if item_name not in items:
-                problems.append(f"{section.name}: unknown item {item_name!r}")
+                problems.append(msg("forms.unknown_item", section=section.name, item=item_name))
         for item in section.items:
             if item.name not in given:
-                problems.append(f"{section.name} / {item.name}: no score given")
+                problems.append(msg("forms.no_score", section=section.name, item=item.name))
                 continue
             try:
                 value = exact_number(given[item.name])
             except (TypeError, ValueError) as exc:
-                shown = repr(given[item.name])[:60]
-                problems.append(f"{section.name} / {item.name}: {shown} is not a number ({exc})")
+                problems.append(
+                    msg(
+                        "forms.not_a_number",
+                        section=section.name,
+                        item=item.name,
+                        value=shown_value(given[item.name]),
+                        said=said(exc),
+                    )
+                )
                 continue
             if not 0 <= value <= item.points:
-                problems.append(f"{section.name} / {item.name}: {value} is outside 0..{item.points}")
+                problems.append(
+                    msg("forms.outside", section=section.name, item=item.name, value=str(value), points=item.points)
+                )
                 continue
             filled[(section.name, item.name)] = value
     if problems:
-        raise Ability2Error("form scores rejected:\n  " + "\n  ".join(problems))
+        raise ProblemListError(msg("forms.rejected"), problems)
     total = sum(filled.values(), Fraction(0))
     passed = None
     if form.pass_min is not None and form.pass_bound is not None:
@@ -202,14 +211,9 @@ def rank_excellent(
     count = len(totals)
     if readings.cap_of == "district":
         if readings.district_schools is None:
-            raise Ability2Error(
-                "the excellent cap is read over the district's schools (scoring.excellent_cap_of: district): "
-                "give their number (--district-schools N)"
-            )
+            raise Ability2Error(msg("forms.district_needed"))
         if readings.district_schools < count:
-            raise Ability2Error(
-                f"the district has {readings.district_schools} schools, fewer than the {count} scored here"
-            )
+            raise Ability2Error(msg("forms.district_too_few", district=readings.district_schools, count=count))
         count = readings.district_schools
     chosen = 0
     index = 0
@@ -265,13 +269,11 @@ def load_scores(path: str) -> dict[str, dict[str, dict[str, Any]]]:
     text, name = read_source_text(path)
     data = read_yaml(text, name).data
     if not isinstance(data, dict) or set(data) != {"schools"} or not isinstance(data["schools"], dict):
-        raise Ability2Error(
-            f"{name}: expected one top-level key `schools:` mapping school names to {{section: {{item: points}}}}"
-        )
+        raise Ability2Error(msg("forms.file_shape", file=name))
     schools: dict[str, dict[str, dict[str, Any]]] = {}
     for school, sections in data["schools"].items():
         if not isinstance(sections, dict) or not all(isinstance(items, dict) for items in sections.values()):
-            raise Ability2Error(f"{name}: schools.{school}: expected {{section: {{item: points}}}}")
+            raise Ability2Error(msg("forms.school_shape", file=name, school=str(school)))
         schools[str(school)] = {str(section): dict(items) for section, items in sections.items()}
     return schools
 
@@ -295,15 +297,22 @@ def _split_scores(
     assessed: dict[str, dict[str, Any]] = {}
     selfcheck: dict[str, dict[str, Any]] = {}
     if not isinstance(sections, Mapping):
-        raise Ability2Error(f"expected {{section: {{item: points}}}}, not {type(sections).__name__}")
+        raise Ability2Error(msg("forms.sections_not_mapping", kind=kind_of(sections)))
     for section, items in sections.items():
         if not isinstance(items, Mapping):
-            raise Ability2Error(f"{section}: expected {{item: points}}, not {type(items).__name__}")
+            raise Ability2Error(msg("forms.section_not_mapping", section=str(section), kind=kind_of(items)))
         for item, value in items.items():
             if isinstance(value, Mapping):
                 unknown = set(value) - {"self", "evaluator"}
                 if unknown:
-                    raise Ability2Error(f"{section} / {item}: unknown key(s) {sorted(unknown)}; use self and evaluator")
+                    raise Ability2Error(
+                        msg(
+                            "forms.unknown_keys",
+                            section=str(section),
+                            item=str(item),
+                            keys=tuple(quoted(k) for k in sorted(unknown, key=str)),
+                        )
+                    )
                 if "evaluator" in value:
                     assessed.setdefault(section, {})[item] = value["evaluator"]
                 if "self" in value:
@@ -311,6 +320,12 @@ def _split_scores(
             else:
                 assessed.setdefault(section, {})[item] = value
     return assessed, selfcheck
+
+
+def _of_school(school: str | Message, exc: Ability2Error) -> list[Message]:
+    """Each problem of one school's scores, prefixed with the school."""
+    found = exc.problems if isinstance(exc, ProblemListError) else (exc.message,)
+    return [msg("forms.of_school", school=school, said=problem) for problem in found]
 
 
 def score_schools(
@@ -322,21 +337,19 @@ def score_schools(
     """Fill the form for every school (given scores win over pre-filled ones) and grade them (see :func:`rank_excellent`)."""
     prefilled = prefilled or {}
     if not isinstance(scores, Mapping):
-        raise Ability2Error(
-            f"form scores rejected: expected {{school: {{section: {{item: points}}}}}}, not {type(scores).__name__}"
-        )
+        raise Ability2Error(msg("forms.schools_not_mapping", kind=kind_of(scores)))
     rows = []
     filled_forms: list[tuple[str, FilledForm]] = []
     self_totals: dict[str, Fraction | None] = {}
     bases: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     split = {}
     chosen_by_school: dict[str, dict[str, dict[str, Any]]] = {}
     for school, sections in scores.items():
         try:
             split[school] = _split_scores(sections)
         except Ability2Error as exc:
-            problems.append(f"{school}: {exc}")
+            problems.extend(_of_school(school, exc))
     for school in dict.fromkeys([*scores, *prefilled]):
         assessed, selfcheck = split.get(school, ({}, {}))
         # the assessors' scores (评估得分) count; a school with only self-check scores is
@@ -347,15 +360,15 @@ def score_schools(
         try:
             filled_forms.append((school, fill_form(form, _merge(prefilled.get(school, {}), chosen))))
         except Ability2Error as exc:
-            problems.append(f"{school}: {exc}")
+            problems.extend(_of_school(school, exc))
         self_totals[school] = None
         if selfcheck:
             try:
                 self_totals[school] = fill_form(form, _merge(prefilled.get(school, {}), selfcheck)).total
             except Ability2Error as exc:
-                problems.append(f"{school} (自查得分 / self-check): {exc}")
+                problems.extend(_of_school(msg("forms.self_check", school=school), exc))
     if problems:
-        raise Ability2Error("\n".join(problems))
+        raise ProblemListError(msg("forms.rejected"), problems)
     scores = chosen_by_school
     grades = rank_excellent(form, [(school, filled.total) for school, filled in filled_forms], readings)
     for school, filled in filled_forms:

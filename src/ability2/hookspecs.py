@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ability2.rules.kind import RuleKind
 
 __all__ = [
+    "ability2_message_files",
     "ability2_policy_files",
     "ability2_rule_kinds",
     "ability2_rule_specs",
@@ -127,6 +128,33 @@ def ability2_sheet_files() -> Iterable[SourceLike]:
     ``framework/data/sheets.yaml`` (``sheets:`` and optional ``documents:``). A sheet for
     an ability that already has one is an error: sheets are national and are added, never
     replaced.
+
+    **Results:** all plugins' results are collected (not first-result).
+    """
+
+
+@hookspec
+def ability2_message_files() -> Iterable[SourceLike]:
+    """Return this plugin's message catalogue files (YAML): its own error messages, in Chinese and English.
+
+    **When called:** once, while :func:`ability2.load_registry` assembles the registry,
+    before the rule catalogue and the policy files.
+
+    **Arguments:** none.
+
+    **Returns:** an iterable of paths or traversables, each a YAML mapping of message codes
+    to their two templates, as the core's own ``ability2/locale/*.yaml``::
+
+        chongqing.missing_score:
+          zh: "教师 {teacher} 没有考核分数"
+          en: "teacher {teacher} has no assessment score"
+
+    A plugin's rule kind then raises ``EvaluationError(msg("chongqing.missing_score",
+    teacher=...))`` (``from ability2.messages import msg``), and the message is shown in the
+    reader's language. Codes are dotted
+    lower case, best prefixed with the plugin's name; each has exactly ``zh`` and ``en``,
+    with the same placeholders. A code of the core, or one another plugin gives other text,
+    is refused (the plugin is left out, as for a bad policy file).
 
     **Results:** all plugins' results are collected (not first-result).
     """

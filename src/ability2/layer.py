@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from ability2.errors import Problem
+from ability2.messages import Message, msg
 from ability2.model import Citation, Document, Region
 from ability2.rules.bounds import Bound
 
@@ -138,16 +139,17 @@ def check_overrides(layers: Mapping[str, Layer]) -> list[Problem]:
             holder = next((a for a in chain if entry.rule_id in layers[a].rule_ids()), None)
             where = Problem(entry.file or str(layer.file), f'rules["{entry.rule_id}"]', "", entry.line)
             if holder is not None and entry.replaces != holder:
+                message: Message
                 if entry.replaces is None:
-                    message = f"overrides the value inherited from {holder!r} ({layers[holder].file}); say so with `replaces: {holder}`"
+                    message = msg("tree.override_unsaid", holder=holder, file=str(layers[holder].file))
                 else:
-                    message = f"replaces: {entry.replaces!r} is wrong: the nearest layer with this rule is {holder!r}"
+                    message = msg("tree.replaces_wrong", replaces=entry.replaces, holder=holder)
                 problems.append(attrs.evolve(where, message=message))
             elif holder is None and entry.replaces is not None:
                 problems.append(
                     attrs.evolve(
                         where,
-                        message=f"replaces: {entry.replaces!r}, but no ancestor layer has this rule; remove `replaces`",
+                        message=msg("tree.replaces_nothing", replaces=entry.replaces),
                     )
                 )
     return problems
@@ -168,7 +170,7 @@ def check_supersessions(layers: Mapping[str, Layer]) -> list[Problem]:
                     Problem(
                         item.file or str(layer.file),
                         f'supersedes["{item.rule_id}"]',
-                        f"no ancestor layer of {region_id!r} states {item.rule_id}: there is nothing to set aside",
+                        msg("tree.supersedes_nothing", region=region_id, rule=item.rule_id),
                         item.line,
                     )
                 )

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.converting import Structurer, did_you_mean, iter_problems
+from ability2.converting import Structurer, did_you_mean, iter_problems, kind_of, quoted, said
 from ability2.datafiles import read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.layer import Layer, NotEncoded, RuleEntry, Supersession
+from ability2.messages import Message, msg
 from ability2.model import Citation, Document, Level, Region
 from ability2.rules.bounds import Bound, Direction
 from ability2.rules.catalogue import Catalogue, RuleSpec, builtin_catalogue
@@ -48,6 +49,14 @@ __all__ = [
 STRUCTURER = Structurer()
 _REGION_ID = re.compile(r"^[a-z][a-z0-9_-]*(/[a-z][a-z0-9_-]*)*$")
 _CODE = re.compile(r"^\d{6,12}$")
+#: what a boundary word states, and what kind of rule a spec is (``None``: a plain rule)
+_DIRECTION_WORDS: dict[Direction | None, Message] = {
+    Direction.MIN: msg("direction.min"),
+    Direction.MAX: msg("direction.max"),
+    Direction.EXACT: msg("direction.exact"),
+    Direction.APPROX: msg("direction.approx"),
+    None: msg("direction.plain"),
+}
 
 
 @attrs.frozen
@@ -79,7 +88,7 @@ def _structure(
         if isinstance(exc, BaseValidationError):
             problems.extend(doc.problem(p, m) for p, m in iter_problems(exc, path))
         elif isinstance(exc, TypeError | ValueError):
-            problems.append(doc.problem(path, str(exc)))
+            problems.append(doc.problem(path, said(exc)))
         else:
             raise
     return None
@@ -101,7 +110,7 @@ def parse_layer(source: SourceLike) -> ParsedLayer:
     text, name = read_source_text(source)
     doc = read_cached(text, name)
     if not isinstance(doc.data, dict):
-        raise PolicyFileError([Problem(name, "", "expected a mapping with keys region, documents, rules, not_encoded")])
+        raise PolicyFileError([Problem(name, "", msg("policy.file_not_mapping"))])
     problems: list[Problem] = []
     for key in ("rules", "supersedes"):
         if key in doc.data and not isinstance(doc.data[key], dict):
@@ -109,20 +118,19 @@ def parse_layer(source: SourceLike) -> ParsedLayer:
                 [
                     doc.problem(
                         (key,),
-                        f"expected a mapping of rule ids to entries (`{key}: {{}}` for none), "
-                        f"not {'nothing' if doc.data[key] is None else 'a ' + type(doc.data[key]).__name__}",
+                        msg("policy.rules_not_mapping", key=key, kind=kind_of(doc.data[key])),
                     )
                 ]
             )
     raw = _structure(doc, doc.data, RawLayerFile, (), problems)
     if raw is not None and not isinstance(raw.rules, dict):
-        problems.append(doc.problem(("rules",), "expected a mapping of rule ids to entries"))
+        problems.append(doc.problem(("rules",), msg("policy.rules_not_mapping", key="rules", kind=kind_of(raw.rules))))
     if problems:
         raise PolicyFileError(problems)
     return ParsedLayer(doc, raw)
 
 
-def _suggest(word: str, candidates: Iterable[str]) -> str:
+def _suggest(word: str, candidates: Iterable[str]) -> Message | str:
     return did_you_mean(word, candidates)
 
 
@@ -142,7 +150,7 @@ class _LayerBuilder:
         self.own_documents = {key: to_document(key, raw) for key, raw in self.raw.documents.items()}
         self.documents = {**bibliography, **self.own_documents}
 
-    def problem(self, path: tuple[PathPart, ...], message: str) -> None:
+    def problem(self, path: tuple[PathPart, ...], message: Message | str) -> None:
         self.problems.append(self.doc.problem(path, message))
 
     # -- region ---------------------------------------------------------------------
@@ -152,36 +160,37 @@ class _LayerBuilder:
         if not _REGION_ID.match(raw.id):
             self.problem(
                 ("region", "id"),
-                f"region id {raw.id!r} must be a slash path of lowercase pinyin, parent first (e.g. shandong/jining/yanzhou)",
+                msg("policy.bad_region_id", id=raw.id),
             )
             ok = False
         try:
             level = Level(raw.level)
         except ValueError:
-            self.problem(("region", "level"), f"unknown level {raw.level!r}; use one of {[lv.value for lv in Level]}")
+            self.problem(
+                ("region", "level"),
+                msg("policy.unknown_level", level=raw.level, levels=tuple(quoted(lv.value) for lv in Level)),
+            )
             ok = False
             level = Level.SCHOOL
         if raw.id == "cn":
             if raw.parent is not None:
-                self.problem(("region", "parent"), "the nation (cn) has no parent")
+                self.problem(("region", "parent"), msg("policy.nation_has_no_parent"))
         elif raw.parent is None:
-            self.problem(("region", "parent"), "required key is missing (every region but cn has a parent)")
+            self.problem(("region", "parent"), msg("policy.parent_missing"))
             ok = False
         else:
             expected = raw.id.rsplit("/", 1)[0] if "/" in raw.id else "cn"
             if raw.parent != expected:
                 self.problem(
                     ("region", "parent"),
-                    f"parent {raw.parent!r} does not match the id {raw.id!r}: expected {expected!r} (an id is its parent's id plus one segment)",
+                    msg("policy.parent_mismatch", parent=raw.parent, id=raw.id, expected=expected),
                 )
                 ok = False
         code = raw.code
         if isinstance(code, int) and not isinstance(code, bool):
             code = str(code)
         if code is not None and not (isinstance(code, str) and _CODE.match(code)):
-            self.problem(
-                ("region", "code"), f"code {raw.code!r} is not an administrative division code (GB/T 2260, 6 digits)"
-            )
+            self.problem(("region", "code"), msg("policy.bad_region_code", code=str(raw.code)))
             code = None
         if not ok:
             return None
@@ -193,21 +202,21 @@ class _LayerBuilder:
         if document is None:
             self.problem(
                 (*path, "document"),
-                f"unknown document {raw.document!r}: declare it under `documents:` in this file or an ancestor's{_suggest(raw.document, self.documents)}",
+                msg("policy.unknown_document", document=raw.document, hint=_suggest(raw.document, self.documents)),
             )
             return None
         if not raw.clause.strip():
-            self.problem((*path, "clause"), "a citation needs the clause it comes from")
+            self.problem((*path, "clause"), msg("policy.clause_missing"))
             return None
         return Citation(document, raw.clause, raw.quote, raw.note)
 
     def sources(self, data: Any, path: tuple[PathPart, ...]) -> tuple[Citation, ...]:
         if data is None:
-            self.problem(path, "every rule needs a source: {document: key, clause: ...}")
+            self.problem(path, msg("policy.source_missing"))
             return ()
         items = data if isinstance(data, list) else [data]
         if not items:
-            self.problem(path, "every rule needs at least one source")
+            self.problem(path, msg("policy.sources_empty"))
             return ()
         out: list[Citation] = []
         for index, item in enumerate(items):
@@ -225,15 +234,14 @@ class _LayerBuilder:
         for rule_id, data in self.raw.rules.items():
             path: tuple[PathPart, ...] = ("rules", rule_id)
             if not isinstance(rule_id, str):
-                self.problem(path, "a rule id must be text")
+                self.problem(path, msg("policy.rule_id_not_text"))
                 continue
             spec = self.catalogue.find(rule_id)
             if spec is None:
                 known = [s.id for s in self.catalogue if not s.family]
                 self.problem(
                     path,
-                    f"unknown rule {rule_id!r}{_suggest(rule_id, known)} (run `ability2 rules` for the catalogue; "
-                    "a plugin's own rule is known once the plugin is installed, or with `ability2 validate --import`)",
+                    msg("policy.unknown_rule", rule=rule_id, hint=_suggest(rule_id, known)),
                 )
                 continue
             raws = data if isinstance(data, list) else [data]
@@ -253,12 +261,12 @@ class _LayerBuilder:
             if before.valid_until is None or before.valid_until >= after.valid_from:
                 self.problem(
                     path,
-                    f"two values of {rule_id} hold on {after.valid_from}: give the earlier one an `until` before the later one's `from`",
+                    msg("policy.overlap", rule=rule_id, date=after.valid_from.isoformat()),
                 )
 
     def entry(self, spec: RuleSpec, rule_id: str, data: Any, path: tuple[PathPart, ...]) -> RuleEntry | None:
         if not isinstance(data, dict):
-            self.problem(path, "expected a mapping with value, source and (for limits) bound")
+            self.problem(path, msg("policy.entry_not_mapping"))
             return None
         before = len(self.problems)
         raw: RawEntry | None = _structure(self.doc, data, RawEntry, path, self.problems)
@@ -272,15 +280,18 @@ class _LayerBuilder:
         if valid_from is None and sources:
             valid_from = sources[0].document.date
             if valid_from is None:
-                self.problem(path, f"document {sources[0].document.key!r} has no date: give this rule a `from:` date")
+                self.problem(path, msg("policy.document_undated", document=sources[0].document.key))
         if raw.until is not None and valid_from is not None and raw.until < valid_from:
-            self.problem((*path, "until"), f"until {raw.until} is before from {valid_from}")
+            self.problem(
+                (*path, "until"),
+                msg("policy.until_before_from", until=raw.until.isoformat(), start=valid_from.isoformat()),
+            )
         if isinstance(value, Phase) and not value.start_stated and valid_from is not None:
             # a start no document states: the phase can hold from the day the rule takes effect
             if value.end < valid_from:
                 self.problem(
                     (*path, "value", "end"),
-                    f"the phase ends ({value.end}) before the rule takes effect ({valid_from}); give its start or a `from:`",
+                    msg("policy.phase_ends_early", end=value.end.isoformat(), start=valid_from.isoformat()),
                 )
             value = attrs.evolve(value, start=valid_from)
         if len(self.problems) > before or valid_from is None:
@@ -303,18 +314,18 @@ class _LayerBuilder:
     def bound(self, spec: RuleSpec, word: str | None, path: tuple[PathPart, ...]) -> Bound | None:
         if not spec.value_type.bounded:
             if word is not None:
-                self.problem((*path, "bound"), f"{spec.id} is a {spec.type_name} rule and takes no bound")
+                self.problem((*path, "bound"), msg("policy.bound_not_taken", rule=spec.id, type=spec.type_name))
             return None
         if word is None:
             self.problem(
                 (*path, "bound"),
-                "required key is missing: the document's boundary word (不少于, 以上, 不超过, 以内 ...), which says whether the limit itself passes",
+                msg("policy.bound_missing", words=("不少于", "以上", "不超过", "以内")),
             )
             return None
         try:
             bound = Bound(word)
         except ValueError as exc:
-            self.problem((*path, "bound"), str(exc))
+            self.problem((*path, "bound"), said(exc))
             return None
         direction = bound.direction
         allowed = {Direction.EXACT, Direction.APPROX} if spec.direction is None else {spec.direction, Direction.EXACT}
@@ -323,7 +334,13 @@ class _LayerBuilder:
         if direction not in allowed:
             self.problem(
                 (*path, "bound"),
-                f"{word!r} states a {direction.value} but {spec.id} is a {spec.direction.value if spec.direction else 'plain'} rule",
+                msg(
+                    "policy.bound_direction",
+                    word=word,
+                    stated=_DIRECTION_WORDS[direction],
+                    rule=spec.id,
+                    wanted=_DIRECTION_WORDS[spec.direction],
+                ),
             )
             return None
         return bound
@@ -331,12 +348,15 @@ class _LayerBuilder:
     def basis(self, spec: RuleSpec, basis: str | None, path: tuple[PathPart, ...]) -> str | None:
         if not spec.bases:
             if basis is not None:
-                self.problem((*path, "basis"), f"{spec.id} has no bases to choose from")
+                self.problem((*path, "basis"), msg("policy.no_bases", rule=spec.id))
             return None
         if basis is None:
             return spec.bases[0]
         if basis not in spec.bases:
-            self.problem((*path, "basis"), f"unknown basis {basis!r} for {spec.id}; use one of {list(spec.bases)}")
+            self.problem(
+                (*path, "basis"),
+                msg("policy.unknown_basis", basis=basis, rule=spec.id, bases=tuple(quoted(b) for b in spec.bases)),
+            )
             return None
         return basis
 
@@ -346,9 +366,9 @@ class _LayerBuilder:
         try:
             return spec.value_type.parse(data, context)
         except KeyError as exc:
-            self.problem(path, str(exc.args[0]))
+            self.problem(path, said(exc))
         except (TypeError, ValueError, ArithmeticError) as exc:
-            self.problem(path, str(exc))
+            self.problem(path, said(exc))
         return None
 
     def not_encoded(self) -> list[NotEncoded]:
@@ -360,7 +380,12 @@ class _LayerBuilder:
             if item.label is not None and item.label not in LABELS:
                 self.problem(
                     ("not_encoded", index, "label"),
-                    f"unknown label {item.label!r}{_suggest(item.label, LABELS)}; use one of {list(LABELS)}",
+                    msg(
+                        "policy.unknown_label",
+                        label=item.label,
+                        hint=_suggest(item.label, LABELS),
+                        labels=tuple(quoted(label) for label in LABELS),
+                    ),
                 )
                 continue
             if citation is not None:
@@ -374,33 +399,30 @@ class _LayerBuilder:
         for rule_id, raw in self.raw.supersedes.items():
             path: tuple[PathPart, ...] = ("supersedes", rule_id)
             if self.catalogue.find(rule_id) is None:
-                self.problem(path, f"unknown rule {rule_id!r} (run `ability2 rules` for the catalogue)")
+                self.problem(path, msg("policy.unknown_rule", rule=rule_id, hint=""))
                 continue
             if rule_id in own:
                 self.problem(
                     path,
-                    f"this layer states {rule_id} itself: a stated value replaces the inherited one (`replaces:`); "
-                    "`supersedes` is for inherited rules the layer sets aside without a value of its own",
+                    msg("policy.supersedes_own", rule=rule_id),
                 )
                 continue
             sources = self.sources(raw.source, (*path, "source"))
             by = raw.by if isinstance(raw.by, list) else None
             if by is None or not all(isinstance(other, str) for other in by):
-                self.problem((*path, "by"), "expected a list of this layer's rule ids, e.g. [timeline.programme]")
+                self.problem((*path, "by"), msg("policy.by_not_list"))
                 continue
             for index, other in enumerate(by):
                 if other not in own:
                     self.problem(
                         (*path, "by", index),
-                        f"{other!r} is not a rule of this layer: `by` names the layer's own rules that take the place of {rule_id}",
+                        msg("policy.by_not_own", other=other, rule=rule_id),
                     )
             valid_from = raw.from_
             if valid_from is None and sources:
                 valid_from = sources[0].document.date
                 if valid_from is None:
-                    self.problem(
-                        path, f"document {sources[0].document.key!r} has no date: give this entry a `from:` date"
-                    )
+                    self.problem(path, msg("policy.document_undated", document=sources[0].document.key))
             if not sources or valid_from is None:
                 continue
             out.append(
@@ -432,7 +454,7 @@ class _ParseContext:
     def structure(self, data: Any, cls: type[Any], path: tuple[PathPart, ...]) -> Any:
         return _structure(self.builder.doc, data, cls, path, self.builder.problems)
 
-    def problem(self, path: tuple[PathPart, ...], message: str) -> None:
+    def problem(self, path: tuple[PathPart, ...], message: Message | str) -> None:
         self.builder.problem(path, message)
 
     def knows_rule(self, rule_id: str) -> bool:

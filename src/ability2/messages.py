@@ -33,7 +33,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Message", "catalogue", "current_language", "language", "msg", "render"]
+__all__ = ["Message", "add_messages", "catalogue", "current_language", "language", "msg", "plugin_messages", "render"]
 
 LANGUAGES = ("zh", "en")
 
@@ -149,6 +149,67 @@ def catalogue() -> Mapping[str, Mapping[str, str]]:
     return found
 
 
+#: the plugins' own codes (:func:`add_messages`), apart from the core's catalogue
+_PLUGIN_ENTRIES: dict[str, Mapping[str, str]] = {}
+_CODE_SHAPE = "dotted lower case: area.what"
+
+
+def plugin_messages() -> Mapping[str, Mapping[str, str]]:
+    """The codes plugins added (:func:`add_messages`), with their ``zh`` and ``en`` templates."""
+    return dict(_PLUGIN_ENTRIES)
+
+
+def add_messages(entries: Mapping[str, Any]) -> list[tuple[str, Message]]:
+    """Add a plugin's message codes (``code: {zh: ..., en: ...}``) to those :func:`render` knows.
+
+    Returns the problems, each ``(code, message)``, and adds nothing when there is one: a
+    code not dotted lower case, a code of the core's catalogue, a code another plugin gave
+    other text, an entry without exactly ``zh`` and ``en`` text, or templates whose
+    placeholders differ. The same entry added again is no problem (a registry loaded twice).
+    The registry calls this with each plugin's :func:`~ability2.hookspecs.ability2_message_files`.
+    """
+    import re
+
+    problems: list[tuple[str, Message]] = []
+    core = catalogue()
+    checked: dict[str, dict[str, str]] = {}
+    for code, entry in entries.items():
+        key = str(code)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+", key):
+            problems.append((key, msg("messages.bad_code", code=key)))
+            continue
+        if key in core:
+            problems.append((key, msg("messages.core_code", code=key)))
+            continue
+        if (
+            not isinstance(entry, Mapping)
+            or set(entry) != set(LANGUAGES)
+            or not all(isinstance(entry[lang], str) for lang in LANGUAGES)
+        ):
+            problems.append((key, msg("messages.bad_entry", code=key)))
+            continue
+        try:
+            fields = [_placeholders(entry[lang]) for lang in LANGUAGES]
+        except ValueError:
+            problems.append((key, msg("messages.bad_template", code=key)))
+            continue
+        if fields[0] != fields[1]:
+            problems.append((key, msg("messages.placeholders_differ", code=key)))
+            continue
+        known = _PLUGIN_ENTRIES.get(key)
+        if known is not None and dict(known) != dict(entry):
+            problems.append((key, msg("messages.code_taken", code=key)))
+            continue
+        checked[key] = {lang: entry[lang] for lang in LANGUAGES}
+    if not problems:
+        _PLUGIN_ENTRIES.update(checked)
+    return problems
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
 class _Formatter(string.Formatter):
     """``str.format`` restricted to plain names: no attribute or index access, no conversions."""
 
@@ -179,13 +240,14 @@ def _shown(value: Any, lang: str) -> str:
 def render(message: Message | str, lang: str | None = None) -> str:
     """The text of ``message`` in ``lang`` (default: :func:`current_language`); a plain string as it is.
 
-    A code missing from the catalogue (a plugin's own code, say) is shown as the code and its
-    parameters rather than failing: showing an error must never raise another.
+    A plugin's own codes (:func:`add_messages`) are shown like the core's. A code missing from
+    both is shown as the code and its parameters rather than failing: showing an error must
+    never raise another.
     """
     if isinstance(message, str):
         return message
     chosen = lang or current_language()
-    entry = catalogue().get(message.code)
+    entry = catalogue().get(message.code) or _PLUGIN_ENTRIES.get(message.code)
     template = entry.get(chosen) if entry else None
     params = dict(message.params)
     if template is not None:

@@ -27,9 +27,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ability2.converting import quoted
 from ability2.errors import Ability2Error
 from ability2.i18n import STATUS_ORDER, status_label
 from ability2.i18n import label as i18n_label
+from ability2.messages import msg
 from ability2.rules.spec import Scope
 
 if TYPE_CHECKING:
@@ -95,7 +97,7 @@ def _text(key: str, lang: str) -> str:
 
 def _check_lang(lang: str) -> None:
     if lang not in ("zh", "en"):
-        raise ValueError(f"unknown language {lang!r}; use 'zh' or 'en'")
+        raise ValueError(msg("lang.unknown", lang=str(lang), langs=("zh", "en")))
 
 
 def _status_label(status: str, lang: str) -> str:
@@ -381,10 +383,10 @@ class ComparisonPlots:
             return default
         if isinstance(which, int):
             if not -len(labels) <= which < len(labels):
-                raise Ability2Error(f"no policy number {which}; this comparison has {len(labels)}")
+                raise Ability2Error(msg("plots.no_policy_number", number=which, count=len(labels)))
             return which % len(labels)
         if which not in labels:
-            raise Ability2Error(f"no policy {which!r} in this comparison; it has {labels}")
+            raise Ability2Error(msg("compare.no_policy", label=str(which), labels=tuple(quoted(x) for x in labels)))
         return labels.index(which)
 
     # -- rates ----------------------------------------------------------------------------------
@@ -401,7 +403,9 @@ class ComparisonPlots:
         """
         _check_lang(lang)
         if basis not in ("teachers", "abilities"):
-            raise ValueError(f"unknown basis {basis!r}; use 'teachers' or 'abilities'")
+            raise ValueError(
+                msg("plots.unknown_basis", basis=str(basis), bases=(quoted("teachers"), quoted("abilities")))
+            )
         _ready(lang)
         import numpy as np
         from matplotlib.lines import Line2D
@@ -418,7 +422,7 @@ class ComparisonPlots:
             schools = result.schools
             for kind, column in columns.items():
                 if column not in schools.columns:
-                    raise Ability2Error(f"the results have no {column!r} (it needs the roster's abilities)")
+                    raise Ability2Error(msg("plots.no_column", column=column))
                 per_school[kind].append(np.asarray(schools[column], dtype=float))
         figure, ax, own = _figure_and_axes(ax, (max(6.0, 1.35 * n + 2.5), 4.8))
         x = np.arange(n, dtype=float)
@@ -539,7 +543,7 @@ class ComparisonPlots:
 
     def _pair(self, a: str | int | None, b: str | int | None) -> tuple[int, int]:
         if len(self.comparison.policies) < 2:
-            raise Ability2Error("flows need two policies; this comparison has one")
+            raise Ability2Error(msg("plots.flows_need_two"))
         i = self._index(a, 0)
         j = self._index(b, 1 if i != 1 else 0)
         return i, j
@@ -654,7 +658,9 @@ class ComparisonPlots:
         """
         _check_lang(lang)
         if basis not in ("teachers", "selections"):
-            raise ValueError(f"unknown basis {basis!r}; use 'teachers' or 'selections'")
+            raise ValueError(
+                msg("plots.unknown_basis", basis=str(basis), bases=(quoted("teachers"), quoted("selections")))
+            )
         _ready(lang)
         from fractions import Fraction
 
@@ -671,7 +677,9 @@ class ComparisonPlots:
         else:
             school_name = str(school)
             if school_name not in [str(s) for s in first.school_names]:
-                raise Ability2Error(f"no school {school_name!r}; the roster has {list(first.school_names)}")
+                raise Ability2Error(
+                    msg("plots.no_school", school=school_name, schools=tuple(quoted(s) for s in first.school_names))
+                )
         labels = _policy_labels(comparison.policies, lang)
         n = len(labels)
         environments = comparison.policies[0].framework.environments
@@ -794,7 +802,7 @@ def _teacher_environments(result: Result) -> tuple[Any, Any]:
     roster = result.roster
     policy = result.policy
     if roster is None or policy is None:
-        raise Ability2Error("environment shares need the roster and policy of the result (not a result read from JSON)")
+        raise Ability2Error(msg("plots.needs_roster"))
     environments = [env.id for env in policy.framework.environments]
     env_of_code = np.array([environments.index(a.environment.id) for a in policy.framework.abilities], dtype=np.int64)
     offsets = np.asarray(roster.ability_offsets, dtype=np.int64)
@@ -831,9 +839,9 @@ def _as_policies(policies: Any) -> list[Policy]:
         items = list(policies)
         for item in items:
             if not isinstance(item, Policy):
-                raise TypeError(f"plot_timeline needs Policy objects, not {type(item).__name__}")
+                raise TypeError(msg("plots.timeline_items", kind=type(item).__name__))
         return items
-    raise TypeError(f"plot_timeline needs a Policy, a list of them or a Comparison, not {type(policies).__name__}")
+    raise TypeError(msg("plots.timeline_arg", kind=type(policies).__name__))
 
 
 def _date_axis(axis: Any, lang: str) -> None:
@@ -875,7 +883,7 @@ def plot_timeline(
     _check_lang(lang)
     items = _as_policies(policies)
     if not items:
-        raise Ability2Error("plot_timeline needs at least one policy")
+        raise Ability2Error(msg("plots.timeline_empty"))
     _ready(lang)
     from matplotlib import dates as _dates
     from matplotlib.lines import Line2D

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ability2.errors import RegistryError
+from ability2.messages import Message, msg
 
 __all__ = ["FolderEntryPoint", "FolderProblem", "find_folder_plugins"]
 
@@ -65,16 +66,20 @@ class FolderEntryPoint:
         match = _VALUE.match(self.value)
         if match is None:
             raise ValueError(
-                f"{self.project_file}: [project.entry-points.ability2] {self.name} = {self.value!r} is not "
-                "'module' or 'module:attribute'"
+                msg("folders.entry_point_value", file=str(self.project_file), name=self.name, value=self.value)
             )
         module_name = match.group("module")
         top = module_name.partition(".")[0]
         root = _import_root(self.folder, top)
         if root is None:
             raise ModuleNotFoundError(
-                f"module {top!r} is in neither {self.folder / 'src'} nor {self.folder} "
-                f"(named by [project.entry-points.ability2] in {self.project_file})"
+                msg(
+                    "folders.module_missing",
+                    module=top,
+                    src=str(self.folder / "src"),
+                    folder=str(self.folder),
+                    file=str(self.project_file),
+                )
             )
         _import_top(top, root)
         from importlib import import_module
@@ -92,7 +97,7 @@ class FolderProblem:
 
     __slots__ = ("message", "name")
 
-    def __init__(self, name: str, message: str) -> None:
+    def __init__(self, name: str, message: Message | str) -> None:
         #: the name the problem is filed under: the project folder's name
         self.name = name
         self.message = message
@@ -107,17 +112,15 @@ def find_folder_plugins(dirs: Iterable[str | os.PathLike[str]]) -> tuple[list[Fo
     """
     found: list[FolderEntryPoint] = []
     problems: list[FolderProblem] = []
-    errors: list[str] = []
+    errors: list[Message] = []
     seen: set[Path] = set()
     for given in dirs:
         folder = Path(given).expanduser()
         if not folder.exists():
-            errors.append(f"plugin folder {given}: no such folder")
+            errors.append(msg("folders.no_such", folder=str(given)))
             continue
         if not folder.is_dir():
-            errors.append(
-                f"plugin folder {given}: not a folder (give the plugin project's folder, which holds pyproject.toml)"
-            )
+            errors.append(msg("folders.not_a_folder", folder=str(given)))
             continue
         folder = folder.resolve()
         if (folder / "pyproject.toml").is_file():
@@ -126,7 +129,7 @@ def find_folder_plugins(dirs: Iterable[str | os.PathLike[str]]) -> tuple[list[Fo
             try:
                 children = sorted(folder.iterdir())
             except OSError as exc:
-                errors.append(f"plugin folder {given}: cannot be read ({exc.strerror or exc})")
+                errors.append(msg("folders.unreadable", folder=str(given), reason=exc.strerror or str(exc)))
                 continue
             projects = [
                 child
@@ -134,10 +137,7 @@ def find_folder_plugins(dirs: Iterable[str | os.PathLike[str]]) -> tuple[list[Fo
                 if child.is_dir() and not child.name.startswith((".", "_")) and (child / "pyproject.toml").is_file()
             ]
             if not projects:
-                errors.append(
-                    f"plugin folder {given}: neither a plugin project (no pyproject.toml) nor a folder of plugin "
-                    "projects (no sub-folder holds a pyproject.toml)"
-                )
+                errors.append(msg("folders.no_project", folder=str(given)))
                 continue
         for project in projects:
             if project in seen:
@@ -146,7 +146,7 @@ def find_folder_plugins(dirs: Iterable[str | os.PathLike[str]]) -> tuple[list[Fo
             try:
                 found.extend(_project_entry_points(project))
             except _Unreadable as exc:
-                problems.append(FolderProblem(project.name, str(exc)))
+                problems.append(FolderProblem(project.name, exc.args[0]))
     if errors:
         raise RegistryError(errors)
     return found, problems
@@ -164,32 +164,26 @@ def _project_entry_points(project: Path) -> list[FolderEntryPoint]:
         with open(project_file, "rb") as handle:
             raw = handle.read(MAX_PYPROJECT_BYTES + 1)
     except OSError as exc:
-        raise _Unreadable(f"{project_file}: cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_PYPROJECT_BYTES:
         raise _Unreadable(
-            f"{project_file}: larger than {MAX_PYPROJECT_BYTES // 1024} KiB; not a plugin's pyproject.toml"
-        )
+            msg("folders.project_unreadable", file=str(project_file), reason=exc.strerror or str(exc))
+        ) from None
+    if len(raw) > MAX_PYPROJECT_BYTES:
+        raise _Unreadable(msg("folders.project_too_large", file=str(project_file), kib=MAX_PYPROJECT_BYTES // 1024))
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise _Unreadable(f"{project_file}: not UTF-8 text") from None
+        raise _Unreadable(msg("folders.project_not_utf8", file=str(project_file))) from None
     except tomllib.TOMLDecodeError as exc:
-        raise _Unreadable(f"{project_file}: not valid TOML: {exc}") from None
+        raise _Unreadable(msg("folders.project_not_toml", file=str(project_file), detail=str(exc))) from None
     table = data.get("project")
     table = table if isinstance(table, dict) else {}
     groups = table.get("entry-points")
     points = groups.get("ability2") if isinstance(groups, dict) else None
     if not isinstance(points, dict) or not points:
-        raise _Unreadable(
-            f"{project_file}: declares no ability2 plugin; add [project.entry-points.ability2] "
-            'NAME = "your_module" (as `ability2 new-plugin` writes it)'
-        )
+        raise _Unreadable(msg("folders.no_entry_point", file=str(project_file)))
     bad = [name for name, value in points.items() if not isinstance(value, str)]
     if bad:
-        raise _Unreadable(
-            f"{project_file}: [project.entry-points.ability2] {bad[0]} must name a module as text, e.g. "
-            f'{bad[0]} = "ability2_{bad[0]}"'
-        )
+        raise _Unreadable(msg("folders.entry_point_not_text", file=str(project_file), name=bad[0]))
     name, version = table.get("name"), table.get("version")
     return [
         FolderEntryPoint(
@@ -229,15 +223,12 @@ def _import_top(top: str, root: Path) -> None:
             return
         if top not in _IMPORTED:
             where = getattr(existing, "__file__", None) or repr(existing)
-            raise ImportError(
-                f"module {top!r} is already imported from {where}; a module of the same name cannot also be "
-                f"loaded from {root} in this process (uninstall the other copy, or rename the plugin's module)"
-            )
+            raise ImportError(msg("folders.module_imported_elsewhere", module=top, where=where, root=str(root)))
         for name in [n for n in sys.modules if n == top or n.startswith(top + ".")]:
             del sys.modules[name]
     spec = PathFinder.find_spec(top, [location])
     if spec is None or spec.loader is None:
-        raise ModuleNotFoundError(f"module {top!r} cannot be imported from {root}")
+        raise ModuleNotFoundError(msg("folders.module_cannot_import", module=top, root=str(root)))
     module = module_from_spec(spec)
     sys.modules[top] = module
     try:

@@ -21,6 +21,7 @@ import attrs
 from ability2.errors import UnknownRuleError
 from ability2.framework import Framework
 from ability2.layer import NotEncoded
+from ability2.messages import msg
 from ability2.model import Region
 from ability2.resolved import InactiveRule, ResolvedRule, SupersededRule, describe_value
 from ability2.rules.catalogue import Catalogue, Kind, Scope, builtin_catalogue
@@ -73,7 +74,9 @@ class Policy:
         try:
             return self.rules[rule_id]
         except KeyError:
-            raise UnknownRuleError(rule_id, f"the policy of {self.region.id} on {self.on}") from None
+            raise UnknownRuleError(
+                rule_id, msg("rule.where_policy", region=self.region.id, on=self.on.isoformat())
+            ) from None
 
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self.rules

@@ -33,6 +33,7 @@ from ability2.errors import (
 from ability2.framework import Framework, load_framework
 from ability2.layer import Layer, NotEncoded, RuleEntry, check_overrides, check_supersessions
 from ability2.loading import ParsedLayer, build_layer, parse_layer, to_document
+from ability2.messages import Message, msg
 from ability2.model import Document, Region
 from ability2.regioncache import NO_INSTALLED_ENV, PLUGINS_DIR_ENV, STRICT_ENV
 from ability2.regioncache import strict_default as _strict_default
@@ -307,7 +308,7 @@ def _plugin_manager() -> pluggy.PluginManager:
 class _HookFailed(Exception):
     """A plugin's hook raised: which plugin, the sentence naming it, and what it raised."""
 
-    def __init__(self, plugin: str, message: str, error: Exception) -> None:
+    def __init__(self, plugin: str, message: Message, error: Exception) -> None:
         super().__init__(message)
         self.plugin = plugin
         self.message = message
@@ -329,7 +330,9 @@ def _collect(manager: pluggy.PluginManager, hook_name: str) -> list[tuple[str, A
         try:
             out.extend((impl.plugin_name, item) for item in impl.function() or ())
         except Exception as exc:  # a plugin's own bug: name the plugin
-            message = f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}"
+            message = msg(
+                "plugin.hook_failed", plugin=impl.plugin_name, hook=hook_name, error=type(exc).__name__, detail=str(exc)
+            )
             raise _HookFailed(impl.plugin_name, message, exc) from exc
     return out
 
@@ -352,7 +355,7 @@ def assemble(
             problems.extend(exc.problems)
     # one bibliography: the framework's documents and every file's
     bibliography: dict[str, Document] = dict(framework.documents)
-    declared_in: dict[str, str] = {key: "the national framework" for key in framework.documents}
+    declared_in: dict[str, Message | str] = {key: msg("tree.national_framework") for key in framework.documents}
     for _, item in parsed:
         for key, raw in item.raw.documents.items():
             document = to_document(key, raw)
@@ -360,7 +363,7 @@ def assemble(
                 problems.append(
                     item.yaml.problem(
                         ("documents", key),
-                        f"document key {key!r} is also declared, differently, in {declared_in[key]}; use another key or the same entry",
+                        msg("tree.document_twice", key=key, where=declared_in[key]),
                     )
                 )
                 continue
@@ -368,7 +371,7 @@ def assemble(
             declared_in.setdefault(key, item.name)
     layers: dict[str, Layer] = {}
     files_of: dict[str, str] = {}
-    messages: list[str] = []
+    messages: list[Message] = []
     for plugin, item in parsed:
         try:
             layer = build_layer(
@@ -380,9 +383,7 @@ def assemble(
         region_id = layer.region.id
         if region_id in layers:
             other = layers[region_id]
-            messages.append(
-                f"region {region_id!r} is declared twice: in {other.file} (plugin {other.plugin}) and in {layer.file} (plugin {layer.plugin})"
-            )
+            messages.append(_declared_twice(region_id, other, layer))
             continue
         layers[region_id] = layer
         files_of[region_id] = item.name
@@ -395,7 +396,14 @@ def assemble(
         if code is not None:
             if code in codes:
                 messages.append(
-                    f"code {code} is declared by both {codes[code]!r} ({layers[codes[code]].file}) and {region_id!r} ({layer.file})"
+                    msg(
+                        "tree.code_twice",
+                        code=code,
+                        first=codes[code],
+                        first_file=str(layers[codes[code]].file),
+                        second=region_id,
+                        second_file=str(layer.file),
+                    )
                 )
             codes[code] = region_id
     if messages:
@@ -407,32 +415,52 @@ def assemble(
     return Registry(framework=framework, catalogue=catalogue, layers=layers, plugins=plugins, sources=source_list)
 
 
-def _check_tree(layers: Mapping[str, Layer]) -> list[str]:
-    messages: list[str] = []
+def _declared_twice(region_id: str, first: Layer, second: Layer) -> Message:
+    """The message for a region two layers declare."""
+    return msg(
+        "tree.region_twice",
+        region=region_id,
+        first_file=str(first.file),
+        first_plugin=first.plugin,
+        second_file=str(second.file),
+        second_plugin=second.plugin,
+    )
+
+
+def _check_tree(layers: Mapping[str, Layer]) -> list[Message]:
+    messages: list[Message] = []
     if "cn" not in layers:
-        messages.append("no layer declares the nation 'cn' (the core's national.yaml is missing)")
+        messages.append(msg("tree.no_nation"))
     for region_id, layer in layers.items():
         parent = layer.region.parent
         if parent is None:
             continue
         if parent not in layers:
-            messages.append(f"region {region_id!r} ({layer.file}) names parent {parent!r}, which no plugin declares")
+            messages.append(msg("tree.parent_unknown", region=region_id, file=str(layer.file), parent=parent, hint=""))
             continue
         parent_level = layers[parent].region.level
         if parent_level.rank >= layer.region.level.rank:
             messages.append(
-                f"region {region_id!r} ({layer.region.level.value}, {layer.file}) cannot sit under {parent!r} ({parent_level.value}, {layers[parent].file})"
+                msg(
+                    "tree.level_order",
+                    region=region_id,
+                    level=layer.region.level.value,
+                    file=str(layer.file),
+                    parent=parent,
+                    parent_level=parent_level.value,
+                    parent_file=str(layers[parent].file),
+                )
             )
     for region_id in layers:  # cycles (possible only for hand-built layers)
         seen: list[str] = []
         current: str | None = region_id
         while current is not None and current in layers:
             if current in seen:
-                messages.append("the region tree has a cycle: " + " → ".join([*seen[seen.index(current) :], current]))
+                messages.append(msg("tree.cycle", path=" → ".join([*seen[seen.index(current) :], current])))
                 break
             seen.append(current)
             current = layers[current].region.parent
-        if messages and messages[-1].startswith("the region tree has a cycle"):
+        if messages and messages[-1].code == "tree.cycle":
             break
     return messages
 
@@ -469,7 +497,7 @@ def _catalogue(manager: pluggy.PluginManager, loading: _Loading) -> Catalogue:
         except CatalogueError as exc:
             if not loading.tolerates(name):
                 raise RegistryError(error.messages) from None
-            loading.leave_out(manager, name, "catalogue", "; ".join(str(m) for m in exc.messages))
+            loading.leave_out(manager, name, "catalogue", msg("plugin.catalogue_conflicts", problems=exc.messages))
             continue
         kept = trial
     try:
@@ -483,14 +511,20 @@ def _entry_point_plugins(manager: pluggy.PluginManager, loading: _Loading) -> di
     from ability2.discovery import entry_points
 
     found: dict[str, Any] = {}
-    errors: list[str] = []
+    errors: list[Message] = []
     for entry_point in entry_points(ENTRY_POINT_GROUP):
         if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):
             continue
         try:
             plugin = entry_point.load()
         except Exception as exc:
-            message = f"plugin {entry_point.name!r} ({entry_point.value}) failed to import: {type(exc).__name__}: {exc}"
+            message = msg(
+                "plugin.import_failed",
+                plugin=entry_point.name,
+                value=entry_point.value,
+                error=type(exc).__name__,
+                detail=str(exc),
+            )
             errors.append(message)
             loading.problems.append(PluginProblem(entry_point.name, "import", message))
             continue
@@ -514,17 +548,16 @@ def _folder_plugins(manager: pluggy.PluginManager, loading: _Loading, dirs: Sequ
     from ability2.plugindirs import find_folder_plugins
 
     points, unreadable = find_folder_plugins(dirs)
-    errors: list[str] = []
+    errors: list[Message] = []
     for problem in unreadable:
-        message = f"plugin folder {problem.name!r}: {problem.message}"
+        message = msg("folders.problem", name=problem.name, message=problem.message)
         errors.append(message)
         loading.problems.append(PluginProblem(problem.name, "import", message))
     found: dict[str, Any] = {}
     for point in points:
         if point.name in found:
-            message = (
-                f"plugin {point.name!r} is declared by two plugin folders, {found[point.name].folder} and "
-                f"{point.folder}; the first is loaded"
+            message = msg(
+                "folders.declared_twice", name=point.name, first=str(found[point.name].folder), second=str(point.folder)
             )
             errors.append(message)
             loading.problems.append(PluginProblem(point.name, "import", message))
@@ -532,12 +565,19 @@ def _folder_plugins(manager: pluggy.PluginManager, loading: _Loading, dirs: Sequ
         try:
             plugin = point.load()
         except Exception as exc:
-            message = f"plugin {point.name!r} ({point.value}, from {point.folder}) failed to import: {type(exc).__name__}: {exc}"
+            message = msg(
+                "folders.import_failed",
+                name=point.name,
+                value=point.value,
+                folder=str(point.folder),
+                error=type(exc).__name__,
+                detail=exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc),
+            )
             errors.append(message)
             loading.problems.append(PluginProblem(point.name, "import", message))
             continue
         if manager.is_registered(plugin) or manager.get_plugin(point.name) is not None:
-            message = f"plugin {point.name!r} (from {point.folder}) is already registered under another name or object"
+            message = msg("folders.already_registered", name=point.name, folder=str(point.folder))
             errors.append(message)
             loading.problems.append(PluginProblem(point.name, "import", message))
             continue
@@ -572,7 +612,7 @@ class _Loading:
         """Whether a problem of plugin ``name`` leaves it out (an installed plugin, not strict) rather than raising."""
         return not self.strict and name not in self.explicit
 
-    def leave_out(self, manager: pluggy.PluginManager, name: str, kind: str, message: str) -> None:
+    def leave_out(self, manager: pluggy.PluginManager, name: str, kind: str, message: Message | str) -> None:
         """Unregister plugin ``name`` and record why (the caller checked :meth:`tolerates`)."""
         plugin = manager.get_plugin(name)
         if plugin is not None:
@@ -700,8 +740,7 @@ def _check_hooks(manager: pluggy.PluginManager, loading: _Loading) -> None:
                     for caller in manager.hook.__dict__.values()
                     if isinstance(caller, pluggy.HookCaller) and not caller.has_spec() and caller.get_hookimpls()
                 )
-            detail = f" ({', '.join(unknown)})" if unknown else ""
-            message = f"plugin {name!r} implements a hook that ability2 does not define{detail}; hook names must match ability2.hookspecs exactly"
+            message = msg("plugin.unknown_hook", plugin=name, hooks=tuple(unknown) or None)
             if not loading.tolerates(name):
                 raise RegistryError([message]) from None
             loading.leave_out(manager, name, "hook", message)
@@ -737,6 +776,7 @@ def _load_registry(
         # one pass over the plugins' hooks; a plugin left out on the way, the pass is made again without it
         left_out = len(loading.problems)
         try:
+            _messages(manager, loading)
             catalogue = _catalogue(manager, loading)
             with_sheets = _sheets(manager, framework, loading)
             sources = _collect(manager, "ability2_policy_files")
@@ -747,7 +787,7 @@ def _load_registry(
                 raise failed.strict() from failed.error
             loading.leave_out(manager, failed.plugin, "hook", failed.message)
     else:  # pragma: no cover - each pass leaves one plugin out
-        raise RegistryError(["plugins keep failing"])
+        raise RegistryError([msg("plugin.keep_failing")])
     sources.extend(("extra", source) for source in extra)
     try:
         registry = assemble(sources=sources, framework=with_sheets, catalogue=catalogue)
@@ -785,6 +825,52 @@ def _load_registry(
     return registry
 
 
+def _messages(manager: pluggy.PluginManager, loading: _Loading) -> None:
+    """Add each plugin's message catalogue (``ability2_message_files``); tolerant loading leaves out a plugin whose catalogue is bad."""
+    from ability2.messages import add_messages
+
+    for plugin_name, files in _by_plugin(_grouped(_collect(manager, "ability2_message_files"))):
+        problems: list[Problem] = []
+        entries: dict[str, Any] = {}
+        for source in files:
+            try:
+                entries.update(_message_file(source))
+            except PolicyFileError as exc:
+                problems.extend(exc.problems)
+        if not problems:
+            problems = [Problem(_source_name(files), code, said) for code, said in add_messages(entries)]
+        if not problems:
+            continue
+        if loading.tolerates(plugin_name):
+            _leave_out_for(manager, loading, plugin_name, "messages", problems)
+            continue
+        raise PolicyFileError(problems)
+
+
+def _grouped(items: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """Hook results grouped by plugin, in the order the plugins first appear."""
+    out: dict[str, list[Any]] = {}
+    for plugin, item in items:
+        out.setdefault(plugin, []).append(item)
+    return list(out.items())
+
+
+def _source_name(files: Sequence[Any]) -> str:
+    return ", ".join(str(f) for f in files)
+
+
+def _message_file(source: SourceLike) -> dict[str, Any]:
+    """A plugin's message file: a YAML mapping of codes to ``{zh, en}`` (read strictly: no repeated code)."""
+    from ability2.datafiles import read_source_text
+    from ability2.yamlio import read_yaml
+
+    text, name = read_source_text(source)
+    data = read_yaml(text, name).data
+    if not isinstance(data, dict):
+        raise PolicyFileError([Problem(name, "", msg("messages.file_not_mapping"))])
+    return data
+
+
 def _sheets(manager: pluggy.PluginManager, framework: Framework, loading: _Loading) -> Framework:
     """The framework with the plugins' submission sheets added; tolerant loading leaves out a plugin whose sheets are bad."""
     sheet_sources = _collect(manager, "ability2_sheet_files")
@@ -807,7 +893,7 @@ def _sheets(manager: pluggy.PluginManager, framework: Framework, loading: _Loadi
             Problem(
                 str(source),
                 "sheets",
-                f"{code} already has a sheet; plugin {plugin_name!r} may add sheets, not replace them",
+                msg("plugin.sheet_replaced", ability=code, plugin=plugin_name),
             )
             for code in added
             if code in sheets
@@ -828,7 +914,7 @@ def _leave_out_for(
     """Leave out plugin ``name`` for file problems: one :class:`PluginProblem` per problem, located."""
     from ability2.tolerant import from_problems
 
-    loading.leave_out(manager, name, kind, str(problems[0]))
+    loading.leave_out(manager, name, kind, problems[0].message)
     loading.problems[-1:] = from_problems(name, kind, problems)
 
 

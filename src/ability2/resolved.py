@@ -62,7 +62,9 @@ class ResolvedRule:
     def holds(self, value: Fraction | int) -> bool:
         """Whether ``value`` satisfies this limit (exactly, by the rule's boundary word)."""
         if self.bound is None:
-            raise TypeError(f"{self.id} is not a limit")
+            from ability2.messages import msg
+
+            raise TypeError(msg("rule.not_a_limit", rule=self.id))
         return self.bound.holds(value, self.value)
 
     def describe_value(self, lang: str = "zh") -> str:

@@ -18,7 +18,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ability2.converting import quoted
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 from ability2.model import Level
 from ability2.rules.bounds import Direction
 
@@ -299,29 +301,25 @@ def scaffold_plugin(
     if not NAME_PATTERN.match(name) or keyword.iskeyword(name):
         written_together = re.sub(r"[^a-z0-9_]", "", name.lower())
         hint = (
-            f"; did you mean {written_together!r}?"
+            msg("policy.did_you_mean", names=(quoted(written_together),))
             if written_together != name
             and NAME_PATTERN.match(written_together)
             and not keyword.iskeyword(written_together)
             else ""
         )
-        raise Ability2Error(
-            f"{name!r} is not a valid plugin name: it is both the region id's last segment and a Python package "
-            f"name, so use lowercase pinyin written together, digits or '_', starting with a letter, "
-            f"and no Python keyword (e.g. sichuan, chengdu, qufu){hint}"
-        )
+        raise Ability2Error(msg("scaffold.bad_name", name=name, hint=hint))
     reg = registry if isinstance(registry, Registry) else load_registry()
     parent_region = reg.region(parent)
     if parent_region.level is Level.SCHOOL:
-        raise Ability2Error(f"{parent_region.id} is a school: a region cannot sit under a school")
+        raise Ability2Error(msg("scaffold.under_school", parent=parent_region.id))
     region_id = name if parent_region.id == "cn" else f"{parent_region.id}/{name}"
     if region_id in {region.id for region in reg.regions()}:
-        raise Ability2Error(f"region {region_id!r} already exists (declared by an installed plugin)")
+        raise Ability2Error(msg("scaffold.exists", region=region_id))
     target = Path(output) if output is not None else Path(f"ability2-{name}")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise Ability2Error(f"{target} exists and is not empty: choose another folder with -o")
+        raise Ability2Error(msg("scaffold.not_empty", folder=str(target)))
     if not target.parent.is_dir() and str(target.parent):
-        raise Ability2Error(f"cannot create {target}: folder {target.parent} does not exist")
+        raise Ability2Error(msg("scaffold.no_parent_folder", folder=str(target), parent=str(target.parent)))
     module = "ability2_" + name
     dist = "ability2-" + name
     level = _CHILD_LEVEL[parent_region.level]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ability2.errors import RosterProblem, SchoolTableError
+from ability2.messages import msg
 from ability2.region_column import REGION_COLUMN, region_column
 
 if TYPE_CHECKING:
@@ -100,10 +101,13 @@ def schools_by_region(
         row = int(table.rows[at])
         earlier = first.setdefault((rid, school, group), row)
         if earlier != row:  # the region written once as an id, once as a code
-            what = f"school {school!r} of {rid}" + (f", group {group!r}" if group else "")
-            problems.append(
-                RosterProblem(table.source, row, "school (学校)", f"{what} is given twice: rows {earlier} and {row}")
+            where = msg("schools.in_region", school=school, region=rid)
+            said = (
+                msg("schools.group_twice", school=where, group=group, first=earlier, row=row)
+                if group
+                else msg("schools.school_twice", school=where, first=earlier, row=row)
             )
+            problems.append(RosterProblem(table.source, row, "school", said, alias="学校"))
     if problems:
         raise SchoolTableError(sorted(problems, key=lambda p: p.row or 0))
     out: dict[str, SchoolTable] = {}

@@ -31,7 +31,9 @@ def table_frame(result: Result, name: str) -> pl.DataFrame:
     import polars as pl
 
     if name not in TABLES:
-        raise Ability2Error(f"unknown table {name!r}; use {', '.join(TABLES)}")
+        from ability2.messages import msg
+
+        raise Ability2Error(msg("tables.unknown", name=str(name), tables=TABLES))
     if name == "teachers":
         return _teachers_frame(result)
     frame: pd.DataFrame = getattr(result, name)

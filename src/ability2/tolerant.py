@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ability2.converting import quoted
 from ability2.errors import PluginProblem, PolicyFileError, Problem
-from ability2.messages import Message
+from ability2.messages import Message, msg
 
 if TYPE_CHECKING:
     from ability2.datafiles import SourceLike
@@ -109,13 +110,13 @@ class _Round:
         from ability2.model import Document
 
         bibliography: dict[str, Document] = dict(framework.documents)
-        declared_in: dict[str, str] = {key: "the national framework" for key in framework.documents}
+        declared_in: dict[str, Message | str] = {key: msg("tree.national_framework") for key in framework.documents}
         for plugin, item in self.items:
             for key, raw in item.raw.documents.items():
                 document = to_document(key, raw)
                 if key in bibliography and bibliography[key] != document:
                     where = item.yaml.problem(("documents", key), "")
-                    message = f"document key {key!r} is also declared, differently, in {declared_in[key]}; use another key or the same entry"
+                    message = msg("tree.document_twice", key=key, where=declared_in[key])
                     self.blame(plugin, "policy", message, Problem(where.file, where.path, message, where.line))
                     continue
                 bibliography[key] = document
@@ -134,7 +135,14 @@ class _Round:
             region_id = layer.region.id
             other = self.layers.get(region_id)
             if other is not None:
-                message = f"region {region_id!r} is declared twice: in {other.file} (plugin {other.plugin}) and in {layer.file} (plugin {layer.plugin})"
+                message = msg(
+                    "tree.region_twice",
+                    region=region_id,
+                    first_file=str(other.file),
+                    first_plugin=other.plugin,
+                    second_file=str(layer.file),
+                    second_plugin=layer.plugin,
+                )
                 sides = tuple(dict.fromkeys((self.plugin_of[region_id], plugin)))
                 wrong = self._not_kept(sides)
                 if wrong is not None:  # the kept plugin's region stands; the other plugin is out
@@ -170,27 +178,43 @@ class _Round:
                     self.orphans[str(layer.file)] = (plugin, region_id, self.gone[parent])
                 else:
                     hint = (
-                        f"; plugin {', '.join(repr(p) for p in self.early)} failed to load and may declare it"
+                        msg("tree.parent_maybe_broken", plugins=tuple(quoted(p) for p in self.early))
                         if self.early
                         else ""
                     )
-                    message = f"names parent {parent!r}, which no plugin declares{hint}"
                     self.blame(
                         plugin,
                         "tree",
-                        f"region {region_id!r} {message}",
-                        Problem(str(layer.file), "region.parent", message),
+                        msg("tree.parent_unknown", region=region_id, file=str(layer.file), parent=parent, hint=hint),
+                        Problem(
+                            str(layer.file), "region.parent", msg("tree.names_parent_unknown", parent=parent, hint=hint)
+                        ),
                     )
             elif parent is not None and layers[parent].region.level.rank >= layer.region.level.rank:
                 self.blame(
                     plugin,
                     "tree",
-                    f"region {region_id!r} ({layer.region.level.value}) cannot sit under {parent!r} ({layers[parent].region.level.value})",
+                    msg(
+                        "tree.level_order",
+                        region=region_id,
+                        level=layer.region.level.value,
+                        file=str(layer.file),
+                        parent=parent,
+                        parent_level=layers[parent].region.level.value,
+                        parent_file=str(layers[parent].file),
+                    ),
                 )
             code = layer.region.code
             if code is not None:
                 if code in codes:
-                    message = f"code {code} is declared by both {codes[code]!r} and {region_id!r}"
+                    message = msg(
+                        "tree.code_twice",
+                        code=code,
+                        first=codes[code],
+                        first_file=str(layers[codes[code]].file),
+                        second=region_id,
+                        second_file=str(layer.file),
+                    )
                     sides = tuple(dict.fromkeys((self.plugin_of[codes[code]], plugin)))
                     wrong = self._not_kept(sides)
                     for who in sides if wrong is None else (wrong,):
@@ -274,7 +298,7 @@ def assemble_tolerant(
         inherits = PluginProblem(
             plugin,
             "inherits",
-            f"{', '.join(ids)} inherit from a region of plugin {cause!r}, which was left out",
+            msg("plugin.inherits_broken", regions=ids, cause=cause),
             regions=ids,
             cause=cause,
         )

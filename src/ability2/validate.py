@@ -14,6 +14,7 @@ import attrs
 
 from ability2.errors import Ability2Error, PolicyFileError, Problem
 from ability2.loading import ParsedLayer, SourceLike, parse_layer, read_source_text
+from ability2.messages import Message, msg, render
 from ability2.yamlio import read_yaml
 
 __all__ = ["ValidationReport", "validate_path"]
@@ -29,16 +30,22 @@ class ValidationReport:
 
     policy_files: tuple[str, ...]
     regions: tuple[str, ...]
-    skipped: tuple[tuple[str, str], ...]
+    #: each file skipped, with why (a message, shown in the reader's language)
+    skipped: tuple[tuple[str, Message | str], ...]
     warnings: tuple[Problem, ...] = ()
 
     @property
     def lines(self) -> list[str]:
-        """A readable summary, one line per file."""
-        out = [f"ok: {name}" for name in self.policy_files]
-        out += [f"skipped: {name} ({why})" for name, why in self.skipped]
-        out += [f"warning: {problem}" for problem in self.warnings]
-        out.append(f"{len(self.policy_files)} policy file(s) valid; regions: {', '.join(self.regions) or 'none'}")
+        """A readable summary, one line per file, in the current language (:meth:`text_lines`)."""
+        return self.text_lines()
+
+    def text_lines(self, lang: str | None = None) -> list[str]:
+        """A readable summary, one line per file, in ``lang`` (default: the current language)."""
+        out = [render(msg("validate.ok", file=name), lang) for name in self.policy_files]
+        out += [render(msg("validate.skipped", file=name, why=why), lang) for name, why in self.skipped]
+        out += [render(msg("validate.warning", problem=problem.text(lang)), lang) for problem in self.warnings]
+        regions = self.regions or (msg("validate.no_regions"),)
+        out.append(render(msg("validate.summary", count=len(self.policy_files), regions=regions), lang))
         return out
 
 
@@ -83,7 +90,13 @@ def _plugin_modules(path: Path) -> list[object]:
             modules.append(importlib.import_module(package.name))
         except Exception as exc:
             raise PolicyFileError(
-                [Problem(str(package / "__init__.py"), "", f"cannot import the plugin: {type(exc).__name__}: {exc}")]
+                [
+                    Problem(
+                        str(package / "__init__.py"),
+                        "",
+                        msg("validate.import_failed", error=type(exc).__name__, detail=str(exc)),
+                    )
+                ]
             ) from None
         finally:
             sys.path.remove(str(package.parent))
@@ -100,7 +113,7 @@ def _check_entry_point(path: Path) -> None:
     try:
         data = tomllib.loads(project_file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PolicyFileError([Problem(str(project_file), "", f"not valid TOML: {exc}")]) from None
+        raise PolicyFileError([Problem(str(project_file), "", msg("validate.bad_toml", detail=str(exc)))]) from None
     points = data.get("project", {}).get("entry-points", {}).get("ability2")
     if not points:
         raise PolicyFileError(
@@ -108,7 +121,7 @@ def _check_entry_point(path: Path) -> None:
                 Problem(
                     str(project_file),
                     "project.entry-points.ability2",
-                    'missing: once installed, the plugin would never be discovered; add [project.entry-points.ability2] NAME = "your_module"',
+                    msg("validate.entry_point_missing"),
                 )
             ]
         )
@@ -124,12 +137,12 @@ def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationRepo
     from ability2.registry import assemble, files_in, load_registry
 
     if not path.exists():
-        raise PolicyFileError([Problem(str(path), "", "no such file or folder")])
+        raise PolicyFileError([Problem(str(path), "", msg("validate.no_such_path"))])
     if not path.is_file() and not path.is_dir():
-        raise PolicyFileError([Problem(str(path), "", "not a regular file or a folder (a device, a pipe ...)")])
+        raise PolicyFileError([Problem(str(path), "", msg("validate.not_a_file"))])
     candidates = files_in(path)
     policy_files: list[Path] = []
-    skipped: list[tuple[str, str]] = []
+    skipped: list[tuple[str, Message | str]] = []
     problems: list[Problem] = []
     for candidate in candidates:
         try:
@@ -140,21 +153,17 @@ def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationRepo
         if kind == "policy":
             policy_files.append(candidate)
         elif kind == "cases":
-            skipped.append((str(candidate), "test cases: run them with pytest"))
+            skipped.append((str(candidate), msg("validate.skip_cases")))
         elif kind == "sheets":
-            skipped.append((str(candidate), "submission sheets: checked when a plugin registers them"))
+            skipped.append((str(candidate), msg("validate.skip_sheets")))
         else:
-            skipped.append((str(candidate), "not a policy file: no top-level `region:` key"))
+            skipped.append((str(candidate), msg("validate.skip_other")))
     if problems:
         raise PolicyFileError(problems)
     if path.is_file() and not policy_files:
-        raise PolicyFileError(
-            [Problem(str(path), "", "not a policy file: expected top-level keys region, documents, rules")]
-        )
+        raise PolicyFileError([Problem(str(path), "", msg("validate.not_policy_file"))])
     if not policy_files:
-        raise PolicyFileError(
-            [Problem(str(path), "", "no policy file here: no YAML file with a top-level `region:` key in this folder")]
-        )
+        raise PolicyFileError([Problem(str(path), "", msg("validate.no_policy_file"))])
     parsed = [parse_layer(p) for p in policy_files]
     parsed_regions = {layer.region_id for layer in parsed}
     modules = _plugin_modules(path) if import_plugins else []
@@ -212,6 +221,5 @@ def _placeholder_name(layer: ParsedLayer) -> Problem | None:
         return None
     return layer.yaml.problem(
         ("region", "name"),
-        f"{region.name!r} is the placeholder `ability2 new-plugin` writes (the id's pinyin): "
-        "write the region's official Chinese name, e.g. 曲阜市",
+        msg("validate.placeholder_name", name=region.name, example="曲阜市"),
     )

@@ -17,17 +17,17 @@ the value it replaced and cites the what-if as its source, on the layer ``what-i
 
 from __future__ import annotations
 
-import difflib
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.converting import did_you_mean
+from ability2.converting import did_you_mean, quoted
 from ability2.errors import ChangeSetError, Problem
 from ability2.layer import RuleEntry
 from ability2.loading import ParsedLayer, _LayerBuilder
+from ability2.messages import msg
 from ability2.model import Document
 from ability2.resolved import InactiveRule, ResolvedRule
 from ability2.rules.bounds import Direction
@@ -141,18 +141,22 @@ def apply_changes(
     inactive: list[InactiveRule] = []
     derivations: list[str] = []
     if not isinstance(changes, Mapping) or not changes:
-        raise ChangeSetError([Problem(source_name, "", "a change set is a non-empty mapping of rule ids to values")])
+        raise ChangeSetError([Problem(source_name, "", msg("whatif.not_mapping"))])
     for rule_id, change in changes.items():
         path = (str(rule_id),)
         current = policy.get(str(rule_id)) if isinstance(rule_id, str) else None
         if current is None:
-            close = difflib.get_close_matches(str(rule_id), list(policy.rules), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             problems.append(
                 Problem(
                     source_name,
                     str(rule_id),
-                    f"the policy of {policy.region.id} on {policy.on} has no rule {rule_id!r}{hint}",
+                    msg(
+                        "whatif.no_rule",
+                        region=policy.region.id,
+                        date=policy.on.isoformat(),
+                        rule=str(rule_id),
+                        hint=did_you_mean(str(rule_id), policy.rules),
+                    ),
                 )
             )
             continue
@@ -163,8 +167,12 @@ def apply_changes(
                     Problem(
                         source_name,
                         str(rule_id),
-                        f"unknown key(s) {sorted(unknown)}{did_you_mean(str(min(unknown, key=str)), _ENTRY_KEYS)}; "
-                        f"use {sorted(_ENTRY_KEYS)}",
+                        msg(
+                            "whatif.unknown_keys",
+                            keys=tuple(quoted(k) for k in sorted(unknown, key=str)),
+                            hint=did_you_mean(str(min(unknown, key=str)), _ENTRY_KEYS),
+                            known=tuple(quoted(k) for k in sorted(_ENTRY_KEYS)),
+                        ),
                     )
                 )
                 continue

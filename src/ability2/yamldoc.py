@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ability2.errors import Problem
+from ability2.messages import Message
 
 __all__ = ["LineTree", "PathPart", "YamlDocument", "format_path", "line_tree"]
 
@@ -74,7 +75,7 @@ class YamlDocument:
             node = child
         return line
 
-    def problem(self, path: Sequence[PathPart], message: str) -> Problem:
+    def problem(self, path: Sequence[PathPart], message: Message | str) -> Problem:
         """A :class:`Problem` at ``path`` of this file, with its line when known."""
         return Problem(self.name, format_path(path), message, self.line_of(path))
 

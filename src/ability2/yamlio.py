@@ -26,7 +26,8 @@ from typing import Any
 import yaml
 
 from ability2.errors import PolicyFileError, Problem
-from ability2.limits import current, hint
+from ability2.limits import current
+from ability2.messages import Message, msg
 from ability2.yamldoc import PathPart, YamlDocument, format_path
 
 __all__ = ["PathPart", "YamlDocument", "format_path", "read_yaml"]
@@ -47,12 +48,61 @@ class _Strict(yaml.constructor.SafeConstructor):
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"duplicate key {key!r} (first on line {seen[key]}); the second would silently replace the first",
+                    f"{_DUPLICATE}{seen[key]} {key}",
                     key_node.start_mark,
                 )
             if isinstance(key, Hashable):
                 seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+#: how the strict constructor marks its duplicate-key error, read back by :func:`_malformed`
+_DUPLICATE = "ability2-duplicate-key "
+
+
+def _malformed(exc: yaml.MarkedYAMLError, said: str) -> Message:
+    """The parser's complaint as a message in the reader's language.
+
+    PyYAML's complaints are English sentences from a fixed set: the common ones are said
+    here in both languages (:data:`_PARSER_SAYS`); any other is ``yaml.malformed``
+    with the parser's column, never an English fragment inside a Chinese sentence.
+    """
+    problem = str(exc.problem or "")
+    if problem.startswith(_DUPLICATE):
+        first, _, key = problem[len(_DUPLICATE) :].partition(" ")
+        return msg("yaml.duplicate_key", key=key, first=int(first))
+    if problem.startswith(_INVALID_DATE):
+        return msg("yaml.invalid_date", value=problem[len(_INVALID_DATE) :])
+    mark = exc.problem_mark or exc.context_mark
+    column = mark.column + 1 if mark is not None else None
+    for start, said_there in _PARSER_SAYS:
+        if problem.startswith(start):
+            return msg("yaml.malformed", detail=said_there, column=column)
+    return msg("yaml.malformed", detail=msg("yaml.parser.other"), column=column)
+
+
+#: how the timestamp constructor marks an impossible date, read back by :func:`_malformed`
+_INVALID_DATE = "ability2-invalid-date "
+
+#: the beginnings of PyYAML's complaints, and the messages that say them
+_PARSER_SAYS: tuple[tuple[str, Message], ...] = (
+    ("mapping values are not allowed here", msg("yaml.parser.mapping_values")),
+    ("could not find expected ':'", msg("yaml.parser.expected_colon")),
+    ("expected <block end>", msg("yaml.parser.indentation")),
+    ("invalid indentation or unclosed", msg("yaml.parser.indentation")),
+    ("found character '\\t'", msg("yaml.parser.tab")),
+    ("found character", msg("yaml.parser.bad_start")),
+    ("found unexpected end of stream", msg("yaml.parser.unclosed_quote")),
+    ("found undefined alias", msg("yaml.parser.undefined_alias")),
+    ("found unhashable key", msg("yaml.parser.unhashable_key")),
+    ("could not determine a constructor for the tag", msg("yaml.parser.tag")),
+    ("expected a single document", msg("yaml.parser.many_documents")),
+    ("but found another document", msg("yaml.parser.many_documents")),
+    ("expected ',' or ']'", msg("yaml.parser.unclosed_flow")),
+    ("expected ',' or '}'", msg("yaml.parser.unclosed_flow")),
+    ("sequence entries are not allowed here", msg("yaml.parser.sequence_entries")),
+    ("found unknown escape character", msg("yaml.parser.escape")),
+)
 
 
 class _StrictLoader(_Strict, yaml.SafeLoader):
@@ -73,10 +123,8 @@ def _construct_timestamp(loader: _Strict, node: yaml.ScalarNode) -> object:
     """A date or time; an impossible one (2021-02-30) is an error on its line, not a crash."""
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[no-untyped-call,unused-ignore]
-    except (ValueError, OverflowError) as exc:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"invalid date {node.value!r}: {exc}", node.start_mark
-        ) from None
+    except (ValueError, OverflowError):
+        raise yaml.constructor.ConstructorError(None, None, f"{_INVALID_DATE}{node.value}", node.start_mark) from None
 
 
 _LOADERS: tuple[Any, ...] = (_StrictLoader,) if _FastStrictLoader is None else (_StrictLoader, _FastStrictLoader)
@@ -108,9 +156,7 @@ def _check_size(root: yaml.Node, name: str) -> None:
                     Problem(
                         name,
                         "",
-                        f"too large: more than {budget:,} values once its aliases (*name) are expanded; "
-                        "a policy file needs far fewer (a file that repeats aliases of aliases is refused) "
-                        f"{hint('max_yaml_values')}",
+                        msg("yaml.too_many_values", count=budget, limit="max_yaml_values"),
                         node.start_mark.line + 1,
                     )
                 ]
@@ -122,7 +168,7 @@ def _check_size(root: yaml.Node, name: str) -> None:
                         Problem(
                             name,
                             "",
-                            f"nested deeper than {limits.max_yaml_depth} levels {hint('max_yaml_depth')}",
+                            msg("yaml.too_deep", depth=limits.max_yaml_depth, limit="max_yaml_depth"),
                             node.start_mark.line + 1,
                         )
                     ]
@@ -226,8 +272,7 @@ def read_yaml(text: str, name: str) -> YamlDocument:
                 Problem(
                     name,
                     "",
-                    f"too large: {len(text):,} characters; a YAML file here holds at most "
-                    f"{limits.max_yaml_chars:,} {hint('max_yaml_chars')}",
+                    msg("yaml.too_long", count=len(text), most=limits.max_yaml_chars, limit="max_yaml_chars"),
                 )
             ]
         )
@@ -245,31 +290,34 @@ def read_yaml(text: str, name: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        if "maximum nesting depth" in message:  # libyaml's own bound, past ours
-            message = f"nested too deeply to read (more than {limits.max_yaml_depth} levels are refused)"
-            raise PolicyFileError([Problem(name, "", message, line)]) from None
-        raise PolicyFileError([Problem(name, "", f"malformed YAML: {message}", line)]) from None
+        said = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        if "maximum nesting depth" in said:  # libyaml's own bound, past ours
+            raise PolicyFileError(
+                [Problem(name, "", msg("yaml.too_deep_to_read", depth=limits.max_yaml_depth), line)]
+            ) from None
+        raise PolicyFileError([Problem(name, "", _malformed(exc, said), line)]) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise PolicyFileError([Problem(name, "", msg("yaml.bad_character", character=character), line)]) from None
+    except yaml.YAMLError:
         raise PolicyFileError(
-            [Problem(name, "", f"malformed YAML: character {character} is not allowed in a YAML file", line)]
+            [Problem(name, "", msg("yaml.malformed", detail=msg("yaml.parser.other"), column=None))]
         ) from None
-    except yaml.YAMLError as exc:
-        raise PolicyFileError([Problem(name, "", f"malformed YAML: {exc}")]) from None
     except RecursionError:
         raise PolicyFileError(
             [
                 Problem(
                     name,
                     "",
-                    f"nested too deeply to read (more than {limits.max_yaml_depth} levels are refused)",
+                    msg("yaml.too_deep_to_read", depth=limits.max_yaml_depth),
                 )
             ]
         ) from None
-    except ValueError as exc:  # a number longer than Python reads (int max str digits)
-        raise PolicyFileError([Problem(name, "", f"malformed YAML: {str(exc)[:200]}")]) from None
+    except ValueError:  # a number longer than Python reads (int max str digits)
+        raise PolicyFileError(
+            [Problem(name, "", msg("yaml.malformed", detail=msg("yaml.number_too_long"), column=None))]
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()

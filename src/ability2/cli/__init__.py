@@ -511,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--parent", default="cn", metavar="REGION", help="the parent region id or code (default: cn)"
     )
     new_plugin.add_argument("-o", "--output", metavar="DIR", help="the folder to create (default: ./ability2-NAME)")
+    add_lang(new_plugin)
 
     inventory = add(
         "inventory",
@@ -595,6 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also import the plugin packages under PATH, so that their own rule kinds are known (runs their code)",
     )
+    add_lang(validate)
     return parser
 
 
@@ -750,16 +752,14 @@ def _plugin_environment(dirs: Sequence[str], no_installed: bool, lang: str) -> I
     worker process it starts (``serve --workers``, ``--partitions``), loads the same
     plugins. A folder that does not exist is refused here, before any work.
     """
+    from ability2.messages import msg
     from ability2.regioncache import NO_INSTALLED_ENV, PLUGINS_DIR_ENV
 
     for folder in dirs:
         if not os.path.isdir(folder):
-            why = (
-                ("不存在" if lang == "zh" else "no such folder")
-                if not os.path.exists(folder)
-                else ("不是文件夹" if lang == "zh" else "not a folder")
-            )
-            raise UsageError(f"--plugins-dir {folder}: {why}")
+            if not os.path.exists(folder):
+                raise UsageError(msg("cli.plugins_dir_missing", folder=folder))
+            raise UsageError(msg("cli.plugins_dir_not_folder", folder=folder))
     saved = {name: os.environ.get(name) for name in (PLUGINS_DIR_ENV, NO_INSTALLED_ENV)}
     if dirs:
         given = [os.path.abspath(folder) for folder in dirs]

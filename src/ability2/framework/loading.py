@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ability2.converting import Structurer
+from ability2.converting import Structurer, said
 from ability2.datafiles import package_folder, read_source_text, to_document
 from ability2.errors import PolicyFileError, Problem
 from ability2.framework import Framework
 from ability2.framework.sheets import Criteria, EvidenceItem, SubmissionSheet, TimeLimit
+from ability2.messages import msg
 from ability2.model import Citation, Competency, Dimension, Document, Environment
 from ability2.rules.bounds import Bound
 from ability2.schema import RawAbilitiesFile, RawDocumentsFile, RawItem, RawSheetsFile, RawSource
@@ -46,7 +47,7 @@ def _read(source: SourceLike, cls: type[Any]) -> tuple[YamlDocument, Any]:
         if isinstance(exc, BaseValidationError):
             raise PolicyFileError(doc.problem(p, m) for p, m in iter_problems(exc)) from None
         if isinstance(exc, TypeError | ValueError | AttributeError):
-            raise PolicyFileError([Problem(name, "", f"unexpected shape: {exc}")]) from None
+            raise PolicyFileError([Problem(name, "", msg("framework.bad_shape", detail=said(exc)))]) from None
         raise
 
 
@@ -59,7 +60,9 @@ class _Cite:
     def __call__(self, raw: RawSource, path: tuple[str | int, ...]) -> Citation:
         document = self.documents.get(raw.document)
         if document is None:
-            self.problems.append(self.doc.problem((*path, "document"), f"unknown document {raw.document!r}"))
+            self.problems.append(
+                self.doc.problem((*path, "document"), msg("policy.unknown_document", document=raw.document, hint=""))
+            )
             document = Document(raw.document, raw.document)
         return Citation(document, raw.clause, raw.quote, raw.note)
 
@@ -98,21 +101,17 @@ def load_sheets(
     for index, raw in enumerate(raw_file_typed.sheets):
         path = ("sheets", index)
         if raw.ability not in ability_codes:
-            cite.problems.append(
-                doc.problem(
-                    (*path, "ability"), f"unknown micro-ability {raw.ability!r}; codes run A1–A13, B1–B10, C1–C7"
-                )
-            )
+            cite.problems.append(doc.problem((*path, "ability"), msg("ability.unknown", code=raw.ability)))
             continue
         if raw.ability in sheets:
-            cite.problems.append(doc.problem((*path, "ability"), f"a second sheet for {raw.ability}"))
+            cite.problems.append(doc.problem((*path, "ability"), msg("framework.second_sheet", ability=raw.ability)))
             continue
         for i_index, item in enumerate(raw.items):
             if item.time_limit is not None:
                 try:
                     Bound(item.time_limit.bound)
                 except ValueError as exc:
-                    cite.problems.append(doc.problem((*path, "items", i_index, "time_limit", "bound"), str(exc)))
+                    cite.problems.append(doc.problem((*path, "items", i_index, "time_limit", "bound"), said(exc)))
         if cite.problems:
             continue
         sheets[raw.ability] = SubmissionSheet(
@@ -152,7 +151,7 @@ def load_bundled_framework() -> Framework:
         env = env_by_id.get(a.environment)
         dim = dim_by_id.get(a.dimension)
         if env is None or dim is None:
-            cite.problems.append(doc.problem(("abilities", i), f"{a.code}: unknown environment or dimension"))
+            cite.problems.append(doc.problem(("abilities", i), msg("framework.unknown_place", ability=a.code)))
             continue
         abilities.append(
             Competency(

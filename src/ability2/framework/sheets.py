@@ -75,4 +75,6 @@ class SubmissionSheet:
             for alternative in item.alternatives:
                 if alternative.id == item_id:
                     return alternative
-        raise KeyError(f"{self.ability} has no evidence item {item_id!r}")
+        from ability2.messages import msg
+
+        raise KeyError(msg("framework.no_item", ability=self.ability, item=item_id))

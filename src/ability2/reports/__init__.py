@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     from ability2.result import Result
@@ -34,9 +35,9 @@ def _check_args(fmt: str, lang: str, max_teachers: int | None = None, max_school
 
     check_caps(max_teachers, max_schools)
     if fmt not in FORMATS:
-        raise Ability2Error(f"unknown report format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+        raise Ability2Error(msg("reports.unknown_format", fmt=str(fmt), formats=tuple(FORMATS)))
     if lang not in _LANGS:
-        raise Ability2Error(f"unknown language {lang!r}; expected one of: {', '.join(_LANGS)}")
+        raise Ability2Error(msg("lang.unknown", lang=str(lang), langs=tuple(_LANGS)))
 
 
 def render_report(
@@ -67,10 +68,7 @@ def render_report(
         from ability2.reports.html import render_html
 
         return render_html(result, lang, max_teachers=max_teachers, max_schools=max_schools)
-    raise Ability2Error(
-        "the xlsx report is binary: report_bytes(result, 'xlsx') gives its bytes, stream_report writes it into "
-        "a file object, write_report to a file (the CLI: -o FILE)"
-    )
+    raise Ability2Error(msg("reports.xlsx_binary"))
 
 
 def stream_report(

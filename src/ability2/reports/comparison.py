@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ability2.errors import Ability2Error
 from ability2.files import write_atomic, write_text_atomic
 from ability2.i18n import status_label
+from ability2.messages import msg
 from ability2.reports.safety import neutralise
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ def write_comparison(comparison: Comparison, path: str | os.PathLike[str], fmt: 
     elif fmt == "xlsx":
         write_atomic(target, lambda temporary: _write_xlsx(comparison, temporary, lang))
     else:
-        raise Ability2Error(f"unknown format {fmt!r}; use json, xlsx or html")
+        raise Ability2Error(msg("reports.unknown_format", fmt=str(fmt), formats=("json", "xlsx", "html")))
     return target
 
 

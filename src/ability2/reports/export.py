@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 from ability2.tables import TABLES, table_frame
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> li
     from ability2.files import write_atomic
 
     if fmt not in TABLE_FORMATS:
-        raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
+        raise Ability2Error(msg("reports.unknown_table_format", fmt=str(fmt), formats=tuple(TABLE_FORMATS)))
     target = check_folder(folder)
     written: list[Path] = []
     for name in TABLES:
@@ -78,7 +79,7 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], fmt: str) -> 
     elif fmt == "parquet":
         frame.write_parquet(path, compression="zstd")
     else:
-        raise Ability2Error(f"unknown table format {fmt!r}; expected one of: {', '.join(TABLE_FORMATS)}")
+        raise Ability2Error(msg("reports.unknown_table_format", fmt=str(fmt), formats=tuple(TABLE_FORMATS)))
 
 
 def check_folder(folder: str | os.PathLike[str], *, create: bool = True) -> Path:
@@ -90,20 +91,22 @@ def check_folder(folder: str | os.PathLike[str], *, create: bool = True) -> Path
     """
     path = Path(folder)
     if path.exists() and not path.is_dir():
-        raise Ability2Error(f"cannot write the tables into {path}: it is a file; give a folder")
+        raise Ability2Error(msg("reports.folder_is_file", folder=str(path)))
     if not path.exists():
         if not path.parent.is_dir():
-            raise Ability2Error(f"cannot write the tables into {path}: folder {path.parent} does not exist")
+            raise Ability2Error(msg("reports.no_parent", folder=str(path), parent=str(path.parent)))
         if not create:
             if not os.access(path.parent, os.W_OK | os.X_OK):
-                raise Ability2Error(f"cannot create folder {path}: folder {path.parent} is not writable")
+                raise Ability2Error(msg("reports.parent_not_writable", folder=str(path), parent=str(path.parent)))
             return path
         try:
             path.mkdir()
         except OSError as exc:
-            raise Ability2Error(f"cannot create folder {path}: {exc.strerror or exc}") from exc
+            raise Ability2Error(
+                msg("reports.cannot_create", folder=str(path), reason=exc.strerror or str(exc))
+            ) from exc
     if not os.access(path, os.W_OK | os.X_OK):
-        raise Ability2Error(f"cannot write the tables into {path}: the folder is not writable")
+        raise Ability2Error(msg("reports.not_writable", folder=str(path)))
     return path
 
 

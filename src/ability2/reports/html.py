@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 from ability2.reports.summary import (
     SUMMARY_RATE_COLUMNS,
     entity_status_label,
@@ -216,7 +217,7 @@ def check_caps(max_teachers: int | None = None, max_schools: int | None = None) 
         if value is None:
             value = default
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise Ability2Error(f"{name} must be a whole number 0 or more, not {value!r}")
+            raise Ability2Error(msg("reports.bad_cap", name=name, value=repr(value)[:40]))
         caps.append(value)
     return caps[0], caps[1]
 
@@ -577,7 +578,7 @@ def _unchecked(result: Result, lang: str) -> str:
 
 def _check_lang(lang: str) -> None:
     if lang not in ("zh", "en"):
-        raise Ability2Error(f"unknown language {lang!r}; expected one of: zh, en")
+        raise Ability2Error(msg("lang.unknown", lang=str(lang), langs=("zh", "en")))
 
 
 def iter_html(

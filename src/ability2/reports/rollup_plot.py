@@ -15,6 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 
 if TYPE_CHECKING:
     import polars as pl
@@ -48,7 +49,7 @@ def _level(frame: pl.DataFrame, level: str | None) -> str:
     """The level to draw: the one asked for, else the widest with more than one area (else county)."""
     if level is not None:
         if level not in _LEVEL:
-            raise ValueError(f"unknown level {level!r}; use province, city or county")
+            raise ValueError(msg("reports.unknown_level", level=str(level)))
         return level
     for candidate in ("province", "city", "county"):
         if frame.filter(frame["level"] == candidate).height > 1:
@@ -79,11 +80,11 @@ def plot_rollup(
 
     _check_lang(lang)
     if limit < 1:
-        raise ValueError(f"limit must be at least 1, got {limit}")
+        raise ValueError(msg("reports.bad_limit", limit=str(limit)))
     chosen = _level(frame, level)
     areas = frame.filter(frame["level"] == chosen)
     if not areas.height:
-        raise Ability2Error(f"the roll-up has no {chosen} rows to draw")
+        raise Ability2Error(msg("reports.no_rows", level=chosen))
     _ready(lang)
     import numpy as np
 

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
+from ability2.messages import msg
 from ability2.reports._xlsxml import (
     EXCEL_MAX_CELL,
     STYLES,
@@ -312,11 +313,7 @@ def _builders(result: Result, lang: str) -> list[tuple[str, str, Callable[[_Shee
 def write_xlsx(result: Result, path: str | os.PathLike[str], lang: str = "zh") -> None:
     """Write ``result`` as an Excel workbook at ``path`` (see the module docstring for the sheets)."""
     if len(result) + 1 > EXCEL_MAX_ROWS:
-        raise Ability2Error(
-            f"{len(result):,} teachers do not fit in one Excel sheet ({EXCEL_MAX_ROWS - 1:,} rows at most); "
-            "write the tables as Parquet or CSV instead (--format parquet -o FOLDER), or the json report, "
-            "or split the roster"
-        )
+        raise Ability2Error(msg("reports.too_many_rows", count=len(result), most=EXCEL_MAX_ROWS - 1))
     workbook = Workbook(
         title=f"{text('report_title', lang)} · {result.region} · {result.on}",
         subject=region_title(result, lang),

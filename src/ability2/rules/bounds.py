@@ -74,8 +74,9 @@ _OPS: dict[tuple[Direction, bool], tuple[_Compare, str]] = {
 
 def _check_word(instance: Bound, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in BOUND_WORDS:
-        known = "、".join(BOUND_WORDS)
-        raise ValueError(f"unknown boundary word {value!r}; use the document's own word, one of: {known}")
+        from ability2.messages import msg
+
+        raise ValueError(msg("bound.unknown_word", word=str(value), words=tuple(BOUND_WORDS)))
 
 
 @attrs.frozen
@@ -112,7 +113,9 @@ class Bound:
     def holds(self, value: Fraction | int, limit: Fraction | int) -> bool:
         """Whether ``value`` satisfies the bound against ``limit``, exactly."""
         if not self.comparable:
-            raise ValueError(f"{self.word} states an approximate target, not a limit")
+            from ability2.messages import msg
+
+            raise ValueError(msg("kind.approximate", word=self.word))
         compare = _OPS[(self.direction, self.inclusive)][0]
         return bool(compare(Fraction(value), Fraction(limit)))
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ability2.errors import CatalogueError
+from ability2.messages import Message, msg
 from ability2.rules.spec import Kind, RuleSpec, Scope
 
 if TYPE_CHECKING:
@@ -65,7 +66,9 @@ class Catalogue:
         seen = {s.id for s in specs}
         for spec in extra:
             if spec.id in seen:
-                raise ValueError(f"rule spec {spec.id!r} is defined twice")
+                raise ValueError(
+                    msg("catalogue.spec_twice", rule=spec.id, first=self.plugins.get(spec.id, "extra"), second="extra")
+                )
             seen.add(spec.id)
             specs.append(spec)
         if not self.kinds:
@@ -101,7 +104,7 @@ class Catalogue:
             if kind is None or not kind.checks:
                 from ability2.batch import EvaluationError
 
-                raise EvaluationError(f"no rule kind evaluates {rule.id} ({rule.spec.scope.value} rule)")
+                raise EvaluationError(msg("catalogue.no_kind_evaluates", rule=rule.id, scope=rule.spec.scope.value))
             by_kind.setdefault(id(kind), []).append(rule)
         plan: list[tuple[RuleKind, ResolvedRule]] = []
         for kind in self.kinds:
@@ -125,21 +128,26 @@ def assemble_catalogue(
     """
     from ability2.rules.kind import CHECKED_SCOPES, PerEntity
 
-    messages: list[str] = []
+    messages: list[Message] = []
     specs: dict[str, RuleSpec] = {}
     plugin_of: dict[str, str] = {}
 
     def add_spec(plugin: str, spec: RuleSpec) -> None:
         if not isinstance(spec, RuleSpec):
-            messages.append(f"plugin {plugin!r} returned {spec!r}, not an ability2.RuleSpec")
+            messages.append(msg("catalogue.not_a_spec", plugin=plugin, value=repr(spec)[:80]))
             return
         known = specs.get(spec.id)
         if known is None:
             family = next((other for other in specs.values() if other.matches(spec.id) or spec.matches(other.id)), None)
             if family is not None:
                 messages.append(
-                    f"rule spec {spec.id!r} (plugin {plugin!r}) clashes with the family "
-                    f"{(family if family.family else spec).id + '.*'!r} (plugin {plugin_of[family.id]!r}); choose another id"
+                    msg(
+                        "catalogue.family_clash",
+                        rule=spec.id,
+                        plugin=plugin,
+                        family=(family if family.family else spec).id + ".*",
+                        other=plugin_of[family.id],
+                    )
                 )
                 return
             specs[spec.id] = spec
@@ -147,31 +155,29 @@ def assemble_catalogue(
         elif (
             known != spec or plugin_of[spec.id] != plugin or (spec.check is not None and known.check is not spec.check)
         ):
-            messages.append(
-                f"rule spec {spec.id!r} is defined twice: by plugin {plugin_of[spec.id]!r} and by plugin {plugin!r}"
-            )
+            messages.append(msg("catalogue.spec_twice", rule=spec.id, first=plugin_of[spec.id], second=plugin))
 
     for plugin, spec in spec_items:
         add_spec(plugin, spec)
     kinds: list[tuple[str, RuleKind]] = []
     for plugin, kind in kind_items:
         if not all(hasattr(kind, name) for name in ("owns", "prepare", "evaluate", "exemptions", "specs")):
-            messages.append(f"plugin {plugin!r} returned {kind!r}, not an ability2.RuleKind")
+            messages.append(msg("catalogue.not_a_kind", plugin=plugin, value=repr(kind)[:80]))
             continue
         if kind.checks and not _implements(kind, "evaluate") and not _implements(kind, "prepare"):
-            messages.append(f"rule kind {kind.label} (plugin {plugin!r}) implements neither evaluate nor prepare")
+            messages.append(msg("catalogue.kind_does_nothing", kind=kind.label, plugin=plugin))
             continue
-        reach_problem = _reach_problem(kind)
+        reach_problem = _reach_problem(kind, plugin)
         if reach_problem is not None:
-            messages.append(f"rule kind {kind.label} (plugin {plugin!r}) {reach_problem}")
+            messages.append(reach_problem)
             continue
         kinds.append((plugin, kind))
         for spec in kind.specs:
             add_spec(plugin, spec)
 
-    def who(kind: RuleKind) -> str:
+    def who(kind: RuleKind) -> Message:
         plugin = next(p for p, k in kinds if k is kind)
-        return f"{kind.label} (plugin {plugin!r})"
+        return msg("catalogue.kind_of_plugin", kind=kind.label, plugin=plugin)
 
     owners: dict[str, RuleKind] = {}
     explicit = [kind for _, kind in kinds if kind.specs]
@@ -180,7 +186,14 @@ def assemble_catalogue(
     for spec in specs.values():
         claimants = [kind for kind in explicit if kind.owns(spec)]
         if len(claimants) > 1:
-            messages.append(f"rule {spec.id!r} is claimed by two rule kinds: {' and '.join(map(who, claimants))}")
+            messages.append(
+                msg(
+                    "catalogue.claimed_twice",
+                    rule=spec.id,
+                    first=who(claimants[0]),
+                    second=tuple(map(who, claimants[1:])),
+                )
+            )
             continue
         if claimants:
             owners[spec.id] = claimants[0]
@@ -195,11 +208,10 @@ def assemble_catalogue(
             owners[spec.id] = fallback
         elif spec.scope in CHECKED_SCOPES:
             messages.append(
-                f"rule {spec.id!r} (plugin {plugin_of[spec.id]!r}) is a {spec.scope.value} rule that no rule kind "
-                "evaluates: register a kind for it through the ability2_rule_kinds hook, or give its spec a check"
+                msg("catalogue.unevaluated", rule=spec.id, plugin=plugin_of[spec.id], scope=spec.scope.value)
             )
         else:
-            messages.append(f"rule {spec.id!r} (plugin {plugin_of[spec.id]!r}) has no rule kind")
+            messages.append(msg("catalogue.no_kind", rule=spec.id, plugin=plugin_of[spec.id]))
     if messages:
         raise CatalogueError(messages)
     # a spec's plain-Python check runs right after the kinds of the plugin that supplied the spec
@@ -228,19 +240,19 @@ def _implements(kind: RuleKind, method: str) -> bool:
     return own is not None and own is not getattr(RuleKind, method)
 
 
-def _reach_problem(kind: RuleKind) -> str | None:
+def _reach_problem(kind: RuleKind, plugin: str) -> Message | None:
     """What is wrong with a kind's declared reach (:attr:`RuleKind.reach`), or ``None``."""
     from ability2.rules.kind import Reach
 
     reach = getattr(kind, "reach", Reach.SCHOOL)
     if not isinstance(reach, Reach):
-        return f"declares reach {reach!r}: expected ability2.Reach.SCHOOL or ability2.Reach.COHORT"
+        return msg("catalogue.reach_unknown", kind=kind.label, plugin=plugin, reach=repr(reach)[:80])
     own = [name for name in ("partial", "combine") if _implements(kind, name)]
     if len(own) == 1:
         lacking = "combine" if own == ["partial"] else "partial"
-        return f"implements {own[0]} without {lacking}: a cohort kind gives both, or neither"
+        return msg("catalogue.reach_half", kind=kind.label, plugin=plugin, has=own[0], lacks=lacking)
     if own and reach is not Reach.COHORT:
-        return "implements partial and combine but declares reach SCHOOL: set reach = ability2.Reach.COHORT"
+        return msg("catalogue.reach_school_combines", kind=kind.label, plugin=plugin)
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ability2.messages import msg
 from ability2.rules.bounds import Bound
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def apply_bound(bound: Bound, lhs: Any, rhs: Any) -> Any:
     from ability2.batch import EvaluationError
 
     if not bound.comparable:
-        raise EvaluationError(f"{bound.word} states an approximate target, not a limit")
+        raise EvaluationError(msg("kind.approximate", word=bound.word))
     symbol = bound.symbol
     if symbol == "≥":
         return np.greater_equal(lhs, rhs)

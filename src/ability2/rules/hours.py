@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ability2.messages import msg
 from ability2.roster import HOURS_SCALE
 from ability2.rules.bounds import Direction
 from ability2.rules.compare import compare_ratio, compare_scaled
@@ -88,7 +89,7 @@ def bound_of(rule: ResolvedRule) -> Any:
     from ability2.batch import EvaluationError
 
     if rule.bound is None:
-        raise EvaluationError(f"{rule.id} is a limit without a boundary word")
+        raise EvaluationError(msg("kind.no_bound", rule=rule.id))
     return rule.bound
 
 
@@ -171,7 +172,7 @@ class PracticeShare(RuleKind):
         if rule.basis == "required":
             required = batch.policy.get(TOTAL.id)
             if required is None:
-                raise EvaluationError(f"{PRACTICE_SHARE.id} with basis 'required' needs {TOTAL.id} in the policy")
+                raise EvaluationError(msg("kind.needs_total", rule=PRACTICE_SHARE.id, total=TOTAL.id))
             needed = rule.value * required.value
             ok = compare_scaled(bound, offline, needed, HOURS_SCALE)
             return self.column(rule, offline / HOURS_SCALE, ok, float(needed), "h")

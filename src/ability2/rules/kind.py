@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ability2.messages import msg
 from ability2.rules.spec import RuleSpec, Scope
 
 if TYPE_CHECKING:
@@ -323,7 +324,6 @@ def _watched(entity: Any, absent: set[str]) -> Any:
 def _absent_columns(rule: ResolvedRule, absent: set[str], batch: Batch) -> Exception:
     """The error for a plugin rule that reads roster columns the roster does not have."""
     from ability2.batch import EvaluationError
-    from ability2.messages import msg
 
     present = batch.roster.extra_columns or msg("eval.none")
     said = msg("eval.absent_columns", rule=rule.id, names=sorted(absent), present=present)
@@ -362,7 +362,6 @@ def _message(rule: ResolvedRule) -> Callable[[RuleColumn, int, str], str]:
 
 
 def _describe(entity: Any) -> Any:
-    from ability2.messages import msg
 
     if isinstance(entity, EntityView):
         if entity.group:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from ability2.converting import exact_number, parse_share
+from ability2.converting import exact_number, parse_share, quoted, shown_value
+from ability2.messages import Message, msg
 from ability2.rules.values import Phase, ReviewChain, ReviewStep, ScoringForm
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class ParseContext(Protocol):
     def structure(self, data: Any, cls: type[Any], path: tuple[PathPart, ...]) -> Any:
         """``data`` as an attrs ``cls`` through the strict converter; ``None`` after reporting problems."""
 
-    def problem(self, path: tuple[PathPart, ...], message: str) -> None:
+    def problem(self, path: tuple[PathPart, ...], message: Message | str) -> None:
         """Report a problem at ``path`` (a key path inside the file)."""
 
     def knows_rule(self, rule_id: str) -> bool:
@@ -109,7 +110,7 @@ class ValueType:
 def _hours(data: Any, context: ParseContext) -> Fraction:
     number = exact_number(data)
     if number < 0:
-        raise ValueError(f"hours cannot be negative, got {data!r}")
+        raise ValueError(msg("value.hours_negative", value=shown_value(data)))
     return number
 
 
@@ -117,12 +118,12 @@ def _share(data: Any, context: ParseContext) -> Fraction:
     return parse_share(data)
 
 
-def _whole(minimum: int, word: str) -> Callable[[Any, ParseContext], int]:
+def _whole(minimum: int, word: Callable[[str], Message]) -> Callable[[Any, ParseContext], int]:
     def parse(data: Any, context: ParseContext) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
-            raise TypeError(f"expected a whole number, got {data!r}")
+            raise TypeError(msg("value.expected_whole", value=shown_value(data)))
         if data < minimum:
-            raise ValueError(f"expected a {word} number, got {data!r}")
+            raise ValueError(word(shown_value(data)))
         return data
 
     return parse
@@ -130,25 +131,29 @@ def _whole(minimum: int, word: str) -> Callable[[Any, ParseContext], int]:
 
 def _flag(data: Any, context: ParseContext) -> bool:
     if not isinstance(data, bool):
-        raise TypeError(f"expected true or false, got {data!r}")
+        raise TypeError(msg("value.expected_flag", value=shown_value(data)))
     return data
 
 
 def _method(data: Any, context: ParseContext) -> str:
     if data not in context.spec.methods:
-        raise ValueError(f"unknown method {data!r}; use one of {list(context.spec.methods)}")
+        raise ValueError(
+            msg(
+                "value.unknown_method", method=shown_value(data), methods=tuple(quoted(m) for m in context.spec.methods)
+            )
+        )
     return str(data)
 
 
 def _environments(data: Any, context: ParseContext) -> tuple[str, ...]:
     if not isinstance(data, list) or not data:
-        raise TypeError("expected a non-empty list of environment ids (multimedia, hybrid, smart)")
+        raise TypeError(msg("value.expected_environments"))
     return tuple(context.framework.environment(str(item)).id for item in data)
 
 
 def _abilities(data: Any, context: ParseContext) -> tuple[str, ...]:
     if not isinstance(data, list) or not data:
-        raise TypeError("expected a non-empty list of ability codes (A1 ... C7)")
+        raise TypeError(msg("value.expected_abilities"))
     return tuple(context.framework.ability(str(item)).code for item in data)
 
 
@@ -158,7 +163,7 @@ def _phase(data: Any, context: ParseContext) -> Phase | None:
         if "start_stated" in data:
             context.problem(
                 (*context.path, "start_stated"),
-                "unknown key; write `start: null` for a phase whose start no document states",
+                msg("value.phase_start_stated"),
             )
             return None
         if "start" in data and data["start"] is None:
@@ -169,7 +174,10 @@ def _phase(data: Any, context: ParseContext) -> Phase | None:
     if phase is not None and not stated:
         return attrs.evolve(phase, start_stated=False)
     if phase is not None and phase.end < phase.start:
-        context.problem((*context.path, "end"), f"the phase ends ({phase.end}) before it starts ({phase.start})")
+        context.problem(
+            (*context.path, "end"),
+            msg("value.phase_backwards", end=phase.end.isoformat(), start=phase.start.isoformat()),
+        )
         return None
     return phase
 
@@ -185,38 +193,37 @@ def _form(data: Any, context: ParseContext) -> ScoringForm | None:
         if item_sum != section.points:
             context.problem(
                 (*path, "sections", s_index, "points"),
-                f"section {section.name!r} is worth {section.points} points but its items add up to {item_sum}",
+                msg("value.section_sum", section=section.name, points=section.points, total=item_sum),
             )
             ok = False
         for i_index, item in enumerate(section.items):
             for r_index, rule_id in enumerate(item.rules):
                 if not context.knows_rule(rule_id):
                     context.problem(
-                        (*path, "sections", s_index, "items", i_index, "rules", r_index), f"unknown rule {rule_id!r}"
+                        (*path, "sections", s_index, "items", i_index, "rules", r_index),
+                        msg("policy.unknown_rule", rule=rule_id, hint=""),
                     )
                     ok = False
     section_sum = sum(section.points for section in form.sections)
     if section_sum != form.total:
-        context.problem(
-            (*path, "total"), f"the form totals {form.total} points but its sections add up to {section_sum}"
-        )
+        context.problem((*path, "total"), msg("value.form_sum", points=form.total, total=section_sum))
         ok = False
     if form.pass_min is not None:
         if form.pass_bound is None:
-            context.problem((*path, "pass_bound"), "a pass line needs its boundary word (以上 ...)")
+            context.problem((*path, "pass_bound"), msg("value.pass_bound_missing", word="以上"))
             ok = False
         if not 0 <= form.pass_min <= form.total:
-            context.problem((*path, "pass_min"), f"pass line {form.pass_min} is outside 0..{form.total}")
+            context.problem((*path, "pass_min"), msg("value.pass_outside", line=form.pass_min, total=form.total))
             ok = False
     if form.excellent_cap is not None and form.excellent_cap_bound is None:
-        context.problem((*path, "excellent_cap_bound"), "a cap needs its boundary word (以内 ...)")
+        context.problem((*path, "excellent_cap_bound"), msg("value.cap_bound_missing", word="以内"))
         ok = False
     return form if ok else None
 
 
 def _steps(data: Any, context: ParseContext) -> ReviewChain | None:
     if not isinstance(data, list) or not data:
-        raise TypeError("expected a list of review steps")
+        raise TypeError(msg("value.expected_steps"))
     steps: list[ReviewStep] = []
     for index, item in enumerate(data):
         if isinstance(item, str):
@@ -328,8 +335,19 @@ VALUE_TYPES: Mapping[str, ValueType] = {
     for vt in (
         ValueType("hours", _hours, _show_number, bounded=True, description="a number of 学时, ≥ 0"),
         ValueType("share", _share, _show_share, bounded=True, description="a fraction 0–1: 30% or 0.3"),
-        ValueType("count", _whole(0, "non-negative"), _show_number, bounded=True, description="a whole number"),
-        ValueType("years", _whole(1, "positive"), _show_years, description="whole years"),
+        ValueType(
+            "count",
+            _whole(0, lambda v: msg("value.expected_non_negative", value=v)),
+            _show_number,
+            bounded=True,
+            description="a whole number",
+        ),
+        ValueType(
+            "years",
+            _whole(1, lambda v: msg("value.expected_positive", value=v)),
+            _show_years,
+            description="whole years",
+        ),
         ValueType("flag", _flag, _show_flag, description="true or false"),
         ValueType("environments", _environments, _show_list, description="environment ids"),
         ValueType("abilities", _abilities, _show_list, description="ability codes A1 ... C7"),

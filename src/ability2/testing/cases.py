@@ -8,9 +8,10 @@ from typing import Any
 
 import attrs
 
-from ability2.converting import did_you_mean, iter_problems, make_converter, parse_share
+from ability2.converting import did_you_mean, iter_problems, make_converter, parse_share, said, shown_value
 from ability2.errors import Ability2Error, CaseFileError, PolicyFileError, Problem
 from ability2.loading import SourceLike, read_source_text
+from ability2.messages import Message, msg
 from ability2.registry import Registry
 from ability2.rules.catalogue import RuleSpec
 from ability2.yamlio import read_yaml
@@ -70,16 +71,14 @@ def load_cases(source: SourceLike) -> list[Case]:
     try:
         case_file = _CONVERTER.structure(doc.data, CaseFile)
     except Exception as exc:
-        problems = [doc.problem(p, m) for p, m in iter_problems(exc)] or [Problem(name, "", str(exc))]
+        problems = [doc.problem(p, m) for p, m in iter_problems(exc)] or [Problem(name, "", said(exc))]
         raise CaseFileError(problems, name) from None
     for index, case in enumerate(case_file.cases):
         case.line = doc.line_of(("cases", index))
         if case.expect_error is not None and (
             case.expect_rules or case.expect_absent or case.checks or case.expect_superseded
         ):
-            raise CaseFileError(
-                [doc.problem(("cases", index), "a case with expect_error has no other expectations")], name
-            )
+            raise CaseFileError([doc.problem(("cases", index), msg("case.error_alone"))], name)
     return list(case_file.cases)
 
 
@@ -117,7 +116,7 @@ def _subset(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-def _unknown_rule(rule_id: str, registry: Registry) -> str | None:
+def _unknown_rule(rule_id: str, registry: Registry) -> Message | None:
     """``unknown rule 'x'; did you mean ...`` when no rule spec matches ``rule_id``, else None.
 
     A misspelled id is a mistake in the case, not a rule missing from the policy; and an
@@ -126,53 +125,91 @@ def _unknown_rule(rule_id: str, registry: Registry) -> str | None:
     if registry.catalogue.find(rule_id) is not None:
         return None
     known = [spec.id for spec in registry.catalogue if not spec.family]
-    return f"unknown rule {rule_id!r}{did_you_mean(rule_id, known)} (run `ability2 rules` for the catalogue)"
+    return msg("case.unknown_rule", rule=rule_id, hint=did_you_mean(rule_id, known))
 
 
 def run_case(case: Case, registry: Registry) -> list[str]:
-    """Run one case; returns the failures (empty when the case passes)."""
-    failures: list[str] = []
+    """Run one case; returns the failures (empty when the case passes), in the current language."""
+    return [str(failure) for failure in _failures(case, registry)]
+
+
+def _failures(case: Case, registry: Registry) -> list[Message]:
+    """Each failure of ``case`` as a message."""
+    failures: list[Message] = []
     try:
         policy = registry.policy(case.region, on=case.on)
     except Ability2Error as exc:
         if case.expect_error and type(exc).__name__ == case.expect_error:
             return []
-        return [f"policy({case.region!r}, on={case.on}) raised {type(exc).__name__}: {exc}"]
+        return [msg("case.raised", region=case.region, on=str(case.on), error=type(exc).__name__, detail=exc.message)]
     if case.expect_error:
-        return [f"expected {case.expect_error}, but policy({case.region!r}, on={case.on}) succeeded"]
+        return [msg("case.no_error", expected=case.expect_error, region=case.region, on=str(case.on))]
     named = [*case.expect_rules, *case.expect_absent, *case.expect_superseded, *(check.rule for check in case.checks)]
     unknown = {rule_id: message for rule_id in named if (message := _unknown_rule(rule_id, registry)) is not None}
-    failures.extend(f"{rule_id}: {message}" for rule_id, message in unknown.items())
+    failures.extend(msg("case.about", rule=rule_id, said=message) for rule_id, message in unknown.items())
     for rule_id, fields in case.expect_rules.items():
         rule = policy.get(rule_id)
         if rule_id in unknown:
             continue
         if rule is None:
-            failures.append(f"{rule_id}: missing from the policy of {policy.region.id} on {policy.on}")
+            failures.append(msg("case.missing", rule=rule_id, region=policy.region.id, on=str(policy.on)))
             continue
         for field, expected in (fields or {}).items():
             if field == "value":
                 if not _same_value(rule.spec, expected, rule.value):
-                    failures.append(f"{rule_id}: value is {rule.describe_value('en')}, expected {expected!r}")
+                    failures.append(
+                        msg("case.value", rule=rule_id, actual=_value_of(rule), expected=shown_value(expected))
+                    )
             elif field == "bound":
                 if (rule.bound.word if rule.bound else None) != expected:
-                    failures.append(f"{rule_id}: bound is {rule.bound}, expected {expected!r}")
+                    failures.append(
+                        msg(
+                            "case.field",
+                            rule=rule_id,
+                            field="bound",
+                            actual=str(rule.bound),
+                            expected=shown_value(expected),
+                        )
+                    )
             elif field == "basis":
                 if rule.basis != expected:
-                    failures.append(f"{rule_id}: basis is {rule.basis!r}, expected {expected!r}")
+                    failures.append(
+                        msg(
+                            "case.field", rule=rule_id, field="basis", actual=rule.basis, expected=shown_value(expected)
+                        )
+                    )
             elif field == "layer":
                 if rule.layer != expected:
-                    failures.append(f"{rule_id}: supplied by {rule.layer!r}, expected {expected!r}")
+                    failures.append(
+                        msg(
+                            "case.field", rule=rule_id, field="layer", actual=rule.layer, expected=shown_value(expected)
+                        )
+                    )
             elif field == "replaces":
                 replaced = rule.overridden[0][0] if rule.overridden else None
                 if replaced != expected:
-                    failures.append(f"{rule_id}: replaces {replaced!r}, expected {expected!r}")
+                    failures.append(
+                        msg(
+                            "case.field",
+                            rule=rule_id,
+                            field="replaces",
+                            actual=replaced,
+                            expected=shown_value(expected),
+                        )
+                    )
             else:
-                failures.append(f"{rule_id}: unknown expectation {field!r} (use value, bound, basis, layer, replaces)")
+                failures.append(
+                    msg(
+                        "case.unknown_expectation",
+                        rule=rule_id,
+                        field=field,
+                        known="value, bound, basis, layer, replaces",
+                    )
+                )
     for rule_id in case.expect_absent:
         if rule_id not in unknown and rule_id in policy:
             failures.append(
-                f"{rule_id}: expected absent, but the policy has {policy[rule_id].describe_value('en')} from {policy[rule_id].layer}"
+                msg("case.not_absent", rule=rule_id, actual=_value_of(policy[rule_id]), layer=policy[rule_id].layer)
             )
     superseded = {item.id: item for item in policy.superseded}
     for rule_id, fields in case.expect_superseded.items():
@@ -180,30 +217,50 @@ def run_case(case: Case, registry: Registry) -> list[str]:
         if rule_id in unknown:
             continue
         if item is None:
-            failures.append(
-                f"{rule_id}: expected superseded, but the policy of {policy.region.id} on {policy.on} does not list it"
-            )
+            failures.append(msg("case.not_superseded", rule=rule_id, region=policy.region.id, on=str(policy.on)))
             continue
         for field, expected in (fields or {}).items():
             actual = {"layer": item.layer, "by": item.by}.get(field)
             if field not in ("layer", "by"):
-                failures.append(f"{rule_id}: unknown expectation {field!r} for a superseded rule (use layer, by)")
+                failures.append(msg("case.unknown_expectation", rule=rule_id, field=field, known="layer, by"))
             elif actual != expected:
-                failures.append(f"{rule_id}: superseded {field} is {actual!r}, expected {expected!r}")
+                failures.append(
+                    msg(
+                        "case.field",
+                        rule=rule_id,
+                        field=field,
+                        actual=shown_value(actual),
+                        expected=shown_value(expected),
+                    )
+                )
     for check in case.checks:
         rule = policy.get(check.rule)
         if check.rule in unknown:
             continue
         if rule is None:
-            failures.append(f"check {check.rule}: the policy has no such rule")
+            failures.append(msg("case.check_no_rule", rule=check.rule))
             continue
         if rule.bound is None or not rule.bound.comparable:
-            failures.append(f"check {check.rule}: not a pass/fail limit")
+            failures.append(msg("case.check_not_limit", rule=check.rule))
             continue
         value = _expected_value(rule.spec, check.value)
         got = rule.holds(value)
         if got != check.ok:
             failures.append(
-                f"check {check.rule}: {check.value!r} against {rule.describe_value('en')} gives ok={got}, expected ok={check.ok}"
+                msg(
+                    "case.check",
+                    rule=check.rule,
+                    value=shown_value(check.value),
+                    limit=_value_of(rule),
+                    got=shown_value(got),
+                    expected=shown_value(check.ok),
+                )
             )
     return failures
+
+
+def _value_of(rule: Any) -> str:
+    """A rule's value as a reader of the current language writes it."""
+    from ability2.messages import current_language
+
+    return str(rule.describe_value(current_language()))
