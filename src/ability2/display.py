@@ -62,20 +62,23 @@ _WORDS: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
 }
 
-_language = "zh"
-
 
 def set_display_language(lang: str) -> None:
-    """Make every later display (``_repr_html_``) speak ``lang``: ``zh`` (default) or ``en``."""
-    global _language
-    if lang not in LANGUAGES:
-        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
-    _language = lang
+    """Make every later display (``_repr_html_``) and message speak ``lang``: ``zh`` (default) or ``en``.
+
+    One setting for the process: error messages (:mod:`ability2.messages`) follow it too,
+    except inside a :func:`ability2.messages.language` block.
+    """
+    from ability2.messages import set_process_language
+
+    set_process_language(lang)
 
 
 def display_language() -> str:
     """The language displays speak when not told (see :func:`set_display_language`)."""
-    return _language
+    from ability2.messages import process_language
+
+    return process_language()
 
 
 def _word(key: str, lang: str) -> str:
@@ -84,7 +87,7 @@ def _word(key: str, lang: str) -> str:
 
 
 def _lang(lang: str | None) -> str:
-    chosen = lang or _language
+    chosen = lang or display_language()
     if chosen not in LANGUAGES:
         raise ValueError(f"unknown language {chosen!r}; use one of {', '.join(LANGUAGES)}")
     return chosen

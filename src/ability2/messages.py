@@ -28,26 +28,51 @@ import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import attrs
 
-__all__ = ["Message", "add_messages", "catalogue", "current_language", "language", "msg", "plugin_messages", "render"]
+__all__ = [
+    "Message",
+    "add_messages",
+    "catalogue",
+    "current_language",
+    "language",
+    "msg",
+    "plugin_messages",
+    "process_language",
+    "render",
+    "set_process_language",
+]
 
 LANGUAGES = ("zh", "en")
 
 _chosen: contextvars.ContextVar[str | None] = contextvars.ContextVar("ability2_message_language", default=None)
+#: the process's language when no block chose one (set by :func:`ability2.display.set_display_language`)
+_process_language = "zh"
+
+
+def set_process_language(lang: str) -> None:
+    """Make ``lang`` the language of every message and display not told otherwise (Chinese by default).
+
+    :func:`ability2.display.set_display_language` calls it: displays and messages share one setting.
+    """
+    global _process_language
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    _process_language = lang
+
+
+def process_language() -> str:
+    """The language set by :func:`set_process_language` (``zh`` unless changed)."""
+    return _process_language
 
 
 def current_language() -> str:
-    """The language a message is shown in now: the innermost :func:`language` block, else the display language."""
+    """The language a message is shown in now: the innermost :func:`language` block, else the process's language."""
     chosen = _chosen.get()
-    if chosen is not None:
-        return chosen
-    from ability2.display import display_language
-
-    return display_language()
+    return chosen if chosen is not None else _process_language
 
 
 @contextmanager
@@ -138,7 +163,7 @@ def catalogue() -> Mapping[str, Mapping[str, str]]:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     found: dict[str, Mapping[str, str]] = {}
-    folder = resources.files("ability2").joinpath("locale")
+    folder = Path(__file__).with_name("locale")
     for part in sorted(folder.iterdir(), key=lambda p: p.name):
         if not part.name.endswith(".yaml"):
             continue
