@@ -8,7 +8,7 @@ import pytest
 
 from ability2 import Ability2Error
 from ability2.assess import SheetUnavailableError, assess_ability
-from ability2.messages import language
+from ability2.messages import language, render
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,8 @@ def test_a_case_video_over_ten_minutes_does_not_meet_the_task() -> None:
     assert result.grade == "fail"
     case = result.items[1]
     assert case.grade == "fail"
-    assert "不超过 10" in case.reasons[0]
+    assert "不超过 10" in render(case.reasons[0], "zh")
+    assert "at most 10" in render(case.reasons[0], "en")
 
 
 def test_exactly_ten_minutes_is_within_the_limit() -> None:
@@ -68,7 +69,11 @@ def test_one_pass_item_makes_the_ability_pass() -> None:
 def test_a_missing_item_is_fail() -> None:
     result = assess_ability("C5", C5_ALL_EXCELLENT[1:])
     assert result.grade == "fail"
-    assert "not submitted" in result.items[0].reasons[0]
+    assert render(result.items[0].reasons[0], "zh").startswith("未提交")
+    assert result.text("en").splitlines()[2:4] == [
+        f"  - {result.items[0].name}: fail",
+        "      not submitted: the evidence does not meet the task",
+    ]
 
 
 def test_ungraded_item_leaves_the_ability_pending() -> None:
@@ -87,7 +92,7 @@ def test_in_principle_limit_is_a_warning() -> None:
     evidence[[item.id for item in sheet.items].index(video.id)]["minutes"] = 12
     result = assess_ability("C6", evidence)
     assert result.grade == "pass"
-    assert any("原则上" in w for item in result.items for w in item.warnings)
+    assert any("原则上" in render(w, "zh") for item in result.items for w in item.warnings)
 
 
 def test_c4_takes_one_of_two_tasks_and_the_video_task_has_five_minutes() -> None:
@@ -124,3 +129,16 @@ def test_unknown_item_and_level_are_errors() -> None:
         assess_ability("C5", [*C5_ALL_EXCELLENT, {"item": "poster"}])
     with pytest.raises(Ability2Error, match="unknown level"):
         assess_ability("C5", c5(level="good"))
+
+
+def test_an_assessment_reads_in_one_language() -> None:
+    import re
+
+    result = assess_ability("C5", c5(minutes=10.5))
+    zh, en = result.text("zh"), result.text("en")
+    assert "不合格" in zh and "fail" not in zh
+    # English apart from the names of the ability, its items and the source, which are the sheet's own
+    names = [result.name, result.source, *(item.name for item in result.items)]
+    for name in names:
+        en = en.replace(name, "")
+    assert not re.search(r"[\u4e00-\u9fff]", en), en

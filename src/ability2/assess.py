@@ -34,7 +34,7 @@ from ability2.converting import kind_of, quoted, said, shown_value
 from ability2.errors import Ability2Error, SheetUnavailableError
 from ability2.framework import EvidenceItem, Framework, SubmissionSheet, load_framework
 from ability2.i18n import status_label
-from ability2.messages import msg
+from ability2.messages import Both, Message, current_language, msg, render
 
 if TYPE_CHECKING:
     from ability2.policy import Policy
@@ -76,8 +76,9 @@ class ItemAssessment:
     item: str
     name: str
     grade: str
-    reasons: tuple[str, ...]
-    warnings: tuple[str, ...] = ()
+    #: why (:class:`~ability2.messages.Message`, shown in the current language by ``str()``)
+    reasons: tuple[Message | str, ...]
+    warnings: tuple[Message | str, ...] = ()
 
 
 @attrs.frozen
@@ -88,7 +89,8 @@ class AbilityAssessment:
     name: str
     grade: str
     items: tuple[ItemAssessment, ...]
-    reasons: tuple[str, ...]
+    #: why (:class:`~ability2.messages.Message`, shown in the current language by ``str()``)
+    reasons: tuple[Message | str, ...]
     sheet_complete: bool
     source: str
 
@@ -97,15 +99,20 @@ class AbilityAssessment:
         """The grade in Chinese: 优秀, 合格, 不合格 or 待评."""
         return status_label(self.grade)
 
-    def __str__(self) -> str:
-        lines = [f"{self.code} {self.name}: {self.grade_zh} ({self.grade})"]
-        lines += [f"  {reason}" for reason in self.reasons]
+    def text(self, lang: str | None = None) -> str:
+        """The grade, the reasons and each item's verdict, in ``lang`` (default: the current language)."""
+        chosen = lang or current_language()
+        lines = [f"{self.code} {self.name}: {status_label(self.grade, chosen)}"]
+        lines += [f"  {render(reason, chosen)}" for reason in self.reasons]
         for item in self.items:
-            lines.append(f"  - {item.name}: {status_label(item.grade)}")
-            lines += [f"      {reason}" for reason in item.reasons]
-            lines += [f"      warning: {warning}" for warning in item.warnings]
-        lines.append(f"  source: {self.source}")
+            lines.append(f"  - {item.name}: {status_label(item.grade, chosen)}")
+            lines += [f"      {render(reason, chosen)}" for reason in item.reasons]
+            lines += [f"      {render(msg('assessment.warning', text=w), chosen)}" for w in item.warnings]
+        lines.append(f"  {render(msg('assessment.source', source=self.source), chosen)}")
         return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 _FIELDS = ("item", "level", "minutes", "teacher_on_screen", "copies")
@@ -167,33 +174,38 @@ def _assess_item(
     item: EvidenceItem, given: Evidence | None, sheet: SubmissionSheet, *, strict_in_principle: bool = False
 ) -> ItemAssessment:
     if given is None:
-        return ItemAssessment(item.id, item.name, "fail", ("not submitted: 提交的证据材料不符合任务要求",))
-    reasons: list[str] = []
-    warnings: list[str] = []
+        return ItemAssessment(item.id, item.name, "fail", (msg("assessment.not_submitted"),))
+    reasons: list[Message | str] = []
+    warnings: list[Message | str] = []
     failed = False
     if item.time_limit is not None and given.minutes is not None:
         minutes = Fraction(str(given.minutes))
         limit = item.time_limit
         within = limit.bound.holds(minutes, limit.minutes)
         if not within:
-            text = f"{float(minutes):g} minutes, the sheet asks {limit.bound.word} {limit.minutes} 分钟"
+            word = Both(limit.bound.word, limit.bound.gloss)
+            asked = {"minutes": f"{float(minutes):g}", "word": word, "limit": limit.minutes}
             if limit.in_principle and not strict_in_principle:
-                warnings.append(text + " (原则上/一般: in principle)")
+                warnings.append(msg("assessment.length_in_principle", **asked))
             elif limit.in_principle:
-                reasons.append(text + " (原则上/一般, read as a limit: assess.in_principle_limits fail): 不合格")
+                reasons.append(msg("assessment.length_in_principle_fails", **asked))
                 failed = True
             else:
-                reasons.append(text + ": does not meet the task, so 不合格")
+                reasons.append(msg("assessment.length_over", **asked))
                 failed = True
     elif item.time_limit is not None and given.minutes is None and not item.time_limit.in_principle:
         warnings.append(
-            f"no length given; the sheet limits it to {item.time_limit.bound.word} {item.time_limit.minutes} 分钟"
+            msg(
+                "assessment.length_not_given",
+                word=Both(item.time_limit.bound.word, item.time_limit.bound.gloss),
+                limit=item.time_limit.minutes,
+            )
         )
     if item.teacher_on_screen and given.teacher_on_screen is False:
-        reasons.append("the sheet requires the teacher on screen (需出现教师个人形象): 不合格")
+        reasons.append(msg("assessment.teacher_not_on_screen"))
         failed = True
     if given.copies is not None and given.copies < item.copies:
-        reasons.append(f"{given.copies} submitted, the sheet asks {item.copies}: 不合格")
+        reasons.append(msg("assessment.too_few_copies", given=given.copies, asked=item.copies))
         failed = True
     level = None
     if given.level is not None:
@@ -212,21 +224,21 @@ def _assess_item(
         return ItemAssessment(item.id, item.name, "fail", tuple(reasons), tuple(warnings))
     if item.criteria is None:
         if level == "fail":
-            return ItemAssessment(item.id, item.name, "fail", ("rated 不合格 against its task",), tuple(warnings))
+            return ItemAssessment(item.id, item.name, "fail", (msg("assessment.rated_fail"),), tuple(warnings))
         return ItemAssessment(
             item.id,
             item.name,
             "pass",
-            ("meets its task (the sheet gives no 优秀/合格 criteria for it)",),
+            (msg("assessment.meets_task"),),
             tuple(warnings),
         )
     if level is None:
-        return ItemAssessment(item.id, item.name, "pending", ("not graded against its criteria yet",), tuple(warnings))
+        return ItemAssessment(item.id, item.name, "pending", (msg("assessment.not_graded"),), tuple(warnings))
     count = len(item.criteria.excellent if level == "excellent" else item.criteria.passing)
     why = {
-        "excellent": f"meets all {count} 优秀 criteria",
-        "pass": f"meets all {count} 合格 criteria",
-        "fail": "does not meet the 合格 criteria",
+        "excellent": msg("assessment.meets_excellent", count=count),
+        "pass": msg("assessment.meets_pass", count=count),
+        "fail": msg("assessment.misses_pass"),
     }[level]
     return ItemAssessment(item.id, item.name, level, (why,), tuple(warnings))
 
@@ -297,33 +309,28 @@ def assess_ability(
         for a, item in zip(assessments, _effective_items(sheet, given), strict=True)
         if blocking or (item is not None and item.criteria is not None)
     ]
-    reasons: list[str] = []
+    reasons: list[Message | str] = []
     if "fail" in grades:
         grade = "fail"
-        reasons.append(
-            "an evidence item is 不合格, so the ability is 不合格 (若任务证据中有任何一项不满足合格及以上要求,则最终测评结果为不合格)"
-        )
+        reasons.append(msg("assessment.ability_fails"))
     elif "pending" in grades:
         grade = "pending"
-        reasons.append("an evidence item is not graded yet")
+        reasons.append(msg("assessment.ability_pending"))
     elif graded_with_criteria and all(g == "excellent" for g in graded_with_criteria):
         grade = "excellent"
-        reasons.append("every graded evidence item is 优秀 (所有任务证据的等级均为优秀)")
+        reasons.append(msg("assessment.ability_excellent"))
     else:
         grade = "pass"
-        reasons.append("no item is 不合格 and not every item is 优秀, so 合格")
+        reasons.append(msg("assessment.ability_passes"))
         criteria_items = [
             a.grade
             for a, item in zip(assessments, _effective_items(sheet, given), strict=True)
             if item is not None and item.criteria is not None
         ]
         if blocking and criteria_items and all(g == "excellent" for g in criteria_items):
-            reasons.append(
-                "every item with criteria is 优秀, but an item the sheet gives no 优秀 criteria for cannot be "
-                "优秀 (assess.items_without_criteria: blocking)"
-            )
+            reasons.append(msg("assessment.blocking"))
     if not sheet.complete:
-        reasons.append("note: our sources give this sheet only in part; the grade covers the items we have")
+        reasons.append(msg("assessment.sheet_partial"))
     return AbilityAssessment(
         ability.code, ability.name, grade, tuple(assessments), tuple(reasons), sheet.complete, str(sheet.source)
     )

@@ -34,6 +34,7 @@ from typing import Any
 import attrs
 
 __all__ = [
+    "Both",
     "Message",
     "add_messages",
     "catalogue",
@@ -138,6 +139,8 @@ class Message:
 def _to_data(value: Any) -> Any:
     if isinstance(value, Message):
         return {"message": value.to_data()}
+    if isinstance(value, Both):
+        return {"both": [value.zh, value.en]}
     if isinstance(value, tuple | list):
         return {"list": [_to_data(item) for item in value]}
     return value
@@ -147,8 +150,25 @@ def _from_data(value: Any) -> Any:
     if isinstance(value, dict):
         if "message" in value:
             return Message.from_data(value["message"])
+        if "both" in value:
+            return Both(*value["both"])
         return tuple(_from_data(item) for item in value["list"])
     return value
+
+
+@attrs.frozen
+class Both:
+    """A parameter that is a word of each language (a boundary word and its English gloss, say).
+
+    Shown as ``zh`` in Chinese and ``en`` in English, so that data with its own translation
+    (``不超过`` / ``at most``) keeps a sentence in one language.
+    """
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en if current_language() == "en" else self.zh
 
 
 def msg(code: str, /, **params: Any) -> Message:
@@ -255,6 +275,8 @@ class _Formatter(string.Formatter):
 def _shown(value: Any, lang: str) -> str:
     if isinstance(value, Message):
         return value.text(lang)
+    if isinstance(value, Both):
+        return value.en if lang == "en" else value.zh
     if isinstance(value, tuple | list):
         return ("、" if lang == "zh" else ", ").join(_shown(item, lang) for item in value)
     if value is None:
