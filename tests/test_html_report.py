@@ -199,7 +199,7 @@ def test_a_large_report_states_what_it_omits_in_chinese(large: Result, large_pag
     # and again where the lists are shortened
     teachers = section(page, "<h2>教师</h2>", "<table")
     assert "只列出未通过或待评的教师" in teachers and f"{len(large) - MAX_TEACHERS:,} 名教师未列出" in teachers
-    summary = section(page, "<h2>参训人员情况汇总表</h2>", "<table")
+    summary = section(page, "参训人员情况汇总表</h2>", "<table")
     assert f"合计行包括全部 {len(large.school_names):,} 所学校" in summary
 
 
@@ -370,6 +370,9 @@ def test_the_command_line_reads_caps_with_suffixes_and_refuses_others(
         with pytest.raises(SystemExit) as exit_:
             main([*argv, "--html-max-teachers", bad])
         assert exit_.value.code == 2
+        assert f"“{bad}”不是大于等于 0 的整数" in capsys.readouterr().err
+        with pytest.raises(SystemExit):
+            main([*argv, "--html-max-teachers", bad, "--lang", "en"])
         assert "not a whole number 0 or more" in capsys.readouterr().err
 
 
@@ -435,3 +438,17 @@ def test_roster_text_is_escaped_never_markup(rows: list[tuple[str, str, str, str
 @given(st.lists(st.text(max_size=12), max_size=8))
 def test_column_escaping_equals_html_escape(texts: list[str]) -> None:
     assert _escaped(texts) == [html.escape(text, quote=True) for text in texts]
+
+
+def test_only_a_region_whose_documents_define_the_summary_table_shows_it() -> None:
+    # 兖教体发〔2022〕82号 附件2 is 兖州's 参训人员情况汇总表; 开原's and 广西's documents define none
+    from ability2.demo import sample_roster_path
+
+    registry = ability2.load_registry()
+    roster = ability2.read_roster(sample_roster_path())
+    yanzhou = render_html(ability2.evaluate(roster, registry.policy(REGION, on=ON)), "zh")
+    assert "<h2>兖州区中小学教师信息技术应用能力提升工程2.0参训人员情况汇总表</h2>" in yanzhou
+    assert '<table class="summary">' in yanzhou
+    for region, on in (("liaoning/tieling/kaiyuan", dt.date(2024, 6, 1)), ("guangxi", dt.date(2024, 6, 1))):
+        page = render_html(ability2.evaluate(roster, registry.policy(region, on=on)), "zh")
+        assert "汇总表" not in page and '<table class="summary">' not in page, region

@@ -2,7 +2,7 @@
 
 The page has inline CSS only (no scripts, no fonts or images from elsewhere) and prints on
 A4: a title with the region and date, the teacher status counts, one card per school (rates,
-status, every check with ✓/✗, its finding and its source), the 参训人员情况汇总表, the research
+status, every check with ✓/✗, its finding and its source), the 参训人员情况汇总表 (only where the region's documents define it: 兖州's 附件2), the research
 groups, the teachers (failed rules with their findings) and the sources of every rule. One
 language per page (``lang``: Chinese by default, or English). Every value is escaped with
 :func:`html.escape`: the page is built from untrusted roster text.
@@ -48,6 +48,7 @@ from ability2.reports.summary import (
     text,
     text_codes,
 )
+from ability2.rules.tables import summary_table_title
 
 if TYPE_CHECKING:
     import numpy as np
@@ -618,12 +619,14 @@ def _pieces(result: Result, lang: str, plan: HtmlPlan) -> Iterator[str]:
         yield _omitted(plan.schools.statement(lang))
     yield from _school_cards(result, plan.schools, lang)
     yield "\n"
-    yield f"<h2>{_e(text('summary_title', lang))}</h2>\n"
-    if not plan.schools.complete:
-        yield _omitted(
-            text("omitted_summary", lang).format(listed=f"{plan.schools.listed:,}", total=f"{plan.schools.total:,}")
-        )
-    yield _summary(result, plan.schools, lang) + "\n"
+    official = summary_table_title(result.policy, lang)
+    if official is not None:  # only where the region's documents define the table (兖州's 附件2), as in the workbook
+        yield f"<h2>{_e(official)}</h2>\n"
+        if not plan.schools.complete:
+            yield _omitted(
+                text("omitted_summary", lang).format(listed=f"{plan.schools.listed:,}", total=f"{plan.schools.total:,}")
+            )
+        yield _summary(result, plan.schools, lang) + "\n"
     yield f"<h2>{_e(text('sheet_groups', lang))}</h2>\n"
     if not plan.groups.complete:
         yield _omitted(plan.groups.statement(lang))
