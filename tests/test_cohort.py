@@ -197,8 +197,9 @@ def test_a_kind_that_cannot_be_combined_is_refused_on_the_partitioned_path(
     assert set(rule_verdicts(table_frame(whole, "schools"), WHOLE).values()) == {True, False}
     with pytest.raises(UncombinableRule) as refused:
         evaluate_partitioned(roster, policy, tmp_path / "out", parts=2)
-    message = str(refused.value)
+    message = refused.value.text("en")
     assert WHOLE in message and "rule kind cohortkind.gap_whole (plugin 'ability2_cohortkind')" in message
+    assert "规则类型 cohortkind.gap_whole" in refused.value.text("zh")
     assert not (tmp_path / "out").exists()  # nothing written
     with pytest.raises(UncombinableRule):
         evaluate_frame(pd.read_csv(roster, dtype=str, keep_default_na=False), policy)
@@ -306,6 +307,6 @@ def test_a_kind_that_cannot_be_combined_is_refused_on_the_command_line(
             tmp_path,
         )
         assert done.returncode == 2, done.stderr
-        assert WHOLE in done.stderr and "rule kind cohortkind.gap_whole (plugin 'cohortkind')" in done.stderr
+        assert WHOLE in done.stderr and "插件“cohortkind”的规则类型 cohortkind.gap_whole" in done.stderr
         assert "Traceback" not in done.stderr
         assert not list(out.glob("*/*.parquet"))
