@@ -380,7 +380,7 @@ def test_cli_compare_takes_a_date_per_region(tmp_path: Path, capsys: pytest.Capt
     with pytest.raises(SystemExit) as exit_info:
         main(["compare", str(roster), "--region", "370812@2022-13-01"])
     assert exit_info.value.code == 2
-    assert "ISO date" in capsys.readouterr().err
+    assert "不是 ISO 日期" in capsys.readouterr().err
 
 
 # ------------------------------------------------- one language per display (issue 13, items 1, 2, 4)

@@ -115,11 +115,13 @@ def test_the_cli_writes_a_folder_of_tables(tmp_path: Path, capsys: pytest.Captur
 def test_the_cli_needs_a_folder_and_keeps_the_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     roster = roster_file(tmp_path)
     assert main(["evaluate", str(roster), "--region", "hebei", "--format", "csv"]) == 2
+    assert "请用 -o 文件夹" in capsys.readouterr().err
+    assert main(["evaluate", str(roster), "--region", "hebei", "--format", "csv", "--lang", "en"]) == 2
     assert "-o FOLDER" in capsys.readouterr().err
     teachers = tmp_path / "teachers.csv"
     roster.rename(teachers)
     assert main(["evaluate", str(teachers), "--region", "hebei", "--format", "csv", "-o", str(tmp_path)]) == 2
-    assert "would be overwritten" in capsys.readouterr().err
+    assert "会覆盖输入文件" in capsys.readouterr().err
     assert teachers.read_text(encoding="utf-8").startswith("teacher_id,school")
 
 

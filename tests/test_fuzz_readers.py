@@ -8,6 +8,7 @@ built from random cells, and DataFrames with hostile cells. "Documented error" m
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ability2
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English (the languages themselves are
+    tested in tests/test_messages.py, test_input_messages.py and test_policy_messages.py)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
 
 HEADER = "teacher_id,school,online_hours,offline_hours,abilities,grades\n"
 PIECES = st.sampled_from(

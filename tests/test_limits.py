@@ -81,7 +81,7 @@ def test_a_school_table_has_the_same_limits(tmp_path: Path) -> None:
 def test_yaml_limits_follow_the_block(tmp_path: Path) -> None:
     text = "a:\n  b:\n    c:\n      d: 1\n"
     assert read_yaml(text, "x.yaml").data == {"a": {"b": {"c": {"d": 1}}}}
-    with limits.limited(max_yaml_depth=3), pytest.raises(PolicyFileError, match="嵌套超过 3 层"):
+    with limits.limited(max_yaml_depth=3), pytest.raises(PolicyFileError, match="nested deeper than 3 levels"):
         read_yaml(text, "x.yaml")
     with limits.limited(max_yaml_chars=10), pytest.raises(PolicyFileError, match="limit max_yaml_chars"):
         read_yaml(text, "x.yaml")

@@ -7,6 +7,7 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,16 @@ from ability2.io import read_roster
 from ability2.io.parquet_extent import ParquetTooLarge, check_parquet
 from ability2.limits import limited
 from ability2.roster import RosterError
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English (the languages themselves are
+    tested in tests/test_messages.py, test_input_messages.py and test_policy_messages.py)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
 
 ROSTER = pl.DataFrame(
     {
@@ -62,7 +73,7 @@ def test_a_parquet_roster_reads_like_its_csv(tmp_path: Path) -> None:
 def test_a_parquet_file_is_known_by_its_bytes_and_its_problems_by_row(tmp_path: Path) -> None:
     path = tmp_path / "export.dat"  # no suffix to go by
     path.write_bytes(parquet_bytes(ROSTER.with_columns(pl.Series("线下学时", [30, -1, 0]))))
-    assert problems_of(path) == ["3:offline_hours (线下学时):negative hours: -1 (must be ≥ 0)"]
+    assert problems_of(path) == ["3:offline_hours:negative hours: -1 (must be ≥ 0)"]
 
 
 @pytest.mark.parametrize("compression", ["zstd", "snappy", "gzip", "lz4", "uncompressed"])
@@ -76,7 +87,10 @@ def test_rows_beyond_the_limit_are_refused_before_reading(tmp_path: Path) -> Non
     path = tmp_path / "r.parquet"
     path.write_bytes(parquet_bytes(pl.concat([ROSTER] * 10)))
     with limited(max_rows=20):
-        assert problems_of(path) == ["None:None:cannot read Parquet file: too many rows: 30; at most 20 are read"]
+        assert problems_of(path) == [
+            "None:None:cannot read Parquet file: too many rows: 30; at most 20 are read "
+            "(limit max_rows; --limit max_rows=N raises it)"
+        ]
 
 
 def test_a_repeated_dictionary_value_is_counted_as_the_text_it_becomes(tmp_path: Path) -> None:
@@ -170,7 +184,7 @@ def test_a_lying_page_is_refused_quickly_and_small(tmp_path: Path) -> None:
     path = tmp_path / "lie.parquet"
     path.write_bytes(parquet_file(page_unpacked=2**31 - 1))
     code = (
-        "import re, sys; from ability2.cli import main; rc = main(['evaluate', sys.argv[1], '--region', 'guangxi']);"
+        "import re, sys; from ability2.cli import main; rc = main(['evaluate', sys.argv[1], '--region', 'guangxi', '--lang', 'en']);"
         "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); sys.exit(rc)"
     )
     start = time.perf_counter()

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 import ability2
 from ability2.errors import PluginLoadWarning, RegistryError
+from ability2.messages import language
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "plugins"
@@ -157,13 +158,13 @@ def test_a_missing_folder_is_exit_2_with_a_clear_message(tmp_path: Path, lang: s
     # through the environment variable: the registry refuses it (no command-line check runs)
     done = run("regions", env={"ABILITY2_PLUGINS_DIR": str(missing)})
     assert done.returncode == 2
-    assert f"plugin folder {missing}: no such folder" in done.stderr
+    assert f"插件文件夹 {missing}：文件夹不存在" in done.stderr
     assert "Traceback" not in done.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     done = run("--plugins-dir", str(empty), "regions")
     assert done.returncode == 2
-    assert "neither a plugin project" in done.stderr
+    assert "既不是插件项目" in done.stderr
 
 
 def _broken_copy(qufu: Path, tmp_path: Path) -> Path:
@@ -260,7 +261,7 @@ def test_a_folder_plugin_declaring_an_installed_region_is_a_clear_error(tmp_path
     assert "declared twice" in done.stderr
     assert "dupgx" in done.stderr
     assert "plugin guangxi" in done.stderr
-    strict = run("--plugins-dir", str(folder), "regions", "--strict-plugins")
+    strict = run("--plugins-dir", str(folder), "regions", "--strict-plugins", "--lang", "en")
     assert strict.returncode == 2
     assert "declared twice" in strict.stderr
 
@@ -284,9 +285,9 @@ def test_load_registry_with_folders_only(tmp_path: Path) -> None:
         assert "dirtest" in {r.id for r in ability2.load_registry(installed=False).regions()}
     finally:
         del os.environ["ABILITY2_PLUGINS_DIR"]
-    with pytest.raises(RegistryError, match="no such folder"):
+    with pytest.raises(RegistryError, match="文件夹不存在"):
         ability2.load_registry(plugins_dirs=[tmp_path / "missing"], installed=False)
-    with pytest.raises(RegistryError, match="no such folder"):  # whatever the mode
+    with language("en"), pytest.raises(RegistryError, match="no such folder"):  # whatever the mode
         ability2.load_registry(plugins_dirs=[tmp_path / "missing"], installed=False, strict=False)
 
 
@@ -294,11 +295,11 @@ def test_a_second_copy_of_an_imported_module_is_a_problem_not_a_crash(tmp_path: 
     ability2.load_registry()  # the installed (editable) guangxi is imported into this process
     copy = tmp_path / "ability2-guangxi"
     shutil.copytree(SEEDS / "guangxi", copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    with pytest.warns(PluginLoadWarning, match="already imported"):
+    with pytest.warns(PluginLoadWarning, match="已从 .* 导入"):
         registry = ability2.load_registry(plugins_dirs=[copy], installed=False)
     assert "guangxi" not in {r.id for r in registry.regions()}
     assert [p.kind for p in registry.problems] == ["import"]
-    with pytest.raises(RegistryError, match="already imported"):
+    with language("en"), pytest.raises(RegistryError, match="already imported"):
         ability2.load_registry(plugins_dirs=[copy], installed=False, strict=True)
 
 

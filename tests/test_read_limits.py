@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,16 @@ import xlsxwriter
 
 import ability2
 from ability2.limits import limited
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests are about what is found and refused, read in English (the languages themselves are
+    tested in tests/test_messages.py, test_input_messages.py and test_policy_messages.py)."""
+    from ability2.messages import language
+
+    with language("en"):
+        yield
 
 
 def workbook(path: Path, far: tuple[int, int] | None = None, filler: int = 0) -> Path:
@@ -31,7 +42,7 @@ def workbook(path: Path, far: tuple[int, int] | None = None, filler: int = 0) ->
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ability2", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "ability2", *args, "--lang", "en"], capture_output=True, text=True, timeout=120, check=False
     )
 
 

@@ -104,7 +104,7 @@ def test_a_regions_cells_are_checked_and_one_school_is_not_given_twice(roster: P
         "地区," + FACTS,
         ["370812,实验小学,是,是,是,是", "shandong/jining/yanzhou,实验小学,否,是,是,是"],  # one region, written two ways
     )
-    with pytest.raises(SchoolTableError, match="given twice: rows 2 and 3"):
+    with pytest.raises(SchoolTableError, match="重复：第 2 行和第 3 行"):
         ability2.evaluate_regions(roster, on=ON, schools=twice)
 
 

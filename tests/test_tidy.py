@@ -222,9 +222,9 @@ def test_reasons_takes_a_teacher_id_like_explain(ability2_registry: Registry) ->
     assert old == result.reasons("T2")
     with pytest.warns(DeprecationWarning, match=r"open_reasons\(\) takes a teacher id"):
         assert result.open_reasons(0) == result.open_reasons("T1")
-    with pytest.raises(Ability2Error, match="no teacher 'T9'"):
+    with pytest.raises(Ability2Error, match="没有教师编号为“T9”的教师"):
         result.reasons("T9")
     with pytest.raises(TypeError):
         result.reasons(True)  # type: ignore[arg-type]
-    with pytest.warns(DeprecationWarning, match="row number"), pytest.raises(Ability2Error, match="no row 5"):
+    with pytest.warns(DeprecationWarning, match="row number"), pytest.raises(Ability2Error, match="没有第 5 行"):
         result.reasons(5)

@@ -80,7 +80,7 @@ def test_timeline_ics_file_and_bad_folder(tmp_path: Path, capsys: pytest.Capture
     assert main(["timeline", "211282", "--on", "2024-05-01", "--ics", str(target)]) == 0
     assert target.read_text(encoding="utf-8").count("BEGIN:VEVENT") >= 3
     assert main(["timeline", "211282", "--ics", str(tmp_path / "missing" / "x.ics")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "不存在" in capsys.readouterr().err
 
 
 def test_yanzhou_form_json_matches_the_contract(capsys: pytest.CaptureFixture[str]) -> None:

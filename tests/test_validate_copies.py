@@ -83,7 +83,7 @@ def test_an_edited_copy_shows_its_real_problem_only(tmp_path: Path, capsys: pyte
     copy = _copy(tmp_path, ("date: 2022-11-15", "date: 2022-11-16"), ("    value: 50\n", "    value: fifty\n"))
     assert main(["validate", str(copy)]) == 2
     err = capsys.readouterr().err
-    assert "expected a number, got 'fifty'" in err
+    assert "应为数字，实际为“fifty”" in err
     assert "also declared" not in err
     assert "declared twice" not in err
     assert err.count(str(copy)) == 1  # one problem, in the copy
@@ -108,11 +108,11 @@ def test_an_unchanged_copy_is_valid_and_says_what_it_stands_in_for(
     copy = _copy(tmp_path)
     assert main(["validate", str(copy)]) == 0
     out = capsys.readouterr().out
-    assert f"ok: {copy}" in out
-    assert "installed plugin 'shandong'" in out
+    assert f"通过：{copy}" in out
+    assert "已安装的插件“shandong”" in out
     # the installed file itself is checked as before: no warning about itself
     assert main(["validate", str(YANZHOU)]) == 0
-    assert "warning" not in capsys.readouterr().out
+    assert "提醒" not in capsys.readouterr().out
 
 
 def test_a_copy_of_a_folder_stands_in_for_the_installed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -120,5 +120,5 @@ def test_a_copy_of_a_folder_stands_in_for_the_installed_files(tmp_path: Path, ca
     shutil.copytree(YANZHOU.parent, folder)
     assert main(["validate", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert out.count("ok: ") == 3
-    assert "declared twice" in out  # as warnings, one per region
+    assert out.count("通过：") == 3
+    assert out.count("该地区将被声明两次") == 3  # as warnings, one per region

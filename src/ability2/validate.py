@@ -187,8 +187,7 @@ def validate_path(path: Path, *, import_plugins: bool = False) -> ValidationRepo
             standing_in.append(
                 mine.yaml.problem(
                     ("region", "id"),
-                    f"region {layer.region.id!r} is also declared by installed plugin {layer.plugin!r} ({file}): "
-                    "this file was checked in its place; installed beside it, the region would be declared twice",
+                    msg("validate.stands_in", region=layer.region.id, plugin=layer.plugin, file=str(file)),
                 )
             )
     for plugin, source in installed.sources():
