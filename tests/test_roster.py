@@ -136,6 +136,31 @@ def test_mixed_order_case_and_whitespace(tmp_path: Path) -> None:
     assert roster.frame.columns == [names[j] for j in order]
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    pads=st.lists(
+        st.tuples(st.sampled_from(["", " ", "  ", "\t", "\u3000"]), st.sampled_from(["", " ", "\t"])),
+        min_size=33,
+        max_size=33,
+    )
+)
+def test_spaces_around_any_cell_read_as_if_stripped(tmp_path: Path, pads: list[tuple[str, str]]) -> None:
+    """Contract §2 cells are read without their surrounding spaces: " 白塔小学 " is 白塔小学 (one school),
+    " 30 " is 30 hours, and a row of spaces only is a blank row, left out."""
+    cells = [row.split(",") for row in ROWS]
+    padded = [
+        ",".join(before + cell + after for cell, (before, after) in zip(row, pads[11 * i : 11 * i + 11], strict=True))
+        for i, row in enumerate(cells)
+    ]
+    path = write_csv(tmp_path / "padded.csv", [CANONICAL, padded[0], " , ,\t", *padded[1:]])
+    roster = read_roster(path)
+    check_sample(roster)
+    assert roster.frame.get_column("school").to_list() == ["白塔小学", "白塔小学", "金坛中学"]
+    assert roster.frame.get_column("abilities").to_list() == ["A1;B2;C4", "A3", "B10 C7"]
+    assert roster.factorize("school") is not None and roster.factorize("school").values == ("白塔小学", "金坛中学")
+    assert list(roster.rows) == [2, 4, 5]  # the blank row (3) left out, the others named by their own row
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_encodings(tmp_path: Path, encoding: str) -> None:
     path = write_csv(tmp_path / f"r-{encoding}.csv", [CHINESE, *ROWS], encoding=encoding)

@@ -23,9 +23,10 @@ from ability2.messages import msg
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+    import polars as pl
 
     from ability2.policy import Policy, ResolvedRule
-    from ability2.roster import Factorized, Roster
+    from ability2.roster import Roster
 
 __all__ = ["Explanation", "Reason", "Result", "RuleColumn"]
 
@@ -320,9 +321,10 @@ class Result:
     ) -> None:
         self.region = region
         self.on = on
-        self.teacher_ids = teacher_ids
-        self.teacher_schools = teacher_schools
-        self.teacher_groups = teacher_groups
+        # None with a roster: the roster's own column, read from it when first asked for
+        self._teacher_ids = teacher_ids
+        self._teacher_schools = teacher_schools
+        self._teacher_groups = teacher_groups
         self.status = status
         self.teacher_columns = teacher_columns
         self.group_keys = group_keys
@@ -334,9 +336,8 @@ class Result:
         self.school_columns = school_columns
         self.policy = policy
         self.roster = roster
-        #: per-teacher columns passed through from the roster: ``name``, ``subject`` and
-        #: the roster's extra columns under ``columns`` ({column: values})
-        self.teacher_info: dict[str, Any] = teacher_info or {}
+        # None with a roster: the roster's name, subject and extra columns, gathered when first asked for
+        self._teacher_info: dict[str, Any] | None = teacher_info if teacher_info is not None or roster is None else None
         #: rules of the policy this input could not check (an optional input absent): each
         #: ``{rule, scope, reason, reason_en, source, layer}``; they passed or failed no one
         self.unchecked: list[dict[str, Any]] = list(unchecked or [])
@@ -345,6 +346,86 @@ class Result:
         self._school_status: list[str] | None = None
         # the status array as the evaluator coded it: (that array, indices into STATUS_ORDER)
         self._coded_status: tuple[Any, Any] | None = None
+
+    # -- the per-teacher texts: the roster's own columns until set ---------------------------
+    @property
+    def teacher_ids(self) -> Any:
+        """Each teacher's id, in roster order."""
+        if self._teacher_ids is None and self.roster is not None:
+            return self.roster.teacher_id
+        return self._teacher_ids
+
+    @teacher_ids.setter
+    def teacher_ids(self, values: Any) -> None:
+        self._teacher_ids = values
+
+    @property
+    def teacher_schools(self) -> Any:
+        """Each teacher's school, in roster order."""
+        if self._teacher_schools is None and self.roster is not None:
+            return self.roster.school
+        return self._teacher_schools
+
+    @teacher_schools.setter
+    def teacher_schools(self, values: Any) -> None:
+        self._teacher_schools = values
+
+    @property
+    def teacher_groups(self) -> Any:
+        """Each teacher's research group, in roster order (``None``: the roster has no group column)."""
+        if self._teacher_groups is None and self.roster is not None:
+            return self.roster.group
+        return self._teacher_groups
+
+    @teacher_groups.setter
+    def teacher_groups(self, values: Any) -> None:
+        self._teacher_groups = values
+
+    @property
+    def teacher_info(self) -> dict[str, Any]:
+        """Per-teacher columns passed through from the roster: ``name``, ``subject`` and the roster's extra columns under ``columns`` ({column: values})."""
+        if self._teacher_info is None:
+            assert self.roster is not None
+            self._teacher_info = _teacher_info(self.roster)
+        return self._teacher_info
+
+    @teacher_info.setter
+    def teacher_info(self, values: dict[str, Any]) -> None:
+        self._teacher_info = values
+
+    def _from_roster(self, column: str) -> bool:
+        """Whether ``column`` (teacher_id, name, school, group, subject) is still the roster's own, unread."""
+        if self.roster is None:
+            return False
+        if column in ("name", "subject"):
+            return self._teacher_info is None
+        held = {"teacher_id": self._teacher_ids, "school": self._teacher_schools, "group": self._teacher_groups}[column]
+        return held is None
+
+    def text_column(self, column: str) -> pl.Series | None:
+        """``teacher_id``, ``name``, ``school``, ``group`` or ``subject`` as a polars ``String`` Series.
+
+        Straight from the roster's text or codes when the result still holds the roster's
+        column (no Python string per teacher); ``None`` when the result has no such column.
+        """
+        import polars as pl
+
+        if column not in ("teacher_id", "name", "school", "group", "subject"):
+            raise Ability2Error(
+                msg("roster.not_text_column", column=column, columns="teacher_id, name, school, group, subject")
+            )
+        if self._from_roster(column):
+            assert self.roster is not None
+            return self.roster.text_column(column)
+        if column in ("name", "subject"):
+            values = self.teacher_info.get(column)
+        else:
+            values = {"teacher_id": self.teacher_ids, "school": self.teacher_schools, "group": self.teacher_groups}[
+                column
+            ]
+        if values is None:
+            return None
+        return pl.Series(column, [None if v is None else str(v) for v in values], dtype=pl.String)
 
     # -- construction --------------------------------------------------------------------
     @classmethod
@@ -376,9 +457,9 @@ class Result:
         result = cls(
             region=policy.region.id,
             on=policy.on.isoformat(),
-            teacher_ids=roster.teacher_id,
-            teacher_schools=roster.school,
-            teacher_groups=roster.group,
+            teacher_ids=None,
+            teacher_schools=None,
+            teacher_groups=None,
             status=status,
             teacher_columns=teacher_columns,
             group_keys=group_keys,
@@ -390,7 +471,6 @@ class Result:
             school_columns=school_columns,
             policy=policy,
             roster=roster,
-            teacher_info=_teacher_info(roster),
             unchecked=unchecked,
         )
         if status_codes is not None:
@@ -399,6 +479,8 @@ class Result:
 
     # -- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
+        if self._teacher_ids is None and self.roster is not None:
+            return len(self.roster)
         return len(self.teacher_ids)
 
     def __repr__(self) -> str:
@@ -558,58 +640,76 @@ class Result:
         whose value is a number (hours, a fraction for a share, a count); then ``subject``
         and the roster's own extra columns.
         """
-        import pandas as pd
+        from ability2.frames import pandas_frame
 
-        data = self._teacher_data()
-        # text columns the evaluator holds as codes: pandas converts each distinct text once, not each row
-        for column, values in (
-            ("school", self.teacher_schools),
-            ("group", self.teacher_groups),
-            ("subject", self.teacher_info.get("subject")),
-        ):
-            coded = self._roster_codes(column, values)
+        data = self._teacher_data(decode=False, failed=False)
+        data["failed_rules"] = None  # its place; filled below
+        for column in ("school", "group", "subject"):
+            # text columns the roster holds as codes: pandas converts each distinct text once, not each row
+            coded = (
+                self.roster.factorized.get(column) if self.roster is not None and self._from_roster(column) else None
+            )
             if coded is not None and column in data:
                 data[column] = _coded_texts(coded.values, coded.codes)
         status = self._status_codes()
         if status is not None:
             data["status"] = _coded_texts(status[1], status[0])
-        return pd.DataFrame(data)
-
-    def _roster_codes(self, column: str, values: Any) -> Factorized | None:
-        """The roster's codes of ``column`` (school, group, subject) when ``values`` are still that roster's column."""
-        roster = self.roster
-        if roster is None or values is None or values is not getattr(roster, column, None):
-            return None
-        return roster.factorized.get(column)
+        failed = _failed_rule_arrow(self.teacher_columns, len(self))
+        data["failed_rules"] = failed if failed is not None else _failed_rule_lists(self.teacher_columns, len(self))
+        return pandas_frame(data, objects=("failed_rules",))
 
     def _teacher_data(
-        self, *, failed: bool = True, passed: dict[str, str] | None = None, tidy: bool = True
+        self, *, failed: bool = True, passed: dict[str, str] | None = None, tidy: bool = True, decode: bool = True
     ) -> dict[str, Any]:
         """The columns of :attr:`teachers`, by name and in order, as arrays (``failed_rules`` as ``None`` unless ``failed``).
 
         ``passed``, when given, gets each passthrough column's name in the table and in the roster.
         ``tidy=False`` leaves out the hours, counts, values and limits (the workbook shows its own).
+        ``decode=False`` gives the texts (ids, names, schools, groups, subjects and the roster's
+        extra columns) as polars ``String`` Series, made without a Python string per teacher.
         """
         import numpy as np
 
-        data: dict[str, Any] = {"teacher_id": np.asarray(self.teacher_ids, dtype=object)}
-        if "name" in self.teacher_info:
-            data["name"] = np.asarray(self.teacher_info["name"], dtype=object)
-        data["school"] = np.asarray(self.teacher_schools, dtype=object)
-        if self.teacher_groups is not None:
-            data["group"] = np.asarray(self.teacher_groups, dtype=object)
+        def text(column: str) -> Any:
+            if not decode:
+                return self.text_column(column)
+            if column in ("name", "subject"):
+                values = self.teacher_info.get(column)
+            else:
+                values = {"teacher_id": self.teacher_ids, "school": self.teacher_schools, "group": self.teacher_groups}[
+                    column
+                ]
+            return None if values is None else np.asarray(values, dtype=object)
+
+        data: dict[str, Any] = {"teacher_id": text("teacher_id")}
+        name = text("name")
+        if name is not None:
+            data["name"] = name
+        data["school"] = text("school")
+        group = text("group")
+        if group is not None:
+            data["group"] = group
         data["status"] = np.asarray(self.status, dtype=object)
         data["failed_rules"] = _failed_rule_lists(self.teacher_columns, len(self)) if failed else None
         for column in self.teacher_columns:
             data[column.rule] = np.asarray(column.ok, dtype=bool)
         if tidy:
             data.update(_tidy_columns(self))
-        if "subject" in self.teacher_info and "subject" not in data:
-            data["subject"] = np.asarray(self.teacher_info["subject"], dtype=object)
-        for name, values in self.teacher_info.get("columns", {}).items():
+        if "subject" not in data:
+            subject = text("subject")
+            if subject is not None:
+                data["subject"] = subject
+        extras: dict[str, Any]
+        if not decode and self._from_roster("name") and self.roster is not None:
+            extras = {name: self.roster.frame.get_column(name) for name in self.roster.extra_columns}
+        else:
+            extras = {
+                name: np.asarray(values, dtype=object) for name, values in self.teacher_info.get("columns", {}).items()
+            }
+        for name, values in extras.items():
             # a roster column named like a result column (status, a rule id) is kept, namespaced
             key = name if name not in data else f"roster:{name}"
-            data[key] = np.asarray(values, dtype=object)
+            data[key] = values
             if passed is not None:
                 passed[key] = name
         return data
@@ -985,6 +1085,26 @@ def _failed_rule_lists(columns: Sequence[RuleColumn], size: int) -> np.ndarray[A
     return failed
 
 
+def _failed_rule_arrow(columns: Sequence[RuleColumn], size: int) -> Any:
+    """Per teacher, the ids of the rules failed, as a pandas Arrow ``list<string>`` array (``None`` without pyarrow strings).
+
+    Each teacher's cell reads as a new Python list (``[]``: none fails), so changing one
+    changes no other teacher's; the distinct lists are made once and gathered by code.
+    """
+    from ability2.frames import arrow_strings
+
+    if not arrow_strings():
+        return None
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    codes, distinct = _failed_rule_sets(columns, size)
+    lists = pa.array([list(rules) for rules in distinct], type=pa.list_(pa.string()))
+    taken = lists.take(pa.array(np.asarray(codes, dtype=np.int64))) if size else pa.array([], type=lists.type)
+    return pd.array(taken, dtype=pd.ArrowDtype(taken.type))
+
+
 def _failed_rule_codes(columns: Sequence[RuleColumn], size: int) -> tuple[np.ndarray[Any, Any], list[str]]:
     """Per teacher, the failed rules ``;``-joined, as codes into distinct texts: ``texts[codes[i]]`` is teacher ``i``'s.
 
@@ -1029,9 +1149,9 @@ def _tidy_columns(result: Result) -> dict[str, Any]:
     """The teachers table's numbers: hours and ability counts (from the roster) and each numeric rule's value and limit."""
     import numpy as np
 
-    from ability2.roster import GRADE_EXCELLENT, GRADE_FAIL, GRADE_PASS, HOURS_SCALE
+    from ability2.roster import GRADE_EXCELLENT, GRADE_FAIL, GRADE_PASS, GRADE_UNGRADED, HOURS_SCALE
 
-    assert (GRADE_FAIL, GRADE_PASS, GRADE_EXCELLENT) == (0, 1, 2)  # _ABILITY_COUNTS's codes
+    assert (GRADE_UNGRADED, GRADE_FAIL, GRADE_PASS, GRADE_EXCELLENT) == (-1, 0, 1, 2)  # _ABILITY_COUNTS's codes
     data: dict[str, Any] = {}
     roster = result.roster
     size = len(result)
@@ -1042,15 +1162,16 @@ def _tidy_columns(result: Result) -> dict[str, Any]:
         data["offline_hours"] = offline
         data["total_hours"] = (np.asarray(roster.online, dtype=np.int64) + roster.offline) / HOURS_SCALE
         offsets = np.asarray(roster.ability_offsets, dtype=np.int64)
-        grades = np.asarray(roster.grades)
+        chosen = np.diff(offsets)
+        # per teacher and grade (ungraded, 不合格, 合格, 优秀): how many of their abilities have it, by one count
+        owner = np.repeat(np.arange(size, dtype=np.int64), chosen)
+        slot = np.asarray(roster.grades, dtype=np.int64) - GRADE_UNGRADED
+        tally = np.bincount(owner * 4 + slot, minlength=4 * size).reshape(size, 4)
         for name, counted in _ABILITY_COUNTS.items():
             if counted is None:
-                data[name] = np.diff(offsets)
-                continue
-            hit = np.isin(grades, counted).astype(np.int64)
-            # per teacher, the hits in their slice of the flat grades: differences of a running sum
-            running = np.concatenate(([0], np.cumsum(hit)))
-            data[name] = running[offsets[1:]] - running[offsets[:-1]]
+                data[name] = chosen
+            else:
+                data[name] = tally[:, [grade - GRADE_UNGRADED for grade in counted]].sum(axis=1)
     for column in result.teacher_columns:
         values = np.asarray(column.value) if column.value is not None else None
         if values is None or values.dtype.kind not in "biuf" or values.dtype.kind == "b" or len(values) != size:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ability2.errors import RosterError, RosterProblem
+from ability2.errors import Ability2Error, RosterError, RosterProblem
 
 if TYPE_CHECKING:
     import numpy as np
@@ -69,6 +69,10 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
+#: the roster's text fields (numpy object arrays, made on first access when the reader left them)
+_TEXT_FIELDS = ("teacher_id", "name", "school", "group", "subject")
+
+
 @attrs.frozen(eq=False)
 class Factorized:
     """A text column as integer codes: ``values[codes[i]]`` is teacher ``i``'s text.
@@ -119,20 +123,26 @@ class Roster:
     hours); the arrays below are the encoded forms the evaluator uses. Ability codes index
     ``framework.abilities`` (0 for A1 ... 29 for C7); teacher ``i``'s abilities are
     ``ability_codes[ability_offsets[i]:ability_offsets[i + 1]]`` with grades aligned.
+
+    ``teacher_id``, ``name``, ``school``, ``group`` and ``subject`` are numpy object arrays
+    of ``str``. A reader may pass ``None`` for them: they are then made on first access, from
+    ``frame`` (ids, names) or from :attr:`factorized` (schools, groups, subjects), so that an
+    evaluation that never reads them never holds a Python string per teacher.
+    :meth:`text_column` gives any of them as a polars ``String`` Series without Python objects.
     """
 
     source: str
     frame: pl.DataFrame
-    teacher_id: np.ndarray[Any, Any]
-    school: np.ndarray[Any, Any]
+    _teacher_id: np.ndarray[Any, Any] | None = attrs.field(alias="teacher_id")
+    _school: np.ndarray[Any, Any] | None = attrs.field(alias="school")
     online: np.ndarray[Any, Any]
     offline: np.ndarray[Any, Any]
     ability_offsets: np.ndarray[Any, Any]
     ability_codes: np.ndarray[Any, Any]
     grades: np.ndarray[Any, Any]
-    name: np.ndarray[Any, Any] | None = None
-    group: np.ndarray[Any, Any] | None = None
-    subject: np.ndarray[Any, Any] | None = None
+    _name: np.ndarray[Any, Any] | None = attrs.field(default=None, alias="name")
+    _group: np.ndarray[Any, Any] | None = attrs.field(default=None, alias="group")
+    _subject: np.ndarray[Any, Any] | None = attrs.field(default=None, alias="subject")
     excellent_video: np.ndarray[Any, Any] | None = None
     peer_reviews: np.ndarray[Any, Any] | None = None
     has_grades: bool = False
@@ -142,6 +152,74 @@ class Roster:
     rows: np.ndarray[Any, Any] | None = None
     #: school, group and subject as integer codes, when the reader made them (see :meth:`factorize`)
     factorized: Mapping[str, Factorized] = attrs.field(factory=dict)
+
+    @property
+    def teacher_id(self) -> np.ndarray[Any, Any]:
+        """Each teacher's id (contract §2 ``teacher_id``), as ``str``."""
+        found = self._texts("teacher_id")
+        assert found is not None  # the reader always has ids
+        return found
+
+    @property
+    def school(self) -> np.ndarray[Any, Any]:
+        """Each teacher's school, as ``str``."""
+        found = self._texts("school")
+        assert found is not None  # the reader always has schools
+        return found
+
+    @property
+    def name(self) -> np.ndarray[Any, Any] | None:
+        """Each teacher's name (``None``: the roster has no name column)."""
+        return self._texts("name")
+
+    @property
+    def group(self) -> np.ndarray[Any, Any] | None:
+        """Each teacher's research group (``None``: no group column)."""
+        return self._texts("group")
+
+    @property
+    def subject(self) -> np.ndarray[Any, Any] | None:
+        """Each teacher's subject (``None``: no subject column)."""
+        return self._texts("subject")
+
+    def _texts(self, column: str) -> np.ndarray[Any, Any] | None:
+        """A text field, made and kept on first access when the reader left it to be made."""
+        slot = f"_{column}"
+        held: np.ndarray[Any, Any] | None = getattr(self, slot)
+        if held is not None:
+            return held
+        coded = self.factorized.get(column)
+        if coded is not None:
+            held = coded.decoded()
+        elif column in ("teacher_id", "name") and column in self.frame.columns:
+            held = self.frame.get_column(column).to_numpy().astype(object, copy=False)
+        else:
+            return None
+        object.__setattr__(self, slot, held)  # a cache: the roster's value does not change
+        return held
+
+    def text_column(self, column: str) -> pl.Series | None:
+        """``teacher_id``, ``name``, ``school``, ``group`` or ``subject`` as a polars ``String`` Series.
+
+        No Python string is made per teacher when the reader kept the column as text or codes;
+        ``None`` when the roster has no such column.
+        """
+        import polars as pl
+
+        if column not in _TEXT_FIELDS:
+            from ability2.messages import msg
+
+            raise Ability2Error(msg("roster.not_text_column", column=column, columns=", ".join(_TEXT_FIELDS)))
+        held: np.ndarray[Any, Any] | None = getattr(self, f"_{column}")
+        coded = self.factorized.get(column)
+        if held is None and coded is not None:
+            values = pl.Series(column, list(coded.values), dtype=pl.String)
+            return values.gather(coded.codes)
+        if held is None and column in ("teacher_id", "name") and column in self.frame.columns:
+            return self.frame.get_column(column).alias(column)
+        if held is None:
+            return None
+        return pl.Series(column, held, dtype=pl.String, strict=False)
 
     def factorize(self, column: str) -> Factorized | None:
         """``school``, ``group`` or ``subject`` as integer codes in order of first appearance (``None``: no such column)."""
@@ -156,7 +234,9 @@ class Roster:
         return None if self.rows is None else int(self.rows[index])
 
     def __len__(self) -> int:
-        return len(self.teacher_id)
+        if self._teacher_id is not None:
+            return len(self._teacher_id)
+        return self.frame.height
 
     def __repr__(self) -> str:
         return f"<Roster {self.source}: {len(self)} teachers>"

@@ -41,24 +41,38 @@ class Distinct:
         gathered: np.ndarray[Any, Any] = per_value[self.index]
         return gathered
 
+    def stripped(self) -> tuple[Distinct, bool]:
+        """The values with surrounding whitespace stripped (values equal once stripped merged), and whether any changed.
+
+        The merged values keep the order of first appearance.
+        """
+        values = self.values.str.strip_chars()
+        if not (values != self.values).any():
+            return self, False
+        merged = distinct(values.to_frame("v"), "v")
+        return Distinct(merged.values, merged.index[self.index]), True
+
 
 def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> Distinct:
     """The distinct values of a String column (no nulls) and each row's position among them.
 
-    The values are always in order of first appearance (one hash aggregation gives that
-    order for free); ``first_seen`` is kept for callers that rely on it.
+    The values are always in order of first appearance (Arrow's dictionary encoding, one
+    hash table pass, gives that order); ``first_seen`` is kept for callers that rely on it.
     """
     import numpy as np
     import polars as pl
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     del first_seen  # always so
-    series = frame.get_column(column)
-    groups = series.to_frame("v").with_row_index("row").group_by("v", maintain_order=True).agg(pl.col("row"))
-    rows = groups.get_column("row")
-    sizes = rows.list.len().to_numpy()
-    index = np.empty(len(series), dtype=np.int64)
-    index[rows.explode().to_numpy()] = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    return Distinct(groups.get_column("v"), index)
+    # polars' own string views, without a copy (the oldest Arrow level would copy to large_string)
+    array = frame.get_column(column).to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    values = pl.Series("v", encoded.dictionary, dtype=pl.String)
+    index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return Distinct(values, index)
 
 
 @attrs.frozen(eq=False)

@@ -999,10 +999,16 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
                 col = _BY_NAME[column_name]
                 problems.append(_problem(name, None, col, msg("roster.missing_column", name=col.name, alias=col.alias)))
 
-    # -- the frame: recognised columns stripped, every cell text ("" when empty)
+    # -- the frame: every cell text ("" when empty); recognised columns stripped. Ids and names
+    # are stripped here; the other recognised columns repeat few texts, so they are stripped
+    # per distinct text when they are encoded (see coded() below), and in the frame only when
+    # some text had spaces to strip.
+    stripped_now = {"teacher_id", "name"}
     selected = [
         (
-            pl.col(f"c{j}").fill_null("").str.strip_chars() if column_name in present else pl.col(f"c{j}").fill_null("")
+            pl.col(f"c{j}").fill_null("").str.strip_chars()
+            if column_name in stripped_now
+            else pl.col(f"c{j}").fill_null("")
         ).alias(column_name)
         for column_name, j in order
     ]
@@ -1010,12 +1016,14 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
     del data
     table.data = None  # the cells as read are not needed past here: free them before encoding
     if order:
-        nonblank = pl.any_horizontal(
-            [pl.col(c) != "" if c in present else pl.col(c).str.strip_chars() != "" for c, _ in order]
-        )
-        keep = frame.select(nonblank.alias("keep")).get_column("keep")
-        if not keep.all():
-            frame = frame.filter(keep)
+        # a row with an id is not blank: the whole check only when some id is blank (or none is read)
+        if "teacher_id" not in present or (frame.get_column("teacher_id") == "").any():
+            nonblank = pl.any_horizontal(
+                [pl.col(c) != "" if c in stripped_now else pl.col(c).str.strip_chars() != "" for c, _ in order]
+            )
+            keep = frame.select(nonblank.alias("keep")).get_column("keep")
+            if not keep.all():
+                frame = frame.filter(keep)
     else:
         frame = frame.clear()
     n = frame.height
@@ -1031,9 +1039,16 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         return column_name in present
 
     def coded(column_name: str, *, first_seen: bool = False) -> Distinct:
+        """The column's distinct texts, stripped, and each row's position among them."""
+        nonlocal frame
         found = distinct_of.get(column_name)
         if found is None:
-            found = distinct_of[column_name] = distinct(frame, column_name, first_seen=first_seen)
+            found = distinct(frame, column_name, first_seen=first_seen)
+            if column_name not in stripped_now:
+                found, changed = found.stripped()
+                if changed:  # some text had spaces: the frame keeps the stripped text too
+                    frame = frame.with_columns(pl.col(column_name).str.strip_chars())
+            distinct_of[column_name] = found
         return found
 
     duplicated = np.zeros(n, dtype=bool)
@@ -1046,7 +1061,8 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         bad["teacher_id"] = (ids == "").to_numpy() | duplicated
         detail["teacher_id"] = duplicated
     if has("school"):
-        bad["school"] = (frame.get_column("school") == "").to_numpy()
+        schools = coded("school", first_seen=True)
+        bad["school"] = schools.gather((schools.values == "").to_numpy())
     hours: dict[str, Any] = {}
     for column_name in ("online_hours", "offline_hours"):
         if has(column_name):
@@ -1116,11 +1132,6 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
             _, given = gather_lists(grade_lists.grades, grade_cells.index, row_graded)
             flat_grades[np.repeat(row_graded, np.diff(offsets))] = given
 
-    def text(column_name: str) -> Any:
-        if column_name not in present:
-            return None
-        return frame.get_column(column_name).to_numpy().astype(object, copy=False)
-
     def labels(column_name: str) -> Factorized | None:
         if column_name not in present:
             return None
@@ -1128,11 +1139,6 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         return Factorized(cells.index, tuple(cells.values.to_list()))
 
     factorized = {c: f for c in ("school", "group", "subject") if (f := labels(c)) is not None}
-
-    def repeated(column_name: str) -> Any:
-        if column_name not in factorized:
-            return None
-        return factorized[column_name].decoded()
 
     # hours typed as numbers in the frame too (the text was checked; the encoded hundredths are exact)
     frame = frame.drop("__row").with_columns(
@@ -1142,16 +1148,14 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         source=name,
         frame=frame,
         rows=row_numbers,
-        teacher_id=text("teacher_id"),
-        school=repeated("school"),
+        # ids, names, schools, groups and subjects: made from the frame or the codes when first read
+        teacher_id=None,
+        school=None,
         online=hours["online_hours"],
         offline=hours["offline_hours"],
         ability_offsets=offsets,
         ability_codes=flat_codes,
         grades=flat_grades,
-        name=text("name"),
-        group=repeated("group"),
-        subject=repeated("subject"),
         excellent_video=flags.get("excellent_video"),
         peer_reviews=flags.get("peer_reviews"),
         has_grades=has("grades"),
