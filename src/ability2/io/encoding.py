@@ -163,24 +163,25 @@ def gather_lists(
     """Per-row lists gathered from per-value lists: ``(offsets, flat)`` as int64 and int8 arrays.
 
     Row ``i`` gets ``lists[index[i]]``, as ``flat[offsets[i]:offsets[i + 1]]``. ``rows`` (a
-    boolean mask) limits the gathering to some rows; the others get empty lists. The
-    per-value lists must hold no nulls.
+    boolean mask) limits the gathering to some rows; the others get empty lists. A null
+    per-value list counts as empty; the lists must hold no null element.
     """
     import numpy as np
+    import polars as pl
 
-    value_count = np.asarray(lists.list.len().fill_null(0).to_numpy(), dtype=np.int64)
-    value_offsets = np.zeros(len(value_count) + 1, dtype=np.int64)
-    np.cumsum(value_count, out=value_offsets[1:])
-    # a null or empty list explodes to one null: dropped, as its count is 0
-    values_flat = lists.explode().drop_nulls().to_numpy().astype(np.int8, copy=False)
-    counts = value_count[index]
+    index = np.asarray(index, dtype=np.int64)
     if rows is not None:
-        counts = np.where(rows, counts, 0)
+        # the rows left out point past the values, at one more, empty, list
+        lists = lists.append(pl.Series(lists.name, [[]], dtype=lists.dtype))
+        index = np.where(rows, index, len(lists) - 1)
+    gathered = lists.gather(index)
+    counts = gathered.list.len().fill_null(0).to_numpy()
     offsets = np.zeros(len(index) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    total = int(offsets[-1])
-    shift = np.repeat(offsets[:-1] - value_offsets[:-1][index], counts)
-    flat: np.ndarray[Any, Any] = values_flat[np.arange(total, dtype=np.int64) - shift]
+    # an empty or null list explodes to nothing; the elements are never null
+    flat: np.ndarray[Any, Any] = (
+        gathered.explode(empty_as_null=False, keep_nulls=False).to_numpy().astype(np.int8, copy=False)
+    )
     return offsets, flat
 
 
