@@ -76,13 +76,17 @@ def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
     waiting = np.flatnonzero(batch.grades == GRADE_UNGRADED)
     if not len(waiting):
         return detail
-    codes = [ability.code for ability in batch.policy.framework.abilities]
-    teachers = batch.teacher_of_selection[waiting]
-    names = [codes[int(code)] for code in batch.ability_codes[waiting].tolist()]
-    starts = np.flatnonzero(np.r_[True, teachers[1:] != teachers[:-1]])
-    ends = np.r_[starts[1:], len(teachers)]
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        detail[int(teachers[start])] = "、".join(names[start:end])
+    import polars as pl
+
+    codes = pl.Series([ability.code for ability in batch.policy.framework.abilities], dtype=pl.String)
+    # the teacher of each waiting selection: selections are stored teacher by teacher
+    teachers = np.searchsorted(np.asarray(batch.roster.ability_offsets), waiting, side="right") - 1
+    joined = (
+        pl.DataFrame({"teacher": teachers, "code": codes.gather(batch.ability_codes[waiting])})
+        .group_by("teacher", maintain_order=True)
+        .agg(pl.col("code").str.join("、"))
+    )
+    detail[joined.get_column("teacher").to_numpy()] = joined.get_column("code").to_numpy()
     return detail
 
 

@@ -120,14 +120,18 @@ class EverySubjectVideo(RuleKind):
         pairs = np.asarray(batch.school_idx, dtype=np.int64)[given] * width + subject_codes
         pair_codes, first_seen = factorize_integers(pairs)
         covered = np.bincount(pair_codes, weights=(roster.excellent_video == 1)[given], minlength=len(first_seen)) > 0
-        uncovered: dict[int, list[str]] = {}
-        for pair in first_seen[~covered].tolist():
-            school, subject = divmod(int(pair), width)
-            uncovered.setdefault(school, []).append(str(subjects[subject]))
-        value = np.full(batch.n_schools, "", dtype=object)
+        import polars as pl
+
+        # per school, its subjects without a video in order of first appearance, joined
+        school, subject = np.divmod(first_seen[~covered], width)
+        missing = (
+            pl.DataFrame({"school": school, "subject": pl.Series(list(subjects), dtype=pl.String).gather(subject)})
+            .group_by("school", maintain_order=True)
+            .agg(pl.format("missing: {}", pl.col("subject").str.join("、")).alias("value"))
+        )
+        value = np.full(batch.n_schools, "all covered", dtype=object)
         ok = np.ones(batch.n_schools, dtype=bool)
-        for school, names in uncovered.items():
-            value[school] = f"missing: {'、'.join(names)}"
-            ok[school] = False
-        value[ok] = "all covered"
+        lacking = missing.get_column("school").to_numpy()
+        value[lacking] = missing.get_column("value").to_numpy()
+        ok[lacking] = False
         return self.column(rule, value, ok, "every subject")
