@@ -124,14 +124,14 @@ class EverySubjectVideo(RuleKind):
 
         # per school, its subjects without a video in order of first appearance, joined
         school, subject = np.divmod(first_seen[~covered], width)
-        missing = (
+        uncovered = (
             pl.DataFrame({"school": school, "subject": pl.Series(list(subjects), dtype=pl.String).gather(subject)})
             .group_by("school", maintain_order=True)
             .agg(pl.format("missing: {}", pl.col("subject").str.join("、")).alias("value"))
         )
         value = np.full(batch.n_schools, "all covered", dtype=object)
         ok = np.ones(batch.n_schools, dtype=bool)
-        lacking = missing.get_column("school").to_numpy()
-        value[lacking] = missing.get_column("value").to_numpy()
+        lacking = uncovered.get_column("school").to_numpy()
+        value[lacking] = uncovered.get_column("value").to_numpy()
         ok[lacking] = False
         return self.column(rule, value, ok, "every subject")
