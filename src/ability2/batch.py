@@ -98,6 +98,17 @@ def factorize_integers(values: Any) -> tuple[np.ndarray[Any, Any], np.ndarray[An
     return codes, distinct[order]
 
 
+def _masks_of(ability_mask: np.ndarray[Any, Any], part_of_ability: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Per teacher, bit ``p`` set when their ``ability_mask`` holds an ability of part ``p`` (an environment, a dimension)."""
+    import numpy as np
+
+    masks = np.zeros(len(ability_mask), dtype=np.int64)
+    for part in range(int(part_of_ability.max()) + 1 if len(part_of_ability) else 0):
+        members = int(np.bitwise_or.reduce(np.left_shift(np.int64(1), np.flatnonzero(part_of_ability == part))))
+        masks |= ((ability_mask & members) != 0).astype(np.int64) << part
+    return masks
+
+
 def _shared(values: Any) -> np.ndarray[Any, Any]:
     """The roster's int64 array itself, read-only (a rule never writes into the roster's data), not a copy."""
     import numpy as np
@@ -156,8 +167,9 @@ class Batch:
         starts = offsets[:-1]
         if self.n and (self.k > 0).all():
             self.ability_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), codes), starts)
-            self.env_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), self.env_of_ability[codes]), starts)
-            self.dim_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), self.dim_of_ability[codes]), starts)
+            # a teacher chose an ability of environment (dimension) e when their abilities meet e's
+            self.env_mask = _masks_of(self.ability_mask, self.env_of_ability)
+            self.dim_mask = _masks_of(self.ability_mask, self.dim_of_ability)
         else:
             self.ability_mask = np.zeros(self.n, dtype=np.int64)
             self.env_mask = np.zeros(self.n, dtype=np.int64)
