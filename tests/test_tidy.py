@@ -228,3 +228,44 @@ def test_reasons_takes_a_teacher_id_like_explain(ability2_registry: Registry) ->
         result.reasons(True)  # type: ignore[arg-type]
     with pytest.warns(DeprecationWarning, match="row number"), pytest.raises(Ability2Error, match="没有第 5 行"):
         result.reasons(5)
+
+
+# -- (d) texts: made when asked for, as polars Series without Python strings -----------------------
+
+
+def test_roster_texts_as_arrays_and_as_polars_series_agree() -> None:
+    rows = [
+        teacher("T1", school=" 实验小学 ", group="语文组", subject="语文", name="张三"),
+        teacher("T2", school="实验小学", group="", subject="数学", name="李四"),
+        teacher("T3", school="二中", group="数学组", subject="数学", name="王五"),
+    ]
+    roster = read_roster(pd.DataFrame(rows))
+    expected = {
+        "teacher_id": ["T1", "T2", "T3"],
+        "name": ["张三", "李四", "王五"],
+        "school": ["实验小学", "实验小学", "二中"],  # stripped: one school
+        "group": ["语文组", "", "数学组"],
+        "subject": ["语文", "数学", "数学"],
+    }
+    for column, texts in expected.items():
+        series = roster.text_column(column)
+        assert series is not None and series.dtype == pl.String and series.to_list() == texts
+        array = getattr(roster, column)
+        assert array.dtype == object and array.tolist() == texts
+        assert getattr(roster, column) is array  # made once, then kept
+    with pytest.raises(Ability2Error, match="online_hours"):
+        roster.text_column("online_hours")
+    bare = read_roster(pd.DataFrame([teacher("T1")]))
+    assert bare.name is None and bare.text_column("name") is None and bare.text_column("group") is None
+
+
+def test_result_text_columns_follow_what_the_result_holds(ability2_registry: Registry) -> None:
+    result = run(ability2_registry, BAITA, [teacher("T1", group="语文组"), teacher("T2", school="S2", group="")])
+    assert result.text_column("school").to_list() == ["S1", "S2"]
+    assert result.text_column("group").to_list() == ["语文组", ""]
+    assert result.text_column("name") is None
+    assert result.teachers["school"].tolist() == ["S1", "S2"]
+    result.teacher_schools = ["甲校", "乙校"]  # a caller's own names: the tables show them
+    assert result.text_column("school").to_list() == ["甲校", "乙校"]
+    assert result.teachers["school"].tolist() == ["甲校", "乙校"]
+    assert len(result) == 2
