@@ -77,16 +77,19 @@ def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
     if not len(waiting):
         return detail
     import polars as pl
+    import pyarrow as pa
 
-    codes = pl.Series([ability.code for ability in batch.policy.framework.abilities], dtype=pl.String)
-    # the teacher of each waiting selection: selections are stored teacher by teacher
+    codes = pa.array([ability.code for ability in batch.policy.framework.abilities], type=pa.string())
+    # the teacher of each waiting selection: selections are stored teacher by teacher, so
+    # each teacher's waiting codes are one run, joined as one list (no hashing)
     teachers = np.searchsorted(np.asarray(batch.roster.ability_offsets), waiting, side="right") - 1
-    joined = (
-        pl.DataFrame({"teacher": teachers, "code": codes.gather(batch.ability_codes[waiting])})
-        .group_by("teacher", maintain_order=True)
-        .agg(pl.col("code").str.join("、"))
+    starts = np.flatnonzero(np.r_[True, teachers[1:] != teachers[:-1]])
+    runs = pa.LargeListArray.from_arrays(
+        pa.array(np.r_[starts, len(teachers)], type=pa.int64()),
+        codes.take(pa.array(np.asarray(batch.ability_codes[waiting], dtype=np.int64))),
     )
-    detail[joined.get_column("teacher").to_numpy()] = joined.get_column("code").to_numpy()
+    joined = pl.Series(runs).list.join("、")
+    detail[teachers[starts]] = joined.to_numpy()
     return detail
 
 
