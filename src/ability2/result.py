@@ -641,16 +641,14 @@ class Result:
         and the roster's own extra columns.
         """
         from ability2.frames import pandas_frame
+        from ability2.roster import Factorized
 
         data = self._teacher_data(decode=False, failed=False)
         data["failed_rules"] = None  # its place; filled below
-        for column in ("school", "group", "subject"):
+        for column, values in data.items():
             # text columns the roster holds as codes: pandas converts each distinct text once, not each row
-            coded = (
-                self.roster.factorized.get(column) if self.roster is not None and self._from_roster(column) else None
-            )
-            if coded is not None and column in data:
-                data[column] = _coded_texts(coded.values, coded.codes)
+            if isinstance(values, Factorized):
+                data[column] = _coded_texts(values.values, values.codes)
         status = self._status_codes()
         if status is not None:
             data["status"] = _coded_texts(status[1], status[0])
@@ -666,12 +664,19 @@ class Result:
         ``passed``, when given, gets each passthrough column's name in the table and in the roster.
         ``tidy=False`` leaves out the hours, counts, values and limits (the workbook shows its own).
         ``decode=False`` gives the texts (ids, names, schools, groups, subjects and the roster's
-        extra columns) as polars ``String`` Series, made without a Python string per teacher.
+        extra columns) as polars ``String`` Series, made without a Python string per teacher,
+        except schools, groups and subjects the roster holds as codes: their
+        :class:`~ability2.roster.Factorized` codes.
         """
         import numpy as np
 
+        from ability2.roster import Factorized
+
         def text(column: str) -> Any:
             if not decode:
+                coded = self.roster.factorized.get(column) if self.roster is not None else None
+                if isinstance(coded, Factorized) and self._from_roster(column):
+                    return coded
                 return self.text_column(column)
             if column in ("name", "subject"):
                 values = self.teacher_info.get(column)
