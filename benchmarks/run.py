@@ -50,6 +50,7 @@ REGIONS = (
 )
 CODES = [f"A{i}" for i in range(1, 14)] + [f"B{i}" for i in range(1, 11)] + [f"C{i}" for i in range(1, 8)]
 SEPARATORS = r"[;,、，；\s]+"
+PEERS = ("polars", "duckdb", "pandas")
 YES = {"yes", "是", "1", "true", "y"}
 
 
@@ -301,6 +302,11 @@ def csv_read_time(df: pd.DataFrame) -> tuple[float, float]:
     return seconds["ours"], seconds["pandas"]
 
 
+def _cell(value: Any) -> str:
+    """A table cell: ``-`` for a peer not run."""
+    return "-" if value is None else str(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="comma-separated cohort sizes")
@@ -308,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    parser.add_argument(
+        "--peers", default="polars,duckdb,pandas", help="comma-separated peers to run (default: all three)"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; times are medians (default 3)")
     args = parser.parse_args(argv)
     import ability2
     from ability2.demo import demo_date
@@ -325,21 +335,19 @@ def main(argv: list[str] | None = None) -> int:
         for region in regions:
             on = demo_date(registry, region)
             policy = registry.policy(region, on=on)
-            repeat = 3
-            seconds, values = timed_alternating(
-                {
-                    "ability2": lambda path=csv_path, policy=policy: run_ability2(path, policy),
-                    "polars": lambda path=csv_path, policy=policy: polars_pass(path, policy),
-                    "duckdb": lambda path=csv_path, policy=policy: duckdb_pass(path, policy),
-                    "pandas": lambda path=csv_path, policy=policy: run_pandas(path, policy),
-                },
-                repeat,
-            )
+            peers = [peer for peer in args.peers.split(",") if peer]
+            calls = {
+                "ability2": lambda path=csv_path, policy=policy: run_ability2(path, policy),
+                "polars": lambda path=csv_path, policy=policy: polars_pass(path, policy),
+                "duckdb": lambda path=csv_path, policy=policy: duckdb_pass(path, policy),
+                "pandas": lambda path=csv_path, policy=policy: run_pandas(path, policy),
+            }
+            seconds, values = timed_alternating({name: calls[name] for name in ("ability2", *peers)}, args.rounds)
             result = values["ability2"]
             ours_teachers = np.asarray(result.status, dtype=object)
             ours_schools = pd.Series(result.school_status(), index=result.school_names)
             same = {}
-            for peer in ("polars", "duckdb", "pandas"):
+            for peer in peers:
                 status, school_status = values[peer]
                 same[peer] = bool((ours_teachers == status).all()) and bool(
                     (ours_schools.reindex(school_status.index) == school_status).all()
@@ -359,12 +367,11 @@ def main(argv: list[str] | None = None) -> int:
                 "teachers": size,
                 "region": region,
                 "ability2_s": round(seconds["ability2"], 3),
-                "polars_s": round(seconds["polars"], 3),
-                "duckdb_s": round(seconds["duckdb"], 3),
-                "pandas_s": round(seconds["pandas"], 3),
-                "vs_polars": round(seconds["ability2"] / seconds["polars"], 3),
-                "vs_duckdb": round(seconds["ability2"] / seconds["duckdb"], 3),
-                "vs_pandas": round(seconds["ability2"] / seconds["pandas"], 3),
+                **{f"{peer}_s": round(seconds[peer], 3) if peer in seconds else None for peer in PEERS},
+                **{
+                    f"vs_{peer}": round(seconds["ability2"] / seconds[peer], 3) if peer in seconds else None
+                    for peer in PEERS
+                },
                 "peak_mb": None if memory is None else round(memory),
                 "teachers_per_s": int(size / seconds["ability2"]),
                 "failing_schools": int((ours_schools == "fail").sum()),
@@ -392,8 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [header, "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         lines.append(
-            f"| {r['teachers']:,} | {r['region']} | {r['ability2_s']} | {r['polars_s']} | {r['duckdb_s']} | {r['pandas_s']} "
-            f"| {r['vs_polars']} | {r['vs_duckdb']} | {r['vs_pandas']} | {r['peak_mb'] or '-'} | {r['teachers_per_s']:,} "
+            f"| {r['teachers']:,} | {r['region']} | {r['ability2_s']} | {_cell(r['polars_s'])} | {_cell(r['duckdb_s'])} | {_cell(r['pandas_s'])} "
+            f"| {_cell(r['vs_polars'])} | {_cell(r['vs_duckdb'])} | {_cell(r['vs_pandas'])} | {r['peak_mb'] or '-'} | {r['teachers_per_s']:,} "
             f"| {r['failing_schools']:,} / {r['schools']:,} | {'yes' if r['same_verdicts'] else 'NO'} |"
         )
     print("\n".join(lines))
