@@ -133,6 +133,8 @@ def _evaluate(
         school_columns=school_columns,
         unchecked=[_unchecked(rule, reason) for rule, reason in unchecked],
         status_codes=codes,
+        # per teacher: abilities chosen, not graded, 不合格, 合格, 优秀 (the teachers table's counts)
+        grade_counts=(batch.k, batch.n_ungraded, batch.n_fail, batch.n_pass, batch.n_excellent),
     )
 
 

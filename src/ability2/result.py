@@ -346,6 +346,8 @@ class Result:
         self._school_status: list[str] | None = None
         # the status array as the evaluator coded it: (that array, indices into STATUS_ORDER)
         self._coded_status: tuple[Any, Any] | None = None
+        # per teacher: abilities chosen, not graded, 不合格, 合格, 优秀 (from the evaluator's batch)
+        self._grade_counts: tuple[Any, ...] | None = None
 
     # -- the per-teacher texts: the roster's own columns until set ---------------------------
     @property
@@ -444,8 +446,14 @@ class Result:
         school_columns: list[RuleColumn],
         unchecked: list[dict[str, Any]] | None = None,
         status_codes: Any = None,
+        grade_counts: tuple[Any, ...] | None = None,
     ) -> Result:
-        """Assemble a result from the evaluator's columns (``status_codes``: the status as indices of ``STATUS_ORDER``)."""
+        """Assemble a result from the evaluator's columns.
+
+        ``status_codes``: the status as indices of ``STATUS_ORDER``; ``grade_counts``: per
+        teacher, the abilities chosen, not graded, 不合格, 合格 and 优秀, as the batch counted
+        them (the teachers table's counts; counted from the roster when not given).
+        """
         import numpy as np
 
         def statuses(columns: list[RuleColumn], size: int) -> list[str]:
@@ -475,6 +483,9 @@ class Result:
         )
         if status_codes is not None:
             result._coded_status = (status, np.asarray(status_codes))
+        if grade_counts is not None:
+            # at most 30 abilities a teacher: small integers, held compactly until a table asks
+            result._grade_counts = tuple(np.asarray(counts).astype(np.int16) for counts in grade_counts)
         return result
 
     # -- reading -------------------------------------------------------------------------
@@ -1166,6 +1177,14 @@ def _tidy_columns(result: Result) -> dict[str, Any]:
         data["online_hours"] = online
         data["offline_hours"] = offline
         data["total_hours"] = (np.asarray(roster.online, dtype=np.int64) + roster.offline) / HOURS_SCALE
+        if result._grade_counts is not None:
+            chosen, ungraded, failed, passed, excellent = (np.asarray(c, dtype=np.int64) for c in result._grade_counts)
+            data["abilities_chosen"] = chosen
+            data["abilities_graded"] = chosen - ungraded
+            data["abilities_passed"] = passed + excellent
+            data["abilities_excellent"] = excellent
+            data["abilities_failed"] = failed
+            return _rule_values(result, data)
         offsets = np.asarray(roster.ability_offsets, dtype=np.int64)
         chosen = np.diff(offsets)
         # per teacher and grade (ungraded, 不合格, 合格, 优秀): how many of their abilities have it, by one count
@@ -1177,6 +1196,14 @@ def _tidy_columns(result: Result) -> dict[str, Any]:
                 data[name] = chosen
             else:
                 data[name] = tally[:, [grade - GRADE_UNGRADED for grade in counted]].sum(axis=1)
+    return _rule_values(result, data)
+
+
+def _rule_values(result: Result, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with each numeric rule's ``value:RULE`` and ``limit:RULE`` columns added."""
+    import numpy as np
+
+    size = len(result)
     for column in result.teacher_columns:
         values = np.asarray(column.value) if column.value is not None else None
         if values is None or values.dtype.kind not in "biuf" or values.dtype.kind == "b" or len(values) != size:
