@@ -772,9 +772,9 @@ class Result:
             return None
         # column by column, the same values as _school_base gives row by row
         stats = self.school_stats
-        teachers = [int(v) for v in np.asarray(stats["teachers"]).tolist()]
-        passed = [int(v) for v in np.asarray(stats["passed"]).tolist()]
-        excellent = [int(v) for v in np.asarray(stats["excellent"]).tolist()]
+        teachers = np.asarray(stats["teachers"]).astype(np.int64).tolist()
+        passed = np.asarray(stats["passed"]).astype(np.int64).tolist()
+        excellent = np.asarray(stats["excellent"]).astype(np.int64).tolist()
 
         def rates(counts: list[int], totals: list[int]) -> list[float | int]:
             # each distinct (count, total) pair rounded once: a province has a few hundred
@@ -799,9 +799,9 @@ class Result:
         }
         selections = stats.get("certifications", stats.get("selections"))
         if selections is not None:
-            totals = [int(v) for v in np.asarray(selections).tolist()]
-            certs_passed = [int(v) for v in np.asarray(stats["certifications_passed"]).tolist()]
-            certs_excellent = [int(v) for v in np.asarray(stats["certifications_excellent"]).tolist()]
+            totals = np.asarray(selections).astype(np.int64).tolist()
+            certs_passed = np.asarray(stats["certifications_passed"]).astype(np.int64).tolist()
+            certs_excellent = np.asarray(stats["certifications_excellent"]).astype(np.int64).tolist()
             data["ability_pass_rate"] = rates(certs_passed, totals)
             data["ability_excellent_rate"] = rates(certs_excellent, totals)
         data["status"] = self.school_status()
@@ -814,7 +814,7 @@ class Result:
         return {
             "school": [school for school, _ in self.group_keys],
             "group": [group for _, group in self.group_keys],
-            "teachers": [int(v) for v in np.asarray(self.group_sizes).tolist()],
+            "teachers": np.asarray(self.group_sizes).astype(np.int64).tolist(),
             "status": list(self.group_status),
         }
 
