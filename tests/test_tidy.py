@@ -269,3 +269,19 @@ def test_result_text_columns_follow_what_the_result_holds(ability2_registry: Reg
     assert result.text_column("school").to_list() == ["甲校", "乙校"]
     assert result.teachers["school"].tolist() == ["甲校", "乙校"]
     assert len(result) == 2
+
+
+def test_changing_a_table_changes_neither_the_result_nor_the_next_table(ability2_registry: Registry) -> None:
+    result = run(ability2_registry, BAITA, [teacher("T1", online_hours=20), teacher("T2")])
+    teachers = result.teachers
+    verdicts = list(result.teacher_columns[0].ok)
+    first_rule = result.teacher_columns[0].rule
+    teachers.loc[0, first_rule] = not teachers.loc[0, first_rule]
+    teachers.loc[0, "online_hours"] = 99.0
+    teachers.loc[0, "school"] = "别的学校"
+    teachers.loc[0, "status"] = "pass"
+    assert list(result.teacher_columns[0].ok) == verdicts
+    again = result.teachers
+    assert again.loc[0, first_rule] == verdicts[0]
+    assert again.loc[0, "online_hours"] == 20.0
+    assert again.loc[0, "school"] == "S1" and again.loc[0, "status"] == "fail"

@@ -1,11 +1,12 @@
-"""pandas DataFrames built from columns without copying them.
+"""pandas DataFrames built column by column, without stacking.
 
-``pandas.DataFrame(dict_of_arrays)`` copies every numeric column into one two-dimensional
-block per dtype and turns every object array of texts into its string type value by value:
-for a million teachers and thirty columns that is most of the time a table takes. Here each
-column becomes a block of its own, as it is (a numpy array viewed as one row of a block), and
-texts held by polars become pandas' string array straight from their Arrow buffers. The
-frame is the one ``pandas.DataFrame(dict)`` gives: same columns, dtypes and values.
+``pandas.DataFrame(dict_of_arrays)`` stacks every numeric column into one two-dimensional
+block per dtype (a strided copy) and turns every object array of texts into its string type
+value by value: for a million teachers and thirty columns that is most of the time a table
+takes. Here each column becomes a block of its own (a plain copy of the numpy array, viewed
+as one row of a block), and texts held by polars become pandas' string array straight from
+their Arrow buffers. The frame is the one ``pandas.DataFrame(dict)`` gives: same columns,
+dtypes and values, and as independent of the arrays it was made from.
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ def string_array(series: Any) -> Any:
 def pandas_frame(columns: Mapping[str, Any], *, objects: Collection[str] = ()) -> pd.DataFrame:
     """A DataFrame of ``columns`` (name -> numpy array, pandas array or polars Series), equal to ``pandas.DataFrame(columns)``.
 
-    Numeric and boolean numpy arrays are used as they are (not copied: the frame shares them);
-    polars Series become pandas arrays through Arrow; other object arrays are typed as pandas
-    types them, except those named in ``objects``, kept as Python objects (lists, say).
+    Each numpy array is copied once, as it is (a column of its own, not stacked into a
+    two-dimensional block): the frame can be changed without changing the arrays it was
+    made from. polars Series become pandas arrays through Arrow (immutable buffers, shared);
+    other object arrays are typed as pandas types them, except those named in ``objects``,
+    kept as Python objects (lists, say).
     """
     import numpy as np
     import pandas as pd
@@ -62,7 +65,9 @@ def pandas_frame(columns: Mapping[str, Any], *, objects: Collection[str] = ()) -
     for name, values in columns.items():
         if isinstance(values, np.ndarray):
             if values.dtype == object and name not in objects:
-                values = pd.Series(values, copy=False).array
+                values = pd.Series(values, copy=True).array
+            else:
+                values = values.copy()  # the caller's arrays stay as they are whatever the frame's user does
         elif not isinstance(values, pd.api.extensions.ExtensionArray):
             # a polars Series: its texts through Arrow, anything else as polars converts it
             values = string_array(values) if values.dtype.is_(_polars_string()) else values.to_pandas().array
