@@ -24,6 +24,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 def roster(path: Path, **extra: str) -> Path:
     row = {"teacher_id": "T1", "school": "S1", "online_hours": "20", "offline_hours": "30", "abilities": "A1;B2;C4"}
     row.update(extra)

@@ -41,6 +41,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     from distributed import Client, LocalCluster
@@ -168,9 +169,7 @@ def test_problems_are_named_by_file_and_row_and_nothing_is_written(client: Any, 
         ability2.read_roster(whole_file)
     # the whole file's row r is a.csv's row r up to 151, then b.parquet's row r - 150
     expected = [
-        ("a.csv", p.row, p.column, str(p.message))
-        if p.row <= 151
-        else ("b.parquet", p.row - 150, p.column, str(p.message))
+        ("a.csv", p.row, p.column, str(p.message)) if p.row <= 151 else ("b.parquet", p.row - 150, p.column, str(p.message))
         for p in whole.value.problems
     ]
     expected[-1] = (*expected[-1][:3], f"{expected[-1][3]} of {files[0]}")  # first used in the other file
@@ -287,9 +286,7 @@ def test_a_roster_of_every_region_is_judged_row_by_row(client: Any, tmp_path: Pa
     folder.mkdir()
     frame.iloc[:150].to_csv(folder / "a.csv", index=False)
     texts(frame.iloc[150:].rename(columns={"地区": "region"})).write_parquet(folder / "b.parquet")
-    outcome = evaluate_dask(
-        str(folder / "*"), REGISTRY.policy("cn", on=ON), tmp_path / "out", client=client, partitions=3
-    )
+    outcome = evaluate_dask(str(folder / "*"), REGISTRY.policy("cn", on=ON), tmp_path / "out", client=client, partitions=3)
     tables = tables_of(outcome)
     assert tables["teachers"].select("file", "row").n_unique() == 400
     assert_judged_by_own_region(tables, reference)
@@ -351,10 +348,7 @@ def test_on_a_national_roster_a_school_is_its_region_and_its_name(client: Any, t
     on = REGIONS["shandong/jining/yanzhou"]
     frame = national_cohort()
     files = spread(frame, tmp_path / "in")
-    rows = [
-        f"{'370812' if k % 2 == 0 else 'hebei/baoding/xushui'},学校{k:02d},{'是' if k % 4 else '否'},是,是,是"
-        for k in range(6)
-    ]
+    rows = [f"{'370812' if k % 2 == 0 else 'hebei/baoding/xushui'},学校{k:02d},{'是' if k % 4 else '否'},是,是,是" for k in range(6)]
     rows.append("130609,学校00,是,是,是,是")  # the other 学校00: a team, unlike 兖州区's
     facts = facts_file(tmp_path / "schools.csv", rows, "地区," + FACTS)
     whole_file = tmp_path / "whole.csv"

@@ -43,11 +43,7 @@ def shown_outputs(page: Path) -> dict[str, str]:
     found = list(BLOCK.finditer(text))
     outputs: dict[str, str] = {}
     for code, after in itertools.pairwise(found):
-        if (
-            after.group(1) == "text"
-            and code.group(1) in ("python", "sh")
-            and not text[code.end() : after.start()].strip()
-        ):
+        if after.group(1) == "text" and code.group(1) in ("python", "sh") and not text[code.end() : after.start()].strip():
             outputs[code.group(2)] = after.group(2)
     return outputs
 
@@ -62,9 +58,7 @@ def check_shown(shown: str, printed: str, where: str) -> None:
         try:
             at = actual.index(line, at) + 1
         except ValueError:
-            raise AssertionError(
-                f"{where}: the output shown has {line!r}, not printed by the code at that point"
-            ) from None
+            raise AssertionError(f"{where}: the output shown has {line!r}, not printed by the code at that point") from None
 
 
 #: a YAML block that is a file of the examples: its first line names it

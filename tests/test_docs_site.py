@@ -93,9 +93,7 @@ def _stray_plugin(site: Path) -> None:
     )
     info = site / "ability2_straydocs-0.1.0.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: ability2-straydocs\nVersion: 0.1.0\n", encoding="utf-8"
-    )
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ability2-straydocs\nVersion: 0.1.0\n", encoding="utf-8")
     (info / "entry_points.txt").write_text("[ability2]\nstraydocs = ability2_straydocs\n", encoding="utf-8")
 
 

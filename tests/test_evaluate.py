@@ -35,6 +35,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 def reason(result: ability2.Result, tid: str, rule: str) -> ability2.Reason:
     return next(r for r in result.explain(tid).reasons if r.rule == rule)
 

@@ -29,7 +29,6 @@ def _english() -> Iterator[None]:
     with language("en"):
         yield
 
-
 HEADER = "teacher_id,school,online_hours,offline_hours,abilities,grades\n"
 PIECES = st.sampled_from(
     [

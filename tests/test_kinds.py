@@ -48,6 +48,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 def example(name: str) -> Any:
     path = str(EXAMPLES / f"ability2-{name}" / "src")
     if path not in sys.path:

@@ -29,6 +29,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 def roster(path: Path, rows: int, note: str = "") -> Path:
     path.write_text(HEADER + "".join(f"T{i},S,20,30,A1;B2;C4,{note}\n" for i in range(rows)), encoding="utf-8")
     return path
@@ -54,9 +55,7 @@ def test_too_many_rows_is_one_problem_naming_the_file_and_the_limit(tmp_path: Pa
     with limits.limited(max_rows=10), pytest.raises(ability2.RosterError) as caught:
         ability2.read_roster(path)
     [problem] = caught.value.problems
-    assert str(problem) == f"{path}:-:-: too many rows: 12 data rows; at most 10 are read " + str(
-        limits.hint("max_rows")
-    )
+    assert str(problem) == f"{path}:-:-: too many rows: 12 data rows; at most 10 are read " + str(limits.hint("max_rows"))
     assert len(ability2.read_roster(path)) == 12  # the block is over: the default holds again
 
 

@@ -51,6 +51,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 def mixed(teachers: int, schools: int, assign: list[int], by_code: list[bool], seed: int = 7) -> pd.DataFrame:
     """``cohort`` with a 地区 column: school k in region ``ALL[assign[k]]``, written as its code when asked and known."""
     frame = cohort(teachers, schools, seed)
@@ -229,10 +230,7 @@ def test_region_problems_are_row_errors() -> None:
 def test_a_school_name_under_two_regions_is_two_schools() -> None:
     """实验小学 in two counties: each judged by its own county's rules and counted there."""
     frame = mixed(40, 4, [0, 5, 9, 12], [True])
-    first, second = (
-        frame.loc[0, "地区"],
-        next(v for v in frame["地区"] if region_of(v) != region_of(frame.loc[0, "地区"])),
-    )
+    first, second = frame.loc[0, "地区"], next(v for v in frame["地区"] if region_of(v) != region_of(frame.loc[0, "地区"]))
     rows = frame[frame["地区"].isin([first, second])].copy()
     rows["school"] = "实验小学"
     outcome = ability2.evaluate_regions(rows, on=ON, registry=REGISTRY)

@@ -31,7 +31,6 @@ def _english() -> Iterator[None]:
     with language("en"):
         yield
 
-
 ROSTER = pl.DataFrame(
     {
         "教师编号": ["007", "008", "009"],

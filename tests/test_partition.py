@@ -42,6 +42,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 def cohort(teachers: int, schools: int, seed: int = 7) -> pd.DataFrame:
     """Teachers of varied diligence in ``schools`` schools (some schools pass a rule, some fail it)."""
     rng = random.Random(seed)
@@ -61,9 +62,7 @@ def cohort(teachers: int, schools: int, seed: int = 7) -> pd.DataFrame:
                 "online_hours": str(rng.choice([25, 30, 40] if diligent else [10, 25, 30])),
                 "offline_hours": str(rng.choice([25, 30] if diligent else [5, 25])),
                 "abilities": ";".join(codes),
-                "grades": ""
-                if rng.random() < 0.05
-                else ";".join(rng.choice(["合格", "优秀", "合格", "不合格"]) for _ in codes),
+                "grades": "" if rng.random() < 0.05 else ";".join(rng.choice(["合格", "优秀", "合格", "不合格"]) for _ in codes),
                 "peer_reviews": rng.choice(["是", "是", "否"]),
                 "excellent_video": rng.choice(["是", "否", "否"]),
                 "备注": rng.choice(["", "=SUM(A1)", "转岗"]),
@@ -146,9 +145,7 @@ def test_a_second_run_leaves_only_its_own_parts(registry: Any, tmp_path: Path) -
     cohort(200, 9).to_csv(roster, index=False)
     evaluate_partitioned(roster, policy, tmp_path / "out", parts=6)
     again = evaluate_partitioned(roster, policy, tmp_path / "out", parts=2)
-    assert sorted(p.name for p in (tmp_path / "out" / "teachers").iterdir()) == [
-        p.name for p in again.files["teachers"]
-    ]
+    assert sorted(p.name for p in (tmp_path / "out" / "teachers").iterdir()) == [p.name for p in again.files["teachers"]]
     assert pl.scan_parquet(str(tmp_path / "out" / "teachers" / "*.parquet")).select(pl.len()).collect().item() == 200
 
 
@@ -290,10 +287,7 @@ def test_cli_partitions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "=SUM" not in text.replace("'=SUM", "")  # the formula guard, as --format csv
     assert main([*args, "--format", "json", "-o", str(tmp_path / "r.json")]) == 2
     assert "--format=parquet" in capsys.readouterr().err
-    assert (
-        main(["evaluate", str(roster), "--region", "370812", "--workers", "2", "--format", "parquet", "-o", str(out)])
-        == 2
-    )
+    assert main(["evaluate", str(roster), "--region", "370812", "--workers", "2", "--format", "parquet", "-o", str(out)]) == 2
     assert "--partitions" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*args[:-1], "0"])
@@ -327,33 +321,12 @@ def test_cli_splits_a_large_roster_by_itself(
     roster = tmp_path / "roster.csv"
     cohort(120, 5).to_csv(roster, index=False)
     out = tmp_path / "tables"
-    assert (
-        main(
-            ["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(out)]
-        )
-        == 0
-    )
+    assert main(["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(out)]) == 0
     assert "--partitions=auto" in capsys.readouterr().err
     assert (out / "totals.json").exists() and list((out / "teachers").glob("part-*.parquet"))
     small = tmp_path / "small"
     cohort(40, 5).to_csv(roster, index=False)
-    assert (
-        main(
-            [
-                "evaluate",
-                str(roster),
-                "--region",
-                "370812",
-                "--on",
-                "2022-11-21",
-                "--format",
-                "parquet",
-                "-o",
-                str(small),
-            ]
-        )
-        == 0
-    )
+    assert main(["evaluate", str(roster), "--region", "370812", "--on", "2022-11-21", "--format", "parquet", "-o", str(small)]) == 0
     assert (small / "teachers.parquet").exists()  # under the threshold: read whole, as always
 
 
@@ -413,12 +386,8 @@ def test_a_part_without_groups_does_not_change_the_groups_tables_types(registry:
     """Found by the property above: a part whose teachers have no group wrote counts typed as text."""
     policy = registry.policy("guangxi", on=REGIONS["guangxi"])
     row = {"online_hours": "0", "offline_hours": "5", "abilities": "A1;B2;C4", "grades": ""}
-    frame = pd.DataFrame(
-        [
-            {"teacher_id": "T0", "school": "一中", "group": "", **row},
-            {"teacher_id": "T1", "school": "二中", "group": "数学", **row},
-        ]
-    )
+    frame = pd.DataFrame([{"teacher_id": "T0", "school": "一中", "group": "", **row},
+                          {"teacher_id": "T1", "school": "二中", "group": "数学", **row}])
     roster = tmp_path / "roster.csv"
     frame.to_csv(roster, index=False)
     outcome = evaluate_partitioned(roster, policy, tmp_path / "out", parts=2)

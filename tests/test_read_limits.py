@@ -42,11 +42,7 @@ def workbook(path: Path, far: tuple[int, int] | None = None, filler: int = 0) ->
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ability2", *args, "--lang", "en"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        [sys.executable, "-m", "ability2", *args, "--lang", "en"], capture_output=True, text=True, timeout=120, check=False
     )
 
 

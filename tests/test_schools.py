@@ -55,6 +55,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory) -> ability2.Policy:
     file = tmp_path_factory.mktemp("policy") / "testprov.yaml"
@@ -231,7 +232,9 @@ def test_reader_takes_chinese_or_english_headers_and_group_rows(tmp_path: Path) 
 
 
 def test_reader_refuses_duplicates_blank_schools_and_a_missing_school_column() -> None:
-    with pytest.raises(SchoolTableError, match=r"<DataFrame>:3:school: school 'S1' is given twice: rows 2 and 3"):
+    with pytest.raises(
+        SchoolTableError, match=r"<DataFrame>:3:school: school 'S1' is given twice: rows 2 and 3"
+    ):
         ability2.read_schools(schools({"学校": "S1", "首席信息官": "是"}, {"学校": "S1", "首席信息官": "否"}))
     with pytest.raises(SchoolTableError, match=r"<DataFrame>:2:school: empty school"):
         ability2.read_schools(schools({"学校": "", "首席信息官": "是"}))
@@ -333,7 +336,9 @@ def test_headers_in_any_case_a_row_column_and_duplicates(policy: ability2.Policy
 
 def test_a_team_size_that_is_not_whole_is_an_error(policy: ability2.Policy) -> None:
     for size in ("3.5", "-1"):
-        with pytest.raises(SchoolTableError, match=rf":2:it_team_size: not a whole number ≥ 0: '{size}'"):
+        with pytest.raises(
+            SchoolTableError, match=rf":2:it_team_size: not a whole number ≥ 0: '{size}'"
+        ):
             ability2.evaluate(
                 pd.DataFrame([teacher("T1")]),
                 policy,

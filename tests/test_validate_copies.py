@@ -115,9 +115,7 @@ def test_an_unchanged_copy_is_valid_and_says_what_it_stands_in_for(
     assert "提醒" not in capsys.readouterr().out
 
 
-def test_a_copy_of_a_folder_stands_in_for_the_installed_files(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_copy_of_a_folder_stands_in_for_the_installed_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "shandong-copy"
     shutil.copytree(YANZHOU.parent, folder)
     assert main(["validate", str(folder)]) == 0

@@ -61,6 +61,7 @@ def _english() -> Iterator[None]:
         yield
 
 
+
 def cell(text: str, repeat: int = 1) -> str:
     repeated = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
     return f'<table:table-cell office:value-type="string"{repeated}><text:p>{text}</text:p></table:table-cell>'
