@@ -269,13 +269,15 @@ def _text_column(values: Any, *, null_if_empty: bool = False) -> pl.Series:
 class _Entries:
     """Entries of many entities built side by side: literal text and one text column per field.
 
-    Each entry is the concatenation of the pieces in order; polars joins them for a slice
-    of entities at a time, and the slice's entries are joined by a separator, so no Python
-    code runs per entity.
+    Each entry is the concatenation of the pieces in order. A slice of entries is written
+    as one table of UTF-8 pieces, a row per entity and a column per piece (literal text, a
+    column's own text, or a distinct rendering picked by its code), joined in one
+    ``bytes.join``: no Python code runs per entity, and every piece is copied once.
     """
 
     def __init__(self) -> None:
         self.pieces: list[str | pl.Series | tuple[pl.Series, np.ndarray[Any, Any]]] = []
+        self._columns: list[bytes | pl.Series | tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] | None = None
 
     def text(self, literal: str) -> None:
         """Add text that every entry holds."""
@@ -289,7 +291,7 @@ class _Entries:
         self.pieces.append(texts)
 
     def coded(self, table: list[str], codes: np.ndarray[Any, Any]) -> None:
-        """Add each entity's own text, ``table[codes[i]]`` (gathered a slice at a time)."""
+        """Add each entity's own text, ``table[codes[i]]`` (picked a slice at a time)."""
         import numpy as np
         import polars as pl
 
@@ -302,25 +304,55 @@ class _Entries:
         else:
             self.coded(_quoted(coded.values, null_if_empty=null_if_empty), coded.codes)
 
-    def _part(self, piece: str | pl.Series | tuple[pl.Series, np.ndarray[Any, Any]], start: int, stop: int) -> pl.Expr:
+    def _prepared(self) -> list[bytes | pl.Series | tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+        """The pieces in UTF-8, each literal joined to the distinct texts before it (fewer pieces per entry)."""
+        import numpy as np
         import polars as pl
 
-        if isinstance(piece, str):
-            return pl.lit(piece)
-        if isinstance(piece, tuple):
-            table, codes = piece
-            return pl.lit(table.gather(codes[start:stop]))
-        return pl.lit(piece.slice(start, stop - start))
+        if self._columns is not None:
+            return self._columns
+        columns: list[bytes | pl.Series | tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+        for piece in self.pieces:
+            last = columns[-1] if columns else None
+            if isinstance(piece, str):
+                literal = piece.encode("utf-8")
+                if isinstance(last, tuple):  # after the distinct texts: a suffix of each of them
+                    table = np.empty(len(last[0]), dtype=object)
+                    table[:] = [text + literal for text in last[0].tolist()]
+                    columns[-1] = (table, last[1])
+                else:
+                    columns.append(literal)
+            elif isinstance(piece, tuple):
+                table = np.empty(len(piece[0]), dtype=object)
+                table[:] = piece[0].cast(pl.Binary).to_list()
+                columns.append((table, piece[1]))
+            else:
+                columns.append(piece.cast(pl.Binary))
+        self._columns = columns
+        return columns
 
     def render(self, start: int, stop: int, separator: str, end: str = "") -> bytes:
         """Entries ``start`` to ``stop`` joined by ``separator``, then ``end``, in UTF-8."""
-        import polars as pl
+        import numpy as np
 
-        parts = [self._part(piece, start, stop) for piece in self.pieces]
-        joined = pl.select(
-            pl.concat_str([pl.concat_str(parts).str.join(separator), pl.lit(end)]).cast(pl.Binary)
-        ).item()
-        return bytes(joined)
+        columns = self._prepared()
+        count = stop - start
+        if count <= 0:
+            return end.encode("utf-8")
+        # column 0: the separator before each entry but the first
+        table = np.empty((count, len(columns) + 1), dtype=object)
+        table[:, 0] = separator.encode("utf-8")
+        table[0, 0] = b""
+        for number, column in enumerate(columns, start=1):
+            if isinstance(column, bytes):
+                table[:, number] = column
+            elif isinstance(column, tuple):
+                table[:, number] = column[0][column[1][start:stop]]
+            else:
+                table[:, number] = column.slice(start, count).to_list()
+        items = table.ravel().tolist()
+        items.append(end.encode("utf-8"))
+        return b"".join(items)
 
 
 def _teacher_slices(
@@ -592,12 +624,53 @@ def _text(pieces: Iterator[_Piece]) -> Iterator[str]:
 def _write(pieces: Iterator[_Piece], handle: TextIO | BinaryIO) -> None:
     """Write ``pieces`` to a text handle, or as UTF-8 to a binary one (polars' bytes as they are)."""
     if isinstance(handle, io.BufferedIOBase | io.RawIOBase):
-        for piece in pieces:
-            handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+        _write_behind((piece.encode("utf-8") if isinstance(piece, str) else piece for piece in pieces), handle)
         return
     text: Any = handle
     for part in _text(pieces):
         text.write(part)
+
+
+#: rendered pieces waiting for the writer: bounds the memory rendering ahead of the disk takes
+_AHEAD = 2
+
+
+def _write_behind(pieces: Iterator[bytes], handle: BinaryIO | io.RawIOBase) -> None:
+    """Write ``pieces`` to ``handle`` in order, on a second thread while the next piece is rendered.
+
+    Writing a large report is mostly the kernel copying into its page cache, which runs
+    without the interpreter lock; rendering holds it. At most :data:`_AHEAD` pieces wait.
+    A failed write (a full disk) stops the rendering and is raised here; an error while
+    rendering (or an interrupt) stops the writer after the pieces already handed to it.
+    """
+    import queue
+    import threading
+
+    waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=_AHEAD)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (piece := waiting.get()) is not None:
+            if failed:  # drain without writing, until the end is handed over
+                continue
+            try:
+                handle.write(piece)
+            except BaseException as exc:  # raised in the caller's thread, below
+                failed.append(exc)
+
+    thread = threading.Thread(target=writer, name="ability2-write", daemon=True)
+    thread.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            if piece:
+                waiting.put(piece)
+    finally:
+        waiting.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> Iterator[str]:
