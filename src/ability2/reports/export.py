@@ -25,20 +25,29 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ability2.errors import Ability2Error
 from ability2.messages import msg
-from ability2.tables import TABLES, table_frame
+from ability2.tables import TABLES, table_frame, table_frames
 
 if TYPE_CHECKING:
     import polars as pl
 
     from ability2.result import Result
 
-__all__ = ["TABLES", "TABLE_FORMATS", "check_folder", "output_folder", "table_frame", "write_frame", "write_tables"]
+__all__ = [
+    "TABLES",
+    "TABLE_FORMATS",
+    "check_folder",
+    "output_folder",
+    "table_frame",
+    "write_csv_frames",
+    "write_frame",
+    "write_tables",
+]
 
 #: the formats :func:`write_tables` writes
 TABLE_FORMATS = ("csv", "parquet")
@@ -62,13 +71,23 @@ def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> li
     target = check_folder(folder)
     written: list[Path] = []
     for name in TABLES:
-        frame = table_frame(result, name)
 
-        def write(temporary: Path, frame: pl.DataFrame = frame) -> None:
-            write_frame(frame, temporary, fmt)
+        def write(temporary: Path, name: str = name) -> None:
+            if fmt == "csv":  # a slice of rows at a time: the table is never whole in memory
+                write_csv_frames(table_frames(result, name), temporary)
+            else:
+                write_frame(table_frame(result, name), temporary, fmt)
 
         written.append(write_atomic(target / f"{name}.{fmt}", write))
     return written
+
+
+def write_csv_frames(frames: Iterable[pl.DataFrame], path: str | os.PathLike[str]) -> None:
+    """Write the slices of one table to ``path`` as one CSV file: what :func:`write_frame` writes of them joined."""
+    with open(path, "wb") as handle:
+        for number, frame in enumerate(frames):
+            first = number == 0
+            _neutralised(_joined(frame)).write_csv(handle, include_bom=first, include_header=first)
 
 
 def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], fmt: str) -> None:
