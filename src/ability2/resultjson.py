@@ -41,6 +41,8 @@ class _Layout:
 
     def __init__(self, indent: int | None) -> None:
         self.indent = indent
+        # what json.dumps(obj, ensure_ascii=False, indent=indent) uses, made once (not per value)
+        self._encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
 
     def newline(self, level: int) -> str:
         """The break before an item at ``level`` (nothing on one line)."""
@@ -52,7 +54,7 @@ class _Layout:
 
     def value(self, obj: Any, level: int) -> str:
         """``obj`` as json.dumps writes it when nested at ``level``."""
-        text = json.dumps(obj, ensure_ascii=False, indent=self.indent)
+        text = self._encoder.encode(obj)
         return text if self.indent is None else text.replace("\n", self.newline(level))
 
     def flat_object(self, row: dict[str, Any], level: int) -> str:
@@ -305,7 +307,7 @@ class _Entries:
             self.coded(_quoted(coded.values, null_if_empty=null_if_empty), coded.codes)
 
     def _prepared(self) -> list[bytes | pl.Series | tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
-        """The pieces in UTF-8, each literal joined to the distinct texts before it (fewer pieces per entry)."""
+        """The pieces in UTF-8, each literal joined to the distinct texts beside it (fewer pieces per entry)."""
         import numpy as np
         import polars as pl
 
@@ -323,8 +325,12 @@ class _Entries:
                 else:
                     columns.append(literal)
             elif isinstance(piece, tuple):
+                prefix = b""
+                if isinstance(last, bytes):  # after literal text: a prefix of each distinct text
+                    columns.pop()
+                    prefix = last
                 table = np.empty(len(piece[0]), dtype=object)
-                table[:] = piece[0].cast(pl.Binary).to_list()
+                table[:] = [prefix + text for text in piece[0].cast(pl.Binary).to_list()]
                 columns.append((table, piece[1]))
             else:
                 columns.append(piece.cast(pl.Binary))
@@ -416,7 +422,11 @@ def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, c
         entries.text(between + '"subject": ')
         entries.texts(info["subject"], _coded(result, "subject", info["subject"]))
     entries.text(between + '"status": ')
-    entries.texts(result.status)
+    status = result._status_codes()
+    if status is None:
+        entries.texts(result.status)
+    else:  # the evaluator's codes into the status words
+        entries.coded(_quoted(list(status[1])), status[0])
     if result.teacher_columns:
         entries.text(between + '"reasons": [' + layout.newline(4))
         for number, rule in enumerate(result.teacher_columns):
@@ -503,9 +513,10 @@ def _value_column(values: list[Any]) -> pl.Series:
     """Each value as json.dumps writes it, in a polars column (text, whole numbers, or any scalar)."""
     import polars as pl
 
-    if all(type(value) is str for value in values):
+    kinds = set(map(type, values))
+    if kinds <= {str}:
         return _text_column(values)
-    if all(type(value) is int for value in values):
+    if kinds <= {int}:
         return pl.Series(values, dtype=pl.Int64).cast(pl.String)
     memo: dict[tuple[type, Any], str] = {}
     texts = []

@@ -27,7 +27,7 @@ import contextlib
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ability2.errors import Ability2Error
 from ability2.messages import msg
@@ -64,7 +64,7 @@ def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> li
     :class:`~ability2.errors.Ability2Error` before any work when the format is unknown or
     the folder cannot be written.
     """
-    from ability2.files import write_atomic
+    from ability2.files import open_temporary, write_atomic
 
     if fmt not in TABLE_FORMATS:
         raise Ability2Error(msg("reports.unknown_table_format", fmt=str(fmt), formats=tuple(TABLE_FORMATS)))
@@ -74,7 +74,8 @@ def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> li
 
         def write(temporary: Path, name: str = name) -> None:
             if fmt == "csv":  # a slice of rows at a time: the table is never whole in memory
-                write_csv_frames(table_frames(result, name), temporary)
+                with open_temporary(temporary) as handle:
+                    write_csv_frames(table_frames(result, name), handle)
             else:
                 write_frame(table_frame(result, name), temporary, fmt)
 
@@ -82,12 +83,11 @@ def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> li
     return written
 
 
-def write_csv_frames(frames: Iterable[pl.DataFrame], path: str | os.PathLike[str]) -> None:
-    """Write the slices of one table to ``path`` as one CSV file: what :func:`write_frame` writes of them joined."""
-    with open(path, "wb") as handle:
-        for number, frame in enumerate(frames):
-            first = number == 0
-            _neutralised(_joined(frame)).write_csv(handle, include_bom=first, include_header=first)
+def write_csv_frames(frames: Iterable[pl.DataFrame], handle: BinaryIO) -> None:
+    """Write the slices of one table to ``handle`` as one CSV file: what :func:`write_frame` writes of them joined."""
+    for number, frame in enumerate(frames):
+        first = number == 0
+        _neutralised(_joined(frame)).write_csv(handle, include_bom=first, include_header=first)
 
 
 def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], fmt: str) -> None:
