@@ -249,9 +249,9 @@ def _text_column(values: Any, *, null_if_empty: bool = False) -> pl.Series:
     import numpy as np
     import polars as pl
 
-    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
-    texts: pl.Series | None = None
-    if array.dtype == object and all(type(value) is str for value in array[:64].tolist()):
+    texts: pl.Series | None = values if isinstance(values, pl.Series) and values.dtype == pl.String else None
+    array = values if texts is not None or isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    if texts is None and array.dtype == object and all(type(value) is str for value in array[:64].tolist()):
         try:
             texts = pl.Series(array, dtype=pl.String, strict=True)
         except pl.exceptions.PolarsError:  # not all text: as str() writes each
@@ -397,6 +397,13 @@ def _coded(result: Result, column: str, values: Any) -> Factorized | None:
     return roster.factorized.get(column)
 
 
+def _polars_texts(result: Result, name: str, values: Any) -> Any:
+    """The result's own polars column of ``name`` when it keeps one (no text object per teacher), else ``values``."""
+    text_column = getattr(result, "text_column", None)
+    column = text_column(name) if text_column is not None else None
+    return values if column is None or len(column) != len(result) or column.null_count() else column
+
+
 def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, compact: bool) -> _Entries:
     """Every teacher entry as pieces (see :class:`_Entries`)."""
     import polars as pl
@@ -406,10 +413,10 @@ def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, c
     between, inside = layout.separator(3), layout.separator(4)
     entries = _Entries()
     entries.text(opening + layout.newline(3) + '"teacher_id": ')
-    entries.texts(result.teacher_ids)
+    entries.texts(_polars_texts(result, "teacher_id", result.teacher_ids))
     if "name" in info:
         entries.text(between + '"name": ')
-        entries.texts(info["name"])
+        entries.texts(_polars_texts(result, "name", info["name"]))
     entries.text(between + '"school": ')
     entries.texts(result.teacher_schools, _coded(result, "school", result.teacher_schools))
     entries.text(between + '"group": ')

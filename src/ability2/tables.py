@@ -46,20 +46,21 @@ def table_frame(result: Result, name: str) -> pl.DataFrame:
     return table.with_columns(pl.col(rates).cast(pl.Float64)) if rates else table
 
 
-def table_frames(result: Result, name: str, rows: int = TEACHER_SLICE) -> Iterator[pl.DataFrame]:
-    """:func:`table_frame`, ``rows`` rows at a time (at least one frame, possibly empty).
+def table_frames(result: Result, name: str, rows: int | None = None) -> Iterator[pl.DataFrame]:
+    """:func:`table_frame`, ``rows`` rows at a time (:data:`TEACHER_SLICE` by default; at least one frame).
 
     The teachers table of a large result is built a slice at a time from the result's
     arrays, so writing it slice by slice never holds it whole; groups and schools come in
     one frame.
     """
     _check_name(name)
-    if name != "teachers" or len(result) <= rows:
+    step = max(TEACHER_SLICE if rows is None else rows, 1)
+    if name != "teachers" or len(result) <= step:
         yield table_frame(result, name)
         return
     table = _TeacherTable(result)
-    for start in range(0, len(result), max(rows, 1)):
-        yield table.frame(start, min(start + max(rows, 1), len(result)))
+    for start in range(0, len(result), step):
+        yield table.frame(start, min(start + step, len(result)))
 
 
 def _check_name(name: str) -> None:
