@@ -36,7 +36,7 @@ def table_frame(result: Result, name: str) -> pl.DataFrame:
 
     _check_name(name)
     if name == "teachers":
-        return _TeacherTable(result).frame(0, len(result))
+        return _TeacherTable(result).frame(0, len(result), consume=True)
     if name == "groups" and len(result.group_keys):
         return _groups_frame(result)
     frame: pd.DataFrame = getattr(result, name)
@@ -98,12 +98,17 @@ class _TeacherTable:
         if status is not None and "status" in self.data:
             self.coded["status"] = (_texts("status", status[1]), np.asarray(status[0]))
 
-    def frame(self, start: int, stop: int) -> pl.DataFrame:
-        """Rows ``start`` to ``stop`` of the teachers table."""
+    def frame(self, start: int, stop: int, *, consume: bool = False) -> pl.DataFrame:
+        """Rows ``start`` to ``stop`` of the teachers table.
+
+        ``consume`` lets each array go once it is a polars column (the whole table at once:
+        the arrays and the frame are not both whole in memory); the table makes no frame after.
+        """
         import polars as pl
 
         columns = []
-        for key, values in self.data.items():
+        for key in list(self.data):
+            values = self.data.pop(key) if consume else self.data[key]
             if key == "failed_rules":
                 lists, codes = self.failed
                 columns.append(lists.gather(codes[start:stop]) if len(lists) else lists.clear(stop - start))
