@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["JSONL_FORMAT", "iter_json", "iter_jsonl", "write_json", "write_jsonl"]
 
 #: teachers rendered per slice: bounds the memory the text takes before it is written
-SLICE = 5_000
+SLICE = 1_000
 
 _encode = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 
@@ -399,9 +399,13 @@ def _coded(result: Result, column: str, values: Any) -> Factorized | None:
 
 def _polars_texts(result: Result, name: str, values: Any) -> Any:
     """The result's own polars column of ``name`` when it keeps one (no text object per teacher), else ``values``."""
+    import polars as pl
+
     text_column = getattr(result, "text_column", None)
     column = text_column(name) if text_column is not None else None
-    return values if column is None or len(column) != len(result) or column.null_count() else column
+    if not isinstance(column, pl.Series) or column.dtype != pl.String or len(column) != len(result):
+        return values
+    return values if column.null_count() else column
 
 
 def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, compact: bool) -> _Entries:
@@ -672,7 +676,7 @@ def _write_behind(pieces: Iterator[bytes], handle: BinaryIO | io.RawIOBase) -> N
             if failed:  # drain without writing, until the end is handed over
                 continue
             try:
-                handle.write(piece)
+                _write_all(handle, piece)
             except BaseException as exc:  # raised in the caller's thread, below
                 failed.append(exc)
 
@@ -689,6 +693,22 @@ def _write_behind(pieces: Iterator[bytes], handle: BinaryIO | io.RawIOBase) -> N
         thread.join()
     if failed:
         raise failed[0]
+
+
+def _write_all(handle: BinaryIO | io.RawIOBase, piece: bytes) -> None:
+    """Write all of ``piece`` (a raw file may take part of it at a time)."""
+    if not isinstance(handle, io.RawIOBase):
+        handle.write(piece)
+        return
+    view = memoryview(piece)
+    while view:
+        done = handle.write(view)
+        if done is None:  # a non-blocking file that cannot take more now: named by its errno
+            import errno
+            import os
+
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        view = view[done:]
 
 
 def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> Iterator[str]:
