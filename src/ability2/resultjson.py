@@ -32,7 +32,7 @@ SLICE = 1_000
 
 _encode = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 
-#: a piece of output: text, or UTF-8 bytes rendered by polars (left undecoded when written to bytes)
+#: a piece of output: text, or rendered UTF-8 bytes (left undecoded when written to bytes)
 _Piece = str | bytes
 
 
@@ -644,7 +644,7 @@ def _text(pieces: Iterator[_Piece]) -> Iterator[str]:
 
 
 def _write(pieces: Iterator[_Piece], handle: TextIO | BinaryIO) -> None:
-    """Write ``pieces`` to a text handle, or as UTF-8 to a binary one (polars' bytes as they are)."""
+    """Write ``pieces`` to a text handle, or as UTF-8 to a binary one (rendered bytes as they are, on a second thread)."""
     if isinstance(handle, io.BufferedIOBase | io.RawIOBase):
         _write_behind((piece.encode("utf-8") if isinstance(piece, str) else piece for piece in pieces), handle)
         return
@@ -720,7 +720,7 @@ def write_json(result: Result, handle: TextIO | BinaryIO, lang: str = "zh", inde
     """Write the JSON document of ``result`` to ``handle`` as it is rendered (a newline after it).
 
     ``handle`` is a text file, or a binary one that receives UTF-8 (faster for a large result:
-    the text polars renders is written without being decoded).
+    the rendered UTF-8 is written without being decoded, on a second thread).
     """
     _write(itertools.chain(_json_pieces(result, lang, indent), ["\n"]), handle)
 
