@@ -1,15 +1,21 @@
 """Benchmark: every output format of ``ability2 evaluate`` against read + evaluate alone.
 
 For one synthetic cohort (``run.cohort``, written to CSV once) and one region, each format
-runs in a fresh process (``ability2 evaluate ROSTER --format F -o OUT``), so each peak
-resident set (``VmHWM``) is that format's own. The baseline is the same process reading the
-roster and evaluating it with no output. Reported: seconds, the ratio to the baseline
-(issue 11 asks for at most 3×), peak MB (at most 1 GB) and the size written.
+runs in a fresh process (load the registry, ``read_roster``, ``evaluate``, then
+``write_report`` or ``write_tables``, as ``ability2 evaluate ROSTER --format F -o OUT``
+does), so each peak resident set (``VmHWM``) is that format's own. Reported: seconds and CPU
+seconds of the whole process; the ratio to read + evaluate measured **in the same process**
+(``paired``: whole ÷ its own read + evaluate, in wall and CPU time, which a shared machine's
+load affects far less than a ratio across processes); the ratio to the separate
+read + evaluate process (``÷ read + evaluate``); peak MB (issue 11: at most 3×, under
+1 GB) and the size written. Medians of ``--repeat`` runs.
 
 Usage::
 
     python benchmarks/reports.py                          # 1,000,000 teachers, every format
     python benchmarks/reports.py --size 100000 --formats json,jsonl,csv
+    python benchmarks/reports.py --keep /tmp/c1m.csv         # keep the generated cohort ...
+    python benchmarks/reports.py --roster /tmp/c1m.csv --repeat 3   # ... and reuse it
 """
 
 from __future__ import annotations
@@ -23,24 +29,28 @@ import sys
 import tempfile
 from pathlib import Path
 
-from run import cohort
+from run import REGIONS, cohort
 
 FORMATS = ("json", "jsonl", "csv", "parquet", "xlsx", "html")
 
 _CHILD = """
-import json, re, sys, time
-start = time.perf_counter()
+import datetime, json, re, sys, time
+start, cpu = time.perf_counter(), time.process_time()
 roster, region, on, fmt, out = sys.argv[1:6]
-if fmt == "none":
-    import datetime, ability2
-    policy = ability2.load_registry().policy(region, on=datetime.date.fromisoformat(on))
-    ability2.evaluate(ability2.read_roster(roster), policy)
-    code = 0
-else:
-    from ability2.cli import main
-    code = main(["evaluate", roster, "--region", region, "--on", on, "--format", fmt, "-o", out])
+import ability2
+policy = ability2.load_registry().policy(region, on=datetime.date.fromisoformat(on))
+result = ability2.evaluate(ability2.read_roster(roster), policy)
+evaluated, evaluated_cpu = time.perf_counter() - start, time.process_time() - cpu
+if fmt in ("csv", "parquet"):
+    from ability2.reports.export import write_tables
+    write_tables(result, out, fmt)
+elif fmt != "none":
+    from ability2.reports import write_report
+    write_report(result, out, fmt)
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 peak = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024
-print(json.dumps({"code": code, "seconds": time.perf_counter() - start, "peak_mb": peak}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak, "paired": seconds / evaluated,
+                  "paired_cpu": cpu / evaluated_cpu}))
 """
 
 
@@ -63,37 +73,58 @@ def run_format(roster: Path, region: str, on: str, fmt: str, folder: Path) -> di
     return measured
 
 
+def _median(runs: list[dict[str, object]], key: str) -> float:
+    values = sorted(float(str(run[key])) for run in runs)
+    return values[len(values) // 2]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1_000_000)
-    parser.add_argument("--region", default="shandong/jining/yanzhou")
+    parser.add_argument(
+        "--region",
+        default="shandong/jining/yanzhou",
+        help="one region, several comma-separated, or 'all' (run.REGIONS)",
+    )
     parser.add_argument("--on", default="2024-06-01")
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--repeat", type=int, default=1, help="runs per format; the median is reported")
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        help="a cohort CSV to read (made once with --keep, reused: generating 1M takes about 15 s)",
+    )
+    parser.add_argument("--keep", type=Path, help="write the generated cohort CSV here too, for --roster")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        roster = folder / "roster.csv"
-        cohort(args.size).to_csv(roster, index=False)
+        roster = args.roster or folder / "roster.csv"
+        if args.roster is None:
+            cohort(args.size).to_csv(roster, index=False)
+            if args.keep is not None:
+                shutil.copyfile(roster, args.keep)
+        regions = REGIONS if args.region == "all" else tuple(args.region.split(","))
         print(
-            f"| format | seconds | ÷ read + evaluate | peak MB | written MB |  ({args.size:,} teachers, {args.region})"
+            "| region | format | seconds | CPU s | paired ÷ | paired CPU ÷ | ÷ read + evaluate | peak MB | written MB |"
+            f"  ({args.size:,} teachers, median of {args.repeat})"
         )
-        print("| --- | ---: | ---: | ---: | ---: |")
-        base = None
-        for fmt in ["none", *args.formats.split(",")]:
-            runs = [run_format(roster, args.region, args.on, fmt, folder) for _ in range(args.repeat)]
-            runs.sort(key=lambda r: float(str(r["seconds"])))
-            median = runs[len(runs) // 2]
-            seconds = float(str(median["seconds"]))
-            base = seconds if fmt == "none" else base
-            assert base is not None
-            label = "read + evaluate" if fmt == "none" else fmt
-            written = median.get("written_mb")
-            print(
-                f"| {label} | {seconds:.1f} | {seconds / base:.1f} | {float(str(median['peak_mb'])):,.0f} | "
-                f"{'-' if written is None else f'{float(str(written)):,.0f}'} |",
-                flush=True,
-            )
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for region in regions:
+            base = None
+            for fmt in ["none", *args.formats.split(",")]:
+                runs = [run_format(roster, region, args.on, fmt, folder) for _ in range(args.repeat)]
+                seconds = _median(runs, "seconds")
+                if fmt == "none":
+                    base = seconds
+                assert base is not None
+                label = "read + evaluate" if fmt == "none" else fmt
+                written = runs[0].get("written_mb")
+                print(
+                    f"| {region} | {label} | {seconds:.1f} | {_median(runs, 'cpu'):.1f} "
+                    f"| {_median(runs, 'paired'):.2f} | {_median(runs, 'paired_cpu'):.2f} | {seconds / base:.2f} "
+                    f"| {_median(runs, 'peak_mb'):,.0f} | {'-' if written is None else f'{float(str(written)):,.0f}'} |",
+                    flush=True,
+                )
     return 0
 
 

@@ -17,11 +17,12 @@ import stat
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
+from typing import BinaryIO
 
 from ability2.errors import Ability2Error
 from ability2.messages import msg
 
-__all__ = ["check_writable", "write_atomic", "write_text_atomic"]
+__all__ = ["check_writable", "open_temporary", "write_atomic", "write_text_atomic"]
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:
@@ -82,6 +83,16 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
             raise Ability2Error(msg("files.cannot_write", path=path, reason=os_reason(exc))) from exc
         raise
     return Path(path)
+
+
+def open_temporary(temporary: Path) -> BinaryIO:
+    """The new, empty file :func:`write_atomic` hands to ``write``, opened for writing bytes without truncating it.
+
+    ``open(path, "wb")`` truncates, and on ext4 a file truncated to nothing is flushed to
+    disk when closed (``auto_da_alloc``): about a second for a report of 2 GB, spent
+    waiting. The temporary file is new and empty, so there is nothing to truncate.
+    """
+    return open(os.open(temporary, os.O_WRONLY), "wb")
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:

@@ -28,11 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["JSONL_FORMAT", "iter_json", "iter_jsonl", "write_json", "write_jsonl"]
 
 #: teachers rendered per slice: bounds the memory the text takes before it is written
-SLICE = 5_000
+SLICE = 1_000
 
 _encode = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) writes
 
-#: a piece of output: text, or UTF-8 bytes rendered by polars (left undecoded when written to bytes)
+#: a piece of output: text, or rendered UTF-8 bytes (left undecoded when written to bytes)
 _Piece = str | bytes
 
 
@@ -41,6 +41,8 @@ class _Layout:
 
     def __init__(self, indent: int | None) -> None:
         self.indent = indent
+        # what json.dumps(obj, ensure_ascii=False, indent=indent) uses, made once (not per value)
+        self._encoder = json.JSONEncoder(ensure_ascii=False, indent=indent)
 
     def newline(self, level: int) -> str:
         """The break before an item at ``level`` (nothing on one line)."""
@@ -52,7 +54,7 @@ class _Layout:
 
     def value(self, obj: Any, level: int) -> str:
         """``obj`` as json.dumps writes it when nested at ``level``."""
-        text = json.dumps(obj, ensure_ascii=False, indent=self.indent)
+        text = self._encoder.encode(obj)
         return text if self.indent is None else text.replace("\n", self.newline(level))
 
     def flat_object(self, row: dict[str, Any], level: int) -> str:
@@ -247,9 +249,9 @@ def _text_column(values: Any, *, null_if_empty: bool = False) -> pl.Series:
     import numpy as np
     import polars as pl
 
-    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
-    texts: pl.Series | None = None
-    if array.dtype == object and all(type(value) is str for value in array[:64].tolist()):
+    texts: pl.Series | None = values if isinstance(values, pl.Series) and values.dtype == pl.String else None
+    array = values if texts is not None or isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    if texts is None and array.dtype == object and all(type(value) is str for value in array[:64].tolist()):
         try:
             texts = pl.Series(array, dtype=pl.String, strict=True)
         except pl.exceptions.PolarsError:  # not all text: as str() writes each
@@ -269,13 +271,15 @@ def _text_column(values: Any, *, null_if_empty: bool = False) -> pl.Series:
 class _Entries:
     """Entries of many entities built side by side: literal text and one text column per field.
 
-    Each entry is the concatenation of the pieces in order; polars joins them for a slice
-    of entities at a time, and the slice's entries are joined by a separator, so no Python
-    code runs per entity.
+    Each entry is the concatenation of the pieces in order. A slice of entries is written
+    as one table of UTF-8 pieces, a row per entity and a column per piece (literal text, a
+    column's own text, or a distinct rendering picked by its code), joined in one
+    ``bytes.join``: no Python code runs per entity, and every piece is copied once.
     """
 
     def __init__(self) -> None:
         self.pieces: list[str | pl.Series | tuple[pl.Series, np.ndarray[Any, Any]]] = []
+        self._columns: list[bytes | pl.Series | tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] | None = None
 
     def text(self, literal: str) -> None:
         """Add text that every entry holds."""
@@ -289,7 +293,7 @@ class _Entries:
         self.pieces.append(texts)
 
     def coded(self, table: list[str], codes: np.ndarray[Any, Any]) -> None:
-        """Add each entity's own text, ``table[codes[i]]`` (gathered a slice at a time)."""
+        """Add each entity's own text, ``table[codes[i]]`` (picked a slice at a time)."""
         import numpy as np
         import polars as pl
 
@@ -302,25 +306,59 @@ class _Entries:
         else:
             self.coded(_quoted(coded.values, null_if_empty=null_if_empty), coded.codes)
 
-    def _part(self, piece: str | pl.Series | tuple[pl.Series, np.ndarray[Any, Any]], start: int, stop: int) -> pl.Expr:
+    def _prepared(self) -> list[bytes | pl.Series | tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+        """The pieces in UTF-8, each literal joined to the distinct texts beside it (fewer pieces per entry)."""
+        import numpy as np
         import polars as pl
 
-        if isinstance(piece, str):
-            return pl.lit(piece)
-        if isinstance(piece, tuple):
-            table, codes = piece
-            return pl.lit(table.gather(codes[start:stop]))
-        return pl.lit(piece.slice(start, stop - start))
+        if self._columns is not None:
+            return self._columns
+        columns: list[bytes | pl.Series | tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+        for piece in self.pieces:
+            last = columns[-1] if columns else None
+            if isinstance(piece, str):
+                literal = piece.encode("utf-8")
+                if isinstance(last, tuple):  # after the distinct texts: a suffix of each of them
+                    table = np.empty(len(last[0]), dtype=object)
+                    table[:] = [text + literal for text in last[0].tolist()]
+                    columns[-1] = (table, last[1])
+                else:
+                    columns.append(literal)
+            elif isinstance(piece, tuple):
+                prefix = b""
+                if isinstance(last, bytes):  # after literal text: a prefix of each distinct text
+                    columns.pop()
+                    prefix = last
+                table = np.empty(len(piece[0]), dtype=object)
+                table[:] = [prefix + text for text in piece[0].cast(pl.Binary).to_list()]
+                columns.append((table, piece[1]))
+            else:
+                columns.append(piece.cast(pl.Binary))
+        self._columns = columns
+        return columns
 
     def render(self, start: int, stop: int, separator: str, end: str = "") -> bytes:
         """Entries ``start`` to ``stop`` joined by ``separator``, then ``end``, in UTF-8."""
-        import polars as pl
+        import numpy as np
 
-        parts = [self._part(piece, start, stop) for piece in self.pieces]
-        joined = pl.select(
-            pl.concat_str([pl.concat_str(parts).str.join(separator), pl.lit(end)]).cast(pl.Binary)
-        ).item()
-        return bytes(joined)
+        columns = self._prepared()
+        count = stop - start
+        if count <= 0:
+            return end.encode("utf-8")
+        # column 0: the separator before each entry but the first
+        table = np.empty((count, len(columns) + 1), dtype=object)
+        table[:, 0] = separator.encode("utf-8")
+        table[0, 0] = b""
+        for number, column in enumerate(columns, start=1):
+            if isinstance(column, bytes):
+                table[:, number] = column
+            elif isinstance(column, tuple):
+                table[:, number] = column[0][column[1][start:stop]]
+            else:
+                table[:, number] = column.slice(start, count).to_list()
+        items = table.ravel().tolist()
+        items.append(end.encode("utf-8"))
+        return b"".join(items)
 
 
 def _teacher_slices(
@@ -359,6 +397,17 @@ def _coded(result: Result, column: str, values: Any) -> Factorized | None:
     return roster.factorized.get(column)
 
 
+def _polars_texts(result: Result, name: str, values: Any) -> Any:
+    """The result's own polars column of ``name`` when it keeps one (no text object per teacher), else ``values``."""
+    import polars as pl
+
+    text_column = getattr(result, "text_column", None)
+    column = text_column(name) if text_column is not None else None
+    if not isinstance(column, pl.Series) or column.dtype != pl.String or len(column) != len(result):
+        return values
+    return values if column.null_count() else column
+
+
 def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, compact: bool) -> _Entries:
     """Every teacher entry as pieces (see :class:`_Entries`)."""
     import polars as pl
@@ -368,10 +417,10 @@ def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, c
     between, inside = layout.separator(3), layout.separator(4)
     entries = _Entries()
     entries.text(opening + layout.newline(3) + '"teacher_id": ')
-    entries.texts(result.teacher_ids)
+    entries.texts(_polars_texts(result, "teacher_id", result.teacher_ids))
     if "name" in info:
         entries.text(between + '"name": ')
-        entries.texts(info["name"])
+        entries.texts(_polars_texts(result, "name", info["name"]))
     entries.text(between + '"school": ')
     entries.texts(result.teacher_schools, _coded(result, "school", result.teacher_schools))
     entries.text(between + '"group": ')
@@ -384,7 +433,11 @@ def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, c
         entries.text(between + '"subject": ')
         entries.texts(info["subject"], _coded(result, "subject", info["subject"]))
     entries.text(between + '"status": ')
-    entries.texts(result.status)
+    status = result._status_codes()
+    if status is None:
+        entries.texts(result.status)
+    else:  # the evaluator's codes into the status words
+        entries.coded(_quoted(list(status[1])), status[0])
     if result.teacher_columns:
         entries.text(between + '"reasons": [' + layout.newline(4))
         for number, rule in enumerate(result.teacher_columns):
@@ -471,9 +524,10 @@ def _value_column(values: list[Any]) -> pl.Series:
     """Each value as json.dumps writes it, in a polars column (text, whole numbers, or any scalar)."""
     import polars as pl
 
-    if all(type(value) is str for value in values):
+    kinds = set(map(type, values))
+    if kinds <= {str}:
         return _text_column(values)
-    if all(type(value) is int for value in values):
+    if kinds <= {int}:
         return pl.Series(values, dtype=pl.Int64).cast(pl.String)
     memo: dict[tuple[type, Any], str] = {}
     texts = []
@@ -590,14 +644,71 @@ def _text(pieces: Iterator[_Piece]) -> Iterator[str]:
 
 
 def _write(pieces: Iterator[_Piece], handle: TextIO | BinaryIO) -> None:
-    """Write ``pieces`` to a text handle, or as UTF-8 to a binary one (polars' bytes as they are)."""
+    """Write ``pieces`` to a text handle, or as UTF-8 to a binary one (rendered bytes as they are, on a second thread)."""
     if isinstance(handle, io.BufferedIOBase | io.RawIOBase):
-        for piece in pieces:
-            handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+        _write_behind((piece.encode("utf-8") if isinstance(piece, str) else piece for piece in pieces), handle)
         return
     text: Any = handle
     for part in _text(pieces):
         text.write(part)
+
+
+#: rendered pieces waiting for the writer: bounds the memory rendering ahead of the disk takes
+_AHEAD = 2
+
+
+def _write_behind(pieces: Iterator[bytes], handle: BinaryIO | io.RawIOBase) -> None:
+    """Write ``pieces`` to ``handle`` in order, on a second thread while the next piece is rendered.
+
+    Writing a large report is mostly the kernel copying into its page cache, which runs
+    without the interpreter lock; rendering holds it. At most :data:`_AHEAD` pieces wait.
+    A failed write (a full disk) stops the rendering and is raised here; an error while
+    rendering (or an interrupt) stops the writer after the pieces already handed to it.
+    """
+    import queue
+    import threading
+
+    waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=_AHEAD)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (piece := waiting.get()) is not None:
+            if failed:  # drain without writing, until the end is handed over
+                continue
+            try:
+                _write_all(handle, piece)
+            except BaseException as exc:  # raised in the caller's thread, below
+                failed.append(exc)
+
+    thread = threading.Thread(target=writer, name="ability2-write", daemon=True)
+    thread.start()
+    try:
+        for piece in pieces:
+            if failed:
+                break
+            if piece:
+                waiting.put(piece)
+    finally:
+        waiting.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+
+
+def _write_all(handle: BinaryIO | io.RawIOBase, piece: bytes) -> None:
+    """Write all of ``piece`` (a raw file may take part of it at a time)."""
+    if not isinstance(handle, io.RawIOBase):
+        handle.write(piece)
+        return
+    view = memoryview(piece)
+    while view:
+        done = handle.write(view)
+        if done is None:  # a non-blocking file that cannot take more now: named by its errno
+            import errno
+            import os
+
+            raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        view = view[done:]
 
 
 def iter_json(result: Result, lang: str = "zh", indent: int | None = None) -> Iterator[str]:
@@ -609,7 +720,7 @@ def write_json(result: Result, handle: TextIO | BinaryIO, lang: str = "zh", inde
     """Write the JSON document of ``result`` to ``handle`` as it is rendered (a newline after it).
 
     ``handle`` is a text file, or a binary one that receives UTF-8 (faster for a large result:
-    the text polars renders is written without being decoded).
+    the rendered UTF-8 is written without being decoded, on a second thread).
     """
     _write(itertools.chain(_json_pieces(result, lang, indent), ["\n"]), handle)
 

@@ -10,6 +10,7 @@ and partitioned evaluation (:mod:`ability2.partition`) write them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ability2.errors import Ability2Error
@@ -20,22 +21,24 @@ if TYPE_CHECKING:
 
     from ability2.result import Result
 
-__all__ = ["TABLES", "reasons_frame", "table_frame"]
+__all__ = ["TABLES", "TEACHER_SLICE", "reasons_frame", "table_frame", "table_frames"]
 
 #: the tables of a result, in this order
 TABLES = ("teachers", "groups", "schools")
+
+#: teachers per frame of :func:`table_frames` (bounds the memory a table being written takes)
+TEACHER_SLICE = 100_000
 
 
 def table_frame(result: Result, name: str) -> pl.DataFrame:
     """``teachers``, ``groups`` or ``schools`` as a polars DataFrame, column for column the pandas table."""
     import polars as pl
 
-    if name not in TABLES:
-        from ability2.messages import msg
-
-        raise Ability2Error(msg("tables.unknown", name=str(name), tables=TABLES))
+    _check_name(name)
     if name == "teachers":
-        return _teachers_frame(result)
+        return _TeacherTable(result).frame(0, len(result), consume=True)
+    if name == "groups" and len(result.group_keys):
+        return _groups_frame(result)
     frame: pd.DataFrame = getattr(result, name)
     table = pl.DataFrame([_series(str(column), frame[column]) for column in frame.columns])
     # rates are fractions: a column of zeros (no school graded yet) is still a column of floats
@@ -43,15 +46,116 @@ def table_frame(result: Result, name: str) -> pl.DataFrame:
     return table.with_columns(pl.col(rates).cast(pl.Float64)) if rates else table
 
 
-def _teachers_frame(result: Result) -> pl.DataFrame:
-    """The teachers table from the result's columns (not through pandas); ``failed_rules`` a list column made once per distinct list."""
+def table_frames(result: Result, name: str, rows: int | None = None) -> Iterator[pl.DataFrame]:
+    """:func:`table_frame`, ``rows`` rows at a time (:data:`TEACHER_SLICE` by default; at least one frame).
+
+    The teachers table of a large result is built a slice at a time from the result's
+    arrays, so writing it slice by slice never holds it whole; groups and schools come in
+    one frame.
+    """
+    _check_name(name)
+    step = max(TEACHER_SLICE if rows is None else rows, 1)
+    if name != "teachers" or len(result) <= step:
+        yield table_frame(result, name)
+        return
+    table = _TeacherTable(result)
+    for start in range(0, len(result), step):
+        yield table.frame(start, min(start + step, len(result)))
+
+
+def _check_name(name: str) -> None:
+    if name not in TABLES:
+        from ability2.messages import msg
+
+        raise Ability2Error(msg("tables.unknown", name=str(name), tables=TABLES))
+
+
+class _TeacherTable:
+    """The teachers table's columns as arrays, and the texts held as codes; frames of any slice of rows.
+
+    School, group, subject and status are gathered from their few distinct texts by the
+    codes the roster and the evaluator keep (no text object per teacher); ``failed_rules``
+    from the distinct lists of failed rules.
+    """
+
+    def __init__(self, result: Result) -> None:
+        import numpy as np
+        import polars as pl
+
+        self.data = result._teacher_data(failed=False)
+        codes, distinct = result._failed_sets()
+        self.failed = (pl.Series("failed_rules", [list(rules) for rules in distinct], dtype=pl.List(pl.String)), codes)
+        self.coded: dict[str, tuple[pl.Series, np.ndarray[Any, Any]]] = {}
+        for column, values in (
+            ("school", result.teacher_schools),
+            ("group", result.teacher_groups),
+            ("subject", result.teacher_info.get("subject")),
+        ):
+            found = result._roster_codes(column, values)
+            if found is not None and column in self.data and self.data[column] is not None:
+                self.coded[column] = (_texts(column, found.values), np.asarray(found.codes))
+        status = result._status_codes()
+        if status is not None and "status" in self.data:
+            self.coded["status"] = (_texts("status", status[1]), np.asarray(status[0]))
+
+    def frame(self, start: int, stop: int, *, consume: bool = False) -> pl.DataFrame:
+        """Rows ``start`` to ``stop`` of the teachers table.
+
+        ``consume`` lets each array go once it is a polars column (the whole table at once:
+        the arrays and the frame are not both whole in memory); the table makes no frame after.
+        """
+        import polars as pl
+
+        columns = []
+        for key in list(self.data):
+            values = self.data.pop(key) if consume else self.data[key]
+            if key == "failed_rules":
+                lists, codes = self.failed
+                columns.append(lists.gather(codes[start:stop]) if len(lists) else lists.clear(stop - start))
+            elif key in self.coded:
+                texts, codes = self.coded[key]
+                columns.append(texts.gather(codes[start:stop]))
+            else:
+                columns.append(_series(key, values[start:stop]))
+        return pl.DataFrame(columns)
+
+
+def _texts(name: str, values: Any) -> pl.Series:
+    """Distinct texts as a polars column (``None`` stays null, as :func:`_series` reads it)."""
+    import numpy as np
+
+    table = np.empty(len(values), dtype=object)
+    table[:] = list(values)
+    return _series(name, table)
+
+
+def _groups_frame(result: Result) -> pl.DataFrame:
+    """The groups table from the result's columns (not row by row through pandas)."""
+    import numpy as np
     import polars as pl
 
-    data = result._teacher_data(failed=False)
-    codes, distinct = result._failed_sets()
-    lists = pl.Series("failed_rules", [list(rules) for rules in distinct], dtype=pl.List(pl.String))
-    failed = lists.gather(codes) if len(distinct) else pl.Series("failed_rules", [], dtype=pl.List(pl.String))
-    return pl.DataFrame([failed if key == "failed_rules" else _series(key, values) for key, values in data.items()])
+    fields: dict[str, Any] = dict(result._group_fields())
+    for column in result.group_columns:
+        if column.rule in fields:  # a rule named like a field: as the pandas table reads it
+            frame: pd.DataFrame = result.groups
+            return pl.DataFrame([_series(str(name), frame[name]) for name in frame.columns])
+        fields[column.rule] = np.asarray(column.ok, dtype=bool)
+    return pl.DataFrame(
+        [
+            _series(name, np.asarray(values, dtype=np.int64) if name == "teachers" else _array(values))
+            for name, values in fields.items()
+        ]
+    )
+
+
+def _array(values: Any) -> Any:
+    import numpy as np
+
+    if isinstance(values, np.ndarray):
+        return values
+    table = np.empty(len(values), dtype=object)
+    table[:] = values
+    return table
 
 
 #: the columns of :func:`reasons_frame`, in order, with their types

@@ -153,7 +153,7 @@ def write_report(
     is missing or not writable. Nothing is left at ``path`` (and an existing file there is
     kept) when writing fails.
     """
-    from ability2.files import check_writable, write_atomic
+    from ability2.files import check_writable, open_temporary, write_atomic
 
     _check_args(fmt, lang, max_teachers, max_schools)
     check_writable(path)
@@ -169,12 +169,12 @@ def write_report(
         elif fmt == "json":  # streamed: the document is never whole in memory
             from ability2.resultjson import write_json
 
-            with open(temporary, "wb") as handle:  # UTF-8 bytes, written as polars renders them
+            with open_temporary(temporary) as handle:  # UTF-8 bytes, written as they are rendered
                 write_json(result, handle, lang)
         elif fmt == "jsonl":
             from ability2.resultjson import write_jsonl
 
-            with open(temporary, "wb") as handle:  # UTF-8 bytes, written as polars renders them
+            with open_temporary(temporary) as handle:  # UTF-8 bytes, written as they are rendered
                 write_jsonl(result, handle, lang)
         else:  # html, streamed as well
             from ability2.reports.html import write_html

@@ -25,20 +25,29 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ability2.errors import Ability2Error
 from ability2.messages import msg
-from ability2.tables import TABLES, table_frame
+from ability2.tables import TABLES, table_frame, table_frames
 
 if TYPE_CHECKING:
     import polars as pl
 
     from ability2.result import Result
 
-__all__ = ["TABLES", "TABLE_FORMATS", "check_folder", "output_folder", "table_frame", "write_frame", "write_tables"]
+__all__ = [
+    "TABLES",
+    "TABLE_FORMATS",
+    "check_folder",
+    "output_folder",
+    "table_frame",
+    "write_csv_frames",
+    "write_frame",
+    "write_tables",
+]
 
 #: the formats :func:`write_tables` writes
 TABLE_FORMATS = ("csv", "parquet")
@@ -55,20 +64,30 @@ def write_tables(result: Result, folder: str | os.PathLike[str], fmt: str) -> li
     :class:`~ability2.errors.Ability2Error` before any work when the format is unknown or
     the folder cannot be written.
     """
-    from ability2.files import write_atomic
+    from ability2.files import open_temporary, write_atomic
 
     if fmt not in TABLE_FORMATS:
         raise Ability2Error(msg("reports.unknown_table_format", fmt=str(fmt), formats=tuple(TABLE_FORMATS)))
     target = check_folder(folder)
     written: list[Path] = []
     for name in TABLES:
-        frame = table_frame(result, name)
 
-        def write(temporary: Path, frame: pl.DataFrame = frame) -> None:
-            write_frame(frame, temporary, fmt)
+        def write(temporary: Path, name: str = name) -> None:
+            if fmt == "csv":  # a slice of rows at a time: the table is never whole in memory
+                with open_temporary(temporary) as handle:
+                    write_csv_frames(table_frames(result, name), handle)
+            else:
+                write_frame(table_frame(result, name), temporary, fmt)
 
         written.append(write_atomic(target / f"{name}.{fmt}", write))
     return written
+
+
+def write_csv_frames(frames: Iterable[pl.DataFrame], handle: BinaryIO) -> None:
+    """Write the slices of one table to ``handle`` as one CSV file: what :func:`write_frame` writes of them joined."""
+    for number, frame in enumerate(frames):
+        first = number == 0
+        _neutralised(_joined(frame)).write_csv(handle, include_bom=first, include_header=first)
 
 
 def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str], fmt: str) -> None:
