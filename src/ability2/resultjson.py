@@ -288,6 +288,14 @@ class _Entries:
         else:
             self.pieces.append(literal)
 
+    def extend(self, other: _Entries) -> None:
+        """Add ``other``'s pieces after these."""
+        for piece in other.pieces:
+            if isinstance(piece, str):
+                self.text(piece)
+            else:
+                self.pieces.append(piece)
+
     def column(self, texts: pl.Series) -> None:
         """Add each entity's own text (already JSON)."""
         self.pieces.append(texts)
@@ -389,49 +397,65 @@ def _teacher_slices(
         yield entries.render(start, min(start + SLICE, len(result)), separator, end)
 
 
-def _coded(result: Result, column: str, values: Any) -> Factorized | None:
-    """The roster's codes of ``column`` when ``values`` are that roster's column."""
+def _coded(result: Result, column: str) -> Factorized | None:
+    """The roster's codes of ``column`` when the result still holds that roster's column."""
     roster = result.roster
-    if roster is None or values is None or values is not getattr(roster, column, None):
+    if roster is None or not result._from_roster(column):
         return None
     return roster.factorized.get(column)
 
 
-def _polars_texts(result: Result, name: str, values: Any) -> Any:
-    """The result's own polars column of ``name`` when it keeps one (no text object per teacher), else ``values``."""
-    import polars as pl
+def _extras(result: Result) -> dict[str, Sequence[Any]]:
+    """The roster's extra columns of each teacher, by name (read from the roster's frame when the result holds its columns)."""
+    roster = result.roster
+    if roster is not None and result._from_roster("name"):  # the result's passthrough columns are the roster's
+        return {name: roster.frame.get_column(name).to_list() for name in roster.extra_columns}
+    extra: dict[str, Sequence[Any]] = result.teacher_info.get("columns", {})
+    return extra
 
-    text_column = getattr(result, "text_column", None)
-    column = text_column(name) if text_column is not None else None
-    if not isinstance(column, pl.Series) or column.dtype != pl.String or len(column) != len(result):
-        return values
-    return values if column.null_count() else column
+
+def _add_texts(entries: _Entries, result: Result, column: str, *, null_if_empty: bool = False) -> bool:
+    """Add the result's ``column`` (ids, names, schools ...) to ``entries``: False when the result has no such column.
+
+    From the roster's codes or its polars text when the result still holds the roster's
+    column (no text object per teacher), else from what the result holds.
+    """
+    coded = _coded(result, column)
+    if coded is not None:
+        entries.texts(None, coded, null_if_empty=null_if_empty)
+        return True
+    series = result.text_column(column)
+    if series is None:
+        return False
+    entries.texts(series if not series.null_count() else series.to_numpy(), null_if_empty=null_if_empty)
+    return True
 
 
 def _teacher_columns(result: Result, lang: str, layout: _Layout, opening: str, compact: bool) -> _Entries:
     """Every teacher entry as pieces (see :class:`_Entries`)."""
     import polars as pl
 
-    info = result.teacher_info
-    extra = info.get("columns", {})
+    extra = _extras(result)
     between, inside = layout.separator(3), layout.separator(4)
     entries = _Entries()
     entries.text(opening + layout.newline(3) + '"teacher_id": ')
-    entries.texts(_polars_texts(result, "teacher_id", result.teacher_ids))
-    if "name" in info:
+    _add_texts(entries, result, "teacher_id")
+    names = _Entries()
+    if _add_texts(names, result, "name"):
         entries.text(between + '"name": ')
-        entries.texts(_polars_texts(result, "name", info["name"]))
+        entries.extend(names)
     entries.text(between + '"school": ')
-    entries.texts(result.teacher_schools, _coded(result, "school", result.teacher_schools))
+    _add_texts(entries, result, "school")
     entries.text(between + '"group": ')
-    if result.teacher_groups is None:
-        entries.text("null")
+    groups = _Entries()
+    if _add_texts(groups, result, "group", null_if_empty=True):
+        entries.extend(groups)
     else:
-        group = _coded(result, "group", result.teacher_groups)
-        entries.texts(result.teacher_groups, group, null_if_empty=True)
-    if "subject" in info:
+        entries.text("null")
+    subjects = _Entries()
+    if _add_texts(subjects, result, "subject"):
         entries.text(between + '"subject": ')
-        entries.texts(info["subject"], _coded(result, "subject", info["subject"]))
+        entries.extend(subjects)
     entries.text(between + '"status": ')
     status = result._status_codes()
     if status is None:

@@ -82,18 +82,16 @@ class _TeacherTable:
         import numpy as np
         import polars as pl
 
-        self.data = result._teacher_data(failed=False)
+        from ability2.roster import Factorized
+
+        # texts as polars Series (ids, names) or the roster's codes (schools, groups, subjects)
+        self.data = result._teacher_data(failed=False, decode=False)
         codes, distinct = result._failed_sets()
         self.failed = (pl.Series("failed_rules", [list(rules) for rules in distinct], dtype=pl.List(pl.String)), codes)
         self.coded: dict[str, tuple[pl.Series, np.ndarray[Any, Any]]] = {}
-        for column, values in (
-            ("school", result.teacher_schools),
-            ("group", result.teacher_groups),
-            ("subject", result.teacher_info.get("subject")),
-        ):
-            found = result._roster_codes(column, values)
-            if found is not None and column in self.data and self.data[column] is not None:
-                self.coded[column] = (_texts(column, found.values), np.asarray(found.codes))
+        for column, values in self.data.items():
+            if isinstance(values, Factorized):
+                self.coded[column] = (_texts(column, values.values), np.asarray(values.codes))
         status = result._status_codes()
         if status is not None and "status" in self.data:
             self.coded["status"] = (_texts("status", status[1]), np.asarray(status[0]))
@@ -115,6 +113,8 @@ class _TeacherTable:
             elif key in self.coded:
                 texts, codes = self.coded[key]
                 columns.append(texts.gather(codes[start:stop]))
+            elif isinstance(values, pl.Series):
+                columns.append(values.slice(start, stop - start).alias(key))
             else:
                 columns.append(_series(key, values[start:stop]))
         return pl.DataFrame(columns)
@@ -182,12 +182,7 @@ def reasons_frame(result: Result) -> pl.DataFrame:
     schema = {name: getattr(pl, dtype) for name, dtype in _REASON_COLUMNS.items()}
     if not size or not rules:
         return pl.DataFrame(schema=schema)
-    teachers = pl.DataFrame(
-        [
-            pl.Series("teacher_id", np.asarray(result.teacher_ids, dtype=object), dtype=pl.String, strict=False),
-            pl.Series("school", np.asarray(result.teacher_schools, dtype=object), dtype=pl.String, strict=False),
-        ]
-    )
+    teachers = pl.DataFrame([result.text_column("teacher_id"), result.text_column("school")])
     parts = []
     for column in result.teacher_columns:
         values = None if column.value is None else np.asarray(column.value)
