@@ -146,6 +146,8 @@ class _Table:
     header_row: int | None
     data: Any  # pl.DataFrame: String columns c0..c{n-1} (nullable) and Int64 "__row"
     problems: list[RosterProblem] = attrs.field(factory=list)
+    #: an upper bound of the cells' total bytes when the source tells one (a text file: its size)
+    text_bytes: int | None = None
 
 
 def read_roster(source: str | os.PathLike[str] | Any, *, framework: Framework | None = None) -> Roster:
@@ -241,10 +243,17 @@ def _within_limits(name: str, table: _Table) -> _Table:
     if not cells or frame.height == 0:
         return table
     # bytes bound characters from above: the exact count only where some cell could be too long
-    longest, volume = frame.select(
-        pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells]).alias("longest"),
-        pl.sum_horizontal([pl.col(c).str.len_bytes().cast(pl.Int64).sum() for c in cells]).alias("volume"),
-    ).row(0)
+    if table.text_bytes is not None and table.text_bytes <= limits.max_unpacked_bytes:
+        # the cells of a text file are within its size: only the longest cell is to be found
+        longest, volume = (
+            frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells])).row(0)[0],
+            None,
+        )
+    else:
+        longest, volume = frame.select(
+            pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells]).alias("longest"),
+            pl.sum_horizontal([pl.col(c).str.len_bytes().cast(pl.Int64).sum() for c in cells]).alias("volume"),
+        ).row(0)
     if volume is not None and volume > limits.max_unpacked_bytes:
         # a Parquet dictionary (or a workbook's shared string) repeated on every row reads
         # small, but every cell becomes its own text from here on
@@ -519,7 +528,9 @@ def _polars_csv(data: bytes, delimiter: str, header: list[str], header_index: in
         return None
     if frame.height == 0 or [v if v is not None else "" for v in frame.row(0)[1:]] != header:
         return None
-    return _Table(header, header_index + 1, frame.slice(1).with_columns(pl.col("__row").cast(pl.Int64)))
+    return _Table(
+        header, header_index + 1, frame.slice(1).with_columns(pl.col("__row").cast(pl.Int64)), text_bytes=len(data)
+    )
 
 
 def _python_csv(path: str, text: str, delimiter: str, header: list[str], header_index: int) -> _Table:
