@@ -172,7 +172,8 @@ def gather_lists(
     index = np.asarray(index, dtype=np.int64)
     if rows is not None:
         # the rows left out point past the values, at one more, empty, list
-        lists = lists.append(pl.Series(lists.name, [[]], dtype=lists.dtype))
+        # one chunk: polars gathers from a list column of several chunks many times slower
+        lists = pl.concat([lists, pl.Series(lists.name, [[]], dtype=lists.dtype)], rechunk=True)
         index = np.where(rows, index, len(lists) - 1)
     gathered = lists.gather(index)
     counts = gathered.list.len().fill_null(0).to_numpy()
