@@ -7,7 +7,9 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ability2.io.encoding import distinct, gather_lists
+import ability2.io.encoding as encoding
+from ability2.arrays import arrow_ints, numpy_ints
+from ability2.io.encoding import distinct, distinct_columns, gather_lists
 
 texts = st.lists(st.sampled_from(["", " ", "A1", " A1", "A1 ", "学校", "学校 ", "x", "\u3000y"]), max_size=60)
 
@@ -45,3 +47,50 @@ def test_gather_lists_gives_each_row_its_value_list(data: st.DataObject, values:
     expected = [(values[i] or []) if rows is None or rows[position] else [] for position, i in enumerate(index)]
     assert offsets.dtype == np.int64 and flat.dtype == np.int8
     assert [flat[offsets[k] : offsets[k + 1]].tolist() for k in range(len(index))] == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(columns=st.lists(texts.filter(bool), min_size=1, max_size=4).filter(lambda c: len({len(x) for x in c}) == 1))
+def test_distinct_columns_in_threads_equal_one_at_a_time(columns: list[list[str]]) -> None:
+    frame = pl.DataFrame(
+        {f"c{j}": cells for j, cells in enumerate(columns)}, schema={f"c{j}": pl.String for j in range(len(columns))}
+    )
+    names = list(frame.columns)
+    saved = encoding._THREADED_ROWS
+    encoding._THREADED_ROWS = 0  # threads even for a few rows
+    try:
+        threaded = distinct_columns(frame, names)
+    finally:
+        encoding._THREADED_ROWS = saved
+    assert list(threaded) == names
+    for name in names:
+        alone = distinct(frame, name)
+        assert threaded[name].values.to_list() == alone.values.to_list()
+        assert threaded[name].index.tolist() == alone.index.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(st.integers(-(2**31), 2**31 - 1), max_size=40),
+    dtype=st.sampled_from([np.int8, np.int32, np.int64, np.uint16]),
+    window=st.tuples(st.integers(0, 40), st.integers(0, 40)),
+)
+def test_integer_arrays_cross_between_numpy_and_arrow_unchanged(
+    values: list[int], dtype: type, window: tuple[int, int]
+) -> None:
+    array = np.array(values, dtype=np.int64).astype(dtype)
+    arrow = arrow_ints(array)
+    assert arrow.to_pylist() == array.tolist()
+    start, length = window
+    part = arrow.slice(start, length)  # an offset into the buffer
+    assert numpy_ints(part).tolist() == array[start : start + length].tolist()
+
+
+def test_numpy_ints_refuses_nulls_and_arrow_ints_refuses_non_integers() -> None:
+    import pyarrow as pa
+    import pytest
+
+    with pytest.raises(ValueError, match="without nulls"):
+        numpy_ints(pa.array([1, None], type=pa.int32()))
+    with pytest.raises(TypeError, match="integer array"):
+        arrow_ints(np.array([1.5]))

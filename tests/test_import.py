@@ -43,3 +43,31 @@ def test_every_public_name_resolves() -> None:
     for name in ability2.__all__:
         assert getattr(ability2, name) is not None, name
     assert set(ability2.__all__) <= set(dir(ability2))
+
+
+def test_reading_and_evaluating_a_csv_never_imports_pandas(tmp_path: object) -> None:
+    # pandas takes half a second to import: a CLI run that writes CSV or JSON never needs it,
+    # and pyarrow's numpy conversions would import it behind our back
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    roster = tmp_path / "roster.csv"
+    rows = [
+        # two 不合格-free teachers, one with an ability not graded yet (the pending reason)
+        "teacher_id,school,group,online_hours,offline_hours,abilities,grades",
+        "T1,一中,数学组,25,30,A1;B2;C3,合格、优秀、合格",
+        "T2,一中,语文组,20,30,A4;B1;B6,合格、、合格",
+    ]
+    roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code = (
+        "import sys, json, ability2\n"
+        "registry = ability2.load_registry()\n"
+        "roster = ability2.read_roster(sys.argv[1])\n"
+        "for region in registry.regions():\n"
+        "    ability2.evaluate(roster, registry.policy(region))\n"
+        "print(json.dumps('pandas' in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(roster)], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert json.loads(done.stdout) is False

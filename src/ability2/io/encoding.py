@@ -22,7 +22,19 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
-__all__ = ["AbilityLists", "Distinct", "GradeLists", "distinct", "encode_abilities", "encode_grades", "gather_lists"]
+__all__ = [
+    "AbilityLists",
+    "Distinct",
+    "GradeLists",
+    "distinct",
+    "distinct_columns",
+    "encode_abilities",
+    "encode_grades",
+    "gather_lists",
+]
+
+#: below this many rows the columns are encoded one after another (a thread costs more than it saves)
+_THREADED_ROWS = 50_000
 
 
 @attrs.frozen(eq=False)
@@ -71,8 +83,27 @@ def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> D
         array = array.combine_chunks()
     encoded = pc.dictionary_encode(array)
     values = pl.Series("v", encoded.dictionary, dtype=pl.String)
-    index = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    from ability2.arrays import numpy_ints
+
+    index = numpy_ints(encoded.indices).astype(np.int64)
     return Distinct(values, index)
+
+
+def distinct_columns(frame: pl.DataFrame, columns: list[str]) -> dict[str, Distinct]:
+    """:func:`distinct` of each of ``columns``, two columns at a time on a large frame.
+
+    Arrow's dictionary encoding runs on one core and releases the GIL, so two threads
+    encode two columns at once: on a 2-core machine the encoding of a million-row roster
+    takes half the time.
+    """
+    if frame.height < _THREADED_ROWS or len(columns) < 2:
+        return {column: distinct(frame, column) for column in columns}
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers = max(1, min(len(columns), os.cpu_count() or 1, 4))
+    with ThreadPoolExecutor(workers, thread_name_prefix="ability2-encode") as pool:
+        return dict(zip(columns, pool.map(lambda column: distinct(frame, column), columns), strict=True))
 
 
 @attrs.frozen(eq=False)

@@ -54,7 +54,7 @@ from ability2.io.encoding import (
     AbilityLists,
     Distinct,
     GradeLists,
-    distinct,
+    distinct_columns,
     encode_abilities,
     encode_grades,
     gather_lists,
@@ -124,6 +124,18 @@ _YES_NO: dict[str, int] = {
     "false": 0,
 }
 _UNKNOWN = -1
+#: the columns encoded by their distinct texts (ids and names are not: they rarely repeat)
+_CODED_COLUMNS = (
+    "school",
+    "group",
+    "subject",
+    "online_hours",
+    "offline_hours",
+    "abilities",
+    "grades",
+    "excellent_video",
+    "peer_reviews",
+)
 
 #: hours that polars encodes directly; anything else goes through Decimal
 _PLACES = len(str(HOURS_SCALE)) - 1  # HOURS_SCALE is 10**_PLACES
@@ -1050,17 +1062,16 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         return column_name in present
 
     def coded(column_name: str, *, first_seen: bool = False) -> Distinct:
-        """The column's distinct texts, stripped, and each row's position among them."""
-        nonlocal frame
-        found = distinct_of.get(column_name)
-        if found is None:
-            found = distinct(frame, column_name, first_seen=first_seen)
-            if column_name not in stripped_now:
-                found, changed = found.stripped()
-                if changed:  # some text had spaces: the frame keeps the stripped text too
-                    frame = frame.with_columns(pl.col(column_name).str.strip_chars())
-            distinct_of[column_name] = found
-        return found
+        """The column's distinct texts, stripped, and each row's position among them (in order of first appearance)."""
+        del first_seen  # always so
+        return distinct_of[column_name]
+
+    # every coded column's distinct texts at once: Arrow encodes two columns at a time
+    distinct_of.update(distinct_columns(frame, [c for c in _CODED_COLUMNS if c in present and c not in stripped_now]))
+    for column_name in list(distinct_of):
+        distinct_of[column_name], changed = distinct_of[column_name].stripped()
+        if changed:  # some text had spaces: the frame keeps the stripped text too
+            frame = frame.with_columns(pl.col(column_name).str.strip_chars())
 
     duplicated = np.zeros(n, dtype=bool)
     if has("teacher_id"):

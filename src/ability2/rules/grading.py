@@ -79,14 +79,17 @@ def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
     import polars as pl
     import pyarrow as pa
 
-    codes = pa.array([ability.code for ability in batch.policy.framework.abilities], type=pa.string())
+    from ability2.arrays import arrow_ints
+
+    # polars makes the Arrow array of codes (pyarrow.array of Python texts would import pandas)
+    codes = pl.Series([ability.code for ability in batch.policy.framework.abilities], dtype=pl.String).to_arrow()
     # the teacher of each waiting selection: selections are stored teacher by teacher, so
     # each teacher's waiting codes are one run, joined as one list (no hashing)
     teachers = np.searchsorted(np.asarray(batch.roster.ability_offsets), waiting, side="right") - 1
     starts = np.flatnonzero(np.r_[True, teachers[1:] != teachers[:-1]])
     runs = pa.LargeListArray.from_arrays(
-        pa.array(np.r_[starts, len(teachers)], type=pa.int64()),
-        codes.take(pa.array(np.asarray(batch.ability_codes[waiting], dtype=np.int64))),
+        arrow_ints(np.r_[starts, len(teachers)].astype(np.int64)),
+        codes.take(arrow_ints(np.asarray(batch.ability_codes[waiting], dtype=np.int64))),
     )
     joined = pl.Series(runs).list.join("、")
     detail[teachers[starts]] = joined.to_numpy()
