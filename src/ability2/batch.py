@@ -161,8 +161,8 @@ class Batch:
         self.env_of_ability = np.array([env_index[a.environment.id] for a in framework.abilities], dtype=np.int64)
         self.dim_of_ability = np.array([dim_index[a.dimension.id] for a in framework.abilities], dtype=np.int64)
         offsets = _shared(roster.ability_offsets)
-        codes = roster.ability_codes.astype(np.int64)
-        self.ability_codes = codes
+        # the roster's small codes as they are (the int64 copies are made when a rule asks)
+        codes = roster.ability_codes
         self.k = np.diff(offsets)
         starts = offsets[:-1]
         if self.n and (self.k > 0).all():
@@ -182,8 +182,7 @@ class Batch:
                 np.bitwise_or.at(
                     self.dim_mask, self.teacher_of_selection, np.left_shift(np.int64(1), self.dim_of_ability[codes])
                 )
-        grades = roster.grades.astype(np.int64)
-        self.grades = grades
+        grades = roster.grades
 
         self._offsets = offsets
         self.n_fail = self.per_teacher_selections(grades == GRADE_FAIL)
@@ -244,6 +243,22 @@ class Batch:
         if rule_id not in self.cohort_figures:
             raise LookupError(msg("cohort.no_figure", rule=rule_id))
         return self.cohort_figures[rule_id]
+
+    @functools.cached_property
+    def ability_codes(self) -> np.ndarray[Any, Any]:
+        """Per ability selection, its ability's index in the framework (int64; made when first asked)."""
+        import numpy as np
+
+        codes: np.ndarray[Any, Any] = self.roster.ability_codes.astype(np.int64)
+        return codes
+
+    @functools.cached_property
+    def grades(self) -> np.ndarray[Any, Any]:
+        """Per ability selection, its grade code (int64: ``GRADE_UNGRADED`` ... ``GRADE_EXCELLENT``; made when first asked)."""
+        import numpy as np
+
+        grades: np.ndarray[Any, Any] = self.roster.grades.astype(np.int64)
+        return grades
 
     @functools.cached_property
     def teacher_of_selection(self) -> np.ndarray[Any, Any]:
@@ -368,9 +383,9 @@ class Batch:
         An ability not graded yet is not a certification.
         """
         return {
-            "graded": self.per_school_selections(self.grades != GRADE_UNGRADED),
-            "passed": self.per_school_selections(self.grades >= GRADE_PASS),
-            "excellent": self.per_school_selections(self.grades == GRADE_EXCELLENT),
+            "graded": self.per_school_selections(self.roster.grades != GRADE_UNGRADED),
+            "passed": self.per_school_selections(self.roster.grades >= GRADE_PASS),
+            "excellent": self.per_school_selections(self.roster.grades == GRADE_EXCELLENT),
         }
 
     def per_school(self, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -73,7 +73,7 @@ def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
     from ability2.roster import GRADE_UNGRADED
 
     detail = np.full(batch.n, "", dtype=object)
-    waiting = np.flatnonzero(batch.grades == GRADE_UNGRADED)
+    waiting = np.flatnonzero(batch.roster.grades == GRADE_UNGRADED)
     if not len(waiting):
         return detail
     import polars as pl
@@ -89,7 +89,7 @@ def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
     starts = np.flatnonzero(np.r_[True, teachers[1:] != teachers[:-1]])
     runs = pa.LargeListArray.from_arrays(
         arrow_ints(np.r_[starts, len(teachers)].astype(np.int64)),
-        codes.take(arrow_ints(np.asarray(batch.ability_codes[waiting], dtype=np.int64))),
+        codes.take(arrow_ints(np.asarray(batch.roster.ability_codes[waiting], dtype=np.int64))),
     )
     joined = pl.Series(runs).list.join("、")
     detail[teachers[starts]] = joined.to_numpy()

@@ -141,7 +141,7 @@ class EnvironmentShare(RuleKind):
         env_ids = [env.id for env in batch.policy.framework.environments]
         position = env_ids.index(_ENVIRONMENT_OF[rule.spec.id])
         if rule.basis == "selections":
-            in_env = batch.env_of_ability[batch.ability_codes] == position
+            in_env = batch.env_of_ability[batch.roster.ability_codes] == position
             return ratio_column(self, batch, rule, batch.per_school_selections(in_env), batch.per_school(batch.k))
         has_env = (batch.env_mask >> position) & 1
         return ratio_column(self, batch, rule, batch.per_school(has_env), batch.school_size)
