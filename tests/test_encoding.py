@@ -59,10 +59,12 @@ def test_distinct_columns_in_threads_equal_one_at_a_time(columns: list[list[str]
     saved = encoding._THREADED_ROWS
     encoding._THREADED_ROWS = 0  # threads even for a few rows
     try:
-        threaded = distinct_columns(frame, names)
+        given = {name: frame.get_column(name) for name in names}
+        threaded = distinct_columns(given)
     finally:
         encoding._THREADED_ROWS = saved
     assert list(threaded) == names
+    assert given == {}  # each column let go once encoded
     for name in names:
         alone = distinct(frame, name)
         assert threaded[name].values.to_list() == alone.values.to_list()

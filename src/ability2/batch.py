@@ -450,9 +450,13 @@ class Batch:
             cached: np.ndarray[Any, Any] = self._columns[key]
             return cached
         if name in self.roster.headers and name not in self.roster.extra_columns:
-            texts = [str(v) for v in self.roster.frame.get_column(_canonical_name(name, self.roster)).to_list()]
+            found = self.roster.column(_canonical_name(name, self.roster))
+            assert found is not None  # a column the roster names
+            texts = [str(v) for v in found.to_list()]
         else:
-            texts = ["" if v is None else str(v) for v in self.roster.frame.get_column(name).to_list()]
+            found = self.roster.column(name)
+            assert found is not None  # find_column found it
+            texts = ["" if v is None else str(v) for v in found.to_list()]
         values: np.ndarray[Any, Any]
         values, bad = _parse_texts(texts, type)
         if bad:
@@ -536,7 +540,7 @@ class Batch:
         codes = [a.code for a in framework.abilities]
         names = {GRADE_EXCELLENT: "优秀", GRADE_PASS: "合格", GRADE_FAIL: "不合格", GRADE_UNGRADED: None}
         lo, hi = int(roster.ability_offsets[index]), int(roster.ability_offsets[index + 1])
-        extra = roster.frame.select(list(roster.extra_columns)).row(index, named=True) if roster.extra_columns else {}
+        extra = {name: column[index] for name in roster.extra_columns if (column := roster.column(name)) is not None}
         return TeacherRow(
             index=index,
             teacher_id=str(roster.teacher_id[index]),

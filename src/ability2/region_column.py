@@ -37,7 +37,7 @@ def roster_regions(roster: Any) -> list[str] | None:
     names = [column for column in getattr(roster, "extra_columns", ()) if column.strip().casefold() in _KEYS]
     if not names:
         return None
-    values = roster.frame.get_column(names[0]).str.strip_chars().unique(maintain_order=True)
+    values = roster.column(names[0]).str.strip_chars().unique(maintain_order=True)
     return [str(value) for value in values.to_list()]
 
 

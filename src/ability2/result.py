@@ -717,7 +717,7 @@ class Result:
                 data["subject"] = subject
         extras: dict[str, Any]
         if not decode and self._from_roster("name") and self.roster is not None:
-            extras = {name: self.roster.frame.get_column(name) for name in self.roster.extra_columns}
+            extras = dict(self.roster.extras)
         else:
             extras = {
                 name: np.asarray(values, dtype=object) for name, values in self.teacher_info.get("columns", {}).items()
@@ -1011,7 +1011,7 @@ def _teacher_info(roster: Roster) -> dict[str, Any]:
     if roster.subject is not None:
         info["subject"] = roster.subject
     if roster.extra_columns:
-        info["columns"] = {name: roster.frame.get_column(name).to_list() for name in roster.extra_columns}
+        info["columns"] = {name: values.to_list() for name, values in roster.extras.items()}
     return info
 
 

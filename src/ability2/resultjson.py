@@ -409,7 +409,7 @@ def _extras(result: Result) -> dict[str, Sequence[Any]]:
     """The roster's extra columns of each teacher, by name (read from the roster's frame when the result holds its columns)."""
     roster = result.roster
     if roster is not None and result._from_roster("name"):  # the result's passthrough columns are the roster's
-        return {name: roster.frame.get_column(name).to_list() for name in roster.extra_columns}
+        return {name: values.to_list() for name, values in roster.extras.items()}
     extra: dict[str, Sequence[Any]] = result.teacher_info.get("columns", {})
     return extra
 

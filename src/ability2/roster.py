@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
+    from ability2.io.encoding import Distinct
+
 __all__ = [
     "COLUMNS",
     "GRADE_EXCELLENT",
@@ -118,11 +120,17 @@ class Factorized:
 class Roster:
     """A validated roster: one row per teacher, in file order, encoded for evaluation.
 
-    ``frame`` keeps every column as read (canonical names, extra columns passed through),
+    :attr:`frame` keeps every column as read (canonical names, extra columns passed through),
     as text except ``online_hours`` and ``offline_hours``, which are numbers (``Float64``
     hours); the arrays below are the encoded forms the evaluator uses. Ability codes index
     ``framework.abilities`` (0 for A1 ... 29 for C7); teacher ``i``'s abilities are
     ``ability_codes[ability_offsets[i]:ability_offsets[i + 1]]`` with grades aligned.
+
+    A reader may hold some text columns as their distinct texts and each teacher's position
+    among them (:attr:`coded_texts`, in :attr:`column_order`), and pass ``frame`` with the
+    other columns only: :attr:`frame` is then made whole on first access, and
+    :meth:`column` reads one column without making it. A roster of a million teachers holds
+    its repeated texts (hours, abilities, grades, schools ...) in a few megabytes that way.
 
     ``teacher_id``, ``name``, ``school``, ``group`` and ``subject`` are numpy object arrays
     of ``str``. A reader may pass ``None`` for them: they are then made on first access, from
@@ -132,7 +140,7 @@ class Roster:
     """
 
     source: str
-    frame: pl.DataFrame
+    _frame: pl.DataFrame = attrs.field(alias="frame")
     _teacher_id: np.ndarray[Any, Any] | None = attrs.field(alias="teacher_id")
     _school: np.ndarray[Any, Any] | None = attrs.field(alias="school")
     online: np.ndarray[Any, Any]
@@ -152,6 +160,48 @@ class Roster:
     rows: np.ndarray[Any, Any] | None = None
     #: school, group and subject as integer codes, when the reader made them (see :meth:`factorize`)
     factorized: Mapping[str, Factorized] = attrs.field(factory=dict)
+    #: text columns held as distinct texts, not in the ``frame`` passed (see :attr:`frame`)
+    coded_texts: Mapping[str, Distinct] = attrs.field(factory=dict)
+    #: the whole frame's columns in order, when some are in :attr:`coded_texts` or are the hours
+    column_order: tuple[str, ...] = ()
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """Every column as read, in file order (made on first access when the reader held some columns coded)."""
+        if not self.column_order:
+            return self._frame
+        import polars as pl
+
+        whole = pl.DataFrame([self._whole_column(name) for name in self.column_order])
+        # a cache: the roster's value does not change, and the columns are made once
+        object.__setattr__(self, "_frame", whole)
+        object.__setattr__(self, "column_order", ())
+        object.__setattr__(self, "coded_texts", {})
+        return whole
+
+    def column(self, name: str) -> pl.Series | None:
+        """One column of :attr:`frame` (``None``: no such column), without making the whole frame."""
+        if name in self._frame.columns:
+            return self._frame.get_column(name)
+        if name not in self.column_order:
+            return None
+        return self._whole_column(name)
+
+    @property
+    def extras(self) -> dict[str, pl.Series]:
+        """The extra columns (those contract §2 does not define), by name, in file order."""
+        return {name: self._frame.get_column(name) for name in self.extra_columns}
+
+    def _whole_column(self, name: str) -> pl.Series:
+        import polars as pl
+
+        if name in self._frame.columns:
+            return self._frame.get_column(name)
+        coded = self.coded_texts.get(name)
+        if coded is not None:
+            return coded.values.gather(coded.index).alias(name)
+        hours = {"online_hours": self.online, "offline_hours": self.offline}[name]
+        return pl.Series(name, hours / HOURS_SCALE, dtype=pl.Float64)
 
     @property
     def teacher_id(self) -> np.ndarray[Any, Any]:
@@ -191,8 +241,8 @@ class Roster:
         coded = self.factorized.get(column)
         if coded is not None:
             held = coded.decoded()
-        elif column in ("teacher_id", "name") and column in self.frame.columns:
-            held = self.frame.get_column(column).to_numpy().astype(object, copy=False)
+        elif column in ("teacher_id", "name") and column in self._frame.columns:
+            held = self._frame.get_column(column).to_numpy().astype(object, copy=False)
         else:
             return None
         object.__setattr__(self, slot, held)  # a cache: the roster's value does not change
@@ -215,8 +265,8 @@ class Roster:
         if held is None and coded is not None:
             values = pl.Series(column, list(coded.values), dtype=pl.String)
             return values.gather(coded.codes)
-        if held is None and column in ("teacher_id", "name") and column in self.frame.columns:
-            return self.frame.get_column(column).alias(column)
+        if held is None and column in ("teacher_id", "name") and column in self._frame.columns:
+            return self._frame.get_column(column).alias(column)
         if held is None:
             return None
         return pl.Series(column, held, dtype=pl.String, strict=False)
@@ -236,7 +286,9 @@ class Roster:
     def __len__(self) -> int:
         if self._teacher_id is not None:
             return len(self._teacher_id)
-        return self.frame.height
+        if self._frame.width:
+            return self._frame.height
+        return len(self.online)
 
     def __repr__(self) -> str:
         return f"<Roster {self.source}: {len(self)} teachers>"

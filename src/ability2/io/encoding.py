@@ -28,6 +28,7 @@ __all__ = [
     "GradeLists",
     "distinct",
     "distinct_columns",
+    "distinct_texts",
     "encode_abilities",
     "encode_grades",
     "gather_lists",
@@ -71,39 +72,53 @@ def distinct(frame: pl.DataFrame, column: str, *, first_seen: bool = False) -> D
     The values are always in order of first appearance (Arrow's dictionary encoding, one
     hash table pass, gives that order); ``first_seen`` is kept for callers that rely on it.
     """
-    import numpy as np
+    del first_seen  # always so
+    return distinct_texts(frame.get_column(column))
+
+
+def distinct_texts(texts: pl.Series) -> Distinct:
+    """:func:`distinct` of a String Series (no nulls).
+
+    The index is an ``int32`` array, read-only: a view of Arrow's own indices, not a copy.
+    """
     import polars as pl
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    del first_seen  # always so
-    # polars' own string views, without a copy (the oldest Arrow level would copy to large_string)
-    array = frame.get_column(column).to_arrow(compat_level=pl.CompatLevel.newest())
+    from ability2.arrays import numpy_ints
+
+    # polars' own string views, without a copy of the texts (the oldest Arrow level would copy
+    # to large_string); a Series of several chunks is joined into one first: an Arrow
+    # dictionary encoding of many chunks repeats the whole dictionary in each
+    array = texts.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     encoded = pc.dictionary_encode(array)
-    values = pl.Series("v", encoded.dictionary, dtype=pl.String)
-    from ability2.arrays import numpy_ints
-
-    index = numpy_ints(encoded.indices).astype(np.int64)
-    return Distinct(values, index)
+    return Distinct(pl.Series("v", encoded.dictionary, dtype=pl.String), numpy_ints(encoded.indices))
 
 
-def distinct_columns(frame: pl.DataFrame, columns: list[str]) -> dict[str, Distinct]:
-    """:func:`distinct` of each of ``columns``, two columns at a time on a large frame.
+def distinct_columns(columns: dict[str, pl.Series]) -> dict[str, Distinct]:
+    """:func:`distinct_texts` of each Series of ``columns``, two at a time on large columns.
 
     Arrow's dictionary encoding runs on one core and releases the GIL, so two threads
     encode two columns at once: on a 2-core machine the encoding of a million-row roster
-    takes half the time.
+    takes half the time. ``columns`` is emptied as the work goes, so that each column's
+    texts are freed once encoded when nothing else holds them.
     """
-    if frame.height < _THREADED_ROWS or len(columns) < 2:
-        return {column: distinct(frame, column) for column in columns}
+    names = list(columns)
+
+    def encode(name: str) -> Distinct:
+        return distinct_texts(columns.pop(name))
+
+    rows = max((len(series) for series in columns.values()), default=0)
+    if rows < _THREADED_ROWS or len(names) < 2:
+        return {name: encode(name) for name in names}
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    workers = max(1, min(len(columns), os.cpu_count() or 1, 4))
+    workers = max(1, min(len(names), os.cpu_count() or 1, 4))
     with ThreadPoolExecutor(workers, thread_name_prefix="ability2-encode") as pool:
-        return dict(zip(columns, pool.map(lambda column: distinct(frame, column), columns), strict=True))
+        return dict(zip(names, pool.map(encode, names), strict=True))
 
 
 @attrs.frozen(eq=False)

@@ -1066,12 +1066,22 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         del first_seen  # always so
         return distinct_of[column_name]
 
-    # every coded column's distinct texts at once: Arrow encodes two columns at a time
-    distinct_of.update(distinct_columns(frame, [c for c in _CODED_COLUMNS if c in present and c not in stripped_now]))
+    # every coded column's distinct texts at once (Arrow encodes two columns at a time); the
+    # coded columns live on as their distinct texts only: their cells as read are freed as
+    # each is encoded, the frame keeps the rest
+    texts = {c: frame.get_column(c) for c in _CODED_COLUMNS if c in present and c not in stripped_now}
+    frame = frame.select([c for c in frame.columns if c not in texts])
+    distinct_of.update(distinct_columns(texts))
     for column_name in list(distinct_of):
-        distinct_of[column_name], changed = distinct_of[column_name].stripped()
-        if changed:  # some text had spaces: the frame keeps the stripped text too
-            frame = frame.with_columns(pl.col(column_name).str.strip_chars())
+        distinct_of[column_name] = distinct_of[column_name].stripped()[0]
+
+    def cell_texts(column_name: str, where: Any) -> list[str]:
+        """The (stripped) texts of ``column_name`` at rows ``where``."""
+        found = distinct_of.get(column_name)
+        if found is None:
+            texts: list[str] = frame.get_column(column_name).gather(where).to_list()
+            return texts
+        return found.values.gather(found.index[where]).to_list()  # type: ignore[no-any-return]
 
     duplicated = np.zeros(n, dtype=bool)
     if has("teacher_id"):
@@ -1133,7 +1143,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
                     found += cells_problems.problems(
                         column,
                         row_numbers[where].tolist(),
-                        frame.get_column(column.name).gather(where).to_list(),
+                        cell_texts(column.name, where),
                         None if column.name not in detail else detail[column.name][where].tolist(),
                     )
     problems = _merge_by_row(problems, found)
@@ -1162,13 +1172,13 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
 
     factorized = {c: f for c in ("school", "group", "subject") if (f := labels(c)) is not None}
 
-    # hours typed as numbers in the frame too (the text was checked; the encoded hundredths are exact)
-    frame = frame.drop("__row").with_columns(
-        [pl.Series(column_name, hours[column_name] / HOURS_SCALE, dtype=pl.Float64) for column_name in hours]
-    )
+    # the frame holds the uncoded texts (ids, names, extra columns); the rest, and the hours as
+    # numbers (the text was checked; the encoded hundredths are exact), are made when asked
     return Roster(
         source=name,
-        frame=frame,
+        frame=frame.drop("__row"),
+        coded_texts={c: found for c, found in distinct_of.items() if c not in hours},
+        column_order=tuple(c for c, _ in order),
         rows=row_numbers,
         # ids, names, schools, groups and subjects: made from the frame or the codes when first read
         teacher_id=None,

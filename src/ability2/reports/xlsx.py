@@ -165,10 +165,9 @@ def _teachers_sheet(sheet: _Sheet, result: Result, lang: str) -> None:
 def _extra_column(result: Result, name: str | None, values: Any) -> Column:
     """A roster column passed through (``name`` in the roster): from the roster's own column while the result has it."""
     roster = result.roster
-    if roster is not None and name is not None and name in roster.extra_columns and name in roster.frame.columns:
-        series = roster.frame.get_column(name)
-        if len(series) == len(values):
-            return column(series)
+    series = roster.column(name) if roster is not None and name is not None and name in roster.extra_columns else None
+    if series is not None and len(series) == len(values):
+        return column(series)
     return column(values)
 
 
