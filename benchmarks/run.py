@@ -259,13 +259,19 @@ def timed_alternating(calls: dict[str, Any], repeat: int) -> tuple[dict[str, flo
     return {name: float(np.median(times)) for name, times in seconds.items()}, values
 
 
-def peak_memory_mb(csv_path: Path, region: str, on: str) -> float:
-    """Peak RSS of a fresh process running ability2 alone: read the roster CSV, evaluate.
+def peak_memory_mb(csv_path: Path, region: str, on: str, runs: int = 3) -> float:
+    """Peak RSS of a fresh process running ability2 alone: read the roster CSV, evaluate (median of ``runs`` processes).
 
     Read from ``VmHWM`` in ``/proc/self/status``, which starts afresh at ``exec``; the
     ``ru_maxrss`` of a child started with vfork also counts the parent's pages (here, the
-    benchmark's own million-row DataFrame) and overstates the child's peak.
+    benchmark's own million-row DataFrame) and overstates the child's peak. The peak of
+    one process varies by about 50 MB at a million teachers (when polars' and Arrow's
+    allocators hand freed memory back varies), hence the median.
     """
+    return float(np.median([_peak_memory_mb(csv_path, region, on) for _ in range(runs)]))
+
+
+def _peak_memory_mb(csv_path: Path, region: str, on: str) -> float:
     code = (
         "import datetime, re, ability2;"
         f"p = ability2.load_registry().policy({region!r}, on=datetime.date.fromisoformat({on!r}));"

@@ -115,6 +115,24 @@ def test_canonical_headers(tmp_path: Path) -> None:
     assert roster.frame.row(0)[:3] == ("T001", "张三", "白塔小学")
 
 
+def test_a_column_is_read_without_making_the_whole_frame_and_reads_as_the_frame_shows_it(tmp_path: Path) -> None:
+    # the reader holds repeated texts coded; one column is made alone, the frame on first access
+    path = write_csv(tmp_path / "r.csv", [CANONICAL + ",备注", *(row + ",注" for row in ROWS)])
+    roster = read_roster(path)
+    alone = {name: roster.column(name) for name in [*CANONICAL.split(","), "备注"]}
+    assert roster.coded_texts  # still coded: no column read made the frame
+    assert roster.column("no such column") is None
+    assert alone["school"] is not None and alone["school"].to_list() == ["白塔小学", "白塔小学", "金坛中学"]
+    assert alone["online_hours"] is not None and alone["online_hours"].to_list() == [30.0, 25.25, 0.0]
+    assert list(roster.extras) == ["备注"] and roster.extras["备注"].to_list() == ["注", "注", "注"]
+    frame = roster.frame
+    assert frame.columns == [*CANONICAL.split(","), "备注"]
+    for name, values in alone.items():
+        assert values is not None and frame.get_column(name).equals(values), name
+    assert roster.frame is frame  # made once
+    assert len(roster) == 3
+
+
 def test_chinese_headers(tmp_path: Path) -> None:
     roster = read_roster(write_csv(tmp_path / "r.csv", [CHINESE, *ROWS]))
     check_sample(roster)

@@ -11,6 +11,7 @@ import datetime as dt
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
@@ -285,3 +286,12 @@ def test_changing_a_table_changes_neither_the_result_nor_the_next_table(ability2
     assert again.loc[0, first_rule] == verdicts[0]
     assert again.loc[0, "online_hours"] == 20.0
     assert again.loc[0, "school"] == "S1" and again.loc[0, "status"] == "fail"
+    # every number column, those made for the table (taken uncopied) and those the result holds
+    numbers = [c for c in again.columns if c.startswith(("value:", "limit:", "abilities_")) or c.endswith("_hours")]
+    assert any(c.startswith("value:") for c in numbers) and any(c.startswith("limit:") for c in numbers)
+    before = again[numbers].copy()
+    values = {column.rule: np.array(column.value, copy=True) for column in result.teacher_columns}
+    for column in numbers:
+        again.loc[0, column] = -7
+    assert all(np.array_equal(column.value, values[column.rule]) for column in result.teacher_columns)
+    assert result.teachers[numbers].equals(before)

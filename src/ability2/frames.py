@@ -49,14 +49,17 @@ def string_array(series: Any) -> Any:
     return texts if dtype == np.dtype(object) else pd.Series(texts).array
 
 
-def pandas_frame(columns: Mapping[str, Any], *, objects: Collection[str] = ()) -> pd.DataFrame:
+def pandas_frame(
+    columns: Mapping[str, Any], *, objects: Collection[str] = (), owned: Collection[str] = ()
+) -> pd.DataFrame:
     """A DataFrame of ``columns`` (name -> numpy array, pandas array or polars Series), equal to ``pandas.DataFrame(columns)``.
 
     Each numpy array is copied once, as it is (a column of its own, not stacked into a
     two-dimensional block): the frame can be changed without changing the arrays it was
-    made from. polars Series become pandas arrays through Arrow (immutable buffers, shared);
-    other object arrays are typed as pandas types them, except those named in ``objects``,
-    kept as Python objects (lists, say).
+    made from. Arrays named in ``owned`` were made for this frame alone (no other name or
+    object holds them): they become its columns without a copy. polars Series become pandas
+    arrays through Arrow (immutable buffers, shared); other object arrays are typed as pandas
+    types them, except those named in ``objects``, kept as Python objects (lists, say).
     """
     import numpy as np
     import pandas as pd
@@ -66,7 +69,7 @@ def pandas_frame(columns: Mapping[str, Any], *, objects: Collection[str] = ()) -
         if isinstance(values, np.ndarray):
             if values.dtype == object and name not in objects:
                 values = pd.Series(values, copy=True).array
-            else:
+            elif name not in owned:
                 values = values.copy()  # the caller's arrays stay as they are whatever the frame's user does
         elif not isinstance(values, pd.api.extensions.ExtensionArray):
             # a polars Series: its texts through Arrow, anything else as polars converts it

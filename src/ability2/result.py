@@ -665,7 +665,9 @@ class Result:
             data["status"] = _coded_texts(status[1], status[0])
         failed = _failed_rule_arrow(self.teacher_columns, len(self))
         data["failed_rules"] = failed if failed is not None else _failed_rule_lists(self.teacher_columns, len(self))
-        return pandas_frame(data, objects=("failed_rules",))
+        # the hours, counts and limits are made for this table alone: the frame takes them uncopied
+        owned = [name for name in data if name in _TIDY_MADE or name.startswith("limit:")]
+        return pandas_frame(data, objects=("failed_rules",), owned=owned)
 
     def _teacher_data(
         self, *, failed: bool = True, passed: dict[str, str] | None = None, tidy: bool = True, decode: bool = True
@@ -1161,6 +1163,21 @@ _ABILITY_COUNTS: dict[str, tuple[int, ...] | None] = {
 }
 
 
+#: the columns :func:`_tidy_columns` makes anew on every call (each its own array)
+_TIDY_MADE = frozenset(
+    {
+        "online_hours",
+        "offline_hours",
+        "total_hours",
+        "abilities_chosen",
+        "abilities_graded",
+        "abilities_passed",
+        "abilities_excellent",
+        "abilities_failed",
+    }
+)
+
+
 def _tidy_columns(result: Result) -> dict[str, Any]:
     """The teachers table's numbers: hours and ability counts (from the roster) and each numeric rule's value and limit."""
     import numpy as np
@@ -1178,7 +1195,8 @@ def _tidy_columns(result: Result) -> dict[str, Any]:
         data["offline_hours"] = offline
         data["total_hours"] = (np.asarray(roster.online, dtype=np.int64) + roster.offline) / HOURS_SCALE
         if result._grade_counts is not None:
-            chosen, ungraded, failed, passed, excellent = (np.asarray(c, dtype=np.int64) for c in result._grade_counts)
+            # copies (np.array): the table owns its columns
+            chosen, ungraded, failed, passed, excellent = (np.array(c, dtype=np.int64) for c in result._grade_counts)
             data["abilities_chosen"] = chosen
             data["abilities_graded"] = chosen - ungraded
             data["abilities_passed"] = passed + excellent
