@@ -28,3 +28,25 @@ def test_codes_follow_first_appearance(values: list[int]) -> None:
     expected_codes, expected_distinct = reference(values)
     assert codes.tolist() == expected_codes
     assert distinct.tolist() == expected_distinct
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    teachers=st.lists(st.lists(st.integers(-1, 2), max_size=300), max_size=40),
+    wanted=st.lists(st.integers(-2, 3), min_size=1, max_size=5, unique=True),
+    wide=st.booleans(),
+)
+def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
+    teachers: list[list[int]], wanted: list[int], wide: bool
+) -> None:
+    # grades of each teacher's selections, stored teacher by teacher; one teacher may have 256 or more
+    # (the packed fields' limit: then the one-value-at-a-time path), and int8 or int64 codes
+    from ability2.batch import Batch
+
+    batch = Batch.__new__(Batch)
+    batch.k = np.array([len(t) for t in teachers], dtype=np.int64)
+    batch._offsets = np.concatenate([[0], np.cumsum(batch.k)]).astype(np.int64)
+    kinds = np.array([g for t in teachers for g in t], dtype=np.int64 if wide else np.int8)
+    counted = batch.per_teacher_kinds(kinds, wanted)
+    assert [c.tolist() for c in counted] == [[t.count(value) for t in teachers] for value in wanted]
+    assert all(c.dtype == np.int64 for c in counted)

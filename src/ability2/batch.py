@@ -185,10 +185,9 @@ class Batch:
         grades = roster.grades
 
         self._offsets = offsets
-        self.n_fail = self.per_teacher_selections(grades == GRADE_FAIL)
-        self.n_ungraded = self.per_teacher_selections(grades == GRADE_UNGRADED)
-        self.n_excellent = self.per_teacher_selections(grades == GRADE_EXCELLENT)
-        self.n_pass = self.per_teacher_selections(grades == GRADE_PASS)
+        self.n_fail, self.n_ungraded, self.n_excellent, self.n_pass = self.per_teacher_kinds(
+            grades, (GRADE_FAIL, GRADE_UNGRADED, GRADE_EXCELLENT, GRADE_PASS)
+        )
         self.online = _shared(roster.online)
         self.offline = _shared(roster.offline)
         #: offline hours that count; a preparation step (the peer-review gate) may lower them
@@ -366,6 +365,34 @@ class Batch:
         np.cumsum(flags, dtype=width, out=running[1:])
         counted: np.ndarray[Any, Any] = (running[self._offsets[1:]] - running[self._offsets[:-1]]).astype(np.int64)
         return counted
+
+    def per_teacher_kinds(self, kinds: np.ndarray[Any, Any], wanted: Sequence[int]) -> list[np.ndarray[Any, Any]]:
+        """Count per teacher the selections of each of up to four ``wanted`` values of ``kinds`` (small integers), in one pass.
+
+        Each selection adds 1 to one of four 8-bit fields of a uint32 (its value's field);
+        a running total of those is taken once. A teacher's counts are the difference of two
+        running totals: exact, since no field of a teacher's own sum reaches 256 (a teacher
+        chooses a few abilities), whatever the totals' wrap-around before. Returns int64 arrays.
+        """
+        import numpy as np
+
+        kinds = np.asarray(kinds)
+        most = int(self.k.max(initial=0)) if len(self.k) == len(self._offsets) - 1 else 1 << 8
+        if len(wanted) > 4 or most >= 1 << 8 or kinds.dtype.kind not in "iu" or np.little_endian is False:
+            return [self.per_teacher_selections(kinds == value) for value in wanted]
+        low = min(min(wanted), int(kinds.min(initial=0)))
+        high = max(max(wanted), int(kinds.max(initial=0)))
+        field = np.zeros(high - low + 1, dtype=np.uint32)  # per value of kinds: its packed 1
+        for position, value in enumerate(wanted):
+            field[value - low] = np.uint32(1) << np.uint32(8 * position)
+        # small codes index the table as they are (int8 arithmetic cannot overflow in this range)
+        small = kinds.dtype == np.int8 and low >= -64 and high < 64
+        index = kinds - np.int8(low) if small else kinds.astype(np.int64) - low
+        running = np.zeros(len(kinds) + 1, dtype=np.uint32)
+        np.cumsum(field[index], dtype=np.uint32, out=running[1:])
+        packed = running[self._offsets[1:]] - running[self._offsets[:-1]]
+        fields = packed.view(np.uint8).reshape(-1, 4)  # little-endian: field p is byte p
+        return [fields[:, position].astype(np.int64) for position in range(len(wanted))]
 
     def per_school_selections(self, flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Count per school a per-selection array (one entry per chosen ability: graded, in an environment ...)."""
