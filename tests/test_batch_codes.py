@@ -33,7 +33,11 @@ def test_codes_follow_first_appearance(values: list[int]) -> None:
 @settings(max_examples=300, deadline=None)
 @given(
     teachers=st.lists(st.lists(st.integers(-1, 2), max_size=300), max_size=40),
-    wanted=st.lists(st.integers(-2, 3), min_size=1, max_size=5, unique=True),
+    wanted=st.one_of(
+        st.lists(st.integers(-2, 3), min_size=1, max_size=5, unique=True),
+        st.lists(st.integers(-2, 3), min_size=1, max_size=4),  # a value asked twice: counted twice
+        st.lists(st.sampled_from([-1, 2, 10**9]), min_size=1, max_size=3, unique=True),  # a wide range
+    ),
     wide=st.booleans(),
 )
 def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
@@ -46,6 +50,7 @@ def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
     batch = Batch.__new__(Batch)
     batch.k = np.array([len(t) for t in teachers], dtype=np.int64)
     batch._offsets = np.concatenate([[0], np.cumsum(batch.k)]).astype(np.int64)
+    wide = wide or any(abs(value) > 100 for value in wanted)
     kinds = np.array([g for t in teachers for g in t], dtype=np.int64 if wide else np.int8)
     counted = batch.per_teacher_kinds(kinds, wanted)
     assert [c.tolist() for c in counted] == [[t.count(value) for t in teachers] for value in wanted]

@@ -131,6 +131,41 @@ def test_a_column_is_read_without_making_the_whole_frame_and_reads_as_the_frame_
         assert values is not None and frame.get_column(name).equals(values), name
     assert roster.frame is frame  # made once
     assert len(roster) == 3
+    # the frame is a cache: the coded texts stay, and a column reads the same after it
+    assert roster.coded_texts and roster.column_order
+    assert all(roster.column(name).equals(values) for name, values in alone.items())  # type: ignore[union-attr]
+    assert not roster.coded_texts["school"].index.flags.writeable  # shared with Roster.factorize: never written
+
+
+def test_threads_reading_a_fresh_roster_at_once_all_see_every_column(tmp_path: Path) -> None:
+    import pickle
+    import threading
+
+    path = write_csv(tmp_path / "r.csv", [CANONICAL, *ROWS])
+    frozen = pickle.dumps(read_roster(path))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(200):
+            roster = pickle.loads(frozen)
+            seen: list[object] = []
+
+            def read(which: int, roster: Roster = roster, seen: list[object] = seen) -> None:
+                seen.append(roster.frame.get_column("school").to_list() if which % 2 else roster.column("school"))
+
+            threads = [threading.Thread(target=read, args=(i,)) for i in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(seen) == len(threads)  # no thread failed
+            assert all(
+                (value if isinstance(value, list) else value.to_list())  # type: ignore[union-attr]
+                == ["白塔小学", "白塔小学", "金坛中学"]
+                for value in seen
+            )
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_chinese_headers(tmp_path: Path) -> None:

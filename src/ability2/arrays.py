@@ -37,5 +37,8 @@ def numpy_ints(array: pa.Array) -> np.ndarray[Any, Any]:
     if array.null_count:
         raise ValueError("numpy_ints takes an array without nulls")
     dtype = np.dtype(array.type.to_pandas_dtype())
-    values: np.ndarray[Any, Any] = np.frombuffer(array.buffers()[1], dtype=dtype)
-    return values[array.offset : array.offset + len(array)]
+    values: np.ndarray[Any, Any] = np.frombuffer(array.buffers()[1], dtype=dtype)[
+        array.offset : array.offset + len(array)
+    ]
+    values.flags.writeable = False  # Arrow's buffer may be mutable: the view must not write into it
+    return values

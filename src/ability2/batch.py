@@ -378,10 +378,17 @@ class Batch:
 
         kinds = np.asarray(kinds)
         most = int(self.k.max(initial=0)) if len(self.k) == len(self._offsets) - 1 else 1 << 8
-        if len(wanted) > 4 or most >= 1 << 8 or kinds.dtype.kind not in "iu" or np.little_endian is False:
+        low = min(min(wanted, default=0), int(kinds.min(initial=0))) if kinds.dtype.kind in "iu" else 0
+        high = max(max(wanted, default=0), int(kinds.max(initial=0))) if kinds.dtype.kind in "iu" else 0
+        if (
+            len(wanted) > 4
+            or len(set(wanted)) != len(wanted)  # two fields for one value: each counted alone
+            or most >= 1 << 8
+            or kinds.dtype.kind not in "iu"
+            or high - low > 1024  # the table of fields stays small
+            or not np.little_endian
+        ):
             return [self.per_teacher_selections(kinds == value) for value in wanted]
-        low = min(min(wanted), int(kinds.min(initial=0)))
-        high = max(max(wanted), int(kinds.max(initial=0)))
         field = np.zeros(high - low + 1, dtype=np.uint32)  # per value of kinds: its packed 1
         for position, value in enumerate(wanted):
             field[value - low] = np.uint32(1) << np.uint32(8 * position)

@@ -164,19 +164,20 @@ class Roster:
     coded_texts: Mapping[str, Distinct] = attrs.field(factory=dict)
     #: the whole frame's columns in order, when some are in :attr:`coded_texts` or are the hours
     column_order: tuple[str, ...] = ()
+    #: the whole frame once made (a cache: one slot, set once, so threads never see half of it)
+    _whole: pl.DataFrame | None = attrs.field(default=None, init=False, repr=False)
 
     @property
     def frame(self) -> pl.DataFrame:
         """Every column as read, in file order (made on first access when the reader held some columns coded)."""
         if not self.column_order:
             return self._frame
-        import polars as pl
+        whole = self._whole
+        if whole is None:
+            import polars as pl
 
-        whole = pl.DataFrame([self._whole_column(name) for name in self.column_order])
-        # a cache: the roster's value does not change, and the columns are made once
-        object.__setattr__(self, "_frame", whole)
-        object.__setattr__(self, "column_order", ())
-        object.__setattr__(self, "coded_texts", {})
+            whole = pl.DataFrame([self._whole_column(name) for name in self.column_order])
+            object.__setattr__(self, "_whole", whole)  # the roster's value does not change
         return whole
 
     def column(self, name: str) -> pl.Series | None:
@@ -185,7 +186,8 @@ class Roster:
             return self._frame.get_column(name)
         if name not in self.column_order:
             return None
-        return self._whole_column(name)
+        whole = self._whole
+        return whole.get_column(name) if whole is not None else self._whole_column(name)
 
     @property
     def extras(self) -> dict[str, pl.Series]:

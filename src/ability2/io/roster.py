@@ -1066,7 +1066,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         del first_seen  # always so
         return distinct_of[column_name]
 
-    # every coded column's distinct texts at once (Arrow encodes two columns at a time); the
+    # every coded column's distinct texts at once (Arrow encodes one column per core); the
     # coded columns live on as their distinct texts only: their cells as read are freed as
     # each is encoded, the frame keeps the rest
     texts = {c: frame.get_column(c) for c in _CODED_COLUMNS if c in present and c not in stripped_now}
