@@ -55,3 +55,33 @@ def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
     counted = batch.per_teacher_kinds(kinds, wanted)
     assert [c.tolist() for c in counted] == [[t.count(value) for t in teachers] for value in wanted]
     assert all(c.dtype == np.int64 for c in counted)
+
+
+def test_school_certifications_count_the_grades_given_passed_and_excellent(tmp_path: object) -> None:
+    # 一中: 优秀 + 合格 + (not graded) and 不合格 + 合格; 二中: (not graded) only. A grade not given
+    # yet is no certification; 合格 and 优秀 pass; 不合格 is graded but not passed.
+    from pathlib import Path
+
+    import ability2
+    from ability2.batch import Batch
+
+    assert isinstance(tmp_path, Path)
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "teacher_id,school,online_hours,offline_hours,abilities,grades\n"
+        "T1,一中,30,20,A1;B2;C3,优秀、合格、\n"
+        "T2,二中,30,20,A1,\n"
+        "T3,一中,30,20,A4;B6,不合格、合格\n",
+        encoding="utf-8",
+    )
+    roster = ability2.read_roster(path)
+    batch = Batch(roster, ability2.load_registry().policy("guangxi"))
+    found = batch.certifications()
+    assert batch.school_names == ["一中", "二中"]
+    assert {name: counts.tolist() for name, counts in found.items()} == {
+        "graded": [4, 0],
+        "passed": [3, 0],
+        "excellent": [1, 0],
+    }
+    found["graded"][0] = 99  # a copy: the batch's own counts stay
+    assert batch.certifications()["graded"].tolist() == [4, 0]

@@ -230,6 +230,7 @@ class Batch:
         self._columns: dict[tuple[str, str], Any] = {}
         #: rule id -> the whole cohort's figure of a cohort rule (set by the evaluator, :mod:`ability2.cohort`)
         self.cohort_figures: dict[str, Any] = {}
+        self._certifications: dict[str, np.ndarray[Any, Any]] | None = None
 
     def cohort(self, rule: ResolvedRule | str) -> Any:
         """The whole cohort's figure of a cohort rule (:attr:`ability2.Reach.COHORT`): its kind's ``combine``.
@@ -416,11 +417,15 @@ class Batch:
 
         An ability not graded yet is not a certification.
         """
-        return {
-            "graded": self.per_school_selections(self.roster.grades != GRADE_UNGRADED),
-            "passed": self.per_school_selections(self.roster.grades >= GRADE_PASS),
-            "excellent": self.per_school_selections(self.roster.grades == GRADE_EXCELLENT),
-        }
+        found = self._certifications
+        if found is None:
+            # from the teachers' own grade counts: no second pass over every selection
+            found = self._certifications = {
+                "graded": self.per_school(self.k - self.n_ungraded),
+                "passed": self.per_school(self.n_pass + self.n_excellent),
+                "excellent": self.per_school(self.n_excellent),
+            }
+        return {name: counts.copy() for name, counts in found.items()}
 
     def per_school(self, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Sum a per-teacher array per school (the same as ``sum(values, by="school")``)."""
