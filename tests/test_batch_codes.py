@@ -57,7 +57,7 @@ def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
     assert all(c.dtype == np.int64 for c in counted)
 
 
-def test_school_certifications_count_the_grades_given_passed_and_excellent(tmp_path: object) -> None:
+def test_school_certifications_and_coverage_count_what_the_schools_teachers_did(tmp_path: object) -> None:
     # 一中: 优秀 + 合格 + (not graded) and 不合格 + 合格; 二中: (not graded) only. A grade not given
     # yet is no certification; 合格 and 优秀 pass; 不合格 is graded but not passed.
     from pathlib import Path
@@ -85,3 +85,11 @@ def test_school_certifications_count_the_grades_given_passed_and_excellent(tmp_p
     }
     found["graded"][0] = 99  # a copy: the batch's own counts stay
     assert batch.certifications()["graded"].tolist() == [4, 0]
+    # the abilities each school's teachers chose: 一中 A1 B2 C3 A4 B6, 二中 A1
+    covered = batch.school_coverage("abilities")
+    assert [bin(int(mask)).count("1") for mask in covered] == [5, 1]
+    assert covered.tolist() == batch.bit_or(batch.ability_mask, "school").tolist()
+    covered[0] = 0  # a copy
+    assert batch.school_coverage("abilities").tolist() == batch.bit_or(batch.ability_mask, "school").tolist()
+    assert batch.school_coverage("environments").tolist() == batch.bit_or(batch.env_mask, "school").tolist()
+    assert batch.school_coverage("dimensions").tolist() == batch.bit_or(batch.dim_mask, "school").tolist()

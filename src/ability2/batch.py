@@ -231,6 +231,7 @@ class Batch:
         #: rule id -> the whole cohort's figure of a cohort rule (set by the evaluator, :mod:`ability2.cohort`)
         self.cohort_figures: dict[str, Any] = {}
         self._certifications: dict[str, np.ndarray[Any, Any]] | None = None
+        self._coverage: dict[str, np.ndarray[Any, Any]] = {}
 
     def cohort(self, rule: ResolvedRule | str) -> Any:
         """The whole cohort's figure of a cohort rule (:attr:`ability2.Reach.COHORT`): its kind's ``combine``.
@@ -432,6 +433,18 @@ class Batch:
         import numpy as np
 
         return np.bincount(self.school_idx, weights=values, minlength=self.n_schools).astype(np.int64)
+
+    def school_coverage(self, of: Literal["abilities", "environments", "dimensions"]) -> np.ndarray[Any, Any]:
+        """Per school, the bit mask of the abilities (environments, dimensions) its teachers chose.
+
+        Made once per batch and kind (a floor and a cap on the same count share it); a new
+        array each call.
+        """
+        found = self._coverage.get(of)
+        if found is None:
+            masks = {"abilities": self.ability_mask, "environments": self.env_mask, "dimensions": self.dim_mask}[of]
+            found = self._coverage[of] = self.bit_or(masks, "school")
+        return found.copy()
 
     def per_school_or(self, masks: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Bitwise-or a per-teacher mask per school (the same as ``bit_or(masks)``)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ability2.rules.bounds import Direction
 from ability2.rules.compare import compare_scaled, popcount
@@ -63,12 +63,13 @@ class ScopeCount(RuleKind):
 
     def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
         """Per school: how many distinct items its teachers' choices cover."""
-        masks = {
-            ABILITIES_MIN.id: batch.ability_mask,
-            ABILITIES_MAX.id: batch.ability_mask,
-            ENVIRONMENTS_MIN.id: batch.env_mask,
-            DIMENSIONS_MIN.id: batch.dim_mask,
-        }[rule.spec.id]
-        covered = popcount(batch.bit_or(masks, "school"))
+        coverage: dict[str, Literal["abilities", "environments", "dimensions"]] = {
+            ABILITIES_MIN.id: "abilities",
+            ABILITIES_MAX.id: "abilities",
+            ENVIRONMENTS_MIN.id: "environments",
+            DIMENSIONS_MIN.id: "dimensions",
+        }
+        of = coverage[rule.spec.id]
+        covered = popcount(batch.school_coverage(of))
         ok = compare_scaled(bound_of(rule), covered, Fraction(rule.value), 1)
         return self.column(rule, covered, ok, rule.value)
