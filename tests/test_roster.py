@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ability2.framework import load_framework
@@ -673,9 +673,14 @@ def test_property_valid_rows_round_trip(
         style = data.draw(st.integers(0, 2))
         writer.writerow([tid, school, hours_text(online, style), hours_text(offline, style), abilities, graded])
     encoding = data.draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+    raw = buffer.getvalue().encode(encoding)
+    # a GB18030 line whose bytes are also UTF-8 by chance (random Latin letters can be) next
+    # to lines that are not is what a UTF-8 file with pasted GBK lines looks like: the reader
+    # names those lines (test_a_utf8_file_with_one_gbk_line_names_the_line), so such files are not valid here
+    assume(encoding != "gb18030" or not _utf8_by_chance(raw))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "roster.csv"
-        path.write_bytes(buffer.getvalue().encode(encoding))
+        path.write_bytes(raw)
         roster = read_roster(path)
     assert list(roster.teacher_id) == [r[0] for r in rows]
     assert list(roster.school) == [r[1] for r in rows]
@@ -684,6 +689,18 @@ def test_property_valid_rows_round_trip(
     assert [abilities_of(roster, i) for i in range(len(rows))] == [[CODES[c] for c in r[4]] for r in rows]
     expected_grades = [r[5] if r[5] is not None else [GRADE_UNGRADED] * len(r[4]) for r in rows]
     assert [grades_of(roster, i) for i in range(len(rows))] == expected_grades
+
+
+def _utf8_by_chance(raw: bytes) -> bool:
+    """Whether some non-ASCII line of a GB18030 file is valid UTF-8."""
+    for line in raw.split(b"\n"):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- import
