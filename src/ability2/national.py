@@ -117,7 +117,7 @@ def evaluate_regions(
 
             schools = read_schools(schools)
     with paused_gc():
-        name, table = _load(roster)
+        name, table = _load(roster, texts=True)
         return evaluate_cells(
             table.data,
             table.header,

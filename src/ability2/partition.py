@@ -119,7 +119,7 @@ def evaluate_frame(frame: Any, policy: Policy, *, schools: Any = None, cohort: C
     if region_column([str(column) for column in frame.columns]):
         from ability2.io.roster import _load
 
-        name, table = _load(frame)
+        name, table = _load(frame, texts=True)
         out = evaluate_cells(
             table.data,
             table.header,

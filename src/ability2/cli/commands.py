@@ -532,7 +532,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 _check_regional(args, True, plot)
                 schools = _read_schools(args.schools)
                 stages.close()
-                return _evaluate_regions(args, registry, policy, name, table, schools, target, plot)
+                return _evaluate_regions(args, registry, policy, name, table.with_texts(), schools, target, plot)
             _check_regional(args, False, plot)
             roster = _build(name, table, policy.framework)
         del table

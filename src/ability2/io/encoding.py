@@ -54,6 +54,19 @@ class Distinct:
         gathered: np.ndarray[Any, Any] = per_value[self.index]
         return gathered
 
+    def rows(self, keep: np.ndarray[Any, Any]) -> Distinct:
+        """The rows where the boolean mask ``keep`` holds; values no kept row has are dropped.
+
+        The values kept are in order of first appearance among the kept rows.
+        """
+        import pyarrow.compute as pc
+
+        from ability2.arrays import arrow_ints, numpy_ints
+
+        # the positions the kept rows use, in order of first appearance (Arrow's dictionary order)
+        encoded = pc.dictionary_encode(arrow_ints(self.index[keep]))
+        return Distinct(self.values.gather(numpy_ints(encoded.dictionary)), numpy_ints(encoded.indices))
+
     def stripped(self) -> tuple[Distinct, bool]:
         """The values with surrounding whitespace stripped (values equal once stripped merged), and whether any changed.
 

@@ -148,6 +148,8 @@ _PARQUET_MAGIC = b"PAR1"
 _STDERR_LOCK = threading.Lock()
 _WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _DELIMITERS = (",", "\t", ";")
+#: the bytes a file's kind, encoding and header row are first looked for in
+_HEAD_BYTES = 1 << 16
 
 
 @attrs.define
@@ -160,6 +162,20 @@ class _Table:
     problems: list[RosterProblem] = attrs.field(factory=list)
     #: an upper bound of the cells' total bytes when the source tells one (a text file: its size)
     text_bytes: int | None = None
+    #: columns ``c{j}`` read straight into their distinct texts (not in ``data``): unstripped, in order of first appearance
+    coded: dict[str, Distinct] = attrs.field(factory=dict)
+
+    def with_texts(self) -> _Table:
+        """The table with the columns held as distinct texts back in ``data`` as texts, in column order."""
+        if not self.coded:
+            return self
+        import polars as pl
+
+        data = self.data.with_columns(
+            found.values.gather(found.index).alias(name) for name, found in self.coded.items()
+        )
+        ordered = sorted((c for c in data.columns if c != "__row"), key=_column_position)
+        return attrs.evolve(self, data=data.select(pl.col("__row"), *ordered), coded={})
 
 
 def read_roster(source: str | os.PathLike[str] | Any, *, framework: Framework | None = None) -> Roster:
@@ -213,10 +229,14 @@ def read_roster_part(
 # --------------------------------------------------------------------------- loading
 
 
-def _load(source: Any) -> tuple[str, _Table]:
-    """The source read as text cells, within the limits on rows and cell length."""
+def _load(source: Any, *, texts: bool = False) -> tuple[str, _Table]:
+    """The source read as text cells, within the limits on rows and cell length.
+
+    With ``texts``, every column is in the table's ``data`` (none held as distinct texts).
+    """
     name, table = _read_source(source)
-    return name, _within_limits(name, table)
+    table = _within_limits(name, table)
+    return name, table.with_texts() if texts else table
 
 
 def _read_source(source: Any) -> tuple[str, _Table]:
@@ -240,6 +260,7 @@ _LONG_CELLS_NAMED = 50
 
 def _within_limits(name: str, table: _Table) -> _Table:
     """The table, or a table of problems when it has more rows or longer cells than the limits allow."""
+    import numpy as np
     import polars as pl
 
     from ability2.limits import current, hint
@@ -252,43 +273,47 @@ def _within_limits(name: str, table: _Table) -> _Table:
             msg("roster.too_many_rows", rows=frame.height, limit=limits.max_rows, hint=hint("max_rows")),
         )
     cells = [c for c in frame.columns if c != "__row"]
-    if not cells or frame.height == 0:
+    if not (cells or table.coded) or frame.height == 0:
         return table
-    # bytes bound characters from above: the exact count only where some cell could be too long
-    if table.text_bytes is not None and table.text_bytes <= limits.max_unpacked_bytes:
-        # the cells of a text file are within its size: only the longest cell is to be found
-        longest, volume = (
-            frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells])).row(0)[0],
-            None,
+    # per distinct value of the columns read as distinct texts
+    value_bytes = {c: found.values.str.len_bytes().to_numpy() for c, found in table.coded.items()}
+    longest = max((int(lengths.max(initial=0)) for lengths in value_bytes.values()), default=0)
+    if cells:
+        # bytes bound characters from above: the exact count only where some cell could be too long
+        longest = max(
+            longest, frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells])).item() or 0
         )
-    else:
-        longest, volume = frame.select(
-            pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells]).alias("longest"),
-            pl.sum_horizontal([pl.col(c).str.len_bytes().cast(pl.Int64).sum() for c in cells]).alias("volume"),
-        ).row(0)
-    if volume is not None and volume > limits.max_unpacked_bytes:
+    if table.text_bytes is None or table.text_bytes > limits.max_unpacked_bytes:
         # a Parquet dictionary (or a workbook's shared string) repeated on every row reads
-        # small, but every cell becomes its own text from here on
-        return _file_problem(
-            name,
-            msg(
-                "roster.too_much_text",
-                volume=volume,
-                limit=limits.max_unpacked_bytes,
-                hint=hint("max_unpacked_bytes"),
-            ),
+        # small, but every cell becomes its own text from here on (the cells of a text file
+        # are within its size)
+        volume = sum(
+            int(np.bincount(table.coded[c].index, minlength=len(lengths)) @ lengths.astype(np.int64))
+            for c, lengths in value_bytes.items()
         )
-    if longest is None or longest <= limits.max_cell_chars:
+        if cells:
+            volume += frame.select(
+                pl.sum_horizontal([pl.col(c).str.len_bytes().cast(pl.Int64).sum() for c in cells])
+            ).item()
+        if volume > limits.max_unpacked_bytes:
+            return _file_problem(
+                name,
+                msg(
+                    "roster.too_much_text",
+                    volume=volume,
+                    limit=limits.max_unpacked_bytes,
+                    hint=hint("max_unpacked_bytes"),
+                ),
+            )
+    if longest <= limits.max_cell_chars:
         return table
     problems: list[RosterProblem] = []
-    for j, column in enumerate(cells):
-        too_long = frame.filter(pl.col(column).str.len_chars() > limits.max_cell_chars).head(_LONG_CELLS_NAMED)
+    for j, column in enumerate(sorted([*cells, *table.coded], key=_column_position)):
+        rows, texts = _too_long_cells(frame, table.coded.get(column), column, limits.max_cell_chars)
         header = (
             table.header[int(column[1:])] if column[1:].isdigit() and int(column[1:]) < len(table.header) else column
         )
-        for row, text in zip(
-            too_long.get_column("__row").to_list(), too_long.get_column(column).to_list(), strict=True
-        ):
+        for row, text in zip(rows, texts, strict=True):
             problems.append(
                 _problem(
                     name,
@@ -306,6 +331,24 @@ def _within_limits(name: str, table: _Table) -> _Table:
         return table
     problems.sort(key=lambda p: p.row or 0)
     return attrs.evolve(table, problems=[*table.problems, *problems[:_LONG_CELLS_NAMED]])
+
+
+def _column_position(column: str) -> int:
+    """A data column's position ``j`` from its name ``c{j}``."""
+    return int(column[1:]) if column[1:].isdigit() else -1
+
+
+def _too_long_cells(frame: Any, coded: Distinct | None, column: str, limit: int) -> tuple[list[int], list[str]]:
+    """The row numbers and texts of the first cells of ``column`` longer than ``limit`` characters."""
+    import numpy as np
+    import polars as pl
+
+    if coded is None:
+        too_long = frame.filter(pl.col(column).str.len_chars() > limit).head(_LONG_CELLS_NAMED)
+        return too_long.get_column("__row").to_list(), too_long.get_column(column).to_list()
+    long_value = (coded.values.str.len_chars() > limit).to_numpy()
+    where = np.flatnonzero(long_value[coded.index])[:_LONG_CELLS_NAMED]
+    return frame.get_column("__row").gather(where).to_list(), coded.values.gather(coded.index[where]).to_list()
 
 
 def _problem(file: str, row: int | None, column: Column | str | None, message: Message) -> RosterProblem:
@@ -330,6 +373,7 @@ def _from_path(path: str) -> _Table:
 
     max_bytes = current().max_file_bytes
     not_regular = msg("roster.not_regular_file")
+    arrow_tried = False
     try:
         # look before opening: opening a pipe for reading would wait for a writer
         if not stat.S_ISREG(os.stat(path).st_mode):
@@ -338,6 +382,17 @@ def _from_path(path: str) -> _Table:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode):
                 return _file_problem(path, not_regular)
+            if status.st_size > max_bytes:
+                return _file_problem(
+                    path, msg("roster.file_too_large", size=max_bytes / 1024**2, hint=hint("max_file_bytes"))
+                )
+            head = handle.read(len(codecs.BOM_UTF8) + _HEAD_BYTES)
+            if _may_be_text(path, head):
+                # a UTF-8 text file is parsed from the file itself, never held whole
+                direct, arrow_tried = _direct_text(path, head, status.st_size)
+                if direct is not None:
+                    return direct
+            handle.seek(0)
             # read(n) reserves n bytes at once: ask for what the file holds (one more shows it grew past the limit)
             raw = handle.read(min(max_bytes, status.st_size) + 1)
             if len(raw) > status.st_size:  # it grew while being read: the rest in pieces, up to the limit
@@ -363,7 +418,7 @@ def _from_path(path: str) -> _Table:
         if b"\x00" not in raw[:65536] and raw.lstrip()[:1] != b"<" and _decode(raw) is not None:
             return _from_text(path, raw)
         return _from_workbook(path, raw)
-    return _from_text(path, raw)
+    return _from_text(path, raw, arrow=not arrow_tried)
 
 
 def _decode(raw: bytes) -> tuple[str, bytes, bool] | None:
@@ -406,7 +461,7 @@ def _mixed_encoding_rows(body: bytes) -> list[int]:
     return bad if utf8_lines and bad else []
 
 
-def _from_text(path: str, raw: bytes) -> _Table:
+def _from_text(path: str, raw: bytes, *, arrow: bool = True) -> _Table:
     body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
     try:  # UTF-8 goes to polars as is: it rejects invalid UTF-8 itself, so no full decode here
         head = codecs.getincrementaldecoder("utf-8")().decode(body[: 1 << 16], final=False)
@@ -417,7 +472,7 @@ def _from_text(path: str, raw: bytes) -> _Table:
         delimiter, header_index, header = _locate_header(head)
         if header is not None:
             tried = True
-            table = _polars_csv(body, delimiter, header, header_index)
+            table = _fast_csv(body, delimiter, header, header_index, arrow=arrow)
             if table is not None:
                 return table
     mixed = _mixed_encoding_rows(body)
@@ -433,7 +488,7 @@ def _from_text(path: str, raw: bytes) -> _Table:
     if header is None:
         return _file_problem(path, msg("roster.empty_file"))
     if reencoded or not tried:
-        table = _polars_csv(data, delimiter, header, header_index)
+        table = _fast_csv(data, delimiter, header, header_index)
         if table is not None:
             return table
     return _python_csv(path, text, delimiter, header, header_index)
@@ -519,8 +574,91 @@ def _find_header(rows: Sequence[Sequence[str]]) -> tuple[int | None, frozenset[s
     return first, frozenset()
 
 
+def _fast_csv(
+    data: bytes, delimiter: str, header: list[str], header_index: int, *, arrow: bool = True
+) -> _Table | None:
+    """Fast paths: Arrow (unless ``arrow`` is false: it failed already), then polars; ``None`` when neither can."""
+    if arrow:
+        table = _arrow_csv(data, len(data), delimiter, header, header_index)
+        if table is not None:
+            return table
+    return _polars_csv(data, delimiter, header, header_index)
+
+
+def _arrow_csv(
+    source: bytes | Callable[[], Any], size: int, delimiter: str, header: list[str], header_index: int
+) -> _Table | None:
+    """Arrow parses the file (``size`` bytes), the repeated columns read as distinct texts; ``None`` when it cannot."""
+    from ability2.io.arrow_csv import read_coded_csv
+
+    repeated = {j for j, cell in enumerate(header) if _canonical(cell) in _CODED_COLUMNS}
+    parsed = read_coded_csv(source, delimiter=delimiter, header=header, header_index=header_index, coded=repeated)
+    if parsed is None:
+        return None
+    return _Table(header, header_index + 1, parsed.texts, text_bytes=size, coded=parsed.coded)
+
+
+def _may_be_text(path: str, head: bytes) -> bool:
+    """Whether a file starting with ``head`` is read as text without looking further (no workbook or Parquet)."""
+    suffix = os.path.splitext(path)[1].lower()
+    return not (
+        head.startswith((_PARQUET_MAGIC, _ZIP_MAGIC, _OLE_MAGIC))
+        or suffix == ".parquet"
+        or suffix in _WORKBOOK_SUFFIXES
+    )
+
+
+def _direct_text(path: str, head: bytes, size: int) -> tuple[_Table | None, bool]:
+    """A UTF-8 text file parsed by Arrow from the file itself, block by block, and whether Arrow tried.
+
+    ``head`` is the file's first bytes, ``size`` its size when opened: a file that grows
+    while it is read is read as it was (that many bytes). The table is ``None`` when the
+    head is not UTF-8, names no header, or Arrow cannot parse the file.
+    """
+    body = head[len(codecs.BOM_UTF8) :] if head.startswith(codecs.BOM_UTF8) else head
+    try:  # as _from_text reads the head of a file held whole
+        text = codecs.getincrementaldecoder("utf-8")().decode(body[:_HEAD_BYTES], final=False)
+    except UnicodeDecodeError:
+        return None, False
+    delimiter, header_index, header = _locate_header(text)
+    if header is None:
+        return None, False
+
+    def stream() -> Any:
+        import pyarrow as pa
+
+        # Arrow closes the stream when it is done with it
+        return pa.PythonFile(_Bounded(open(path, "rb", buffering=0), size), mode="r")
+
+    return _arrow_csv(stream, size, delimiter, header, header_index), True
+
+
+class _Bounded(io.RawIOBase):
+    """At most ``size`` bytes of an open binary file (closing it when closed)."""
+
+    def __init__(self, file: Any, size: int) -> None:
+        super().__init__()
+        self._file = file
+        self._left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer).cast("B")
+        got = int(self._file.readinto(view[: self._left]) or 0)
+        self._left -= got
+        return got
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 def _polars_csv(data: bytes, delimiter: str, header: list[str], header_index: int) -> _Table | None:
-    """Fast path: polars parses the file; ``None`` when it cannot (ragged or odd rows)."""
+    """Parse with polars; ``None`` when it cannot (ragged or odd rows)."""
     import polars as pl
 
     width = len(header)
@@ -1005,7 +1143,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
             headers[canonical] = written
             order.append((canonical, j))
             continue
-        if not written:
+        if not written and f"c{j}" not in table.coded:
             column = data.get_column(f"c{j}")
             if column.null_count() == len(column) or not (column.fill_null("").str.strip_chars() != "").any():
                 continue  # an unnamed, empty column (trailing separators)
@@ -1034,21 +1172,32 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
             else pl.col(f"c{j}").fill_null("")
         ).alias(column_name)
         for column_name, j in order
+        if f"c{j}" not in table.coded
     ]
     frame = data.select(pl.col("__row"), *selected)
+    # the columns the parser read as distinct texts (unstripped)
+    read_coded = {column_name: table.coded[f"c{j}"] for column_name, j in order if f"c{j}" in table.coded}
     del data
     table.data = None  # the cells as read are not needed past here: free them before encoding
+    table.coded = {}
     if order:
         # a row with an id is not blank: the whole check only when some id is blank (or none is read)
         if "teacher_id" not in present or (frame.get_column("teacher_id") == "").any():
-            nonblank = pl.any_horizontal(
-                [pl.col(c) != "" if c in stripped_now else pl.col(c).str.strip_chars() != "" for c, _ in order]
-            )
-            keep = frame.select(nonblank.alias("keep")).get_column("keep")
+            in_frame = [c for c, _ in order if c not in read_coded]
+            keep = np.zeros(frame.height, dtype=bool)
+            if in_frame:
+                nonblank = pl.any_horizontal(
+                    [pl.col(c) != "" if c in stripped_now else pl.col(c).str.strip_chars() != "" for c in in_frame]
+                )
+                keep |= frame.select(nonblank.alias("keep")).get_column("keep").to_numpy()
+            for cells in read_coded.values():
+                keep |= cells.gather((cells.values.str.strip_chars() != "").to_numpy())
             if not keep.all():
-                frame = frame.filter(keep)
+                frame = frame.filter(pl.Series(keep))
+                read_coded = {c: cells.rows(keep) for c, cells in read_coded.items()}
     else:
         frame = frame.clear()
+        read_coded = {}
     n = frame.height
 
     codes_map, ranges = _code_table(framework)
@@ -1069,9 +1218,13 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
     # every coded column's distinct texts at once (Arrow encodes one column per core); the
     # coded columns live on as their distinct texts only: their cells as read are freed as
     # each is encoded, the frame keeps the rest
-    texts = {c: frame.get_column(c) for c in _CODED_COLUMNS if c in present and c not in stripped_now}
+    texts = {
+        c: frame.get_column(c) for c in _CODED_COLUMNS if c in present and c not in stripped_now and c not in read_coded
+    }
     frame = frame.select([c for c in frame.columns if c not in texts])
-    distinct_of.update(distinct_columns(texts))
+    encoded = {**read_coded, **distinct_columns(texts)}
+    distinct_of.update((c, encoded[c]) for c in _CODED_COLUMNS if c in encoded)
+    del read_coded, encoded
     for column_name in list(distinct_of):
         distinct_of[column_name] = distinct_of[column_name].stripped()[0]
 

@@ -39,7 +39,7 @@ def read_schools(source: str | os.PathLike[str] | Any) -> SchoolTable:
     from ability2.io.roster import _header_text, _load
 
     with paused_gc():
-        name, table = _load(source)
+        name, table = _load(source, texts=True)
     problems = list(table.problems)
     if problems:
         raise SchoolTableError(problems)
