@@ -54,7 +54,7 @@ def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
     kinds = np.array([g for t in teachers for g in t], dtype=np.int64 if wide else np.int8)
     counted = batch.per_teacher_kinds(kinds, wanted)
     assert [c.tolist() for c in counted] == [[t.count(value) for t in teachers] for value in wanted]
-    assert all(c.dtype == np.int64 for c in counted)
+    assert all(c.dtype == np.int32 for c in counted)
 
 
 def test_school_certifications_and_coverage_count_what_the_schools_teachers_did(tmp_path: object) -> None:

@@ -102,11 +102,19 @@ def _masks_of(ability_mask: np.ndarray[Any, Any], part_of_ability: np.ndarray[An
     """Per teacher, bit ``p`` set when their ``ability_mask`` holds an ability of part ``p`` (an environment, a dimension)."""
     import numpy as np
 
-    masks = np.zeros(len(ability_mask), dtype=np.int64)
-    for part in range(int(part_of_ability.max()) + 1 if len(part_of_ability) else 0):
+    parts = int(part_of_ability.max()) + 1 if len(part_of_ability) else 0
+    masks = np.zeros(len(ability_mask), dtype=mask_dtype(parts))
+    for part in range(parts):
         members = int(np.bitwise_or.reduce(np.left_shift(np.int64(1), np.flatnonzero(part_of_ability == part))))
-        masks |= ((ability_mask & members) != 0).astype(np.int64) << part
+        masks |= ((ability_mask & members) != 0).astype(masks.dtype) << part
     return masks
+
+
+def mask_dtype(bits: int) -> np.dtype[Any]:
+    """The integer type of per-teacher bit masks over ``bits`` items: int32 when they fit (the framework's 30 abilities do), else int64."""
+    import numpy as np
+
+    return np.dtype(np.int32 if bits <= 31 else np.int64)
 
 
 def _shared(values: Any) -> np.ndarray[Any, Any]:
@@ -131,11 +139,13 @@ class Batch:
     """A roster encoded once for every rule: per-teacher arrays, schools, groups, aggregations.
 
     Per teacher (length :attr:`n`, roster order): :attr:`online`, :attr:`offline` and
-    :attr:`offline_credited` (integer hundredths of an hour, see :data:`HOURS_SCALE`),
+    :attr:`offline_credited` (int64 hundredths of an hour, see :data:`HOURS_SCALE`),
     :attr:`k` (abilities chosen), :attr:`ability_mask`, :attr:`env_mask`, :attr:`dim_mask`
     (bit ``i`` set when the teacher chose an ability of code, environment or dimension ``i``),
     :attr:`n_fail`, :attr:`n_pass`, :attr:`n_excellent`, :attr:`n_ungraded` (grades counted),
-    :attr:`school_idx` and :attr:`group_idx` (``-1``: in no group).
+    :attr:`school_idx` and :attr:`group_idx` (``-1``: in no group; both int64). The counts and
+    masks are int32 (a mask over more than 31 items, int64): exact, and half the memory of
+    int64 for a province's roster.
 
     Per ability selection (flat, teacher by teacher): :attr:`ability_codes`, :attr:`grades`,
     :attr:`teacher_of_selection`.
@@ -163,24 +173,30 @@ class Batch:
         offsets = _shared(roster.ability_offsets)
         # the roster's small codes as they are (the int64 copies are made when a rule asks)
         codes = roster.ability_codes
-        self.k = np.diff(offsets)
+        # counts per teacher are int32: exact for any count, half the memory of int64
+        self.k = np.diff(offsets).astype(np.int32)
         starts = offsets[:-1]
+        one = mask_dtype(len(framework.abilities)).type(1)
         if self.n and (self.k > 0).all():
-            self.ability_mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), codes), starts)
+            self.ability_mask = np.bitwise_or.reduceat(np.left_shift(one, codes), starts)
             # a teacher chose an ability of environment (dimension) e when their abilities meet e's
             self.env_mask = _masks_of(self.ability_mask, self.env_of_ability)
             self.dim_mask = _masks_of(self.ability_mask, self.dim_of_ability)
         else:
-            self.ability_mask = np.zeros(self.n, dtype=np.int64)
-            self.env_mask = np.zeros(self.n, dtype=np.int64)
-            self.dim_mask = np.zeros(self.n, dtype=np.int64)
+            self.ability_mask = np.zeros(self.n, dtype=one.dtype)
+            self.env_mask = np.zeros(self.n, dtype=mask_dtype(len(framework.environments)))
+            self.dim_mask = np.zeros(self.n, dtype=mask_dtype(len(framework.dimensions)))
             if self.n:
-                np.bitwise_or.at(self.ability_mask, self.teacher_of_selection, np.left_shift(np.int64(1), codes))
+                np.bitwise_or.at(self.ability_mask, self.teacher_of_selection, np.left_shift(one, codes))
                 np.bitwise_or.at(
-                    self.env_mask, self.teacher_of_selection, np.left_shift(np.int64(1), self.env_of_ability[codes])
+                    self.env_mask,
+                    self.teacher_of_selection,
+                    np.left_shift(1, self.env_of_ability[codes]).astype(self.env_mask.dtype),
                 )
                 np.bitwise_or.at(
-                    self.dim_mask, self.teacher_of_selection, np.left_shift(np.int64(1), self.dim_of_ability[codes])
+                    self.dim_mask,
+                    self.teacher_of_selection,
+                    np.left_shift(1, self.dim_of_ability[codes]).astype(self.dim_mask.dtype),
                 )
         grades = roster.grades
 
@@ -365,7 +381,7 @@ class Batch:
         width: Any = np.int32 if len(flags) < 2**31 - 1 else np.int64  # half the memory traffic of int64
         running: np.ndarray[Any, Any] = np.zeros(len(flags) + 1, dtype=width)
         np.cumsum(flags, dtype=width, out=running[1:])
-        counted: np.ndarray[Any, Any] = (running[self._offsets[1:]] - running[self._offsets[:-1]]).astype(np.int64)
+        counted: np.ndarray[Any, Any] = (running[self._offsets[1:]] - running[self._offsets[:-1]]).astype(np.int32)
         return counted
 
     def per_teacher_kinds(self, kinds: np.ndarray[Any, Any], wanted: Sequence[int]) -> list[np.ndarray[Any, Any]]:
@@ -374,7 +390,7 @@ class Batch:
         Each selection adds 1 to one of four 8-bit fields of a uint32 (its value's field);
         a running total of those is taken once. A teacher's counts are the difference of two
         running totals: exact, since no field of a teacher's own sum reaches 256 (a teacher
-        chooses a few abilities), whatever the totals' wrap-around before. Returns int64 arrays.
+        chooses a few abilities), whatever the totals' wrap-around before. Returns int32 arrays.
         """
         import numpy as np
 
@@ -401,7 +417,7 @@ class Batch:
         np.cumsum(field[index], dtype=np.uint32, out=running[1:])
         packed = running[self._offsets[1:]] - running[self._offsets[:-1]]
         fields = packed.view(np.uint8).reshape(-1, 4)  # little-endian: field p is byte p
-        return [fields[:, position].astype(np.int64) for position in range(len(wanted))]
+        return [fields[:, position].astype(np.int32) for position in range(len(wanted))]
 
     def per_school_selections(self, flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Count per school a per-selection array (one entry per chosen ability: graded, in an environment ...)."""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ability2.batch import Batch, EvaluationError, TeacherRow
-from ability2.i18n import STATUS_ORDER, STATUSES
+from ability2.i18n import STATUSES
 from ability2.messages import msg
 from ability2.roster import Roster, RosterError, RosterProblem
 from ability2.rules.compare import compare_ratio, compare_scaled
@@ -94,8 +94,6 @@ def evaluate(
 def _evaluate(
     roster: Roster, policy: Policy, schools: SchoolTable | None, progress: Progress | None, cohort: Cohort | None
 ) -> Result:
-    import numpy as np
-
     from ability2.result import Result
 
     batch = Batch(roster, policy, schools)
@@ -123,7 +121,7 @@ def _evaluate(
     return Result.from_batch(
         policy=policy,
         roster=roster,
-        status=np.array(STATUS_ORDER, dtype=object)[codes],
+        status=None,  # made from the codes when first asked for
         teacher_columns=teacher_columns,
         group_keys=batch.group_keys,
         group_sizes=batch.group_size,

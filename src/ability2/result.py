@@ -325,7 +325,9 @@ class Result:
         self._teacher_ids = teacher_ids
         self._teacher_schools = teacher_schools
         self._teacher_groups = teacher_groups
-        self.status = status
+        # the status as given (None: made from the evaluator's codes when first asked for)
+        self._status = status
+        self._status_made: Any = None
         self.teacher_columns = teacher_columns
         self.group_keys = group_keys
         self.group_sizes = group_sizes
@@ -344,10 +346,26 @@ class Result:
         self._index: dict[str, int] | None = None
         self._stored_school_rows: list[dict[str, Any]] | None = None
         self._school_status: list[str] | None = None
-        # the status array as the evaluator coded it: (that array, indices into STATUS_ORDER)
-        self._coded_status: tuple[Any, Any] | None = None
+        # the status as the evaluator coded it: indices into STATUS_ORDER (the status unless one is set)
+        self._coded_status: Any = None
         # per teacher: abilities chosen, not graded, 不合格, 合格, 优秀 (from the evaluator's batch)
         self._grade_counts: tuple[Any, ...] | None = None
+
+    @property
+    def status(self) -> Any:
+        """Each teacher's status word (``STATUSES``), in roster order."""
+        if self._status is not None or self._coded_status is None:
+            return self._status
+        made = self._status_made
+        if made is None:
+            import numpy as np
+
+            made = self._status_made = np.array(STATUS_ORDER, dtype=object)[self._coded_status]
+        return made
+
+    @status.setter
+    def status(self, values: Any) -> None:
+        self._status = values
 
     # -- the per-teacher texts: the roster's own columns until set ---------------------------
     @property
@@ -482,10 +500,16 @@ class Result:
             unchecked=unchecked,
         )
         if status_codes is not None:
-            result._coded_status = (status, np.asarray(status_codes))
+            # the words are made from the codes when first asked for (a million Python references less meanwhile)
+            result._status, result._status_made = None, status
+            result._coded_status = np.asarray(status_codes)
         if grade_counts is not None:
             # at most 30 abilities a teacher: small integers, held compactly until a table asks
-            result._grade_counts = tuple(np.asarray(counts).astype(np.int16) for counts in grade_counts)
+            # (the batch's own int32 counts are kept as they are: no second copy while both live)
+            result._grade_counts = tuple(
+                counts if counts.dtype.itemsize <= 4 else counts.astype(np.int16)
+                for counts in (np.asarray(counts) for counts in grade_counts)
+            )
         return result
 
     # -- reading -------------------------------------------------------------------------
@@ -509,9 +533,9 @@ class Result:
     def _status_codes(self) -> tuple[np.ndarray[Any, Any], tuple[str, ...]] | None:
         """The status as codes into its words (``STATUS_ORDER``), when the evaluator gave them and the status is still its."""
         coded = self._coded_status
-        if coded is None or coded[0] is not self.status:
+        if coded is None or self._status is not None:
             return None
-        return coded[1], STATUS_ORDER
+        return coded, STATUS_ORDER
 
     def status_counts(self) -> dict[str, int]:
         """How many teachers have each status."""
