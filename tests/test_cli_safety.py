@@ -24,7 +24,6 @@ def _english() -> Iterator[None]:
         yield
 
 
-
 def roster(path: Path, **extra: str) -> Path:
     row = {"teacher_id": "T1", "school": "S1", "online_hours": "20", "offline_hours": "30", "abilities": "A1;B2;C4"}
     row.update(extra)
@@ -204,6 +203,59 @@ def test_extra_columns_named_like_internal_ones_are_kept(tmp_path: Path) -> None
     )
     sheet = pd.read_excel(tmp_path / "r.xlsx", sheet_name="教师", dtype=str, engine="calamine")
     assert {"roster:status", "roster:hours.total_min", "column __row (9)"} <= set(sheet.columns)
+
+
+def test_a_write_finishing_after_a_stop_is_not_kept(tmp_path: Path) -> None:
+    """A SIGTERM whose exception native code swallowed still keeps the write from landing."""
+    from ability2.files import Stopped, stop_writes, write_text_atomic
+
+    stop_writes()
+    try:
+        with pytest.raises(Stopped):
+            write_text_atomic(tmp_path / "r.txt", "whole")
+    finally:
+        stop_writes(False)
+    assert list(tmp_path.iterdir()) == []
+    write_text_atomic(tmp_path / "r.txt", "whole")
+    assert (tmp_path / "r.txt").read_text(encoding="utf-8") == "whole"
+
+
+def test_a_command_asked_to_stop_exits_143_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As when the signal arrived in a polars call that swallowed its exception: exit 143 all the same."""
+    import ability2.files
+
+    roster = tmp_path / "r.csv"
+    roster.write_text("teacher_id,school,online_hours,offline_hours,abilities\nT1,S,20,30,A1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(ability2.files, "_STOP", ability2.files.threading.Event())
+    ability2.files.stop_writes()
+    code = main(
+        [
+            "evaluate",
+            str(roster),
+            "--region",
+            "hebei",
+            "--on",
+            "2022-01-01",
+            "--format",
+            "json",
+            "-o",
+            str(out / "r.json"),
+        ]
+    )
+    assert code == 143
+    assert list(out.iterdir()) == []
+    assert "已终止" in capsys.readouterr().err
+    assert not ability2.files.writes_stopped()  # the next command in this process writes again
+
+
+def test_names_and_sources_print_as_written_never_as_markup(capsys: pytest.CaptureFixture[str]) -> None:
+    """rich markup is off: ``[shandong/jining/yanzhou]`` after a form's source is printed, not taken for a style."""
+    assert main(["form", "shandong/jining/yanzhou", "--on", "2022-11-20"]) == 0
+    assert "[shandong/jining/yanzhou]" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("signame", "code", "said"), [("SIGTERM", 143, "已终止"), ("SIGINT", 130, "已中断")])

@@ -2,7 +2,10 @@
 
 Every report, calendar and scaffold ability2 writes goes through :func:`write_atomic`: the
 content is written to a new file beside the target and moved into place only when complete,
-so a failure leaves nothing half-written and an existing file untouched. A symlink is
+so a failure leaves nothing half-written and an existing file untouched. Once
+:func:`stop_writes` is called (the command line does on SIGTERM), a write that finishes
+is not moved into place: :class:`Stopped` is raised instead, even where a native library
+swallowed the signal's own exception while the file was being written. A symlink is
 written through (its target is replaced, the link kept); a target that exists and is not a
 regular file (a folder, a FIFO, a device) is refused. The new file gets the mode a plain
 ``open`` would give it (or keeps the mode of the file it replaces). Every ``OSError`` becomes
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+import threading
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -22,7 +26,26 @@ from typing import BinaryIO
 from ability2.errors import Ability2Error
 from ability2.messages import msg
 
-__all__ = ["check_writable", "open_temporary", "write_atomic", "write_text_atomic"]
+__all__ = ["Stopped", "check_writable", "open_temporary", "stop_writes", "write_atomic", "write_text_atomic"]
+
+_STOP = threading.Event()
+
+
+class Stopped(BaseException):
+    """The process was asked to stop (SIGTERM): unwind, removing half-written files."""
+
+
+def stop_writes(stop: bool = True) -> None:
+    """From now on, abandon every write instead of moving it into place (``stop=False``: write again)."""
+    if stop:
+        _STOP.set()
+    else:
+        _STOP.clear()
+
+
+def writes_stopped() -> bool:
+    """Whether :func:`stop_writes` was called (and not undone)."""
+    return _STOP.is_set()
 
 
 def check_writable(path: str | os.PathLike[str]) -> Path:
@@ -71,6 +94,8 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         if temporary is None:  # pragma: no cover - 100 collisions of 48 random bits
             raise Ability2Error(msg("files.no_temporary", path=path, folder=target.parent))
         write(temporary)
+        if _STOP.is_set():  # asked to stop while writing: the file may be whole, it is still not kept
+            raise Stopped
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException as exc:

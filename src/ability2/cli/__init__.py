@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from ability2.errors import Ability2Error, RegionUnavailableError
+from ability2.files import Stopped, writes_stopped
 from ability2.messages import msg
 
 __all__ = ["main"]
@@ -656,6 +657,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _plugin_problems_reported(lang, strict=args.strict_plugins),
             ):
                 result: int = args.func(args)
+            if writes_stopped():  # the signal's exception was swallowed, but no write was kept
+                raise Stopped
             return result
         except RegionUnavailableError as exc:
             from ability2.messages import render
@@ -690,7 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"ability2: {render(msg('cli.interrupted'))}", file=sys.stderr)
             return 130
-        except _Terminated:
+        except Stopped:
             from ability2.messages import render
 
             print(f"ability2: {render(msg('cli.terminated'))}", file=sys.stderr)
@@ -776,24 +779,30 @@ def _plugin_environment(dirs: Sequence[str], no_installed: bool, lang: str) -> I
                 os.environ[name] = value
 
 
-class _Terminated(BaseException):
-    """SIGTERM arrived: unwind (removing half-written temporary files), then exit 143."""
-
-
 def _exit_cleanly_on_sigterm() -> Callable[[], None]:
-    """Turn SIGTERM into an exception while the command runs, so that writers clean up; returns the undo."""
+    """Turn SIGTERM into an exception while the command runs, so that writers clean up; returns the undo.
+
+    The handler also stops every write from being moved into place
+    (:func:`ability2.files.stop_writes`): native code (polars, Arrow) may swallow the
+    exception when the signal arrives during one of its calls, and the write then ends in
+    :class:`~ability2.files.Stopped` all the same.
+    """
     import signal
     import threading
+
+    from ability2.files import Stopped, stop_writes
 
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
     def terminate(signum: int, frame: object) -> None:
-        raise _Terminated
+        stop_writes()
+        raise Stopped
 
     previous = signal.signal(signal.SIGTERM, terminate)
 
     def restore() -> None:
         signal.signal(signal.SIGTERM, previous)
+        stop_writes(False)
 
     return restore

@@ -51,7 +51,15 @@ def _console() -> Any:
     from rich.console import Console
 
     width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
-    return Console(highlight=False, soft_wrap=False, width=width)
+    # no markup: region names, sources and roster cells are printed as written ("[甲]" is text)
+    return Console(highlight=False, soft_wrap=False, width=width, markup=False)
+
+
+def _heading(bold: str, rest: str = "") -> Any:
+    """``bold`` in bold, then ``rest``, as rich text (never parsed as markup)."""
+    from rich.text import Text
+
+    return Text.assemble((bold, "bold"), rest)
 
 
 #: environment variables through which rich changes what a console prints (colour, terminal, width)
@@ -234,7 +242,10 @@ def cmd_policy(args: argparse.Namespace) -> int:
     console = _console()
     chain = " → ".join(region.id for region in policy.chain)
     console.print(
-        f"[bold]{label('policy_of', lang)} {policy.region.id} ({policy.region.name})[/bold]  {label('on', lang)} {policy.on}"
+        _heading(
+            f"{label('policy_of', lang)} {policy.region.id} ({policy.region.name})",
+            f"  {label('on', lang)} {policy.on}",
+        )
     )
     console.print(f"{label('chain', lang)}: {chain}  ·  {len(policy)} {label('rules_count', lang)}")
     table = _table(None, [label(k, lang) for k in ("rule", "title", "value", "layer", "source")])
@@ -247,17 +258,19 @@ def cmd_policy(args: argparse.Namespace) -> int:
         table.add_row(rule.id, title, rule.describe_value(lang), layer, source)
     console.print(table)
     if policy.inactive:
-        console.print(f"[bold]{label('not_in_force', lang)}[/bold]")
+        console.print(_heading(label("not_in_force", lang)))
         for item in policy.inactive:
             until = f" – {item.entry.valid_until}" if item.entry.valid_until else ""
             console.print(f"  {item.id} ({item.layer}): {item.entry.valid_from}{until}")
     if policy.superseded:
-        console.print(f"[bold]{label('superseded', lang)}[/bold]")
+        console.print(_heading(label("superseded", lang)))
         for gone in policy.superseded:
             console.print(f"  {gone.id} ({gone.layer}): {gone.rule.describe_value(lang)} · {gone.by}: {gone.source}")
     if policy.not_encoded:
         console.print(
-            f"[bold]{label('not_encoded', lang)}[/bold]: {len(policy.not_encoded)} (see --json or the region's inventory page)"
+            _heading(
+                label("not_encoded", lang), f": {len(policy.not_encoded)} (see --json or the region's inventory page)"
+            )
         )
     return 0
 
@@ -899,7 +912,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     lang = args.lang
     console = _console()
     zh = lang == "zh"
-    console.print(f"[bold]{policy.region.id} ({policy.region.name})[/bold]  {label('on', lang)} {view.on}")
+    console.print(_heading(f"{policy.region.id} ({policy.region.name})", f"  {label('on', lang)} {view.on}"))
     table = _table(
         None,
         [
@@ -919,13 +932,11 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     console.print(table)
     if view.superseded:
         console.print(
-            "[bold]"
-            + (
+            _heading(
                 "被本地区文件取代的上级阶段（不适用）"
                 if zh
                 else "ancestors' phases set aside by the region's own document (not applied)"
             )
-            + "[/bold]"
         )
         for item in view.superseded:
             console.print(
@@ -962,7 +973,7 @@ def cmd_form(args: argparse.Namespace) -> int:
         )
         return 0
     for form in found:
-        head = f"[bold]{form['name']}[/bold]  {form['total']}{'分' if zh else ' points'}"
+        head = _heading(str(form["name"]), f"  {form['total']}{'分' if zh else ' points'}")
         if form["pass_min"] is not None:
             head += f" · {'合格' if zh else 'pass'} {form['pass_min']} ({form['pass_bound']})"
         if form["excellent_cap"] is not None:
