@@ -20,7 +20,9 @@ from ability2.messages import render
 from ability2.roster import Roster, RosterError
 
 #: cells that stress a CSV parser: separators, quotes and line breaks inside cells, spaces, CJK, empty
-CELL = st.sampled_from(["", " ", "a", "A1;B2", "学校", " 学校 ", "a,b", 'say "hi"', '"', "x\ny", "x\r\ny", "\u3000", "=1"])
+CELL = st.sampled_from(
+    ["", " ", "a", "A1;B2", "学校", " 学校 ", "a,b", 'say "hi"', '"', "x\ny", "x\r\ny", "\u3000", "=1"]
+)
 
 
 def python_rows(data: bytes) -> list[list[str]]:
@@ -70,7 +72,11 @@ def test_cells_read_as_pythons_csv_module_reads_them(rows: list[list[str]], data
 
 
 @settings(max_examples=150, deadline=None)
-@given(lines=st.lists(st.sampled_from(["a,b", "1,2", "", "1", "1,2,3", '"x', 'x"y,z', '"x"y,z', "   ", '"a\nb",c']), max_size=8))
+@given(
+    lines=st.lists(
+        st.sampled_from(["a,b", "1,2", "", "1", "1,2,3", '"x', 'x"y,z', '"x"y,z', "   ", '"a\nb",c']), max_size=8
+    )
+)
 def test_odd_lines_are_read_as_the_csv_module_reads_them_or_left_to_the_fallback(lines: list[str]) -> None:
     """Property: never a different reading: the csv module's rows when each has the header's two fields, else None."""
     body = ("h0,h1\n" + "\n".join(lines) + "\n").encode("utf-8")
@@ -184,7 +190,9 @@ def test_blank_rows_leave_no_school_or_group_behind(tmp_path: Path) -> None:
     """A blank row's empty cells are no group: the groups are those of the teachers, in their order."""
     path = tmp_path / "r.csv"
     path.write_text(
-        "\n".join([HEADER, ",,,,,,,", "T1,一中,数学组,1,1,A1,,", ",,,,,,,", "T2,一中,,1,1,A1,,", "T3,二中,语文组,1,1,A1,,"])
+        "\n".join(
+            [HEADER, ",,,,,,,", "T1,一中,数学组,1,1,A1,,", ",,,,,,,", "T2,一中,,1,1,A1,,", "T3,二中,语文组,1,1,A1,,"]
+        )
         + "\n",
         encoding="utf-8",
     )

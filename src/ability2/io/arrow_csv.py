@@ -39,15 +39,26 @@ class CodedCsv:
     ``texts`` holds ``__row`` (each record's row number in the file, as a spreadsheet shows
     it) and the columns ``c{j}`` not asked for as distinct values; ``coded`` maps the others'
     names ``c{j}`` to their :class:`~ability2.io.encoding.Distinct` values, in order of first
-    appearance. Empty cells are ``""``, never null.
+    appearance. Empty cells are ``""``, never null. ``longest`` is the bytes of the longest
+    cell of ``texts``, measured while the texts were Arrow's (whose memory is handed back at
+    once, where polars' allocator keeps its own for seconds). ``distinct`` names the columns
+    asked about whose cells were all found different (a column not named may still be).
     """
 
     texts: pl.DataFrame
     coded: dict[str, Distinct]
+    longest: int = 0
+    distinct: frozenset[str] = frozenset()
 
 
 def read_coded_csv(
-    source: bytes | Callable[[], Any], *, delimiter: str, header: list[str], header_index: int, coded: Collection[int]
+    source: bytes | Callable[[], Any],
+    *,
+    delimiter: str,
+    header: list[str],
+    header_index: int,
+    coded: Collection[int],
+    unique: Collection[int] = (),
 ) -> CodedCsv | None:
     """Parse ``source``, whose header row ``header`` is record ``header_index`` (from 0).
 
@@ -55,10 +66,13 @@ def read_coded_csv(
     (called twice: Arrow then reads a file block by block, never holding it whole). The
     columns at the positions ``coded`` come back as distinct values. ``None`` when Arrow
     reads the header row differently from ``header`` or cannot parse every row as
-    ``len(header)`` fields.
+    ``len(header)`` fields. The text columns at the positions ``unique`` (ids) are checked
+    for repeated cells where that is cheap (see :func:`all_different`).
     """
+    import numpy as np
     import polars as pl
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     from ability2.arrays import numpy_ints
@@ -102,12 +116,17 @@ def read_coded_csv(
             convert_options=convert,
         )
         table = pa.Table.from_batches(list(reader), schema=reader.schema)
+        # the blocks' parse is freed: hand its pages back before polars and numpy allocate theirs
+        pa.default_memory_pool().release_unused()
     except (pa.ArrowInvalid, OSError, StopIteration):  # ragged rows, an unterminated quote, not UTF-8, unreadable
         return None
     first_row = header_index + 2  # the header row's number is header_index + 1
-    columns: dict[str, Any] = {"__row": pl.int_range(first_row, first_row + table.num_rows, dtype=pl.Int64, eager=True)}
+    # numpy's memory (polars takes the array as it is): the roster keeps it as its row numbers
+    columns: dict[str, Any] = {"__row": pl.Series("__row", np.arange(first_row, first_row + table.num_rows))}
     distinct: dict[str, Distinct] = {}
-    for name in names:
+    longest = 0
+    different: set[str] = set()
+    for j, name in enumerate(names):
         column = table.column(name)
         if pa.types.is_dictionary(column.type):
             if column.num_chunks == 0:
@@ -120,14 +139,46 @@ def read_coded_csv(
                     pl.Series("v", joined.dictionary, dtype=pl.String), numpy_ints(joined.indices)
                 )
         else:
-            columns[name] = pl.Series(name, column, dtype=pl.String)
+            # one chunk before polars takes it: polars would join the chunks in its own memory
+            texts = column.combine_chunks()
+            longest = max(longest, pc.max(pc.binary_length(texts)).as_py() or 0)
+            if j in unique and all_different(texts):
+                different.add(name)
+            columns[name] = pl.Series(name, texts, dtype=pl.String)
+            del texts
         table = table.drop_columns([name])  # each column's Arrow buffers freed as it is taken
-    parsed = CodedCsv(pl.DataFrame(columns), distinct)
+    parsed = CodedCsv(pl.DataFrame(columns), distinct, longest, frozenset(different))
     del table, column
     # the parse's blocks are freed; Arrow's allocator keeps freed pages for reuse, which no
     # later step makes (the rest of the reading and the evaluation work in numpy and polars)
     pa.default_memory_pool().release_unused()
     return parsed
+
+
+def all_different(texts: Any) -> bool:
+    """Whether every text of an Arrow ``string`` array is different, when that is cheap to tell.
+
+    Texts of one length up to 16 bytes (ids as schools write them: ``T0000001``) are read as
+    one or two 64-bit words, hashed and sorted in numpy (a hundredth of a second for a
+    million). ``False`` means "not shown": texts of several lengths or longer, nulls, or two
+    equal hashes (the caller then checks exactly).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if texts.null_count or len(texts) < 2 or texts.type != pa.string():
+        return False
+    bounds = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
+    width = int(bounds[1] - bounds[0])
+    if width > 16 or not (np.diff(bounds) == width).all():
+        return False
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]].reshape(len(texts), width)
+    words = np.zeros((len(texts), 16), dtype=np.uint8)
+    words[:, :width] = data
+    pairs = words.view(np.uint64)  # two words per text
+    hashed = pairs[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ pairs[:, 1]
+    hashed.sort()
+    return not bool((hashed[1:] == hashed[:-1]).any())
 
 
 def _no_rows() -> Distinct:

@@ -225,24 +225,28 @@ def gather_lists(
     Row ``i`` gets ``lists[index[i]]``, as ``flat[offsets[i]:offsets[i + 1]]``. ``rows`` (a
     boolean mask) limits the gathering to some rows; the others get empty lists. A null
     per-value list counts as empty; the lists must hold no null element.
+
+    The per-value lists are laid out as the rows of a table padded to the longest, and the
+    rows' lists read from it in numpy: as fast as a polars gather and explode, and the
+    million-row temporaries are numpy's, whose memory the evaluation reuses (polars'
+    allocator would keep its own for seconds).
     """
     import numpy as np
-    import polars as pl
 
-    index = np.asarray(index, dtype=np.int64)
-    if rows is not None:
-        # the rows left out point past the values, at one more, empty, list
-        # one chunk: polars gathers from a list column of several chunks many times slower
-        lists = pl.concat([lists, pl.Series(lists.name, [[]], dtype=lists.dtype)], rechunk=True)
-        index = np.where(rows, index, len(lists) - 1)
-    gathered = lists.gather(index)
-    counts = gathered.list.len().fill_null(0).to_numpy()
-    offsets = np.zeros(len(index) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    # an empty or null list explodes to nothing; the elements are never null
-    flat: np.ndarray[Any, Any] = (
-        gathered.explode(empty_as_null=False, keep_nulls=False).to_numpy().astype(np.int8, copy=False)
+    lengths = lists.list.len().fill_null(0).to_numpy().astype(np.int64)
+    width = max(int(lengths.max(initial=0)), 1)
+    # one more, empty, row: the lists of the rows left out
+    table = np.zeros((len(lengths) + 1, width), dtype=np.int8)
+    table[:-1][np.arange(width) < lengths[:, None]] = (
+        lists.explode(empty_as_null=False, keep_nulls=False).to_numpy().astype(np.int8, copy=False)
     )
+    positions = np.asarray(index)
+    if rows is not None:
+        positions = np.where(rows, positions, len(lengths))
+    counts = np.append(lengths, 0)[positions]
+    offsets = np.zeros(len(positions) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    flat: np.ndarray[Any, Any] = table[positions][np.arange(width) < counts[:, None]]
     return offsets, flat
 
 

@@ -164,6 +164,10 @@ class _Table:
     text_bytes: int | None = None
     #: columns ``c{j}`` read straight into their distinct texts (not in ``data``): unstripped, in order of first appearance
     coded: dict[str, Distinct] = attrs.field(factory=dict)
+    #: the bytes of the longest cell of ``data``, when the parser measured it
+    longest: int | None = None
+    #: columns ``c{j}`` of ``data`` the parser found without a repeated cell
+    distinct: frozenset[str] = frozenset()
 
     def with_texts(self) -> _Table:
         """The table with the columns held as distinct texts back in ``data`` as texts, in column order."""
@@ -175,7 +179,9 @@ class _Table:
             found.values.gather(found.index).alias(name) for name, found in self.coded.items()
         )
         ordered = sorted((c for c in data.columns if c != "__row"), key=_column_position)
-        return attrs.evolve(self, data=data.select(pl.col("__row"), *ordered), coded={})
+        return attrs.evolve(
+            self, data=data.select(pl.col("__row"), *ordered), coded={}, longest=None, distinct=frozenset()
+        )
 
 
 def read_roster(source: str | os.PathLike[str] | Any, *, framework: Framework | None = None) -> Roster:
@@ -280,9 +286,10 @@ def _within_limits(name: str, table: _Table) -> _Table:
     longest = max((int(lengths.max(initial=0)) for lengths in value_bytes.values()), default=0)
     if cells:
         # bytes bound characters from above: the exact count only where some cell could be too long
-        longest = max(
-            longest, frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells])).item() or 0
-        )
+        measured = table.longest
+        if measured is None:
+            measured = frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cells])).item() or 0
+        longest = max(longest, measured)
     if table.text_bytes is None or table.text_bytes > limits.max_unpacked_bytes:
         # a Parquet dictionary (or a workbook's shared string) repeated on every row reads
         # small, but every cell becomes its own text from here on (the cells of a text file
@@ -592,10 +599,21 @@ def _arrow_csv(
     from ability2.io.arrow_csv import read_coded_csv
 
     repeated = {j for j, cell in enumerate(header) if _canonical(cell) in _CODED_COLUMNS}
-    parsed = read_coded_csv(source, delimiter=delimiter, header=header, header_index=header_index, coded=repeated)
+    ids = {j for j, cell in enumerate(header) if _canonical(cell) == "teacher_id"}
+    parsed = read_coded_csv(
+        source, delimiter=delimiter, header=header, header_index=header_index, coded=repeated, unique=ids
+    )
     if parsed is None:
         return None
-    return _Table(header, header_index + 1, parsed.texts, text_bytes=size, coded=parsed.coded)
+    return _Table(
+        header,
+        header_index + 1,
+        parsed.texts,
+        text_bytes=size,
+        coded=parsed.coded,
+        longest=parsed.longest,
+        distinct=parsed.distinct,
+    )
 
 
 def _may_be_text(path: str, head: bytes) -> bool:
@@ -643,6 +661,15 @@ class _Bounded(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def read(self, size: int = -1) -> bytes:
+        """At most ``size`` bytes (all that is left when negative), read into one new ``bytes``."""
+        wanted = self._left if size < 0 else min(size, self._left)
+        if wanted <= 0:
+            return b""
+        got: bytes = self._file.read(wanted)
+        self._left -= len(got)
+        return got
 
     def readinto(self, buffer: Any) -> int:
         if self._left <= 0:
@@ -1165,15 +1192,24 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
     # per distinct text when they are encoded (see coded() below), and in the frame only when
     # some text had spaces to strip.
     stripped_now = {"teacher_id", "name"}
+    to_strip = {
+        column_name
+        for column_name, j in order
+        if column_name in stripped_now and _has_spaces_to_strip(data.get_column(f"c{j}"))
+    }
     selected = [
         (
             pl.col(f"c{j}").fill_null("").str.strip_chars()
-            if column_name in stripped_now
+            if column_name in to_strip
             else pl.col(f"c{j}").fill_null("")
         ).alias(column_name)
         for column_name, j in order
         if f"c{j}" not in table.coded
     ]
+    # ids the parser found all different (none changed by stripping) need no hashing here
+    ids_distinct = (
+        "teacher_id" in present and "teacher_id" not in to_strip and f"c{present['teacher_id']}" in table.distinct
+    )
     frame = data.select(pl.col("__row"), *selected)
     # the columns the parser read as distinct texts (unstripped)
     read_coded = {column_name: table.coded[f"c{j}"] for column_name, j in order if f"c{j}" in table.coded}
@@ -1240,7 +1276,7 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
     if has("teacher_id"):
         ids = frame.get_column("teacher_id")
         # distinct hashes mean distinct ids; equal hashes are checked exactly
-        if ids.hash().n_unique() != n:
+        if not ids_distinct and ids.hash().n_unique() != n:
             duplicated = frame.select((pl.col("teacher_id") != "") & ~pl.col("teacher_id").is_first_distinct())
             duplicated = duplicated.to_series().to_numpy()
         bad["teacher_id"] = (ids == "").to_numpy() | duplicated
@@ -1348,6 +1384,14 @@ def _build(name: str, table: _Table, framework: Framework) -> Roster:
         headers=headers,
         factorized=factorized,
     )
+
+
+def _has_spaces_to_strip(cells: pl.Series) -> bool:
+    """Whether some cell starts or ends with white space: ids and names are stripped only then (no copy of every text otherwise).
+
+    The pattern's white space class is Unicode's, what ``str.strip_chars`` strips.
+    """
+    return bool(cells.str.contains(r"^\s|\s$").any())
 
 
 def _hours_per_value(values: pl.Series) -> tuple[Any, Any]:
