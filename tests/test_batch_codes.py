@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ability2.batch import factorize_integers
+from ability2.batch import _research_groups, factorize_integers
 
 
 def reference(values: list[int]) -> tuple[list[int], list[int]]:
@@ -93,3 +93,22 @@ def test_school_certifications_and_coverage_count_what_the_schools_teachers_did(
     assert batch.school_coverage("abilities").tolist() == batch.bit_or(batch.ability_mask, "school").tolist()
     assert batch.school_coverage("environments").tolist() == batch.bit_or(batch.env_mask, "school").tolist()
     assert batch.school_coverage("dimensions").tolist() == batch.bit_or(batch.dim_mask, "school").tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 6), st.integers(-1, 4)), max_size=60), sparse=st.booleans())
+def test_research_groups_are_school_and_group_pairs_in_order_of_first_appearance(
+    rows: list[tuple[int, int]], sparse: bool
+) -> None:
+    """Property: both paths (small tables, and factorizing when schools are many) number groups as a dict would."""
+    school = np.array([s * (10**6 if sparse else 1) for s, _ in rows], dtype=np.int64)
+    codes = np.array([c for _, c in rows], dtype=np.int32)
+    group_idx, pairs, sizes = _research_groups(school, codes, 5)
+    seen: dict[int, int] = {}
+    expected = [
+        -1 if c < 0 else seen.setdefault(s * 5 + c, len(seen))
+        for s, c in zip(school.tolist(), codes.tolist(), strict=True)
+    ]
+    assert group_idx.dtype == np.int64 and group_idx.tolist() == expected
+    assert pairs.tolist() == list(seen)
+    assert sizes.tolist() == [expected.count(i) for i in range(len(seen))]

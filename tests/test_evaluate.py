@@ -220,6 +220,31 @@ def test_baita_videos_must_cover_every_subject(ability2_registry: Registry) -> N
     assert "美术" in str(check.message)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(["S1", "S2", "S3"]), st.sampled_from(["音乐", "美术", "", "体育"]), st.booleans()),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_every_subject_names_each_schools_subjects_without_a_video_in_order(
+    rows: list[tuple[str, str, bool]], ability2_registry: Registry
+) -> None:
+    """Property: per school, the subjects (a blank one is none) no teacher has an excellent video in, as first written."""
+    roster = [
+        teacher(f"T{i}", school=school, group="综合组", subject=subject, excellent_video="是" if video else "否")
+        for i, (school, subject, video) in enumerate(rows)
+    ]
+    result = run(ability2_registry, BAITA, roster)
+    column = next(c for c in result.school_columns if c.rule == "school.excellent_video_every_subject")
+    for position, school in enumerate(result.school_names):
+        subjects = dict.fromkeys(subject for s, subject, _ in rows if s == school and subject)
+        lacking = [subject for subject in subjects if not any(s == school and t == subject and v for s, t, v in rows)]
+        assert bool(column.ok[position]) == (not lacking)
+        assert column.value[position] == ("missing: " + "、".join(lacking) if lacking else "all covered")
+
+
 # --- contract shapes ----------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -135,6 +135,55 @@ def _objects(texts: Sequence[str]) -> np.ndarray[Any, Any]:
     return table
 
 
+def _research_groups(
+    school_idx: np.ndarray[Any, Any], group_codes: np.ndarray[Any, Any], width: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Each teacher's research group: ``(group_idx, pairs, sizes)``.
+
+    A group is a (school, group name) pair, coded ``school * width + group``; groups are
+    numbered in order of first appearance, ``pairs`` holds each one's pair code, and a
+    teacher whose group cell is blank (code ``-1``) is in none (``group_idx`` -1). When the
+    pair codes are few (schools times names within a few per teacher) they index small
+    tables directly, in int32 where they fit: about a third of the memory of factorizing a
+    million int64 pair codes.
+    """
+    import numpy as np
+
+    n = len(school_idx)
+    codes = np.asarray(group_codes)
+    top = (int(school_idx.max()) + 1 if n else 0) * width
+    if not n or top > 4 * n + 1024 or top >= 2**31 - 1:
+        in_group = codes >= 0
+        pair_codes, pairs = factorize_integers(np.asarray(school_idx)[in_group] * width + codes[in_group])
+        grouped = np.full(n, -1, dtype=np.int64)
+        grouped[in_group] = pair_codes
+        sizes = np.bincount(pair_codes, minlength=len(pairs)).astype(np.int64)
+        return grouped, pairs, sizes
+    paired = school_idx.astype(np.int32)
+    np.multiply(paired, width, out=paired)
+    np.add(paired, codes, out=paired, casting="same_kind")
+    paired[codes < 0] = top  # no group: the tables' last entry
+    first = np.full(top + 1, n, dtype=np.int64)
+    np.minimum.at(first, paired, np.arange(n, dtype=np.int32))
+    first[top] = n
+    present = np.flatnonzero(first < n)
+    pairs = present[np.argsort(first[present], kind="stable")]
+    table = np.full(top + 1, -1, dtype=np.int64)
+    table[pairs] = np.arange(len(pairs), dtype=np.int64)
+    sizes = np.bincount(paired, minlength=top + 1)[pairs].astype(np.int64)
+    group_idx: np.ndarray[Any, Any] = table[paired]
+    return group_idx, pairs, sizes
+
+
+def _group_keys(
+    school_names: Sequence[str], group_names: Sequence[str], pairs: np.ndarray[Any, Any], width: int
+) -> list[tuple[str, str]]:
+    """The ``(school, group)`` names of the groups coded ``school * width + group`` in ``pairs``."""
+    return list(
+        zip(_objects(school_names)[pairs // width].tolist(), _objects(group_names)[pairs % width].tolist(), strict=True)
+    )
+
+
 class Batch:
     """A roster encoded once for every rule: per-teacher arrays, schools, groups, aggregations.
 
@@ -219,26 +268,18 @@ class Batch:
         if groups_of is not None:
             # a blank group cell means "in no group": such teachers are in no group's check
             groups_of = groups_of.without_blank()
-            group_codes = np.asarray(groups_of.codes, dtype=np.int64)
             group_list = groups_of.values
             width = max(1, len(group_list))
-            in_group = group_codes >= 0
-            pair_codes, pairs = factorize_integers(self.school_idx[in_group] * width + group_codes[in_group])
-            self.group_idx = np.full(self.n, -1, dtype=np.int64)
-            self.group_idx[in_group] = pair_codes
-            self.group_keys: list[tuple[str, str]] = list(
-                zip(
-                    _objects(self.school_names)[pairs // width].tolist(),
-                    _objects(group_list)[pairs % width].tolist(),
-                    strict=True,
-                )
+            self.group_idx, pairs, self.group_size = _research_groups(self.school_idx, groups_of.codes, width)
+            #: makes :attr:`group_keys`: the (school, group) names are made when first asked for (a tuple per group)
+            self.group_keys_made: Callable[[], list[tuple[str, str]]] = functools.partial(
+                _group_keys, self.school_names, group_list, pairs, width
             )
-            self.group_size = np.bincount(self.group_idx[in_group], minlength=len(self.group_keys)).astype(np.int64)
         else:
             self.group_idx = None
-            self.group_keys = []
+            self.group_keys_made = list
             self.group_size = np.zeros(0, dtype=np.int64)
-        self.n_groups = len(self.group_keys)
+        self.n_groups = len(self.group_size)
         #: each teacher's status code, set by the evaluator after the teacher rules
         self.status: np.ndarray[Any, Any] | None = None
         #: rule id -> teachers exempt from it (set before any preparation step runs)
@@ -260,6 +301,11 @@ class Batch:
         if rule_id not in self.cohort_figures:
             raise LookupError(msg("cohort.no_figure", rule=rule_id))
         return self.cohort_figures[rule_id]
+
+    @functools.cached_property
+    def group_keys(self) -> list[tuple[str, str]]:
+        """Per research group, its ``(school, group)`` names (made when first asked for)."""
+        return self.group_keys_made()
 
     @functools.cached_property
     def ability_codes(self) -> np.ndarray[Any, Any]:

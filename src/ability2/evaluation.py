@@ -123,7 +123,7 @@ def _evaluate(
         roster=roster,
         status=None,  # made from the codes when first asked for
         teacher_columns=teacher_columns,
-        group_keys=batch.group_keys,
+        group_keys=batch.group_keys_made,  # the names made when first asked for
         group_sizes=batch.group_size,
         group_columns=group_columns,
         school_names=batch.school_names,
@@ -215,7 +215,8 @@ def _checked(batch: Batch, kind: RuleKind, rule: ResolvedRule, column: Any) -> R
     if not isinstance(column, RuleColumn):
         said = msg("eval.not_a_column", **where, type=type(column).__name__)
         raise EvaluationError(said, **where)
-    for name in ("ok", "value"):
+    # values made when first read (a function, see RuleColumn.value) are checked then
+    for name in ("ok",) if callable(column._value) else ("ok", "value"):
         length = len(getattr(column, name))
         if length != size:
             said = msg(

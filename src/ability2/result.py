@@ -123,7 +123,8 @@ class RuleColumn:
     symbol: str | None
     limit: Any
     unit: str
-    value: Any
+    #: per entity: what was found (see :attr:`value`)
+    _value: Any = attrs.field(alias="value")
     ok: Any
     counts: tuple[Any, Any] | None = None
     messages: list[str] | None = None
@@ -133,15 +134,60 @@ class RuleColumn:
     formatter: Callable[[RuleColumn, int, str], str] | None = None
     #: per entity: the rule is not yet decided (a teacher rule: the status becomes pending)
     pending: Any = None
-    #: per entity: text the kind's formatter adds to its sentence (the grading rule: the abilities
-    #: not graded yet), part of what makes two entities' reasons the same
-    detail: Any = None
+    #: per entity: text the kind's formatter adds to its sentence (see :attr:`detail`)
+    _detail: Any = attrs.field(default=None, alias="detail")
     #: per entity: the rule grants excellence (the grading rule: every ability 优秀)
     excellent: Any = None
     #: per entity: exempt from this rule (it holds), with the reason and the exemption's name
     exempt: Any = None
     exempt_reason: Any = None
     exempt_label: tuple[str, str] = ("免", "exempt")
+
+    @property
+    def value(self) -> Any:
+        """Per entity, the value the rule found (an array, or a list in a result read from JSON).
+
+        A kind may pass a function of no arguments instead of the array: the array is then
+        made when first read (a report, a table), not while a large roster is evaluated.
+        """
+        value = self._value
+        if callable(value):
+            value = value()
+            if len(value) != len(self.ok):
+                from ability2.errors import EvaluationError
+
+                raise EvaluationError(
+                    msg("eval.lazy_wrong_length", rule=self.rule, length=len(value), size=len(self.ok)), rule=self.rule
+                )
+            self._value = value
+        return value
+
+    @value.setter
+    def value(self, values: Any) -> None:
+        self._value = values
+
+    @property
+    def detail(self) -> Any:
+        """Per entity, text the kind's formatter adds to its sentence (the grading rule: the abilities not graded yet), or ``None``.
+
+        Part of what makes two entities' reasons the same. As with :attr:`value`, a kind may
+        pass a function of no arguments: the texts are made when first read.
+        """
+        detail = self._detail
+        if callable(detail):
+            detail = detail()
+            if len(detail) != len(self.ok):
+                from ability2.errors import EvaluationError
+
+                raise EvaluationError(
+                    msg("eval.lazy_wrong_length", rule=self.rule, length=len(detail), size=len(self.ok)), rule=self.rule
+                )
+            self._detail = detail
+        return detail
+
+    @detail.setter
+    def detail(self, values: Any) -> None:
+        self._detail = values
 
     @classmethod
     def from_rule(
@@ -307,7 +353,7 @@ class Result:
         teacher_groups: Any,
         status: Any,
         teacher_columns: list[RuleColumn],
-        group_keys: list[tuple[str, str]],
+        group_keys: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]],
         group_sizes: Sequence[int],
         group_status: Sequence[str],
         group_columns: list[RuleColumn],
@@ -329,7 +375,8 @@ class Result:
         self._status = status
         self._status_made: Any = None
         self.teacher_columns = teacher_columns
-        self.group_keys = group_keys
+        # a list, or a function making it when first asked for (see group_keys)
+        self._group_keys: Any = group_keys
         self.group_sizes = group_sizes
         self.group_status = group_status
         self.group_columns = group_columns
@@ -350,6 +397,18 @@ class Result:
         self._coded_status: Any = None
         # per teacher: abilities chosen, not graded, 不合格, 合格, 优秀 (from the evaluator's batch)
         self._grade_counts: tuple[Any, ...] | None = None
+
+    @property
+    def group_keys(self) -> list[tuple[str, str]]:
+        """Per research group, its ``(school, group)`` names."""
+        keys = self._group_keys
+        if callable(keys):
+            keys = self._group_keys = keys()
+        return keys  # type: ignore[no-any-return]
+
+    @group_keys.setter
+    def group_keys(self, keys: list[tuple[str, str]]) -> None:
+        self._group_keys = keys
 
     @property
     def status(self) -> Any:
@@ -456,7 +515,7 @@ class Result:
         roster: Roster,
         status: Any,
         teacher_columns: list[RuleColumn],
-        group_keys: list[tuple[str, str]],
+        group_keys: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]],
         group_sizes: Any,
         group_columns: list[RuleColumn],
         school_names: list[str],
@@ -490,7 +549,7 @@ class Result:
             teacher_columns=teacher_columns,
             group_keys=group_keys,
             group_sizes=group_sizes,
-            group_status=statuses(group_columns, len(group_keys)),
+            group_status=statuses(group_columns, len(group_sizes)),
             group_columns=group_columns,
             school_names=school_names,
             school_stats=school_stats,

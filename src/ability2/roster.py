@@ -102,8 +102,8 @@ class Factorized:
         if "" not in self.values:
             return self
         blank = self.values.index("")
-        codes = np.asarray(self.codes, dtype=np.int64)
-        codes = np.where(codes == blank, -1, codes - (codes > blank))
+        codes = np.asarray(self.codes)  # int32 or int64, as given (signed: -1 fits)
+        codes = np.where(codes == blank, codes.dtype.type(-1), codes - (codes > blank))
         return Factorized(codes, self.values[:blank] + self.values[blank + 1 :])
 
     @classmethod

@@ -24,8 +24,16 @@ def compare_scaled(bound: Bound, values: np.ndarray[Any, Any], limit: Fraction, 
     """``values / scale`` against ``limit`` by ``bound``, exactly (``values`` are integers)."""
     import numpy as np
 
-    lhs = values.astype(np.int64) * limit.denominator
     rhs = limit.numerator * scale
+    values = np.asarray(values)
+    if (
+        limit.denominator == 1
+        and values.dtype.kind in "iu"
+        and np.iinfo(values.dtype).min <= rhs <= np.iinfo(values.dtype).max
+    ):
+        lhs = values  # compared as they are: no copy of a million values
+    else:
+        lhs = values.astype(np.int64) * limit.denominator
     result: np.ndarray[Any, Any] = apply_bound(bound, lhs, rhs)
     return result
 
@@ -36,14 +44,13 @@ def compare_ratio(
     """``count / total`` against ``limit``, exactly; an empty total holds only a zero floor."""
     import numpy as np
 
-    count = count.astype(np.int64)
-    total = total.astype(np.int64)
-    lhs = count * limit.denominator
-    rhs = total * limit.numerator
+    lhs = np.multiply(count, limit.denominator, dtype=np.int64)
+    rhs = np.multiply(total, limit.numerator, dtype=np.int64)
     ok = apply_bound(bound, lhs, rhs)
-    result: np.ndarray[Any, Any] = np.where(
-        total > 0, ok, apply_bound(bound, np.zeros_like(lhs), np.full_like(rhs, limit.numerator))
-    )
+    del lhs, rhs
+    # an empty total: 0 of 0 against the limit (0 * q against 1 * p), the same for every such entity
+    empty = bool(apply_bound(bound, 0, limit.numerator))
+    result: np.ndarray[Any, Any] = np.where(np.asarray(total) > 0, ok, empty)
     return result
 
 

@@ -7,6 +7,8 @@ with an ability not graded yet is pending, and one whose every ability is 优秀
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ability2.rules.kind import RuleKind
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from ability2.batch import Batch
     from ability2.policy import ResolvedRule
     from ability2.result import RuleColumn
+    from ability2.roster import Roster
 
 __all__ = ["SPECS", "TeacherGrading"]
 
@@ -66,14 +69,14 @@ def _fails_message(column: RuleColumn, index: int, lang: str) -> str:
     return f"{title}: {verdict}"
 
 
-def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
-    """Per teacher: the codes of the chosen abilities not graded yet, ``A3、B2`` (``""`` when none)."""
+def _ungraded(roster: Roster, abilities: Sequence[str]) -> np.ndarray[Any, Any]:
+    """Per teacher: the codes (``abilities``, by index) of the chosen abilities not graded yet, ``A3、B2`` (``""`` when none)."""
     import numpy as np
 
     from ability2.roster import GRADE_UNGRADED
 
-    detail = np.full(batch.n, "", dtype=object)
-    waiting = np.flatnonzero(batch.roster.grades == GRADE_UNGRADED)
+    detail = np.full(len(roster), "", dtype=object)
+    waiting = np.flatnonzero(roster.grades == GRADE_UNGRADED)
     if not len(waiting):
         return detail
     import polars as pl
@@ -82,14 +85,14 @@ def _ungraded(batch: Batch) -> np.ndarray[Any, Any]:
     from ability2.arrays import arrow_ints
 
     # polars makes the Arrow array of codes (pyarrow.array of Python texts would import pandas)
-    codes = pl.Series([ability.code for ability in batch.policy.framework.abilities], dtype=pl.String).to_arrow()
+    codes = pl.Series(list(abilities), dtype=pl.String).to_arrow()
     # the teacher of each waiting selection: selections are stored teacher by teacher, so
     # each teacher's waiting codes are one run, joined as one list (no hashing)
-    teachers = np.searchsorted(np.asarray(batch.roster.ability_offsets), waiting, side="right") - 1
+    teachers = np.searchsorted(np.asarray(roster.ability_offsets), waiting, side="right") - 1
     starts = np.flatnonzero(np.r_[True, teachers[1:] != teachers[:-1]])
     runs = pa.LargeListArray.from_arrays(
         arrow_ints(np.r_[starts, len(teachers)].astype(np.int64)),
-        codes.take(arrow_ints(np.asarray(batch.roster.ability_codes[waiting], dtype=np.int64))),
+        codes.take(arrow_ints(np.asarray(roster.ability_codes[waiting], dtype=np.int64))),
     )
     joined = pl.Series(runs).list.join("、")
     detail[teachers[starts]] = joined.to_numpy()
@@ -109,5 +112,8 @@ class TeacherGrading(RuleKind):
         )
         column.pending = batch.n_ungraded > 0
         column.excellent = (batch.n_excellent == batch.k) & (batch.k > 0)
-        column.detail = _ungraded(batch)
+        # the codes not graded yet are written out when a report reads them
+        column.detail = functools.partial(
+            _ungraded, batch.roster, tuple(ability.code for ability in batch.policy.framework.abilities)
+        )
         return column

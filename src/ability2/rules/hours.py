@@ -7,6 +7,7 @@ preparation step: when a policy says offline hours count only after peer review
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from ability2.messages import msg
@@ -17,6 +18,8 @@ from ability2.rules.kind import RuleKind
 from ability2.rules.spec import Kind, Scope, spec
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ability2.batch import Batch
     from ability2.policy import ResolvedRule
     from ability2.result import RuleColumn
@@ -112,6 +115,32 @@ def _review_message(column: RuleColumn, index: int, lang: str) -> str:
     return f"{title}: {word}，线下学时不计" if lang == "zh" else f"{title}: {word}, offline hours not counted"
 
 
+def _review_words(reviews: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Each teacher's peer-review cell as the gate's value: ``unknown``, ``no`` or ``yes``."""
+    import numpy as np
+
+    words: np.ndarray[Any, Any] = np.array(["unknown", "no", "yes"], dtype=object)[
+        np.asarray(reviews, dtype=np.int64) + 1
+    ]
+    return words
+
+
+def _in_hours(*parts: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The sum of integer hundredths of an hour ``parts``, in hours."""
+    total = parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
+    hours: np.ndarray[Any, Any] = total / HOURS_SCALE
+    return hours
+
+
+def _share(offline: np.ndarray[Any, Any], online: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Offline hours as a share of all hours done (0 where none are)."""
+    import numpy as np
+
+    total = online + offline
+    share: np.ndarray[Any, Any] = np.divide(offline, total, out=np.zeros(len(total)), where=total > 0)
+    return share
+
+
 class PeerReviewGate(RuleKind):
     """互评完成后方计线下学时: offline hours count only for teachers whose peer reviews are done."""
 
@@ -125,12 +154,14 @@ class PeerReviewGate(RuleKind):
         if not rule.value:
             return None
         reviews = batch.roster.peer_reviews
+        n = batch.n
+        # the words are made when a report reads them
         if reviews is None:
-            done = np.zeros(batch.n, dtype=bool)
-            value: Any = np.full(batch.n, "no peer_reviews column", dtype=object)
+            done = np.zeros(n, dtype=bool)
+            value: Any = functools.partial(np.full, n, "no peer_reviews column", dtype=object)
         else:
             done = reviews == 1
-            value = np.array(["unknown", "no", "yes"], dtype=object)[np.asarray(reviews, dtype=np.int64) + 1]
+            value = functools.partial(_review_words, reviews)
         # an exempt teacher holds the gate: their offline hours count as they stand
         batch.offline_credited = np.where(done | batch.exempt_from(rule.id), batch.offline, 0)
         return self.column(rule, value, done, "yes", formatter=_review_message)
@@ -149,9 +180,10 @@ class HoursFloor(RuleKind):
     def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
         """Each teacher's hours against the floor, exactly."""
         online, offline = batch.online, batch.offline_credited
-        values = {TOTAL.id: online + offline, ONLINE.id: online, OFFLINE.id: offline}[rule.spec.id]
-        ok = compare_scaled(bound_of(rule), values, rule.value, HOURS_SCALE)
-        return self.column(rule, values / HOURS_SCALE, ok, float(rule.value), "h")
+        parts = {TOTAL.id: (online, offline), ONLINE.id: (online,), OFFLINE.id: (offline,)}[rule.spec.id]
+        ok = compare_scaled(bound_of(rule), parts[0] if len(parts) == 1 else online + offline, rule.value, HOURS_SCALE)
+        # the hours as numbers are made when a report reads them (the batch's own arrays held meanwhile)
+        return self.column(rule, functools.partial(_in_hours, *parts), ok, float(rule.value), "h")
 
 
 class PracticeShare(RuleKind):
@@ -162,8 +194,6 @@ class PracticeShare(RuleKind):
 
     def evaluate(self, batch: Batch, rule: ResolvedRule) -> RuleColumn:
         """Per teacher, by the rule's basis."""
-        import numpy as np
-
         from ability2.batch import EvaluationError
 
         bound = bound_of(rule)
@@ -175,7 +205,6 @@ class PracticeShare(RuleKind):
                 raise EvaluationError(msg("kind.needs_total", rule=PRACTICE_SHARE.id, total=TOTAL.id))
             needed = rule.value * required.value
             ok = compare_scaled(bound, offline, needed, HOURS_SCALE)
-            return self.column(rule, offline / HOURS_SCALE, ok, float(needed), "h")
+            return self.column(rule, functools.partial(_in_hours, offline), ok, float(needed), "h")
         ok = compare_ratio(bound, offline, total, rule.value)
-        ratio = np.divide(offline, total, out=np.zeros(batch.n), where=total > 0)
-        return self.column(rule, ratio, ok, float(rule.value), "share")
+        return self.column(rule, functools.partial(_share, offline, online), ok, float(rule.value), "share")

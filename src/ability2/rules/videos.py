@@ -53,14 +53,15 @@ def _video_counts(batch: Batch, by: Level) -> np.ndarray[Any, Any]:
     size = batch.n_groups if by == "group" else batch.n_schools
     if videos is None:
         return np.zeros(size, dtype=np.int64)
+    # the entities of the teachers with a video, counted (a few teachers, not a weight per teacher)
+    with_video = videos == 1
     if by == "group":
         assert batch.group_idx is not None
-        grouped = batch.group_idx >= 0
-        counted: np.ndarray[Any, Any] = np.bincount(
-            batch.group_idx[grouped], weights=videos[grouped] == 1, minlength=size
-        ).astype(np.int64)
-        return counted
-    counted = np.bincount(batch.school_idx, weights=videos == 1, minlength=size).astype(np.int64)
+        entities = batch.group_idx[with_video]
+        entities = entities[entities >= 0]
+    else:
+        entities = batch.school_idx[with_video]
+    counted: np.ndarray[Any, Any] = np.bincount(entities, minlength=size).astype(np.int64)
     return counted
 
 
@@ -103,35 +104,48 @@ class EverySubjectVideo(RuleKind):
         if not rule.value:
             return None
         roster = batch.roster
-        if roster.subject is None or roster.excellent_video is None:
-            missing = "subject" if roster.subject is None else "excellent_video"
+        # the subjects as codes (roster.subject would make and keep a Python string per teacher)
+        subjects_of = roster.factorize("subject")
+        if subjects_of is None or roster.excellent_video is None:
+            missing = "subject" if subjects_of is None else "excellent_video"
             value = np.full(batch.n_schools, f"no {missing} column", dtype=object)
             return self.column(rule, value, np.zeros(batch.n_schools, dtype=bool), "every subject")
-        from ability2.batch import factorize_integers
-
-        # (school, subject) pairs in order of first appearance, with whether any has a video
-        subjects_of = roster.factorize("subject")
-        assert subjects_of is not None
-        subjects_of = subjects_of.without_blank()  # a blank subject is no subject
+        # each teacher's (school, subject) pair, as school * width + subject (-1: no subject)
         subjects = subjects_of.values
-        given = subjects_of.codes >= 0
-        subject_codes = np.asarray(subjects_of.codes, dtype=np.int64)[given]
         width = max(len(subjects), 1)
-        pairs = np.asarray(batch.school_idx, dtype=np.int64)[given] * width + subject_codes
-        pair_codes, first_seen = factorize_integers(pairs)
-        covered = np.bincount(pair_codes, weights=(roster.excellent_video == 1)[given], minlength=len(first_seen)) > 0
-        import polars as pl
-
-        # per school, its subjects without a video in order of first appearance, joined
-        school, subject = np.divmod(first_seen[~covered], width)
-        uncovered = (
-            pl.DataFrame({"school": school, "subject": pl.Series(list(subjects), dtype=pl.String).gather(subject)})
-            .group_by("school", maintain_order=True)
-            .agg(pl.format("missing: {}", pl.col("subject").str.join("、")).alias("value"))
-        )
+        size = batch.n_schools * width
+        pairs: np.ndarray[Any, Any] = batch.school_idx.astype(np.int32 if size < 2**31 else np.int64)
+        np.multiply(pairs, width, out=pairs)
+        np.add(pairs, subjects_of.codes, out=pairs, casting="same_kind")
+        if "" in subjects:  # a blank subject is no subject
+            pairs[np.asarray(subjects_of.codes) == subjects.index("")] = -1
+        # per pair: taught at the school, and with an excellent video
+        taught = np.zeros(size + 1, dtype=bool)  # the last: no subject
+        taught[pairs] = True
+        covered = np.zeros(size + 1, dtype=bool)
+        covered[pairs[roster.excellent_video == 1]] = True
+        lacking_pair = taught & ~covered
+        lacking_pair[-1] = False
+        # the pairs lacking a video in order of first appearance: each pair's first row, by a table
+        first = np.full(size + 1, len(pairs), dtype=np.int64)
+        np.minimum.at(first, pairs, np.arange(len(pairs), dtype=np.int32))
+        found = np.flatnonzero(lacking_pair)
+        first_seen = found[np.argsort(first[found], kind="stable")]
+        # per school, its subjects without a video in order of first appearance, joined: the
+        # pairs grouped by school (a stable sort keeps that order within each school)
+        school, subject = np.divmod(first_seen, width)
+        order = np.argsort(school, kind="stable")
+        school, subject = school[order], subject[order]
+        starts = np.flatnonzero(np.r_[True, school[1:] != school[:-1]]) if len(school) else np.zeros(0, dtype=np.int64)
+        names = [str(name) for name in subjects]
+        codes = subject.tolist()
+        ends = [*starts[1:].tolist(), len(codes)] if codes else []
         value = np.full(batch.n_schools, "all covered", dtype=object)
         ok = np.ones(batch.n_schools, dtype=bool)
-        lacking = uncovered.get_column("school").to_numpy()
-        value[lacking] = uncovered.get_column("value").to_numpy()
+        lacking = school[starts]
+        value[lacking] = [
+            "missing: " + "、".join(names[code] for code in codes[start:end])
+            for start, end in zip(starts.tolist(), ends, strict=True)
+        ]
         ok[lacking] = False
         return self.column(rule, value, ok, "every subject")
