@@ -224,3 +224,34 @@ def test_a_gb18030_file_whose_head_is_ascii_is_read_whole(tmp_path: Path) -> Non
     path.write_bytes(text.encode("gb18030"))
     roster = read_roster(str(path))
     assert len(roster) == 5001 and roster.school[-1] == "二中"
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(alphabet="AB1学", min_size=0, max_size=6), max_size=40), offset=st.integers(0, 3))
+def test_all_different_never_says_so_of_texts_that_repeat(texts: list[str], offset: int) -> None:
+    """Property: True only when no text repeats; for one length up to 16 bytes, exactly that."""
+    import pyarrow as pa
+
+    from ability2.io.arrow_csv import all_different
+
+    array = pa.array(texts, type=pa.string()).slice(min(offset, len(texts)))
+    values = array.to_pylist()
+    found = all_different(array)
+    if found:
+        assert len(set(values)) == len(values)
+    lengths = {len(v.encode()) for v in values}
+    if len(values) >= 2 and len(lengths) == 1 and max(lengths) <= 16 and len(set(values)) == len(values):
+        assert found  # equal hashes of different texts would be a 1-in-2**64 chance
+
+
+def test_repeated_ids_of_one_length_are_named(tmp_path: Path) -> None:
+    """Ids checked in numpy (one length): a repeat is still a problem naming both rows."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "teacher_id,school,online_hours,offline_hours,abilities\nT001,S,1,1,A1\nT002,S,1,1,A1\nT001,S,1,1,A1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RosterError) as info:
+        read_roster(str(path))
+    [problem] = info.value.problems
+    assert problem.row == 4 and "row 2" in render(problem.message, "en")
