@@ -150,17 +150,10 @@ class RuleColumn:
         A kind may pass a function of no arguments instead of the array: the array is then
         made when first read (a report, a table), not while a large roster is evaluated.
         """
-        value = self._value
-        if callable(value):
-            value = value()
-            if len(value) != len(self.ok):
-                from ability2.errors import EvaluationError
-
-                raise EvaluationError(
-                    msg("eval.lazy_wrong_length", rule=self.rule, length=len(value), size=len(self.ok)), rule=self.rule
-                )
-            self._value = value
-        return value
+        held = self._value  # read once: another thread may make it meanwhile
+        if callable(held):
+            held = self._value = self._made(held)
+        return held
 
     @value.setter
     def value(self, values: Any) -> None:
@@ -173,21 +166,24 @@ class RuleColumn:
         Part of what makes two entities' reasons the same. As with :attr:`value`, a kind may
         pass a function of no arguments: the texts are made when first read.
         """
-        detail = self._detail
-        if callable(detail):
-            detail = detail()
-            if len(detail) != len(self.ok):
-                from ability2.errors import EvaluationError
-
-                raise EvaluationError(
-                    msg("eval.lazy_wrong_length", rule=self.rule, length=len(detail), size=len(self.ok)), rule=self.rule
-                )
-            self._detail = detail
-        return detail
+        held = self._detail  # read once: another thread may make it meanwhile
+        if callable(held):
+            held = self._detail = self._made(held)
+        return held
 
     @detail.setter
     def detail(self, values: Any) -> None:
         self._detail = values
+
+    def _made(self, make: Callable[[], Any]) -> Any:
+        """What a kind's function for per-entity values makes, checked: one entry per entity."""
+        made = make()
+        if len(made) != len(self.ok):
+            from ability2.errors import EvaluationError
+
+            said = msg("eval.lazy_wrong_length", rule=self.rule, length=len(made), size=len(self.ok))
+            raise EvaluationError(said, rule=self.rule)
+        return made
 
     @classmethod
     def from_rule(
