@@ -282,3 +282,43 @@ def test_repeated_ids_of_one_length_are_named(tmp_path: Path) -> None:
         read_roster(str(path))
     [problem] = info.value.problems
     assert problem.row == 4 and "row 2" in render(problem.message, "en")
+
+
+@pytest.mark.parametrize("cell", ['"1"0', '1"0"'])
+def test_a_stray_quote_is_a_problem_of_its_row_not_a_new_reading(tmp_path: Path, cell: str) -> None:
+    """Arrow would read ``"1"0`` as ``10``; a file with quotes goes to the parsers that name the row."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        f"teacher_id,school,online_hours,offline_hours,abilities\nT1,S,1,1,A1\nT2,S,{cell},1,A1\n", encoding="utf-8"
+    )
+    with pytest.raises(RosterError) as info:
+        read_roster(str(path))
+    assert [problem.row for problem in info.value.problems] == [3]
+
+
+def test_quoted_cells_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        'teacher_id,school,online_hours,offline_hours,abilities\nT1,"一中, 东校区",1,1,"A1,B2"\n', encoding="utf-8"
+    )
+    roster = read_roster(str(path))
+    assert list(roster.school) == ["一中, 东校区"] and roster.ability_offsets.tolist() == [0, 2]
+
+
+def test_a_file_replaced_while_it_is_read_is_read_as_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader parses the file it opened (by its descriptor), not whatever the name points at later."""
+    import ability2.io.roster as reader
+
+    path = tmp_path / "r.csv"
+    path.write_text("teacher_id,school,online_hours,offline_hours,abilities\nT1,S,25,1,A1\n", encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text("teacher_id,school,online_hours,offline_hours,abilities\nT9,S,2500,1,A1\n", encoding="utf-8")
+    direct = reader._direct_text
+
+    def replaced_first(*args: Any) -> Any:
+        other.replace(path)  # an atomic replace by another program, after the reader opened the file
+        return direct(*args)
+
+    monkeypatch.setattr(reader, "_direct_text", replaced_first)
+    roster = read_roster(str(path))
+    assert list(roster.teacher_id) == ["T1"] and roster.online.tolist() == [2500]

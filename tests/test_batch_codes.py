@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ability2.batch import _research_groups, factorize_integers
+from ability2.batch import factorize_integers, factorize_pairs
 
 
 def reference(values: list[int]) -> tuple[list[int], list[int]]:
@@ -97,13 +97,13 @@ def test_school_certifications_and_coverage_count_what_the_schools_teachers_did(
 
 @settings(max_examples=300, deadline=None)
 @given(rows=st.lists(st.tuples(st.integers(0, 6), st.integers(-1, 4)), max_size=60), sparse=st.booleans())
-def test_research_groups_are_school_and_group_pairs_in_order_of_first_appearance(
+def test_pairs_of_school_and_group_are_numbered_in_order_of_first_appearance(
     rows: list[tuple[int, int]], sparse: bool
 ) -> None:
     """Property: both paths (small tables, and factorizing when schools are many) number groups as a dict would."""
     school = np.array([s * (10**6 if sparse else 1) for s, _ in rows], dtype=np.int64)
     codes = np.array([c for _, c in rows], dtype=np.int32)
-    group_idx, pairs, sizes = _research_groups(school, codes, 5)
+    group_idx, pairs, sizes = factorize_pairs(school, codes, 5)
     seen: dict[int, int] = {}
     expected = [
         -1 if c < 0 else seen.setdefault(s * 5 + c, len(seen))

@@ -35,7 +35,6 @@ def _english() -> Iterator[None]:
         yield
 
 
-
 def reason(result: ability2.Result, tid: str, rule: str) -> ability2.Reason:
     return next(r for r in result.explain(tid).reasons if r.rule == rule)
 
@@ -243,6 +242,33 @@ def test_every_subject_names_each_schools_subjects_without_a_video_in_order(
         lacking = [subject for subject in subjects if not any(s == school and t == subject and v for s, t, v in rows)]
         assert bool(column.ok[position]) == (not lacking)
         assert column.value[position] == ("missing: " + "、".join(lacking) if lacking else "all covered")
+
+
+def test_every_subject_with_many_schools_and_free_text_subjects(ability2_registry: Registry) -> None:
+    """Schools times subjects far past the teachers (free-text subjects): the pairs are factorized, the same verdicts."""
+    rows = [
+        teacher(f"T{i}", school=f"S{i}", group="综合组", subject=f"科目{i}", excellent_video="是" if i % 3 else "否")
+        for i in range(60)
+    ]
+    result = run(ability2_registry, BAITA, rows)
+    column = next(c for c in result.school_columns if c.rule == "school.excellent_video_every_subject")
+    assert column.ok.tolist() == [bool(i % 3) for i in range(60)]
+    assert column.value[0] == "missing: 科目0" and column.value[1] == "all covered"
+
+
+def test_compare_ratio_takes_counts_as_floats() -> None:
+    """np.bincount with weights counts in floats: whole numbers, compared exactly."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    from ability2.rules.bounds import Bound
+    from ability2.rules.compare import compare_ratio
+
+    bound = Bound("不低于")
+    counts = np.bincount([0, 0, 1], weights=[1.0, 1.0, 0.0], minlength=2)
+    ok = compare_ratio(bound, counts, np.array([2, 2]), Fraction(1, 2))
+    assert ok.tolist() == [True, False]
 
 
 # --- contract shapes ----------------------------------------------------------------------

@@ -135,17 +135,19 @@ def _objects(texts: Sequence[str]) -> np.ndarray[Any, Any]:
     return table
 
 
-def _research_groups(
-    school_idx: np.ndarray[Any, Any], group_codes: np.ndarray[Any, Any], width: int
+def factorize_pairs(
+    school_idx: np.ndarray[Any, Any], group_codes: np.ndarray[Any, Any], width: int, dtype: Any = None
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Each teacher's research group: ``(group_idx, pairs, sizes)``.
+    """Each teacher's (school, name) pair, numbered in order of first appearance: ``(pair_idx, pairs, sizes)``.
 
-    A group is a (school, group name) pair, coded ``school * width + group``; groups are
-    numbered in order of first appearance, ``pairs`` holds each one's pair code, and a
-    teacher whose group cell is blank (code ``-1``) is in none (``group_idx`` -1). When the
-    pair codes are few (schools times names within a few per teacher) they index small
-    tables directly, in int32 where they fit: about a third of the memory of factorizing a
-    million int64 pair codes.
+    A research group is such a pair (the videos' every-subject check pairs schools and
+    subjects). A pair is coded ``school * width + name``; ``pairs`` holds each numbered
+    pair's code and ``sizes`` its teachers, and a teacher whose name code is ``-1`` (a blank
+    cell) is in none (``pair_idx`` -1). When the codes are few (schools times names within a
+    few per teacher) they index small tables directly, in int32 where they fit: about a third
+    of the memory of factorizing a million int64 pair codes; else they are factorized (the
+    memory of the teachers, whatever the number of names). ``pair_idx`` is of ``dtype``
+    (int64 when not given).
     """
     import numpy as np
 
@@ -155,7 +157,7 @@ def _research_groups(
     if not n or top > 4 * n + 1024 or top >= 2**31 - 1:
         in_group = codes >= 0
         pair_codes, pairs = factorize_integers(np.asarray(school_idx)[in_group] * width + codes[in_group])
-        grouped = np.full(n, -1, dtype=np.int64)
+        grouped = np.full(n, -1, dtype=dtype or np.int64)
         grouped[in_group] = pair_codes
         sizes = np.bincount(pair_codes, minlength=len(pairs)).astype(np.int64)
         return grouped, pairs, sizes
@@ -168,8 +170,8 @@ def _research_groups(
     first[top] = n
     present = np.flatnonzero(first < n)
     pairs = present[np.argsort(first[present], kind="stable")]
-    table = np.full(top + 1, -1, dtype=np.int64)
-    table[pairs] = np.arange(len(pairs), dtype=np.int64)
+    table = np.full(top + 1, -1, dtype=dtype or np.int64)
+    table[pairs] = np.arange(len(pairs))
     sizes = np.bincount(paired, minlength=top + 1)[pairs].astype(np.int64)
     group_idx: np.ndarray[Any, Any] = table[paired]
     return group_idx, pairs, sizes
@@ -270,7 +272,7 @@ class Batch:
             groups_of = groups_of.without_blank()
             group_list = groups_of.values
             width = max(1, len(group_list))
-            self.group_idx, pairs, self.group_size = _research_groups(self.school_idx, groups_of.codes, width)
+            self.group_idx, pairs, self.group_size = factorize_pairs(self.school_idx, groups_of.codes, width)
             #: makes :attr:`group_keys`: the (school, group) names are made when first asked for (a tuple per group)
             self.group_keys_made: Callable[[], list[tuple[str, str]]] = functools.partial(
                 _group_keys, self.school_names, group_list, pairs, width

@@ -139,33 +139,36 @@ def read_coded_csv(
         pa.default_memory_pool().release_unused()
     except (pa.ArrowInvalid, OSError, StopIteration):  # ragged rows, an unterminated quote, not UTF-8, unreadable
         return None
-    first_row = header_index + 2  # the header row's number is header_index + 1
-    # numpy's memory (polars takes the array as it is): the roster keeps it as its row numbers
-    columns: dict[str, Any] = {"__row": pl.Series("__row", np.arange(first_row, first_row + table.num_rows))}
-    distinct: dict[str, Distinct] = {}
-    longest = 0
-    different: set[str] = set()
-    for j, name in enumerate(names):
-        column = table.column(name)
-        if pa.types.is_dictionary(column.type):
-            if column.num_chunks == 0:
-                distinct[name] = _no_rows()
+    try:  # joining a text column past 2 GiB (Arrow's offsets) fails: the other parsers take over
+        first_row = header_index + 2  # the header row's number is header_index + 1
+        # numpy's memory (polars takes the array as it is): the roster keeps it as its row numbers
+        columns: dict[str, Any] = {"__row": pl.Series("__row", np.arange(first_row, first_row + table.num_rows))}
+        distinct: dict[str, Distinct] = {}
+        longest = 0
+        different: set[str] = set()
+        for j, name in enumerate(names):
+            column = table.column(name)
+            if pa.types.is_dictionary(column.type):
+                if column.num_chunks == 0:
+                    distinct[name] = _no_rows()
+                else:
+                    # each block has its own dictionary: unified in block order, they keep the order
+                    # of first appearance over the whole file
+                    joined = column.unify_dictionaries().combine_chunks()
+                    distinct[name] = Distinct(
+                        pl.Series("v", joined.dictionary, dtype=pl.String), numpy_ints(joined.indices)
+                    )
             else:
-                # each block has its own dictionary: unified in block order, they keep the order
-                # of first appearance over the whole file
-                joined = column.unify_dictionaries().combine_chunks()
-                distinct[name] = Distinct(
-                    pl.Series("v", joined.dictionary, dtype=pl.String), numpy_ints(joined.indices)
-                )
-        else:
-            # one chunk before polars takes it: polars would join the chunks in its own memory
-            texts = column.combine_chunks()
-            longest = max(longest, pc.max(pc.binary_length(texts)).as_py() or 0)
-            if j in unique and all_different(texts):
-                different.add(name)
-            columns[name] = pl.Series(name, texts, dtype=pl.String)
-            del texts
-        table = table.drop_columns([name])  # each column's Arrow buffers freed as it is taken
+                # one chunk before polars takes it: polars would join the chunks in its own memory
+                texts = column.combine_chunks()
+                longest = max(longest, pc.max(pc.binary_length(texts)).as_py() or 0)
+                if j in unique and all_different(texts):
+                    different.add(name)
+                columns[name] = pl.Series(name, texts, dtype=pl.String)
+                del texts
+            table = table.drop_columns([name])  # each column's Arrow buffers freed as it is taken
+    except pa.ArrowInvalid:
+        return None
     parsed = CodedCsv(pl.DataFrame(columns), distinct, longest, frozenset(different))
     del table, column
     # the parse's blocks are freed; Arrow's allocator keeps freed pages for reuse, which no

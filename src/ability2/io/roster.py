@@ -394,9 +394,9 @@ def _from_path(path: str) -> _Table:
                     path, msg("roster.file_too_large", size=max_bytes / 1024**2, hint=hint("max_file_bytes"))
                 )
             head = handle.read(len(codecs.BOM_UTF8) + _HEAD_BYTES)
-            if _may_be_text(path, head):
+            if _may_be_text(path, head) and hasattr(os, "pread"):
                 # a UTF-8 text file is parsed from the file itself, never held whole
-                direct, arrow_tried = _direct_text(path, head, status.st_size)
+                direct, arrow_tried = _direct_text(handle.fileno(), head, status.st_size)
                 if direct is not None:
                     return direct
             handle.seek(0)
@@ -585,7 +585,7 @@ def _fast_csv(
     data: bytes, delimiter: str, header: list[str], header_index: int, *, arrow: bool = True
 ) -> _Table | None:
     """Fast paths: Arrow (unless ``arrow`` is false: it failed already), then polars; ``None`` when neither can."""
-    if arrow:
+    if arrow and b'"' not in data:  # quotes: see _direct_text
         table = _arrow_csv(data, len(data), delimiter, header, header_index)
         if table is not None:
             return table
@@ -626,12 +626,15 @@ def _may_be_text(path: str, head: bytes) -> bool:
     )
 
 
-def _direct_text(path: str, head: bytes, size: int) -> tuple[_Table | None, bool]:
-    """A UTF-8 text file parsed by Arrow from the file itself, block by block, and whether Arrow tried.
+def _direct_text(fd: int, head: bytes, size: int) -> tuple[_Table | None, bool]:
+    """A UTF-8 text file parsed by Arrow from the open file ``fd`` itself, block by block, and whether Arrow tried.
 
     ``head`` is the file's first bytes, ``size`` its size when opened: a file that grows
-    while it is read is read as it was (that many bytes). The table is ``None`` when the
-    head is not UTF-8, names no header, or Arrow cannot parse the file.
+    while it is read is read as it was (that many bytes), and a file replaced meanwhile is
+    not read (the open file is). The table is ``None`` when the head is not UTF-8, names no
+    header, or Arrow cannot parse the file, and when the file has a double quote anywhere:
+    Arrow reads ``"1"0`` as ``10`` where the csv module, strict, names the row; a quoted file
+    is left to the parsers that do.
     """
     body = head[len(codecs.BOM_UTF8) :] if head.startswith(codecs.BOM_UTF8) else head
     try:  # as _from_text reads the head of a file held whole
@@ -639,49 +642,55 @@ def _direct_text(path: str, head: bytes, size: int) -> tuple[_Table | None, bool
     except UnicodeDecodeError:
         return None, False
     delimiter, header_index, header = _locate_header(text)
-    if header is None:
+    if header is None or b'"' in head:
         return None, False
+    streams: list[_Bounded] = []
 
     def stream() -> Any:
         import pyarrow as pa
 
-        # Arrow closes the stream when it is done with it
-        return pa.PythonFile(_Bounded(open(path, "rb", buffering=0), size), mode="r")
+        streams.append(_Bounded(fd, size))
+        return pa.PythonFile(streams[-1], mode="r")
 
-    return _arrow_csv(stream, size, delimiter, header, header_index), True
+    table = _arrow_csv(stream, size, delimiter, header, header_index)
+    if any(opened.quoted for opened in streams):
+        return None, True
+    return table, True
 
 
 class _Bounded(io.RawIOBase):
-    """At most ``size`` bytes of an open binary file (closing it when closed)."""
+    """The first ``size`` bytes of the open file ``fd``, read at offsets of its own (``pread``), noting a double quote.
 
-    def __init__(self, file: Any, size: int) -> None:
+    The descriptor stays open when the stream is closed (its owner closes it), and several
+    streams may read one descriptor at once.
+    """
+
+    def __init__(self, fd: int, size: int) -> None:
         super().__init__()
-        self._file = file
-        self._left = size
+        self._fd = fd
+        self._at = 0
+        self._size = size
+        #: whether a double quote was read
+        self.quoted = False
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         """At most ``size`` bytes (all that is left when negative), read into one new ``bytes``."""
-        wanted = self._left if size < 0 else min(size, self._left)
+        left = self._size - self._at
+        wanted = left if size < 0 else min(size, left)
         if wanted <= 0:
             return b""
-        got: bytes = self._file.read(wanted)
-        self._left -= len(got)
+        got = os.pread(self._fd, wanted, self._at)
+        self._at += len(got)
+        self.quoted = self.quoted or b'"' in got
         return got
 
     def readinto(self, buffer: Any) -> int:
-        if self._left <= 0:
-            return 0
-        view = memoryview(buffer).cast("B")
-        got = int(self._file.readinto(view[: self._left]) or 0)
-        self._left -= got
-        return got
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
+        got = self.read(len(memoryview(buffer).cast("B")))
+        memoryview(buffer).cast("B")[: len(got)] = got
+        return len(got)
 
 
 def _polars_csv(data: bytes, delimiter: str, header: list[str], header_index: int) -> _Table | None:

@@ -44,8 +44,9 @@ def compare_ratio(
     """``count / total`` against ``limit``, exactly; an empty total holds only a zero floor."""
     import numpy as np
 
-    lhs = np.multiply(count, limit.denominator, dtype=np.int64)
-    rhs = np.multiply(total, limit.numerator, dtype=np.int64)
+    # counts may come as floats (np.bincount with weights): whole numbers, compared as int64
+    lhs = np.asarray(count).astype(np.int64, copy=False) * limit.denominator
+    rhs = np.asarray(total).astype(np.int64, copy=False) * limit.numerator
     ok = apply_bound(bound, lhs, rhs)
     del lhs, rhs
     # an empty total: 0 of 0 against the limit (0 * q against 1 * p), the same for every such entity

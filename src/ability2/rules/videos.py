@@ -110,27 +110,18 @@ class EverySubjectVideo(RuleKind):
             missing = "subject" if subjects_of is None else "excellent_video"
             value = np.full(batch.n_schools, f"no {missing} column", dtype=object)
             return self.column(rule, value, np.zeros(batch.n_schools, dtype=bool), "every subject")
-        # each teacher's (school, subject) pair, as school * width + subject (-1: no subject)
+        from ability2.batch import factorize_pairs
+
+        # each teacher's (school, subject) pair, numbered in order of first appearance as the
+        # batch numbers (school, group) pairs: small tables when pairs are few, else a
+        # factorization (many schools times many free-text subjects); a blank subject is none
+        subjects_of = subjects_of.without_blank()
         subjects = subjects_of.values
         width = max(len(subjects), 1)
-        size = batch.n_schools * width
-        pairs: np.ndarray[Any, Any] = batch.school_idx.astype(np.int32 if size < 2**31 else np.int64)
-        np.multiply(pairs, width, out=pairs)
-        np.add(pairs, subjects_of.codes, out=pairs, casting="same_kind")
-        if "" in subjects:  # a blank subject is no subject
-            pairs[np.asarray(subjects_of.codes) == subjects.index("")] = -1
-        # per pair: taught at the school, and with an excellent video
-        taught = np.zeros(size + 1, dtype=bool)  # the last: no subject
-        taught[pairs] = True
-        covered = np.zeros(size + 1, dtype=bool)
-        covered[pairs[roster.excellent_video == 1]] = True
-        lacking_pair = taught & ~covered
-        lacking_pair[-1] = False
-        # the pairs lacking a video in order of first appearance: each pair's first row, by a table
-        first = np.full(size + 1, len(pairs), dtype=np.int64)
-        np.minimum.at(first, pairs, np.arange(len(pairs), dtype=np.int32))
-        found = np.flatnonzero(lacking_pair)
-        first_seen = found[np.argsort(first[found], kind="stable")]
+        pair_of, pairs, _ = factorize_pairs(batch.school_idx, subjects_of.codes, width, np.int32)
+        with_video = pair_of[roster.excellent_video == 1]
+        covered = np.bincount(with_video[with_video >= 0], minlength=len(pairs)) > 0
+        first_seen = pairs[~covered]
         # per school, its subjects without a video in order of first appearance, joined: the
         # pairs grouped by school (a stable sort keeps that order within each school)
         school, subject = np.divmod(first_seen, width)
