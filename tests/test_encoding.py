@@ -34,7 +34,8 @@ def test_stripped_values_merge_and_keep_first_appearance_order(cells: list[str])
     assert changed == (stripped != cells)
 
 
-lists = st.lists(st.one_of(st.none(), st.lists(st.integers(0, 29), max_size=5)), min_size=1, max_size=8)
+# up to 12 items: lists padded to 1, 2, 4 or 8 bytes are gathered as integers, longer ones row by row
+lists = st.lists(st.one_of(st.none(), st.lists(st.integers(0, 29), max_size=12)), min_size=1, max_size=8)
 
 
 @settings(max_examples=200, deadline=None)
@@ -96,3 +97,31 @@ def test_numpy_ints_refuses_nulls_and_arrow_ints_refuses_non_integers() -> None:
         numpy_ints(pa.array([1, None], type=pa.int32()))
     with pytest.raises(TypeError, match="integer array"):
         arrow_ints(np.array([1.5]))
+
+
+ability_cells = st.lists(
+    st.lists(st.sampled_from(["A1", "B2", "C7", "A13", "X9", "", " "]), max_size=4).map(";".join), max_size=40
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cells=ability_cells, size=st.integers(1, 5))
+def test_ability_cells_parsed_a_slice_at_a_time_read_as_parsed_at_once(cells: list[str], size: int) -> None:
+    """Property: a hundred thousand distinct cells are parsed a slice at a time, with the same codes, counts and problems."""
+    import pytest
+
+    values = pl.Series("v", cells, dtype=pl.String)
+    codes_map = {"A1": 0, "B2": 11, "C7": 29, "A13": 12}
+    whole = encoding._encode_abilities(values, codes_map, r"[;,\s]+")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(encoding, "_SLICE", size)
+        sliced = encoding.encode_abilities(values, codes_map, r"[;,\s]+")
+    assert sliced.codes.to_list() == whole.codes.to_list()
+    assert sliced.count.tolist() == whole.count.tolist() and sliced.bad.tolist() == whole.bad.tolist()
+    for cell, codes, bad in zip(cells, whole.codes.to_list(), whole.bad.tolist(), strict=True):
+        written = [token for token in cell.replace(";", " ").split() if token]
+        assert bad == (
+            not written or any(token not in codes_map for token in written) or len(set(written)) < len(written)
+        )
+        if not bad:
+            assert codes == [codes_map[token] for token in written]

@@ -148,8 +148,31 @@ class AbilityLists:
     bad: np.ndarray[Any, Any]
 
 
+#: distinct cells parsed at once: polars' allocator keeps the pages of its temporaries for
+#: seconds after they are freed, so a hundred thousand ability lists parsed in one go held
+#: about 30 MB more at a province's peak than parsed a slice at a time (whose temporaries reuse
+#: the same pages)
+_SLICE = 1 << 14
+
+
 def encode_abilities(values: pl.Series, codes_map: Mapping[str, int], separators: str) -> AbilityLists:
     """Split each distinct ability cell on ``separators`` and map its codes through ``codes_map``."""
+    if len(values) <= _SLICE:
+        return _encode_abilities(values, codes_map, separators)
+    import numpy as np
+    import polars as pl
+
+    parts = [
+        _encode_abilities(values.slice(start, _SLICE), codes_map, separators) for start in range(0, len(values), _SLICE)
+    ]
+    return AbilityLists(
+        pl.concat([part.codes for part in parts], rechunk=False),
+        np.concatenate([part.count for part in parts]),
+        np.concatenate([part.bad for part in parts]),
+    )
+
+
+def _encode_abilities(values: pl.Series, codes_map: Mapping[str, int], separators: str) -> AbilityLists:
     import polars as pl
 
     cell = pl.col("v")
@@ -234,7 +257,9 @@ def gather_lists(
     import numpy as np
 
     lengths = lists.list.len().fill_null(0).to_numpy().astype(np.int64)
-    width = max(int(lengths.max(initial=0)), 1)
+    longest = max(int(lengths.max(initial=0)), 1)
+    # rows padded to 1, 2, 4 or 8 bytes are gathered as one integer each (a third faster)
+    width = next((size for size in (1, 2, 4, 8) if size >= longest), longest)
     # one more, empty, row: the lists of the rows left out
     table = np.zeros((len(lengths) + 1, width), dtype=np.int8)
     table[:-1][np.arange(width) < lengths[:, None]] = (
@@ -246,7 +271,12 @@ def gather_lists(
     counts = np.append(lengths, 0)[positions]
     offsets = np.zeros(len(positions) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    flat: np.ndarray[Any, Any] = table[positions][np.arange(width) < counts[:, None]]
+    if width <= 8:
+        as_integers = table.view(np.dtype(f"u{width}")).ravel()
+        gathered = as_integers[positions].view(np.int8).reshape(-1, width)
+    else:
+        gathered = table[positions]
+    flat: np.ndarray[Any, Any] = gathered[np.arange(width) < counts[:, None]]
     return offsets, flat
 
 
