@@ -110,18 +110,10 @@ class EverySubjectVideo(RuleKind):
             missing = "subject" if subjects_of is None else "excellent_video"
             value = np.full(batch.n_schools, f"no {missing} column", dtype=object)
             return self.column(rule, value, np.zeros(batch.n_schools, dtype=bool), "every subject")
-        from ability2.batch import factorize_pairs
-
-        # each teacher's (school, subject) pair, numbered in order of first appearance as the
-        # batch numbers (school, group) pairs: small tables when pairs are few, else a
-        # factorization (many schools times many free-text subjects); a blank subject is none
         subjects_of = subjects_of.without_blank()
         subjects = subjects_of.values
         width = max(len(subjects), 1)
-        pair_of, pairs, _ = factorize_pairs(batch.school_idx, subjects_of.codes, width, np.int32)
-        with_video = pair_of[roster.excellent_video == 1]
-        covered = np.bincount(with_video[with_video >= 0], minlength=len(pairs)) > 0
-        first_seen = pairs[~covered]
+        first_seen = _pairs_without_video(batch.school_idx, subjects_of.codes, roster.excellent_video == 1, width)
         # per school, its subjects without a video in order of first appearance, joined: the
         # pairs grouped by school (a stable sort keeps that order within each school)
         school, subject = np.divmod(first_seen, width)
@@ -140,3 +132,43 @@ class EverySubjectVideo(RuleKind):
         ]
         ok[lacking] = False
         return self.column(rule, value, ok, "every subject")
+
+
+def _pairs_without_video(
+    school_idx: np.ndarray[Any, Any], subject_codes: np.ndarray[Any, Any], video: np.ndarray[Any, Any], width: int
+) -> np.ndarray[Any, Any]:
+    """The (school, subject) pairs no teacher with a video is in, coded ``school * width + subject``, first seen first.
+
+    A teacher whose subject code is ``-1`` (a blank cell) is in no pair. When the pairs are
+    few (schools times subjects within a few per teacher) they are counted in small tables
+    and only the teachers of the pairs without a video are looked at again: a third of the
+    memory of numbering every teacher's pair. Else (many schools times many free-text
+    subjects) every pair is numbered (:func:`~ability2.batch.factorize_pairs`).
+    """
+    import numpy as np
+
+    n = len(school_idx)
+    codes = np.asarray(subject_codes)
+    top = (int(school_idx.max()) + 1 if n else 0) * width
+    if not n or top > 4 * n + 1024 or max(top, n) >= 2**31 - 1:
+        from ability2.batch import factorize_pairs
+
+        pair_of, pairs, _ = factorize_pairs(school_idx, codes, width, np.int32)
+        with_video = pair_of[video]
+        covered = np.bincount(with_video[with_video >= 0], minlength=len(pairs)) > 0
+        lacking_pairs: np.ndarray[Any, Any] = pairs[~covered]
+        return lacking_pairs
+    paired = school_idx.astype(np.int32)
+    np.multiply(paired, width, out=paired)
+    np.add(paired, codes, out=paired, casting="same_kind")
+    paired[codes < 0] = top  # in no pair: the tables' last entry
+    lacking = np.bincount(paired, minlength=top + 1) > 0
+    lacking[np.bincount(paired[video], minlength=top + 1) > 0] = False
+    lacking[top] = False
+    # the teachers of the pairs without a video, in roster order: each pair's first is where it was first seen
+    seen = paired[lacking[paired]]
+    first = np.full(top + 1, len(seen), dtype=np.int32)  # int32 throughout: numpy's fast ufunc.at
+    np.minimum.at(first, seen, np.arange(len(seen), dtype=np.int32))
+    pairs = np.flatnonzero(first < len(seen))
+    ordered: np.ndarray[Any, Any] = pairs[np.argsort(first[pairs], kind="stable")]
+    return ordered
