@@ -60,6 +60,7 @@ def read_coded_csv(
     header_index: int,
     coded: Collection[int],
     unique: Collection[int] = (),
+    quoted: bool = True,
 ) -> CodedCsv | None:
     """Parse ``source``, whose header row ``header`` is record ``header_index`` (from 0).
 
@@ -68,7 +69,9 @@ def read_coded_csv(
     columns at the positions ``coded`` come back as distinct values. ``None`` when Arrow
     reads the header row differently from ``header`` or cannot parse every row as
     ``len(header)`` fields. The text columns at the positions ``unique`` (ids) are checked
-    for repeated cells where that is cheap (see :func:`all_different`).
+    for repeated cells where that is cheap (see :func:`all_different`). ``quoted=False``
+    reads a double quote as any other character (a fifth faster): for a caller that knows
+    the file has none, or drops the table when it finds one.
     """
     import numpy as np
     import polars as pl
@@ -79,7 +82,12 @@ def read_coded_csv(
     from ability2.arrays import numpy_ints
 
     names = [f"c{j}" for j in range(len(header))]
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False)
+    parse = pacsv.ParseOptions(
+        delimiter=delimiter,
+        quote_char='"' if quoted else False,
+        newlines_in_values=quoted,
+        ignore_empty_lines=False,
+    )
     dictionary = pa.dictionary(pa.int32(), pa.string())
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
@@ -181,8 +189,8 @@ def all_different(texts: Any) -> bool:
     """Whether every text of an Arrow ``string`` array is different, when that is cheap to tell.
 
     Texts of one length up to 16 bytes (ids as schools write them: ``T0000001``) are read as
-    one or two 64-bit words, hashed and sorted in numpy (a hundredth of a second for a
-    million). ``False`` means "not shown": texts of several lengths or longer, nulls, or two
+    one or two 64-bit words: in increasing order, they are all different; else they are
+    hashed and sorted in numpy (five hundredths of a second for a million). ``False`` means "not shown": texts of several lengths or longer, nulls, or two
     equal hashes (the caller then checks exactly).
     """
     import numpy as np
@@ -197,6 +205,11 @@ def all_different(texts: Any) -> bool:
     data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]].reshape(len(texts), width)
     words = np.zeros((len(texts), 16), dtype=np.uint8)
     words[:, :width] = data
+    # read big-endian, two words compare as their texts do: ids in increasing order (as
+    # registers are often kept) are all different without hashing and sorting them
+    high, low = words.view(">u8")[:, 0], words.view(">u8")[:, 1]
+    if bool(((high[1:] > high[:-1]) | ((high[1:] == high[:-1]) & (low[1:] > low[:-1]))).all()):
+        return True
     pairs = words.view(np.uint64)  # two words per text
     hashed = pairs[:, 0] * np.uint64(0x9E3779B97F4A7C15) ^ pairs[:, 1]
     hashed.sort()

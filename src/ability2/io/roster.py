@@ -593,15 +593,30 @@ def _fast_csv(
 
 
 def _arrow_csv(
-    source: bytes | Callable[[], Any], size: int, delimiter: str, header: list[str], header_index: int
+    source: bytes | Callable[[], Any],
+    size: int,
+    delimiter: str,
+    header: list[str],
+    header_index: int,
+    *,
+    quoted: bool = True,
 ) -> _Table | None:
-    """Arrow parses the file (``size`` bytes), the repeated columns read as distinct texts; ``None`` when it cannot."""
+    """Arrow parses the file (``size`` bytes), the repeated columns read as distinct texts; ``None`` when it cannot.
+
+    ``quoted=False``: the caller drops the table when the file has a double quote.
+    """
     from ability2.io.arrow_csv import read_coded_csv
 
     repeated = {j for j, cell in enumerate(header) if _canonical(cell) in _CODED_COLUMNS}
     ids = {j for j, cell in enumerate(header) if _canonical(cell) == "teacher_id"}
     parsed = read_coded_csv(
-        source, delimiter=delimiter, header=header, header_index=header_index, coded=repeated, unique=ids
+        source,
+        delimiter=delimiter,
+        header=header,
+        header_index=header_index,
+        coded=repeated,
+        unique=ids,
+        quoted=quoted,
     )
     if parsed is None:
         return None
@@ -652,7 +667,8 @@ def _direct_text(fd: int, head: bytes, size: int) -> tuple[_Table | None, bool]:
         streams.append(_Bounded(fd, size))
         return pa.PythonFile(streams[-1], mode="r")
 
-    table = _arrow_csv(stream, size, delimiter, header, header_index)
+    # quotes read as text: a table from a file with one is dropped below
+    table = _arrow_csv(stream, size, delimiter, header, header_index, quoted=False)
     if any(opened.quoted for opened in streams):
         return None, True
     return table, True
