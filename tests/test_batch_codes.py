@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ability2.batch import factorize_integers, factorize_pairs
+from ability2.batch import factorize_integers, factorize_pairs, sum_per
 
 
 def reference(values: list[int]) -> tuple[list[int], list[int]]:
@@ -112,3 +112,20 @@ def test_pairs_of_school_and_group_are_numbered_in_order_of_first_appearance(
     assert group_idx.dtype == np.int64 and group_idx.tolist() == expected
     assert pairs.tolist() == list(seen)
     assert sizes.tolist() == [expected.count(i) for i in range(len(seen))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 5), st.integers(-(2**40), 2**40)), max_size=40),
+    dtype=st.sampled_from(["bool", "int8", "int32", "int64", "uint16"]),
+    scale=st.sampled_from([1, 2**20]),
+)
+def test_sums_per_entity_are_exact_whatever_the_type(rows: list[tuple[int, int]], dtype: str, scale: int) -> None:
+    """Property: the sums are exact int64, in int32 when they fit and in int64 when they may not."""
+    index = np.array([i for i, _ in rows], dtype=np.int64)
+    info = np.iinfo(dtype) if dtype != "bool" else None
+    raw = [v if info is None else max(info.min, min(info.max, v // scale)) for _, v in rows]
+    values = np.array([bool(v % 2) for v in raw] if dtype == "bool" else raw, dtype=dtype)
+    summed = sum_per(index, values, 6)
+    expected = [sum(int(v) for i, v in zip(index.tolist(), values.tolist(), strict=True) if i == e) for e in range(6)]
+    assert summed.dtype == np.int64 and summed.tolist() == expected

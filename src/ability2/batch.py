@@ -167,16 +167,45 @@ def factorize_pairs(
     paired[codes < 0] = top  # no group: the tables' last entry
     # int32 throughout (n < 2**31 here): a ufunc.at whose operands differ in type takes numpy's
     # slow path (20 times slower at a million teachers)
+    order = np.arange(n, dtype=np.int32)
     first = np.full(top + 1, n, dtype=np.int32)
-    np.minimum.at(first, paired, np.arange(n, dtype=np.int32))
-    first[top] = n
-    present = np.flatnonzero(first < n)
-    pairs = present[np.argsort(first[present], kind="stable")]
+    np.minimum.at(first, paired, order)
+    # the pairs in order of first appearance: the pair of each teacher who is its pair's first
+    # (no sort: sorting the pairs by first appearance took 0.19 s at 10M)
+    pairs = paired[first[paired] == order]
+    del order
+    pairs = pairs[pairs != top].astype(np.int64)
     table = np.full(top + 1, -1, dtype=dtype or np.int64)
     table[pairs] = np.arange(len(pairs))
     sizes = np.bincount(paired, minlength=top + 1)[pairs].astype(np.int64)
     group_idx: np.ndarray[Any, Any] = table[paired]
     return group_idx, pairs, sizes
+
+
+def sum_per(index: np.ndarray[Any, Any], values: np.ndarray[Any, Any], size: int) -> np.ndarray[Any, Any]:
+    """Exact int64 sums of integer (or boolean) ``values`` per entity ``index`` (``0 <= index < size``).
+
+    Summed in int32 when no sum can reach 2**31 (the rows times the largest value): half
+    the memory traffic, and twice as fast as int64 or ``bincount``'s float weights where the
+    entities are many (500,000 schools at 10M teachers). The ``ufunc.at`` operands share
+    one type: numpy's fast path (mixed types are 50 times slower).
+    """
+    import numpy as np
+
+    values = np.asarray(values)
+    n = len(values)
+    if values.dtype.kind == "b" or (values.dtype.itemsize == 1 and n < 2**24):
+        fits = n < 2**31
+    else:
+        largest = max(abs(int(values.min(initial=0))), abs(int(values.max(initial=0))))
+        fits = n * largest < 2**31
+    if fits:
+        small: np.ndarray[Any, Any] = np.zeros(size, dtype=np.int32)
+        np.add.at(small, index, values.astype(np.int32, copy=False))
+        return small.astype(np.int64)
+    out: np.ndarray[Any, Any] = np.zeros(size, dtype=np.int64)
+    np.add.at(out, index, values.astype(np.int64, copy=False))
+    return out
 
 
 def _group_keys(
@@ -369,9 +398,7 @@ class Batch:
                 return np.zeros(0, dtype=np.int64)
             index, values = index[inside], values[inside]
         if values.dtype.kind in "iub":
-            out: np.ndarray[Any, Any] = np.zeros(size, dtype=np.int64)
-            np.add.at(out, index, values.astype(np.int64))
-            return out
+            return sum_per(index, values, size)
         summed: np.ndarray[Any, Any] = np.bincount(index, weights=values, minlength=size)
         return summed
 
@@ -471,13 +498,7 @@ class Batch:
 
     def per_school_selections(self, flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         """Count per school a per-selection array (one entry per chosen ability: graded, in an environment ...)."""
-        import numpy as np
-
-        per_teacher = self.per_teacher_selections(flags)
-        counted: np.ndarray[Any, Any] = np.bincount(
-            self.school_idx, weights=per_teacher, minlength=self.n_schools
-        ).astype(np.int64)
-        return counted
+        return sum_per(self.school_idx, self.per_teacher_selections(flags), self.n_schools)
 
     def certifications(self) -> dict[str, np.ndarray[Any, Any]]:
         """Per school: ability certifications ``graded`` (a grade given), ``passed`` (合格 or better), ``excellent``.
@@ -498,6 +519,9 @@ class Batch:
         """Sum a per-teacher array per school (the same as ``sum(values, by="school")``)."""
         import numpy as np
 
+        values = np.asarray(values)
+        if values.dtype.kind in "iub":
+            return sum_per(self.school_idx, values, self.n_schools)
         return np.bincount(self.school_idx, weights=values, minlength=self.n_schools).astype(np.int64)
 
     def school_coverage(self, of: Literal["abilities", "environments", "dimensions"]) -> np.ndarray[Any, Any]:
