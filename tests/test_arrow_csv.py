@@ -328,3 +328,32 @@ def test_a_file_replaced_while_it_is_read_is_read_as_opened(tmp_path: Path, monk
     monkeypatch.setattr(reader, "_direct_text", replaced_first)
     roster = read_roster(str(path))
     assert list(roster.teacher_id) == ["T1"] and roster.online.tolist() == [2500]
+
+
+def test_a_large_file_is_parsed_in_fewer_larger_blocks() -> None:
+    """8 MB blocks up to 128 MB; then a sixteenth of the file (fewer block dictionaries to unify), at most 64 MB."""
+    from ability2.io.arrow_csv import block_bytes
+
+    mb = 1 << 20
+    assert block_bytes(None) == block_bytes(1000) == block_bytes(128 * mb) == 8 * mb
+    assert block_bytes(820 * mb) == 820 * mb // 16
+    assert block_bytes(5000 * mb) == 64 * mb
+
+
+def test_a_file_read_in_large_blocks_reads_as_in_small_ones(tmp_path: Path) -> None:
+    """The block size changes how the file is cut, never what is read: the same roster either way."""
+    import ability2.io.arrow_csv as arrow_csv
+
+    rows = [
+        f"T{i:05d},S{i * 7919 % 501},G{i % 3},{i % 30 + 1},{i % 20 + 1},A{i % 13 + 1};B{i % 10 + 1}"
+        for i in range(3000)
+    ]
+    path = tmp_path / "r.csv"
+    header = "teacher_id,school,group,online_hours,offline_hours,abilities\n"
+    path.write_text(header + "\n".join(rows) + "\n", "utf-8")
+    whole = roster_facts(read_roster(str(path)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(arrow_csv, "_BLOCK_BYTES", 4096)  # many small blocks, each with its own dictionaries
+        patch.setattr(arrow_csv, "_MAX_BLOCK_BYTES", 4096)
+        cut = roster_facts(read_roster(str(path)))
+    assert cut == whole and len(whole["ids"]) == 3000

@@ -1,9 +1,10 @@
 """Parse a CSV body with Arrow, repeated columns straight into their distinct texts.
 
-The reader's fastest path for text files. Arrow parses the file a block (8 MB) at a time,
-and a second thread dictionary-encodes each block's repeated columns while the next is
-parsed, so a million rows of schools, hours, abilities and grades never exist as a million
-texts each: only their distinct values and one ``int32`` index per column. A million-row
+The reader's fastest path for text files. Arrow parses the file a block at a time (8 MB; a
+sixteenth of a file past 128 MB, up to 64 MB), and a second thread dictionary-encodes each
+block's repeated columns while the next is parsed, so a million rows of schools, hours,
+abilities and grades never exist as a million texts each: only their distinct values and
+one ``int32`` index per column. A million-row
 roster is parsed and encoded in about 0.45 s (2 cores), with a third of the memory of
 parsing it whole and then encoding.
 
@@ -27,8 +28,22 @@ if TYPE_CHECKING:
 
 __all__ = ["CodedCsv", "read_coded_csv"]
 
-#: bytes Arrow parses per block; a row longer than this is left to the fallback
+#: bytes Arrow parses per block (a row longer than this is left to the fallback) ...
 _BLOCK_BYTES = 1 << 23
+#: ... up to this for a large file: each block's repeated columns get a dictionary of their
+#: own, all unified at the end, and 500,000 schools in random order over 90 blocks of a
+#: 10M-teacher file made 9 million block entries to unify (2.2 s); fewer, larger blocks make
+#: fewer (a sixteenth of the file per block: the same 8 MB for a province of a million)
+_MAX_BLOCK_BYTES = 1 << 26
+
+
+def block_bytes(size: int | None) -> int:
+    """The bytes Arrow parses per block of a file of ``size`` bytes (unknown: the smallest block)."""
+    if size is None:
+        return _BLOCK_BYTES
+    return max(_BLOCK_BYTES, min(_MAX_BLOCK_BYTES, size // 16))
+
+
 #: bytes parsed to check the header row (a longer header row is left to the fallback)
 _HEAD_BYTES = 1 << 16
 
@@ -61,6 +76,7 @@ def read_coded_csv(
     coded: Collection[int],
     unique: Collection[int] = (),
     quoted: bool = True,
+    size: int | None = None,
 ) -> CodedCsv | None:
     """Parse ``source``, whose header row ``header`` is record ``header_index`` (from 0).
 
@@ -71,7 +87,8 @@ def read_coded_csv(
     ``len(header)`` fields. The text columns at the positions ``unique`` (ids) are checked
     for repeated cells where that is cheap (see :func:`all_different`). ``quoted=False``
     reads a double quote as any other character (a fifth faster): for a caller that knows
-    the file has none, or drops the table when it finds one.
+    the file has none, or drops the table when it finds one. ``size``, the bytes of the
+    file when known, sets the block size (:func:`block_bytes`).
     """
     import numpy as np
     import polars as pl
@@ -94,6 +111,7 @@ def read_coded_csv(
     )
     schema = pa.schema([(name, dictionary if j in coded else pa.string()) for j, name in enumerate(names)])
     if isinstance(source, bytes):
+        size = len(source) if size is None else size
         data = pa.py_buffer(source)
 
         def stream() -> Any:
@@ -121,7 +139,9 @@ def read_coded_csv(
         # on the reading thread and doubles its time); at most two blocks wait as texts.
         reader = pacsv.open_csv(
             stream(),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=header_index + 1, block_size=_BLOCK_BYTES),
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=header_index + 1, block_size=block_bytes(size)
+            ),
             parse_options=parse,
             convert_options=convert,
         )
@@ -189,9 +209,11 @@ def all_different(texts: Any) -> bool:
     """Whether every text of an Arrow ``string`` array is different, when that is cheap to tell.
 
     Texts of one length up to 16 bytes (ids as schools write them: ``T0000001``) are read as
-    one or two 64-bit words: in increasing order, they are all different; else they are
-    hashed and sorted in numpy (five hundredths of a second for a million). ``False`` means "not shown": texts of several lengths or longer, nulls, or two
-    equal hashes (the caller then checks exactly).
+    one or two big-endian 64-bit words, which compare as the texts do: in increasing order
+    (as registers are often kept), they are all different. Else texts up to 8 bytes are
+    sorted as their words (exact), longer ones hashed and sorted (0.05 s for a million).
+    ``False`` means "not shown": texts of several lengths or longer, nulls, or two equal
+    hashes (the caller then checks exactly).
     """
     import numpy as np
     import pyarrow as pa
@@ -203,10 +225,18 @@ def all_different(texts: Any) -> bool:
     if width > 16 or not (np.diff(bounds) == width).all():
         return False
     data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]].reshape(len(texts), width)
+    if width <= 8:
+        if width < 8:
+            padded = np.zeros((len(texts), 8), dtype=np.uint8)
+            padded[:, :width] = data
+            data = padded
+        word = data.view(">u8").ravel()  # the text itself: no copy for 8-byte ids
+        if bool((word[1:] > word[:-1]).all()):
+            return True
+        ordered = np.sort(word)
+        return not bool((ordered[1:] == ordered[:-1]).any())
     words = np.zeros((len(texts), 16), dtype=np.uint8)
     words[:, :width] = data
-    # read big-endian, two words compare as their texts do: ids in increasing order (as
-    # registers are often kept) are all different without hashing and sorting them
     high, low = words.view(">u8")[:, 0], words.view(">u8")[:, 1]
     if bool(((high[1:] > high[:-1]) | ((high[1:] == high[:-1]) & (low[1:] > low[:-1]))).all()):
         return True

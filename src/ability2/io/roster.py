@@ -617,6 +617,7 @@ def _arrow_csv(
         coded=repeated,
         unique=ids,
         quoted=quoted,
+        size=size,
     )
     if parsed is None:
         return None
