@@ -129,3 +129,19 @@ def test_sums_per_entity_are_exact_whatever_the_type(rows: list[tuple[int, int]]
     summed = sum_per(index, values, 6)
     expected = [sum(int(v) for i, v in zip(index.tolist(), values.tolist(), strict=True) if i == e) for e in range(6)]
     assert summed.dtype == np.int64 and summed.tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    masks=st.lists(st.integers(0, 2**30 - 1), max_size=30),
+    parts=st.lists(st.integers(0, 4), min_size=30, max_size=30),
+)
+def test_environment_and_dimension_masks_hold_the_parts_of_the_abilities_chosen(
+    masks: list[int], parts: list[int]
+) -> None:
+    """Property: bit p of a teacher's part mask is set exactly when some ability they chose is of part p."""
+    from ability2.batch import _masks_of
+
+    found = _masks_of(np.array(masks, dtype=np.int32), np.array(parts, dtype=np.int64))
+    expected = [sum(1 << p for p in {parts[a] for a in range(30) if mask >> a & 1}) for mask in masks]
+    assert found.tolist() == expected

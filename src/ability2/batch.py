@@ -427,12 +427,16 @@ class Batch:
         import numpy as np
 
         index, inside, size = self._index(by)
-        masks = np.asarray(masks, dtype=np.int64)
+        masks = np.asarray(masks)
+        # int32 masks (30 abilities) are or-ed as they are: no int64 copy, and one type for
+        # ufunc.at (numpy's fast path)
+        kind = np.int32 if masks.dtype in (np.int8, np.int16, np.int32, np.uint8, np.uint16) else np.int64
+        masks = masks.astype(kind, copy=False)
         if inside is not None:
             index, masks = index[inside], masks[inside]
-        out: np.ndarray[Any, Any] = np.zeros(size, dtype=np.int64)
+        out: np.ndarray[Any, Any] = np.zeros(size, dtype=kind)
         np.bitwise_or.at(out, index, masks)
-        return out
+        return out.astype(np.int64, copy=False)
 
     def distinct_count(self, codes: Any, by: Level = "school") -> np.ndarray[Any, Any]:
         """Distinct non-negative codes per school or group (``-1`` or blank codes are skipped)."""
