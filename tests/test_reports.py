@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 import ability2
@@ -517,3 +519,36 @@ def test_a_bad_format_is_refused_before_anything_is_written(result: Result) -> N
     with pytest.raises(Ability2Error, match="unknown report format"):
         stream_report(result, handle, "pdf")
     assert handle.getvalue() == b""
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["S1", "S2"]),
+            st.lists(st.sampled_from(["合格", "优秀", "不合格", ""]), min_size=3, max_size=3),
+            st.sampled_from([10, 25]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_summary_from_the_evaluators_counts_reads_as_from_the_roster(
+    rows: list[tuple[str, list[str], int]], registry: Any
+) -> None:
+    """Property: the summary made from the evaluator's status codes and grade counts equals the one made from words and grades."""
+    from ability2.reports.summary import summary_columns
+    from rows import run
+    from rows import teacher as teacher_row
+
+    roster = [
+        teacher_row(f"T{i}", school=school, grades=";".join(grades), online_hours=hours)
+        for i, (school, grades, hours) in enumerate(rows)
+    ]
+    result = run(registry, ("shandong/jining/yanzhou", dt.date(2022, 11, 20)), roster)
+    assert result._status_codes() is not None and result._grade_counts is not None
+    fast = summary_columns(result)
+    result._grade_counts = None
+    result.status = list(result.status)  # the words as given: the codes no longer speak for them
+    assert result._status_codes() is None
+    assert summary_columns(result) == fast

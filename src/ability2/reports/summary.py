@@ -175,6 +175,10 @@ def _grade_flags(result: Result, size: int) -> tuple[np.ndarray[Any, Any], np.nd
     offsets = np.asarray(roster.ability_offsets, dtype=np.int64)
     if not roster.has_grades:
         return np.diff(offsets) == 0, np.ones(size, dtype=bool)
+    counts = result._grade_counts
+    if counts is not None:  # the evaluator counted them per teacher: no pass over every selection
+        _, ungraded, failed, _, _ = counts
+        return np.asarray(ungraded) == 0, np.asarray(failed) == 0
     grades = np.asarray(roster.grades)
 
     def per_teacher(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -241,14 +245,21 @@ def summary_columns(result: Result, lang: str = "zh") -> dict[str, list[Any]]:
     import numpy as np
 
     size = len(result)
-    status = np.asarray(result.status, dtype=object)
+    coded = result._status_codes()
+    if coded is not None:  # the evaluator's codes: no text compared per teacher
+        codes, words = coded
+        codes = np.asarray(codes)
+        passed = (codes == words.index("pass")) | (codes == words.index("excellent"))
+        assessed = codes != words.index("pending")
+    else:
+        status = np.asarray(result.status, dtype=object)
+        passed = (status == "pass") | (status == "excellent")
+        assessed = status != "pending"
     columns = {column.rule: column for column in result.teacher_columns}
     tags = _tags_of(result)
 
     def tagged(tag: str) -> list[Any]:
         return [column for rule, column in columns.items() if tag in tags.get(rule, ())]
-
-    passed = (status == "pass") | (status == "excellent")
 
     from ability2.rules.readings import course_hours_reading
 
@@ -257,7 +268,6 @@ def summary_columns(result: Result, lang: str = "zh") -> dict[str, list[Any]]:
     for column in tagged(course_tag):
         hours &= _ok(column)
 
-    assessed = status != "pending"
     grading_columns = tagged("grading")
     grading = grading_columns[0] if grading_columns else None
     for column in grading_columns:
