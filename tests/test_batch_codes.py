@@ -145,3 +145,10 @@ def test_environment_and_dimension_masks_hold_the_parts_of_the_abilities_chosen(
     found = _masks_of(np.array(masks, dtype=np.int32), np.array(parts, dtype=np.int64))
     expected = [sum(1 << p for p in {parts[a] for a in range(30) if mask >> a & 1}) for mask in masks]
     assert found.tolist() == expected
+
+
+def test_sums_of_many_large_unsigned_bytes_do_not_wrap() -> None:
+    """16 million rows of 200 (uint8) in one school: past int32, so summed in int64 (it wrapped to a negative number)."""
+    rows = 2**24 - 1
+    summed = sum_per(np.zeros(rows, dtype=np.int32), np.full(rows, 200, dtype=np.uint8), 1)
+    assert summed.tolist() == [200 * rows]

@@ -194,7 +194,7 @@ def sum_per(index: np.ndarray[Any, Any], values: np.ndarray[Any, Any], size: int
 
     values = np.asarray(values)
     n = len(values)
-    if values.dtype.kind == "b" or (values.dtype.itemsize == 1 and n < 2**24):
+    if values.dtype.kind == "b" or (values.dtype == np.int8 and n < 2**24):  # |int8| <= 128
         fits = n < 2**31
     else:
         largest = max(abs(int(values.min(initial=0))), abs(int(values.max(initial=0))))
