@@ -357,3 +357,27 @@ def test_a_file_read_in_large_blocks_reads_as_in_small_ones(tmp_path: Path) -> N
         patch.setattr(arrow_csv, "_MAX_BLOCK_BYTES", 4096)
         cut = roster_facts(read_roster(str(path)))
     assert cut == whole and len(whole["ids"]) == 3000
+
+
+@pytest.mark.parametrize("cell", ['"1"0', '"1,5"'])
+def test_a_quote_past_the_head_still_sends_the_file_to_the_strict_parsers(tmp_path: Path, cell: str) -> None:
+    """The direct path parses without quote handling: a quote far past the first 64 KB drops its table, the row is named."""
+    rows = [f"T{i:05d},S1,25,25,A1" for i in range(8000)]  # about 140 KB before the quote
+    path = tmp_path / "r.csv"
+    body = "teacher_id,school,online_hours,offline_hours,abilities\n" + "\n".join(rows) + f"\nT99999,S1,{cell},25,A1\n"
+    path.write_text(body, encoding="utf-8")
+    assert body.index('"') > 1 << 16
+    with pytest.raises(RosterError) as info:
+        read_roster(str(path))
+    assert [problem.row for problem in info.value.problems] == [8002]
+
+
+def test_a_well_quoted_cell_past_the_head_reads_as_the_csv_module_reads_it(tmp_path: Path) -> None:
+    """Past the first 64 KB, ``"30"`` is 30 hours and ``"S2"`` the school S2: the file goes to the parsers that unquote."""
+    rows = [f"T{i:05d},S1,25,25,A1" for i in range(8000)]
+    path = tmp_path / "r.csv"
+    body = "teacher_id,school,online_hours,offline_hours,abilities\n" + "\n".join(rows) + '\nT99999,"S2","30",25,A1\n'
+    path.write_text(body, encoding="utf-8")
+    assert body.index('"') > 1 << 16
+    roster = read_roster(str(path))
+    assert len(roster) == 8001 and roster.school[-1] == "S2" and roster.online[-1] == 30 * 100
