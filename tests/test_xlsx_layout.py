@@ -327,9 +327,9 @@ def _from_parts(made: Any, size: int) -> list[str | None]:
     """A column's cells as a block's query makes them: its pieces joined, then ``|``."""
     if not size:
         return []
-    data, pieces = made.parts(0, size, "c", "|")
-    exprs = [pl.lit(piece) if isinstance(piece, str) else piece for piece in pieces]
-    joined: list[str | None] = pl.DataFrame(data).select(pl.concat_str(exprs)).to_series().to_list()
+    pieces = made.parts(0, size, "|")
+    assert all(isinstance(piece, str) or len(piece) == size for piece in pieces)
+    joined: list[str | None] = _xlsxml._joined(pieces, skip=False).to_pylist()
     return joined
 
 

@@ -4,11 +4,12 @@ A worksheet's rows are XML (``<row r="2"><c r="A2" t="inlineStr"><is><t>T1</t></
 Writing them cell by cell through a general library costs microseconds a cell, minutes for a
 province. Here a sheet is described first (its header, its columns of values, its cells put
 one by one, its widths and panes) and then written in blocks of :data:`CHUNK_ROWS` rows: each
-column becomes the XML of its cells for the block at once (polars string expressions, or one
-lookup per distinct value), the block's rows are joined and deflated on their own by worker
-threads (polars and ISA-L work without the interpreter lock), and the blocks are appended in
-order to the part in the archive (:mod:`._zip`). A few blocks are in flight at a time, so memory
-stays bounded whatever the size.
+column becomes the XML of its cells for the block at once (its texts between two literals, or
+one lookup per distinct value), the block's rows are joined by Arrow's
+``binary_join_element_wise`` into one buffer and deflated on their own by worker threads (Arrow
+and ISA-L work without the interpreter lock), and the blocks are appended in order to the part
+in the archive (:mod:`._zip`). A few blocks are in flight at a time, so memory stays bounded
+whatever the size.
 
 The worksheet XML is that of XlsxWriter's constant-memory mode, byte for byte but for the
 style numbers (XlsxWriter numbered styles in order of first use; here they are fixed): inline strings
@@ -46,6 +47,7 @@ from ability2.reports.safety import neutralise
 if TYPE_CHECKING:
     import numpy as np
     import polars as pl
+    import pyarrow as pa
 
     from ability2.reports.printing import PrintSetup
 
@@ -84,8 +86,6 @@ STYLES: dict[str, int] = {
 
 #: rows built and deflated at a time
 CHUNK_ROWS = 4096
-#: pieces of a row joined at a time, before the parts are joined
-_JOINED = 8
 #: threads making and deflating blocks of rows ahead of the one that writes them (each holds a block or two)
 WORKERS = max(2, min(4, os.cpu_count() or 2))
 
@@ -243,15 +243,13 @@ class Column:
         """For rows ``start:stop``, each cell's XML after ``<c r="A1"``, then ``suffix`` (null: no cell)."""
         raise NotImplementedError
 
-    def parts(self, start: int, stop: int, name: str, suffix: str = "") -> tuple[dict[str, Any], list[str | pl.Expr]]:
-        """:meth:`bodies` as pieces of one polars query: the columns it reads, then texts and expressions.
+    def parts(self, start: int, stop: int, suffix: str = "") -> list[str | pa.Array]:
+        """:meth:`bodies` as pieces to join row by row: texts (the same in every row) and Arrow string arrays.
 
-        The concatenation of the pieces is each cell's XML and ``suffix`` (null: no cell); the
-        columns are named ``name`` (and after it).
+        Joined row by row (null when any piece is), the pieces are each cell's XML and
+        ``suffix`` (null: no cell).
         """
-        import polars as pl
-
-        return {name: self.bodies(start, stop, suffix)}, [pl.col(name)]
+        return [_arrow(self.bodies(start, stop, suffix))]
 
 
 class DictColumn(Column):
@@ -292,6 +290,7 @@ class DictColumn(Column):
         self.bound = self.size * (4 * longest + 24)
         self._made = made
         self._tables: dict[str, pl.Series] = {}
+        self._arrow_tables: dict[str, pa.Array] = {}
         # the smallest integers that hold the codes (✓/✗ in one byte a row)
         self._codes = codes.astype(np.min_scalar_type(count))
 
@@ -312,11 +311,12 @@ class DictColumn(Column):
 
         return self._table(suffix).gather(pl.Series(self._codes[start:stop].astype(np.uint32)))
 
-    def parts(self, start: int, stop: int, name: str, suffix: str = "") -> tuple[dict[str, Any], list[str | pl.Expr]]:
-        """See :meth:`Column.parts`: the codes, and the table looked up in the query."""
-        import polars as pl
-
-        return {name: self._codes[start:stop]}, [pl.lit(self._table(suffix)).gather(pl.col(name))]
+    def parts(self, start: int, stop: int, suffix: str = "") -> list[str | pa.Array]:
+        """See :meth:`Column.parts`: the table (made once per suffix) looked up by the codes."""
+        table = self._arrow_tables.get(suffix)
+        if table is None:
+            table = self._arrow_tables[suffix] = _arrow(self._table(suffix))
+        return [table.take(self._codes[start:stop])]
 
 
 def _cells(values: list[Any], styles: list[str | None], used: np.ndarray[Any, Any]) -> tuple[list[str | None], int]:
@@ -376,6 +376,7 @@ class TextColumn(Column):
         self._odd = odd.arg_true().to_numpy()
         self.bound = 7 * int(present.str.len_bytes().sum() or 0) + self.size * (len(_INLINE) + len(_INLINE_END) + 48)
         self._prefix = f"{_style(style)}{_INLINE}"
+        self._arrow_texts: pa.Array | None = None
 
     def bodies(self, start: int, stop: int, suffix: str = "") -> pl.Series:
         """See :meth:`Column.bodies`.
@@ -405,19 +406,20 @@ class TextColumn(Column):
             bodies = bodies.fill_null(self._missing + suffix)
         return bodies
 
-    def parts(self, start: int, stop: int, name: str, suffix: str = "") -> tuple[dict[str, Any], list[str | pl.Expr]]:
+    def parts(self, start: int, stop: int, suffix: str = "") -> list[str | pa.Array]:
         """See :meth:`Column.parts`: a block without odd texts is its texts between two literals.
 
         A block with an odd text (or, with a style, a missing one) goes through :meth:`bodies`.
         """
         import numpy as np
-        import polars as pl
 
-        texts = self._texts.slice(start, stop - start)
         first, last = np.searchsorted(self._odd, [start, stop])
-        if last > first or (self._missing is not None and texts.null_count()):
-            return {name: self.bodies(start, stop, suffix)}, [pl.col(name)]
-        return {name: texts}, [self._prefix + ">", pl.col(name), _INLINE_END + suffix]
+        if last > first or (self._missing is not None and self._texts.slice(start, stop - start).null_count()):
+            return [_arrow(self.bodies(start, stop, suffix))]
+        texts = self._arrow_texts
+        if texts is None:  # made once, by whichever block comes first (the same array either way)
+            texts = self._arrow_texts = _arrow(self._texts)
+        return [self._prefix + ">", texts.slice(start, stop - start), _INLINE_END + suffix]
 
     def _escaped(self, texts: pl.Series, suffix: str) -> pl.Series:
         """Each text's cell XML by expressions: guarded, escaped, spaces kept (the rarest through :func:`cell`)."""
@@ -797,11 +799,11 @@ class Sheet:
         body = "".join(f'<c r="{column_name(col)}{row + 1}"{cells[col]}' for col in sorted(cells))
         return f'<row r="{row + 1}"{height}>{body}</row>'
 
-    def pieces(self, selected: bool) -> Iterator[Callable[[], bytes]]:
+    def pieces(self, selected: bool) -> Iterator[Callable[[], bytes | memoryview]]:
         """The sheet's XML as pieces to make, in order: the head, blocks of :data:`CHUNK_ROWS` rows, the tail.
 
         Each piece is a function that makes its bytes; blocks of the table can be made in
-        parallel (their work is polars', which runs without the interpreter lock).
+        parallel (their work is Arrow's, which runs without the interpreter lock).
         """
         rows = self.rows
         end = self.first + rows
@@ -815,50 +817,46 @@ class Sheet:
             yield functools.partial(self._block, start, min(rows, start + CHUNK_ROWS))
         yield ("".join(self._row(row) for row in ordered if row >= self.first) + self._tail()).encode
 
-    def chunks(self, selected: bool) -> Iterator[bytes]:
+    def chunks(self, selected: bool) -> Iterator[bytes | memoryview]:
         """The sheet's XML in pieces, made one after the other (see :meth:`pieces`)."""
         for make in self.pieces(selected):
             yield make()
 
-    def _block(self, start: int, stop: int) -> bytes:
-        """Rows ``start:stop`` of the table as XML (see :meth:`_pieces`)."""
-        import polars as pl
+    def _block(self, start: int, stop: int) -> bytes | memoryview:
+        """Rows ``start:stop`` of the table as XML (see :meth:`_pieces`): a view of the joined rows' bytes."""
+        import numpy as np
 
-        data, pieces = self._pieces(start, stop)
-        # joined in two steps, a few pieces at a time first: polars runs the first step's
-        # expressions side by side, and short joins cost less than one long one
-        parts = [
-            pl.concat_str(pieces[i : i + _JOINED], ignore_nulls=True).alias(f"p{i}")
-            for i in range(0, len(pieces), _JOINED)
-        ]
-        rows = pl.DataFrame(data).select(parts).select(pl.concat_str(pl.all(), ignore_nulls=True)).to_series()
-        joined: bytes = rows.str.join("").cast(pl.Binary).item()
-        return joined
+        rows = _joined(self._pieces(start, stop), skip=True)
+        # the rows lie one after the other in the array's data: the block is that stretch of it
+        _, offsets, data = rows.buffers()
+        if data is None:  # pragma: no cover - a row always has its <row> element
+            return b""
+        ends = np.frombuffer(offsets, dtype=np.int64)[rows.offset : rows.offset + len(rows) + 1]
+        return memoryview(data)[int(ends[0]) : int(ends[-1])]
 
-    def _pieces(self, start: int, stop: int) -> tuple[dict[str, Any], list[pl.Expr]]:
-        """The columns and the pieces that rows ``start:stop`` of the table are joined from.
+    def _pieces(self, start: int, stop: int) -> list[str | pa.Array]:
+        """The pieces that rows ``start:stop`` of the table are joined from, row by row.
 
         A row is ``<row r="N">``, then per cell ``<c r="B`` + ``N"`` + the cell's XML. The text
         between two row numbers rides on the cell before it (each distinct cell's XML with the
         next cell's head appended, made once), so a row is joined from about two pieces a cell.
-        A column where some rows have no cell is one piece per cell, null when there is none,
-        and skipped.
+        A column where some rows have no cell is one piece per cell, null when there is none
+        (joined apart, null when any of its pieces is), and skipped.
         """
-        import polars as pl
+        import numpy as np
+        import pyarrow as pa
 
-        numbers = pl.int_range(self.first + start + 1, self.first + stop + 1, eager=True).cast(pl.String)
         # each cell's reference ends with the row number and its closing quote: r="B12"
-        data: dict[str, Any] = {"r": numbers + '"'}
-        number = pl.col("r")
+        numbers = pa.array(np.arange(self.first + start + 1, self.first + stop + 1, dtype=np.int64)).cast(
+            pa.large_string()
+        )
+        number = _joined([numbers, '"'], skip=False)
         present = [(col, item) for col, item in enumerate(self.table) if item is not None and item.last >= start]
-        items: list[str | pl.Expr] = ['<row r="', number, ">"]
+        items: list[str | pa.Array] = ['<row r="', number, ">"]
         for k, (col, item) in enumerate(present):
             head = f'<c r="{column_name(col)}'
-            name = f"c{col}"
             if item.gaps:
-                found, parts = item.parts(start, stop, name)
-                cell = [pl.lit(head), number, *(pl.lit(p) if isinstance(p, str) else p for p in parts)]
-                items.append(pl.concat_str(cell))
+                items.append(_joined([head, number, *item.parts(start, stop)], skip=False))
             else:
                 if k == 0 or present[k - 1][1].gaps:  # else the cell before carries this head
                     items.append(head)
@@ -867,24 +865,49 @@ class Sheet:
                     suffix = "</row>"
                 else:
                     suffix = "" if following[1].gaps else f'<c r="{column_name(following[0])}'
-                found, parts = item.parts(start, stop, name, suffix)
-                items += [number, *parts]
-            data.update(found)
+                items += [number, *item.parts(start, stop, suffix)]
         if not present or present[-1][1].gaps:
             items.append("</row>")
-        pieces: list[pl.Expr] = []
+        pieces: list[str | pa.Array] = []
         text = ""
-        for piece in items:  # consecutive texts joined into one literal
+        for piece in items:  # consecutive texts joined into one
             if isinstance(piece, str):
                 text += piece
                 continue
             if text:
-                pieces.append(pl.lit(text))
+                pieces.append(text)
                 text = ""
             pieces.append(piece)
         if text:
-            pieces.append(pl.lit(text))
-        return data, pieces
+            pieces.append(text)
+        return pieces
+
+
+def _joined(pieces: list[str | pa.Array], *, skip: bool) -> pa.Array:
+    """The pieces (texts the same in every row, and arrays) joined row by row.
+
+    A null piece is left out (``skip``) or makes the row null.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.large_string()
+    args = [pa.scalar(piece, texts) if isinstance(piece, str) else piece for piece in pieces]
+    joined: pa.Array = pc.binary_join_element_wise(
+        *args, pa.scalar("", texts), null_handling="skip" if skip else "emit_null"
+    )
+    return joined
+
+
+def _arrow(texts: pl.Series) -> pa.Array:
+    """``texts`` as one Arrow array of large strings (offsets of 64 bits: a block may pass 2 GiB)."""
+    import polars as pl
+    import pyarrow as pa
+
+    made = texts.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.oldest())
+    if isinstance(made, pa.ChunkedArray):
+        made = made.combine_chunks()
+    return made if made.type == pa.large_string() else made.cast(pa.large_string())
 
 
 def _excel_width(width: float) -> float:
@@ -1039,7 +1062,7 @@ class Workbook:
         """Each sheet's part: its pieces made and deflated ahead by two threads, joined in order by this one."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
-        def made(make: Callable[[], bytes]) -> tuple[bytes, bytes]:
+        def made(make: Callable[[], bytes | memoryview]) -> tuple[bytes | memoryview, bytes]:
             data = make()
             return data, archive.deflate(data)
 
@@ -1049,7 +1072,7 @@ class Workbook:
             for make in sheet.pieces(selected=index == 1)
         ]
         pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="ability2-xlsx")
-        ahead: collections.deque[tuple[int, Future[tuple[bytes, bytes]]]] = collections.deque()
+        ahead: collections.deque[tuple[int, Future[tuple[bytes | memoryview, bytes]]]] = collections.deque()
         position = 0
         stream = None
         current = 0
