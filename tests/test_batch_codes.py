@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,3 +153,11 @@ def test_sums_of_many_large_unsigned_bytes_do_not_wrap() -> None:
     rows = 2**24 - 1
     summed = sum_per(np.zeros(rows, dtype=np.int32), np.full(rows, 200, dtype=np.uint8), 1)
     assert summed.tolist() == [200 * rows]
+
+
+def test_sums_refuse_values_and_indices_of_different_lengths() -> None:
+    """``ufunc.at`` would add one value to every row's entity: a length mismatch is an error, as ``bincount`` made it."""
+    with pytest.raises(ValueError, match="sum_per"):
+        sum_per(np.array([0, 1, 1]), np.array([5]), 2)
+    with pytest.raises(ValueError, match="sum_per"):
+        sum_per(np.array([0, 1]), np.array([[1, 2]]), 2)

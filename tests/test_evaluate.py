@@ -535,3 +535,22 @@ def test_a_pending_teacher_is_told_which_abilities_are_not_graded(ability2_regis
     page = render_report(result, "html")
     assert "待评，B2 尚未考核" in page and '<span class="pending">…</span>' in page
     assert "待评，B2 尚未考核" in result_html(result)
+
+
+def test_the_status_cannot_be_edited_in_place_behind_the_counts(ability2_registry: Registry) -> None:
+    """The status words are made from the evaluator's codes, which the counts and reports read.
+
+    An edit in place would change one and not the other, so the words are read-only; a
+    caller who wants other verdicts assigns a new status, and the counts follow it.
+    """
+    hebei = run(
+        ability2_registry,
+        XUSHUI,
+        [teacher("T1", online_hours=20, offline_hours=30), teacher("T2", online_hours=1, offline_hours=1)],
+    )
+    assert list(hebei.status) == ["pass", "fail"]
+    with pytest.raises(ValueError, match="read-only"):
+        hebei.status[1] = "pass"
+    assert hebei.status_counts()["fail"] == 1
+    hebei.status = ["pass", "pass"]
+    assert hebei.status_counts()["fail"] == 0 and hebei.status_counts()["pass"] == 2

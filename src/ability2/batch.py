@@ -194,6 +194,8 @@ def sum_per(index: np.ndarray[Any, Any], values: np.ndarray[Any, Any], size: int
 
     values = np.asarray(values)
     n = len(values)
+    if values.ndim != 1 or np.ndim(index) != 1 or len(index) != n:  # ufunc.at would broadcast a short ``values``
+        raise ValueError(f"sum_per: {np.shape(index)} indices for values of shape {values.shape}")
     if values.dtype.kind == "b" or (values.dtype == np.int8 and n < 2**24):  # |int8| <= 128
         fits = n < 2**31
     else:

@@ -415,7 +415,10 @@ class Result:
         if made is None:
             import numpy as np
 
-            made = self._status_made = np.array(STATUS_ORDER, dtype=object)[self._coded_status]
+            made = np.array(STATUS_ORDER, dtype=object)[self._coded_status]
+            # read-only: the summaries and reports count the codes, which an edit here would not change
+            made.flags.writeable = False
+            self._status_made = made
         return made
 
     @status.setter
