@@ -44,9 +44,15 @@ def test_gather_lists_gives_each_row_its_value_list(data: st.DataObject, values:
     index = data.draw(st.lists(st.integers(0, len(values) - 1), max_size=40))
     rows = data.draw(st.none() | st.lists(st.booleans(), min_size=len(index), max_size=len(index)))
     series = pl.Series("v", values, dtype=pl.List(pl.Int8))
-    offsets, flat = gather_lists(series, np.array(index, dtype=np.int64), None if rows is None else np.array(rows))
+    saved = encoding._GATHER_SLICE
+    encoding._GATHER_SLICE = data.draw(st.sampled_from([1, 3, saved]))  # gathered in slices of this many rows
+    try:
+        offsets, flat = gather_lists(series, np.array(index, dtype=np.int64), None if rows is None else np.array(rows))
+    finally:
+        encoding._GATHER_SLICE = saved
     expected = [(values[i] or []) if rows is None or rows[position] else [] for position, i in enumerate(index)]
     assert offsets.dtype == np.int64 and flat.dtype == np.int8
+    assert len(offsets) == len(index) + 1 and offsets[0] == 0 and offsets[-1] == len(flat)
     assert [flat[offsets[k] : offsets[k + 1]].tolist() for k in range(len(index))] == expected
 
 
