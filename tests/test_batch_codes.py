@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ability2.batch as batch_module
 from ability2.batch import factorize_integers, factorize_pairs, sum_per
 
 
@@ -40,9 +41,10 @@ def test_codes_follow_first_appearance(values: list[int]) -> None:
         st.lists(st.sampled_from([-1, 2, 10**9]), min_size=1, max_size=3, unique=True),  # a wide range
     ),
     wide=st.booleans(),
+    slice_=st.sampled_from([1, 2, 3, 1 << 18]),
 )
 def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
-    teachers: list[list[int]], wanted: list[int], wide: bool
+    teachers: list[list[int]], wanted: list[int], wide: bool, slice_: int
 ) -> None:
     # grades of each teacher's selections, stored teacher by teacher; one teacher may have 256 or more
     # (the packed fields' limit: then the one-value-at-a-time path), and int8 or int64 codes
@@ -53,9 +55,16 @@ def test_per_teacher_kinds_counts_each_wanted_value_of_each_teacher(
     batch._offsets = np.concatenate([[0], np.cumsum(batch.k)]).astype(np.int64)
     wide = wide or any(abs(value) > 100 for value in wanted)
     kinds = np.array([g for t in teachers for g in t], dtype=np.int64 if wide else np.int8)
-    counted = batch.per_teacher_kinds(kinds, wanted)
+    saved = batch_module._TEACHER_SLICE
+    batch_module._TEACHER_SLICE = slice_  # teachers counted a slice of this many at a time
+    try:
+        counted = batch.per_teacher_kinds(kinds, wanted)
+        selected = batch.per_teacher_selections(kinds == wanted[0])
+    finally:
+        batch_module._TEACHER_SLICE = saved
     assert [c.tolist() for c in counted] == [[t.count(value) for t in teachers] for value in wanted]
     assert all(c.dtype == np.int32 for c in counted)
+    assert selected.dtype == np.int32 and selected.tolist() == [t.count(wanted[0]) for t in teachers]
 
 
 def test_school_certifications_and_coverage_count_what_the_schools_teachers_did(tmp_path: object) -> None:
