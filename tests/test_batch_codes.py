@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ability2.batch as batch_module
@@ -170,3 +170,53 @@ def test_sums_refuse_values_and_indices_of_different_lengths() -> None:
         sum_per(np.array([0, 1, 1]), np.array([5]), 2)
     with pytest.raises(ValueError, match="sum_per"):
         sum_per(np.array([0, 1]), np.array([[1, 2]]), 2)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    chosen=st.lists(
+        st.lists(st.sampled_from(["A1", "A5", "B2", "B9", "C3", "C7"]), min_size=1, max_size=4, unique=True),
+        min_size=1,
+        max_size=9,
+    )
+)
+def test_each_teachers_ability_environment_and_dimension_masks_whatever_the_slice(
+    chosen: list[list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Bit i of a teacher's masks is set when they chose ability i, or one of environment or dimension i.
+
+    The masks are made a slice of teachers at a time; slices of 1, 2 and 3 teachers give the
+    same masks as the framework's own mapping of each ability to its environment and dimension.
+    """
+    import ability2
+    from ability2.batch import Batch
+
+    path = tmp_path_factory.mktemp("masks") / "roster.csv"
+    lines = [f"T{i},一中,30,20,{';'.join(codes)}" for i, codes in enumerate(chosen)]
+    path.write_text("teacher_id,school,online_hours,offline_hours,abilities\n" + "\n".join(lines) + "\n", "utf-8")
+    policy = ability2.load_registry().policy("guangxi")
+    roster = ability2.read_roster(path)
+    framework = policy.framework
+    environments = [env.id for env in framework.environments]
+    dimensions = [dim.id for dim in framework.dimensions]
+    position = {ability.code: i for i, ability in enumerate(framework.abilities)}
+    of = {ability.code: ability for ability in framework.abilities}
+    expected = [
+        (
+            sum({1 << position[code] for code in codes}),
+            sum({1 << environments.index(of[code].environment.id) for code in codes}),
+            sum({1 << dimensions.index(of[code].dimension.id) for code in codes}),
+        )
+        for codes in chosen
+    ]
+    saved = batch_module._TEACHER_SLICE
+    try:
+        for size in (1, 2, 3, saved):
+            batch_module._TEACHER_SLICE = size
+            batch = Batch(roster, policy)
+            found = list(
+                zip(batch.ability_mask.tolist(), batch.env_mask.tolist(), batch.dim_mask.tolist(), strict=True)
+            )
+            assert found == expected
+    finally:
+        batch_module._TEACHER_SLICE = saved

@@ -103,11 +103,16 @@ def _masks_of(ability_mask: np.ndarray[Any, Any], part_of_ability: np.ndarray[An
     import numpy as np
 
     parts = int(part_of_ability.max()) + 1 if len(part_of_ability) else 0
-    masks = np.zeros(len(ability_mask), dtype=mask_dtype(parts))
+    masks = np.zeros(len(ability_mask), dtype=_parts_dtype(part_of_ability))
     for part in range(parts):
         members = int(np.bitwise_or.reduce(np.left_shift(np.int64(1), np.flatnonzero(part_of_ability == part))))
         masks |= ((ability_mask & members) != 0).astype(masks.dtype) << part
     return masks
+
+
+def _parts_dtype(part_of_ability: np.ndarray[Any, Any]) -> np.dtype[Any]:
+    """The type of the per-teacher masks over the parts (environments, dimensions) the abilities are of."""
+    return mask_dtype(int(part_of_ability.max()) + 1 if len(part_of_ability) else 0)
 
 
 def mask_dtype(bits: int) -> np.dtype[Any]:
@@ -266,11 +271,19 @@ class Batch:
         self.k = np.diff(offsets).astype(np.int32)
         starts = offsets[:-1]
         one = mask_dtype(len(framework.abilities)).type(1)
+        self._offsets = offsets
         if self.n and (self.k > 0).all():
-            self.ability_mask = np.bitwise_or.reduceat(np.left_shift(one, codes), starts)
-            # a teacher chose an ability of environment (dimension) e when their abilities meet e's
-            self.env_mask = _masks_of(self.ability_mask, self.env_of_ability)
-            self.dim_mask = _masks_of(self.ability_mask, self.dim_of_ability)
+            self.ability_mask = np.empty(self.n, dtype=one.dtype)
+            self.env_mask = np.empty(self.n, dtype=_parts_dtype(self.env_of_ability))
+            self.dim_mask = np.empty(self.n, dtype=_parts_dtype(self.dim_of_ability))
+            # a slice of teachers at a time: at 10M the whole-roster temporaries (a shifted bit
+            # per selection, a mask per part) were fresh memory, each pass several times slower
+            for first, last, begin, end in self._teacher_slices():
+                chosen = np.bitwise_or.reduceat(np.left_shift(one, codes[begin:end]), starts[first:last] - begin)
+                self.ability_mask[first:last] = chosen
+                # a teacher chose an ability of environment (dimension) e when their abilities meet e's
+                self.env_mask[first:last] = _masks_of(chosen, self.env_of_ability)
+                self.dim_mask[first:last] = _masks_of(chosen, self.dim_of_ability)
         else:
             self.ability_mask = np.zeros(self.n, dtype=one.dtype)
             self.env_mask = np.zeros(self.n, dtype=mask_dtype(len(framework.environments)))
@@ -288,8 +301,6 @@ class Batch:
                     np.left_shift(1, self.dim_of_ability[codes]).astype(self.dim_mask.dtype),
                 )
         grades = roster.grades
-
-        self._offsets = offsets
         self.n_fail, self.n_ungraded, self.n_excellent, self.n_pass = self.per_teacher_kinds(
             grades, (GRADE_FAIL, GRADE_UNGRADED, GRADE_EXCELLENT, GRADE_PASS)
         )
