@@ -252,6 +252,64 @@ def test_a_command_asked_to_stop_exits_143_and_writes_nothing(
     assert not ability2.files.writes_stopped()  # the next command in this process writes again
 
 
+def test_a_second_interrupt_while_cleaning_up_still_removes_the_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polars, cancelling its query on SIGINT, raises the interrupt again: the first cleanup is cut short, the file still goes."""
+    from ability2.files import write_atomic
+
+    unlink = Path.unlink
+    cut: list[Path] = []
+
+    def interrupted_once(self: Path, missing_ok: bool = False) -> None:
+        if not cut:
+            cut.append(self)
+            raise KeyboardInterrupt
+        unlink(self, missing_ok=missing_ok)
+
+    def write(temporary: Path) -> None:
+        temporary.write_text("half", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "unlink", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(tmp_path / "r.txt", write)
+    assert cut and list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_native_code_swallowed_then_failed_after_ends_as_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGINT in a polars call: polars printed "Exception ignored" and then failed with a TypeError.
+
+    The command ends as interrupted (130, 已中断), not as an internal error, and writes nothing.
+    """
+    import signal
+    import time
+
+    import ability2.reports
+
+    def swallowed_then_failed(*args: object, **kwargs: object) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the handler's exception arrives here
+        except KeyboardInterrupt:
+            pass  # swallowed, as native code did
+        raise TypeError("'<unprintable str object>' is not a Polars data type")
+
+    monkeypatch.setattr(ability2.reports, "write_report", swallowed_then_failed)
+    roster = tmp_path / "r.csv"
+    roster.write_text("teacher_id,school,online_hours,offline_hours,abilities\nT1,S,20,30,A1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["evaluate", str(roster), "--region", "hebei", "--on", "2022-01-01", "--format", "json"]
+    code = main([*args, "-o", str(out / "r.json")])
+    err = capsys.readouterr().err
+    assert code == 130 and "已中断" in err and "内部错误" not in err
+    assert list(out.iterdir()) == []
+    assert not ability2.files.writes_stopped()  # the next command in this process writes again
+
+
 def test_names_and_sources_print_as_written_never_as_markup(capsys: pytest.CaptureFixture[str]) -> None:
     """rich markup is off: ``[shandong/jining/yanzhou]`` after a form's source is printed, not taken for a style."""
     assert main(["form", "shandong/jining/yanzhou", "--on", "2022-11-20"]) == 0

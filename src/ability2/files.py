@@ -83,13 +83,15 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     temporary: Path | None = None
     try:
         for _ in range(100):
-            candidate = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+            # named before it is made: a signal's exception right after the file is made still
+            # finds it to remove (48 random bits: no other file has the name)
+            temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
             try:
-                handle = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
+                temporary = None
                 continue
             os.close(handle)
-            temporary = candidate
             break
         if temporary is None:  # pragma: no cover - 100 collisions of 48 random bits
             raise Ability2Error(msg("files.no_temporary", path=path, folder=target.parent))
@@ -99,9 +101,16 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException as exc:
-        if temporary is not None:
-            with suppress(OSError):
-                temporary.unlink()
+        # removed even when a second signal's exception arrives meanwhile (polars, cancelling
+        # its query on SIGINT, raises the interrupt again): this loop is entered without a
+        # call, where a pending signal could raise before any cleanup began
+        while temporary is not None:
+            try:
+                with suppress(OSError):
+                    temporary.unlink()
+                temporary = None
+            except (KeyboardInterrupt, Stopped):
+                pass
         if isinstance(exc, OSError):
             from ability2.failures import os_reason
 

@@ -641,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     with language(_Parser.lang):  # argparse's type errors are worded while parsing
         args = parser.parse_args(given)
-    restore = _exit_cleanly_on_sigterm()
+    restore = _exit_cleanly_on_signals()
     lang = getattr(args, "lang", "zh")
     json_mode = _json_mode(args)
 
@@ -658,7 +658,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ):
                 result: int = args.func(args)
             if writes_stopped():  # the signal's exception was swallowed, but no write was kept
-                raise Stopped
+                return _stopped_exit()
             return result
         except RegionUnavailableError as exc:
             from ability2.messages import render
@@ -675,6 +675,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except BrokenPipeError:
             return EXIT_OK
         except Exception as exc:  # one mapping for the CLI and the service (ability2.failures)
+            if writes_stopped():  # native code failed after swallowing the signal's exception
+                return _stopped_exit()
             from ability2.failures import classify
 
             failure = classify(exc, lang)
@@ -689,15 +691,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(line, file=sys.stderr)
             return failure.exit_code
         except KeyboardInterrupt:
-            from ability2.messages import render
-
-            print(f"ability2: {render(msg('cli.interrupted'))}", file=sys.stderr)
-            return 130
+            return _stopped_exit(interrupted=True)
         except Stopped:
-            from ability2.messages import render
-
-            print(f"ability2: {render(msg('cli.terminated'))}", file=sys.stderr)
-            return 143
+            return _stopped_exit(interrupted=False)
         finally:
             restore()
 
@@ -779,13 +775,18 @@ def _plugin_environment(dirs: Sequence[str], no_installed: bool, lang: str) -> I
                 os.environ[name] = value
 
 
-def _exit_cleanly_on_sigterm() -> Callable[[], None]:
-    """Turn SIGTERM into an exception while the command runs, so that writers clean up; returns the undo.
+#: the signals received while the command ran (SIGINT or SIGTERM), in order
+_RECEIVED: list[int] = []
 
-    The handler also stops every write from being moved into place
-    (:func:`ability2.files.stop_writes`): native code (polars, Arrow) may swallow the
-    exception when the signal arrives during one of its calls, and the write then ends in
-    :class:`~ability2.files.Stopped` all the same.
+
+def _exit_cleanly_on_signals() -> Callable[[], None]:
+    """Turn SIGTERM and SIGINT into exceptions while the command runs, so that writers clean up; returns the undo.
+
+    SIGTERM raises :class:`~ability2.files.Stopped`, SIGINT ``KeyboardInterrupt``. Each also
+    stops every write from being moved into place (:func:`ability2.files.stop_writes`) and
+    is remembered: native code (polars, Arrow) may swallow the exception when the signal
+    arrives during one of its calls, or fail with another error after it, and the command
+    then ends as stopped all the same (:func:`_stopped_exit`).
     """
     import signal
     import threading
@@ -797,12 +798,41 @@ def _exit_cleanly_on_sigterm() -> Callable[[], None]:
 
     def terminate(signum: int, frame: object) -> None:
         stop_writes()
+        _RECEIVED.append(signum)
         raise Stopped
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    def interrupt(signum: int, frame: object) -> None:
+        stop_writes()
+        _RECEIVED.append(signum)
+        raise KeyboardInterrupt
+
+    _RECEIVED.clear()
+    previous_term = signal.signal(signal.SIGTERM, terminate)
+    previous_int = signal.signal(signal.SIGINT, interrupt)
 
     def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
         stop_writes(False)
+        _RECEIVED.clear()
 
     return restore
+
+
+def _stopped_exit(*, interrupted: bool | None = None) -> int:
+    """Say the command was interrupted (SIGINT: 130) or terminated (SIGTERM: 143), and return that exit code.
+
+    Which of the two: the first signal received; without one (the exception was raised
+    some other way), ``interrupted``.
+    """
+    import signal
+
+    from ability2.messages import render
+
+    if _RECEIVED:
+        interrupted = _RECEIVED[0] == signal.SIGINT
+    if interrupted:
+        print(f"ability2: {render(msg('cli.interrupted'))}", file=sys.stderr)
+        return 130
+    print(f"ability2: {render(msg('cli.terminated'))}", file=sys.stderr)
+    return 143
