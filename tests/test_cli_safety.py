@@ -252,6 +252,36 @@ def test_a_command_asked_to_stop_exits_143_and_writes_nothing(
     assert not ability2.files.writes_stopped()  # the next command in this process writes again
 
 
+def test_a_command_started_ignoring_sigint_keeps_ignoring_it(tmp_path: Path) -> None:
+    """A script's background job (``ability2 evaluate ... &``) starts with SIGINT ignored: Ctrl-C does not stop it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rows = "".join(f"T{i},S{i % 50},20,30,A1;B2;C4,合格;合格;合格\n" for i in range(60000))
+    path = tmp_path / "big.csv"
+    path.write_text("teacher_id,school,online_hours,offline_hours,abilities,grades\n" + rows, encoding="utf-8")
+    out = tmp_path / "out" / "r.xlsx"
+    out.parent.mkdir()
+    command = [sys.executable, "-m", "ability2", "evaluate", str(path), "--region", "hebei", "--on", "2022-01-01"]
+    process = subprocess.Popen(
+        [*command, "--format", "xlsx", "-o", str(out)],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as a shell does for a background job
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(out.parent.glob(".r.xlsx.*.tmp")) and process.poll() is None:
+        time.sleep(0.02)
+    if process.poll() is not None:
+        pytest.skip("the report was written before a signal could be sent")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert [item.name for item in out.parent.iterdir()] == ["r.xlsx"]
+
+
 def test_a_second_interrupt_while_cleaning_up_still_removes_the_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -807,14 +807,27 @@ def _exit_cleanly_on_signals() -> Callable[[], None]:
         raise KeyboardInterrupt
 
     _RECEIVED.clear()
-    previous_term = signal.signal(signal.SIGTERM, terminate)
-    previous_int = signal.signal(signal.SIGINT, interrupt)
+    # a signal the process was started ignoring (a background job of a script) stays ignored
+    handlers = {
+        number: handler
+        for number, handler in ((signal.SIGTERM, terminate), (signal.SIGINT, interrupt))
+        if signal.getsignal(number) is not signal.SIG_IGN
+    }
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
 
     def restore() -> None:
-        signal.signal(signal.SIGTERM, previous_term)
-        signal.signal(signal.SIGINT, previous_int)
-        stop_writes(False)
-        _RECEIVED.clear()
+        # a signal arriving meanwhile waits, then goes to the handlers restored
+        blocking = hasattr(signal, "pthread_sigmask")
+        if blocking:
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, set(previous))
+        try:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+            stop_writes(False)
+            _RECEIVED.clear()
+        finally:
+            if blocking:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     return restore
 

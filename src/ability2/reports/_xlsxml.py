@@ -376,7 +376,6 @@ class TextColumn(Column):
         self._odd = odd.arg_true().to_numpy()
         self.bound = 7 * int(present.str.len_bytes().sum() or 0) + self.size * (len(_INLINE) + len(_INLINE_END) + 48)
         self._prefix = f"{_style(style)}{_INLINE}"
-        self._arrow_texts: pa.Array | None = None
 
     def bodies(self, start: int, stop: int, suffix: str = "") -> pl.Series:
         """See :meth:`Column.bodies`.
@@ -416,10 +415,8 @@ class TextColumn(Column):
         first, last = np.searchsorted(self._odd, [start, stop])
         if last > first or (self._missing is not None and self._texts.slice(start, stop - start).null_count()):
             return [_arrow(self.bodies(start, stop, suffix))]
-        texts = self._arrow_texts
-        if texts is None:  # made once, by whichever block comes first (the same array either way)
-            texts = self._arrow_texts = _arrow(self._texts)
-        return [self._prefix + ">", texts.slice(start, stop - start), _INLINE_END + suffix]
+        # the block's texts alone: an Arrow copy of the whole column would be held while the sheet is written
+        return [self._prefix + ">", _arrow(self._texts.slice(start, stop - start)), _INLINE_END + suffix]
 
     def _escaped(self, texts: pl.Series, suffix: str) -> pl.Series:
         """Each text's cell XML by expressions: guarded, escaped, spaces kept (the rarest through :func:`cell`)."""
