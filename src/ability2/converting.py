@@ -457,4 +457,4 @@ class Structurer:
 def _exactly(value: Any, kind: type[T]) -> T:
     if type(value) is not kind:
         raise _NotHere
-    return value  # type: ignore[no-any-return]
+    return value  # type: ignore[no-any-return, unused-ignore]

@@ -303,7 +303,7 @@ class _WatchedColumns(dict[str, Any]):
         self.absent.add(key)
         raise KeyError(key)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override, unused-ignore]
         """The column's value, or ``default`` (and the column noted as absent)."""
         if key not in self:
             self.absent.add(key)

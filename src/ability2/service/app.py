@@ -405,14 +405,14 @@ def build_app(config: ServiceConfig | None = None, *, registry: Any = None) -> S
 
         middleware.append(
             Middleware(
-                CORSMiddleware,  # type: ignore[arg-type]
+                CORSMiddleware,  # type: ignore[arg-type, unused-ignore]
                 allow_origins=list(config.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Accept", "Accept-Language", "Content-Type"],
                 expose_headers=["Content-Disposition", "Content-Language"],
             )
         )
-    middleware.append(Middleware(BodyLimit, limit=config.max_body_bytes))  # type: ignore[arg-type]
+    middleware.append(Middleware(BodyLimit, limit=config.max_body_bytes))  # type: ignore[arg-type, unused-ignore]
     app = Starlette(
         routes=routes,
         middleware=middleware,
