@@ -10,6 +10,10 @@ Usage::
 
     python benchmarks/scale.py                                 # 1M and 10M (10M needs about 12 GB to generate)
     python benchmarks/scale.py --sizes 100000,1000000 --repeat 3
+    python benchmarks/scale.py --region all                    # every seed region on the same cohorts
+
+Each size's cohort is generated once and read by every region; the regions take turns
+within each repetition, so that a slow minute of the machine falls on all of them alike.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from run import cohort
+from run import REGIONS, cohort
 
 _CHILD = """
 import datetime, json, re, sys, time
@@ -51,24 +55,35 @@ def measure(path: Path, region: str, on: str) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,10000000")
-    parser.add_argument("--region", default="shandong/jining/yanzhou")
+    parser.add_argument(
+        "--region",
+        default="shandong/jining/yanzhou",
+        help="one region, several comma-separated, or 'all' (run.REGIONS)",
+    )
     parser.add_argument("--on", default="2024-06-01")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"| teachers | read + evaluate s | of which read s | peak MB | × previous size |  ({args.region})")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    previous: float | None = None
+    regions = REGIONS if args.region == "all" else tuple(args.region.split(","))
+    print(
+        f"| region | teachers | read + evaluate s | of which read s | peak MB | × previous size |  (medians of {args.repeat})"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    previous: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as name:
         for size in (int(s) for s in args.sizes.split(",")):
             path = Path(name) / f"c{size}.csv"
             cohort(size).to_csv(path, index=False)
-            runs = [measure(path, args.region, args.on) for _ in range(args.repeat)]
-            seconds = statistics.median(r["seconds"] for r in runs)
-            read = statistics.median(r["read"] for r in runs)
-            peak = statistics.median(r["peak_mb"] for r in runs)
-            growth = "-" if previous is None else f"{seconds / previous:.2f}"
-            print(f"| {size:,} | {seconds:.2f} | {read:.2f} | {peak:,.0f} | {growth} |", flush=True)
-            previous = seconds
+            runs: dict[str, list[dict[str, float]]] = {region: [] for region in regions}
+            for _ in range(args.repeat):
+                for region in regions:
+                    runs[region].append(measure(path, region, args.on))
+            for region in regions:
+                seconds = statistics.median(r["seconds"] for r in runs[region])
+                read = statistics.median(r["read"] for r in runs[region])
+                peak = statistics.median(r["peak_mb"] for r in runs[region])
+                growth = f"{seconds / previous[region]:.2f}" if region in previous else "-"
+                print(f"| {region} | {size:,} | {seconds:.2f} | {read:.2f} | {peak:,.0f} | {growth} |", flush=True)
+                previous[region] = seconds
             path.unlink()
     return 0
 
