@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ability2.io import utf8_lines
@@ -46,8 +46,10 @@ def test_every_line_is_judged_as_pythons_decoder_judges_it(body: bytes) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(body=st.lists(PIECE, max_size=60).map(b"".join), chunk=st.integers(1, 16))
+@example(body=b"\xc2\xbf\n\xf4", chunk=1)  # an ASCII part after a non-ASCII one on one line
+@example(body=b"\xc0\r\xa0\n\r\ra\xe4\xb8\xad", chunk=1)  # characters cut by any chunk
 def test_checking_a_few_lines_at_a_time_changes_nothing(body: bytes, chunk: int) -> None:
-    """Property: however the text is cut into pieces of whole lines, the answer is the same."""
+    """Property: however short the chunks, and wherever they cut lines and characters, the answer is the same."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(utf8_lines, "_CHUNK", chunk)
         assert invalid_lines(body) == by_python(body)
@@ -69,3 +71,29 @@ def test_a_utf8_file_with_gbk_lines_pasted_in_names_those_lines() -> None:
 )
 def test_a_file_of_one_encoding_names_no_line(body: bytes) -> None:
     assert mixed_encoding_lines(body) == []
+
+
+def test_is_utf8_agrees_with_pythons_decoder_across_its_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(utf8_lines, "_CHUNK", 3)  # every multi-byte character cut somewhere
+    for body in ["学校A1😀\n".encode() * 5, "学校".encode("gbk"), b"ab\xe4\xb8", b"", b"\xed\xa0\x80"]:
+        try:
+            body.decode("utf-8")
+            expected = True
+        except UnicodeDecodeError:
+            expected = False
+        assert utf8_lines.is_utf8(body) is expected
+
+
+def test_one_long_line_is_looked_at_a_chunk_at_a_time() -> None:
+    import tracemalloc
+
+    line = "中".encode("gbk") * (8 << 20)  # one GBK line of 16 MB, in a file of UTF-8 lines
+    body = "工号\n".encode() + line + "\n一中\n".encode()
+    tracemalloc.start()
+    try:
+        found = invalid_lines(body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == ([2], 2)  # lines 1 and 3 are UTF-8 with Chinese
+    assert peak < 64 * utf8_lines._CHUNK  # about 20 bytes a byte of one chunk, not of the line
