@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ability2.io import read_roster
+from ability2.io import quotes, read_roster
 from ability2.io.arrow_csv import read_coded_csv
 from ability2.io.quotes import QuoteCheck, well_quoted
 from ability2.roster import RosterError
@@ -86,18 +86,72 @@ def test_well_placed_quotes_read_as_the_strict_csv_module_reads_them(text: str) 
     assert arrow_rows(data, widths.pop()) == rows
 
 
-@settings(max_examples=300, deadline=None)
-@given(text=TEXT, cuts=st.lists(st.integers(0, 40), max_size=6))
-def test_checking_in_pieces_answers_as_checking_whole(text: str, cuts: list[int]) -> None:
-    """Property: a text cut anywhere (blocks of a file) is well quoted exactly when the whole text is."""
-    data = text.encode("utf-8")
-    check = QuoteCheck(",")
+def in_pieces(data: bytes, cuts: list[int], delimiter: str = ",") -> bool:
+    """:class:`QuoteCheck`'s answer for ``data`` fed cut at ``cuts``."""
+    check = QuoteCheck(delimiter)
     at = 0
     for cut in sorted(min(cut, len(data)) for cut in cuts):
         check.feed(data[at:cut])
         at = max(at, cut)
     check.feed(data[at:])
-    assert check.finish() is well_quoted(data, ",")
+    return check.finish()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=TEXT,
+    cuts=st.lists(st.integers(0, 40), max_size=6),
+    longest=st.sampled_from([1 << 20, 3, 7]),
+    chunk=st.sampled_from([1 << 20, 2, 5]),
+    delimiter=st.sampled_from([",", "\t", "，"]),
+)
+def test_checking_in_pieces_answers_as_checking_whole(
+    text: str, cuts: list[int], longest: int, chunk: int, delimiter: str
+) -> None:
+    """Property: a text cut anywhere (blocks of a file) is well quoted exactly when the whole text is.
+
+    With lines made long (``LONGEST_LINE``) and chunks made short, the long-line rule and the
+    chunk loop are reached by texts of a few bytes.
+    """
+    data = text.replace(",", delimiter).encode("utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(quotes, "LONGEST_LINE", longest)
+        patch.setattr(quotes, "_CHUNK", chunk)
+        assert in_pieces(data, cuts, delimiter) is well_quoted(data, delimiter)
+
+
+@pytest.mark.parametrize("data", [b'""\n\ra', b'a\rb\n"c"\n', b'"a"\n\r', b'"a"\r'])
+def test_a_carriage_return_alone_anywhere_in_a_quoted_text_is_not_well_quoted(data: bytes) -> None:
+    # the csv module ends a line there; the check leaves such a text to it, whole or in pieces
+    assert not well_quoted(data, ",")
+    assert not in_pieces(data, [1, 2, 3])
+    assert well_quoted(data.replace(b'"', b""), ",")  # no quote: nothing to check
+
+
+def test_a_line_too_long_with_quotes_is_refused_in_bounded_memory() -> None:
+    import tracemalloc
+
+    hostile = b'"' * (quotes.LONGEST_LINE * 20) + b"\n"  # one line of 20 MB of quotes
+    pieces_of_it = [hostile[at : at + (1 << 16)] for at in range(0, len(hostile), 1 << 16)]
+    tracemalloc.start()
+    try:
+        whole = well_quoted(hostile, ",")
+        check = QuoteCheck(",")
+        for piece in pieces_of_it:
+            check.feed(piece)
+        pieces = check.finish()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert whole is False and pieces is False  # left to the strict parsers
+    assert peak < 8 * quotes.LONGEST_LINE  # a few MB: neither the line nor 50 bytes a quote
+
+
+def test_a_long_line_without_quotes_is_no_obstacle() -> None:
+    long_line = b"a" * (quotes.LONGEST_LINE + 5) + b"\n"
+    assert well_quoted(long_line + b'"x",y\n', ",") is False  # quotes in the text, and a line too long
+    assert well_quoted(long_line + b"x,y\n", ",") is True
+    assert in_pieces(long_line + b"x,y\n", [3, 1 << 19]) is True
 
 
 HEADER = "teacher_id,school,online_hours,offline_hours,abilities\n"
@@ -181,3 +235,29 @@ def test_what_a_csv_writer_writes_is_well_quoted_and_read_alike(
     assert well_quoted(data, ",")
     if rows and rows[0]:
         assert arrow_rows(data, len(rows[0])) == strict_rows(data) == rows
+
+
+def test_a_carriage_return_alone_ends_a_row_as_the_csv_module_counts_rows(tmp_path: Path) -> None:
+    # the csv module reads rows 3 ("T1,S,1,2": no abilities) and 4 ("A1": no school, no hours);
+    # polars, ending lines at line feeds only, read one row with offline hours "2\rA1"
+    path = tmp_path / "cr.csv"
+    path.write_bytes(HEADER.rstrip("\n").encode() + b'\r\nT0,"S",1,2,A1\r\nT1,S,1,2\rA1\r\n')
+    with pytest.raises(RosterError) as raised:
+        read_roster(path)
+    named = {(problem.row, problem.column) for problem in raised.value.problems}
+    assert (3, "abilities") in named and (4, "school") in named
+    assert all(problem.row in (3, 4) for problem in raised.value.problems)
+
+
+def test_a_stream_stopped_reads_nothing_more(tmp_path: Path) -> None:
+    from ability2.io.roster import _Bounded
+
+    path = tmp_path / "r.csv"
+    path.write_bytes(b'a,"b"\n' * 10)
+    with path.open("rb") as handle:
+        stream = _Bounded(handle.fileno(), 60, ",")
+        assert stream.read(6) == b'a,"b"\n'
+        stream.stop()  # Arrow's read-ahead after its parse ended: nothing more is read or checked
+        assert stream.read(6) == b""
+        assert not stream.at_end
+        assert stream.well_quoted()

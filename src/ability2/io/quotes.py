@@ -12,7 +12,9 @@ and in numpy (no Python code per quote):
   follows the delimiter, or follows the odd quote just before it (``""``, a quote inside
   the cell);
 * an odd one closes the cell: the delimiter, a line break, the end of the text or an even
-  quote (``""`` again) follows it.
+  quote (``""`` again) follows it;
+* and, in a text with any quote, no carriage return stands alone (each is followed by a
+  line feed) and no line is :data:`LONGEST_LINE` bytes or longer.
 
 On such a line both parsers read the same cells: an opening quote is where both start a
 quoted cell, and a closing one where both end it. Anything else (``"1"0``, ``a"b``, a space
@@ -23,13 +25,17 @@ different reading.
 
 from __future__ import annotations
 
-__all__ = ["QuoteCheck", "well_quoted"]
+__all__ = ["LONGEST_LINE", "QuoteCheck", "well_quoted"]
 
 _QUOTE, _LF, _CR = 0x22, 0x0A, 0x0D
 
 
 #: bytes of whole lines checked at once (the numpy temporaries stay in the processor's cache)
 _CHUNK = 1 << 20
+
+#: a text with quotes and a line this long or longer is not checked but left to the strict
+#: parsers: the check's memory stays bounded (about 50 bytes per byte of the lines checked at once)
+LONGEST_LINE = _CHUNK
 
 
 def well_quoted(data: bytes, delimiter: str, start: int = 0, stop: int | None = None) -> bool:
@@ -42,14 +48,30 @@ def well_quoted(data: bytes, delimiter: str, start: int = 0, stop: int | None = 
     if data.find(b'"', start, stop) < 0:
         return True
     encoded = delimiter.encode("utf-8")
-    if len(encoded) != 1 or encoded[0] in (_QUOTE, _LF, _CR):
+    if len(encoded) != 1 or encoded[0] in (_QUOTE, _LF, _CR) or _lone_return(data, start, stop):
         return False
-    while start < stop:  # a few lines at a time: each line is checked on its own
-        end = min(stop, start + _CHUNK)
-        if end < stop:
-            cut = data.rfind(b"\n", start, end)
-            end = cut + 1 if cut >= 0 else (data.find(b"\n", end, stop) + 1 or stop)
-        if data.find(b'"', start, end) >= 0 and not _lines_well_quoted(data, start, end, encoded[0]):
+    return _placed(data, encoded[0], start, stop)
+
+
+def _lone_return(data: bytes, start: int, stop: int) -> bool:
+    """Whether a carriage return in ``data[start:stop]`` is not followed by a line feed (it ends a line too)."""
+    return data.count(b"\r", start, stop) != data.count(b"\r\n", start, stop)
+
+
+def _placed(data: bytes, separator: int, start: int, stop: int) -> bool:
+    """The quotes' places in the lines ``data[start:stop]``, checked a chunk of whole lines at a time."""
+    window = min(_CHUNK, LONGEST_LINE)  # a line as long as LONGEST_LINE has no line feed in its first window
+    while start < stop:
+        end = min(stop, start + window)
+        cut = data.rfind(b"\n", start, end)
+        if cut < 0:  # the line at start fills the window: its own length decides
+            line_end = data.find(b"\n", start, stop)
+            if (stop if line_end < 0 else line_end) - start >= LONGEST_LINE:
+                return False  # a line of LONGEST_LINE bytes or more: left to the strict parsers
+            end = stop if line_end < 0 else line_end + 1
+        elif end < stop:
+            end = cut + 1
+        if data.find(b'"', start, end) >= 0 and not _lines_well_quoted(data, start, end, separator):
             return False
         start = end
     return True
@@ -61,11 +83,6 @@ def _lines_well_quoted(data: bytes, start: int, stop: int, separator: int) -> bo
 
     text = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
     quotes = np.flatnonzero(text == _QUOTE)
-    if data.find(b"\r", start, stop) >= 0:
-        returns = np.flatnonzero(text == _CR)
-        returns = returns[returns + 1 < len(text)]
-        if not (text[returns + 1] == _LF).all():
-            return False  # a carriage return alone ends a line too: such files are left to the strict parsers
     breaks = np.flatnonzero(text == _LF)
     line = np.searchsorted(breaks, quotes)  # the line of each quote: the line feeds before it
     count = len(quotes)
@@ -89,33 +106,77 @@ class QuoteCheck:
     """:func:`well_quoted` over a text that arrives in pieces cut anywhere (a file read block by block).
 
     Each :meth:`feed` checks the whole lines it completes, keeping the unfinished last line
-    for the next; :meth:`finish` checks that last line. :attr:`ok` turns false for good at
-    the first quote not well placed.
+    for the next (at most :data:`LONGEST_LINE` bytes of it); :meth:`finish` checks that last
+    line. :attr:`ok` turns false for good at the first quote not well placed.
     """
 
     def __init__(self, delimiter: str) -> None:
-        self._delimiter = delimiter
+        encoded = delimiter.encode("utf-8")
+        self._separator = encoded[0] if len(encoded) == 1 and encoded[0] not in (_QUOTE, _LF, _CR) else None
         self._tail = b""
-        #: whether every quote checked so far is well placed
-        self.ok = True
+        self._quoted = False  # a quote was read
+        self._flawed = False  # a quote misplaced, a carriage return alone or a line too long
+        self._in_long_line = False  # inside a line of LONGEST_LINE bytes or more, not kept
+
+    @property
+    def ok(self) -> bool:
+        """Whether every quote read so far is well placed (the text so far is :func:`well_quoted`)."""
+        return not (self._quoted and (self._flawed or self._separator is None))
 
     def feed(self, piece: bytes) -> None:
         """Check the lines that ``piece`` completes; keep the rest."""
         if not self.ok or not piece:
             return
+        self._quoted = self._quoted or b'"' in piece
         first = piece.find(b"\n")
+        if self._in_long_line:
+            if first < 0:
+                return
+            self._in_long_line = False
+            piece = piece[first + 1 :]
+            first = piece.find(b"\n")
         if first < 0:
             self._tail += piece
+            self._check_long_tail()
             return
+        self._check(self._tail + piece[: first + 1])
         last = piece.rfind(b"\n")
-        self.ok = well_quoted(self._tail + piece[: first + 1], self._delimiter) and well_quoted(
-            piece, self._delimiter, first + 1, last + 1
-        )
+        self._check(piece, first + 1, last + 1)
         self._tail = piece[last + 1 :]
+        self._check_long_tail()
 
     def finish(self) -> bool:
         """Check the last line; whether every quote was well placed."""
-        if self.ok and self._tail:
-            self.ok = well_quoted(self._tail, self._delimiter)
+        if self._tail:
+            self._check(self._tail)
         self._tail = b""
         return self.ok
+
+    def _check(self, data: bytes, start: int = 0, stop: int | None = None) -> None:
+        stop = len(data) if stop is None else stop
+        if self._flawed or start >= stop:
+            return
+        self._flawed = _lone_return(data, start, stop) or (
+            self._separator is not None
+            and data.find(b'"', start, stop) >= 0
+            and not _placed(data, self._separator, start, stop)
+        )
+        if not self._flawed and stop - start >= LONGEST_LINE:  # a line that long, with no quote of its own
+            self._flawed = _has_long_line(data, start, stop)
+
+    def _check_long_tail(self) -> None:
+        if len(self._tail) >= LONGEST_LINE:  # the last line is that long already: flawed, and not kept
+            self._flawed = True
+            self._in_long_line = True
+            self._tail = b""
+
+
+def _has_long_line(data: bytes, start: int, stop: int) -> bool:
+    """Whether a line of ``data[start:stop]`` holds :data:`LONGEST_LINE` bytes or more before its line feed."""
+    while start < stop:
+        cut = data.find(b"\n", start, stop)
+        end = stop if cut < 0 else cut
+        if end - start >= LONGEST_LINE:
+            return True
+        start = end + 1
+    return False

@@ -96,6 +96,8 @@ _HEADER_KEYS: dict[str, str] = {
 }
 
 #: separators between ability codes and between grades: ; , 、 ， ； and whitespace, any mix
+# a file not in UTF-8 is transcoded this many bytes at a time (see _decode)
+_TRANSCODE_BYTES = 1 << 20
 _SEPARATORS = r"[;,、，；\s]+"
 _SEPARATORS_RE = re.compile(_SEPARATORS)
 
@@ -428,20 +430,34 @@ def _from_path(path: str) -> _Table:
     return _from_text(path, raw, arrow=not arrow_tried)
 
 
-def _decode(raw: bytes) -> tuple[str, bytes, bool] | None:
-    """The text, its UTF-8 bytes and whether it was re-encoded: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030."""
+def _decode(raw: bytes) -> tuple[bytes, bool] | None:
+    """The file's text as UTF-8 bytes and whether it was transcoded: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030.
+
+    A file in another encoding is transcoded a piece at a time, so that the text of the
+    whole file (two to four bytes a character in Python) is never held beside it.
+    """
+    from ability2.io.utf8_lines import is_utf8
+
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
-    try:
-        return raw.decode("utf-8"), raw, False
-    except UnicodeDecodeError:
-        pass
+    if is_utf8(raw):
+        return raw, False
     encoding = "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "gb18030"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(raw)
+    pieces = []
     try:
-        text = raw.decode(encoding)
+        for start in range(0, len(raw), _TRANSCODE_BYTES):
+            pieces.append(decoder.decode(view[start : start + _TRANSCODE_BYTES], final=False).encode("utf-8"))
+        pieces.append(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError:
         return None
-    return text, text.encode("utf-8"), True
+    return b"".join(pieces), True
+
+
+def _utf8_head(data: bytes) -> str:
+    """The first 64 KB of UTF-8 ``data`` as text (a character cut at the end left out)."""
+    return codecs.getincrementaldecoder("utf-8")().decode(data[: 1 << 16], final=False)
 
 
 def _from_text(path: str, raw: bytes, *, arrow: bool = True) -> _Table:
@@ -468,15 +484,15 @@ def _from_text(path: str, raw: bytes, *, arrow: bool = True) -> _Table:
     decoded = _decode(raw)
     if decoded is None:
         return _file_problem(path, msg("roster.undecodable"))
-    text, data, reencoded = decoded
-    delimiter, header_index, header = _locate_header(text[: 1 << 16])
+    data, reencoded = decoded
+    delimiter, header_index, header = _locate_header(_utf8_head(data))
     if header is None:
         return _file_problem(path, msg("roster.empty_file"))
     if reencoded or not tried:
         table = _fast_csv(data, delimiter, header, header_index)
         if table is not None:
             return table
-    return _python_csv(path, text, delimiter, header, header_index)
+    return _python_csv(path, data.decode("utf-8"), delimiter, header, header_index)
 
 
 def _locate_header(head: str) -> tuple[str, int, list[str] | None]:
@@ -671,7 +687,11 @@ def _arrow_direct(
         streams.append(_Bounded(fd, size, delimiter if quoted else None))
         return pa.PythonFile(streams[-1], mode="r")
 
-    return _arrow_csv(stream, size, delimiter, header, header_index, quoted=quoted), streams
+    try:
+        return _arrow_csv(stream, size, delimiter, header, header_index, quoted=quoted), streams
+    finally:
+        for opened in streams:  # Arrow's read-ahead may still be asking: it gets nothing more
+            opened.stop()
 
 
 class _Bounded(io.RawIOBase):
@@ -691,34 +711,46 @@ class _Bounded(io.RawIOBase):
         self._size = size
         self._check = QuoteCheck(delimiter) if delimiter is not None else None
         self._ended = False
+        # Arrow reads on threads of its own, and may read ahead after its parse has ended:
+        # a read and the owner's questions take turns, and reads after stop() find nothing
+        self._turn = threading.Lock()
+        self._stopped = False
         #: whether a double quote was read
         self.quoted = False
+
+    def stop(self) -> None:
+        """End the reading: every later read returns nothing (the parse that wanted it is over)."""
+        with self._turn:
+            self._stopped = True
 
     @property
     def at_end(self) -> bool:
         """Whether every byte was read (or the file ended sooner: it was cut short meanwhile)."""
-        return self._ended or self._at >= self._size
+        with self._turn:
+            return self._ended or self._at >= self._size
 
     def well_quoted(self) -> bool:
         """Whether every quote read was well placed (false when the quotes were not checked)."""
-        return self._check is not None and self._check.finish()
+        with self._turn:
+            return self._check is not None and self._check.finish()
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
         """At most ``size`` bytes (all that is left when negative), read into one new ``bytes``."""
-        left = self._size - self._at
-        wanted = left if size < 0 else min(size, left)
-        if wanted <= 0:
-            return b""
-        got = os.pread(self._fd, wanted, self._at)
-        self._ended = not got
-        self._at += len(got)
-        self.quoted = self.quoted or b'"' in got
-        if self._check is not None:
-            self._check.feed(got)
-        return got
+        with self._turn:
+            left = self._size - self._at
+            wanted = left if size < 0 else min(size, left)
+            if wanted <= 0 or self._stopped:
+                return b""
+            got = os.pread(self._fd, wanted, self._at)
+            self.quoted = self.quoted or b'"' in got
+            if self._check is not None:
+                self._check.feed(got)
+            self._ended = not got  # the place moves once the bytes are checked
+            self._at += len(got)
+            return got
 
     def readinto(self, buffer: Any) -> int:
         got = self.read(len(memoryview(buffer).cast("B")))
@@ -727,9 +759,15 @@ class _Bounded(io.RawIOBase):
 
 
 def _polars_csv(data: bytes, delimiter: str, header: list[str], header_index: int) -> _Table | None:
-    """Parse with polars; ``None`` when it cannot (ragged or odd rows)."""
+    """Parse with polars; ``None`` when it cannot (ragged or odd rows, or a carriage return alone).
+
+    polars ends lines at line feeds only, where Arrow and the csv module end them at a
+    carriage return alone too: such a file is left to the csv module, rows as it counts them.
+    """
     import polars as pl
 
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None
     width = len(header)
     try:
         frame = pl.read_csv(
