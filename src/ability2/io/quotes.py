@@ -25,7 +25,7 @@ different reading.
 
 from __future__ import annotations
 
-__all__ = ["LONGEST_LINE", "QuoteCheck", "well_quoted"]
+__all__ = ["LONGEST_LINE", "QuoteCheck", "lone_return", "well_quoted"]
 
 _QUOTE, _LF, _CR = 0x22, 0x0A, 0x0D
 
@@ -48,13 +48,14 @@ def well_quoted(data: bytes, delimiter: str, start: int = 0, stop: int | None = 
     if data.find(b'"', start, stop) < 0:
         return True
     encoded = delimiter.encode("utf-8")
-    if len(encoded) != 1 or encoded[0] in (_QUOTE, _LF, _CR) or _lone_return(data, start, stop):
+    if len(encoded) != 1 or encoded[0] in (_QUOTE, _LF, _CR) or lone_return(data, start, stop):
         return False
     return _placed(data, encoded[0], start, stop)
 
 
-def _lone_return(data: bytes, start: int, stop: int) -> bool:
+def lone_return(data: bytes, start: int = 0, stop: int | None = None) -> bool:
     """Whether a carriage return in ``data[start:stop]`` is not followed by a line feed (it ends a line too)."""
+    stop = len(data) if stop is None else stop
     return data.count(b"\r", start, stop) != data.count(b"\r\n", start, stop)
 
 
@@ -156,7 +157,7 @@ class QuoteCheck:
         stop = len(data) if stop is None else stop
         if self._flawed or start >= stop:
             return
-        self._flawed = _lone_return(data, start, stop) or (
+        self._flawed = lone_return(data, start, stop) or (
             self._separator is not None
             and data.find(b'"', start, stop) >= 0
             and not _placed(data, self._separator, start, stop)

@@ -766,7 +766,9 @@ def _polars_csv(data: bytes, delimiter: str, header: list[str], header_index: in
     """
     import polars as pl
 
-    if data.count(b"\r") != data.count(b"\r\n"):
+    from ability2.io.quotes import lone_return
+
+    if lone_return(data):
         return None
     width = len(header)
     try:
